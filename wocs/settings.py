@@ -1,0 +1,103 @@
+"""Configuration read from the environment (and a .env file when present)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_API_BASE = "https://graph.facebook.com/v25.0"
+DEFAULT_DATABASE_URL = "sqlite:///instance/wocs.sqlite3"
+
+
+class ConfigError(Exception):
+    """The environment does not describe a runnable system."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting WOCS reads, with the embedded defaults."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str = ""
+    whatsapp_token: str = ""
+    phone_number_id: str = ""
+    app_secret: str = ""
+    verify_token: str = ""
+    api_base: str = DEFAULT_API_BASE
+    transport: str = "console"
+    admins: tuple[str, ...] = ()
+    business_tz: str = "Asia/Kuala_Lumpur"
+    port: int = 5000
+    sweep_interval: float = 30.0
+    max_body_bytes: int = 3 * 1024 * 1024
+    # A secret generated per process when none is configured: outside senders
+    # can then never pass the signature check, while in-process tools can.
+    generated_secret: bool = field(default=False, compare=False)
+
+    @property
+    def embedded(self) -> bool:
+        """True when jobs run in-process on the Redis stand-in."""
+        return not self.redis_url
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The business time zone."""
+        return ZoneInfo(self.business_tz)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from environment variables, refusing unsafe combinations."""
+        env = os.environ if environ is None else environ
+        get = lambda key, default="": (env.get(key) or default).strip()  # noqa: E731
+        token = get("WHATSAPP_TOKEN")
+        secret = get("WHATSAPP_APP_SECRET")
+        transport = get("WHATSAPP_TRANSPORT", "cloud" if token else "console").lower()
+        if transport not in ("cloud", "console"):
+            raise ConfigError(f"WHATSAPP_TRANSPORT must be cloud or console, not {transport!r}")
+        if token and not secret:
+            raise ConfigError(
+                "WHATSAPP_TOKEN is set but WHATSAPP_APP_SECRET is not: "
+                "webhooks could not be verified, so WOCS will not start."
+            )
+        if transport == "cloud" and not (token and get("WHATSAPP_PHONE_NUMBER_ID")):
+            raise ConfigError(
+                "The cloud transport needs WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID."
+            )
+        tz = get("BUSINESS_TZ", "Asia/Kuala_Lumpur")
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"BUSINESS_TZ {tz!r} is not a known time zone") from exc
+        port = get("PORT", "5000")
+        if not port.isdigit():
+            raise ConfigError(f"PORT must be a number, not {port!r}")
+        return cls(
+            database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            redis_url=get("REDIS_URL"),
+            whatsapp_token=token,
+            phone_number_id=get("WHATSAPP_PHONE_NUMBER_ID"),
+            app_secret=secret or secrets.token_hex(32),
+            generated_secret=not secret,
+            verify_token=get("WHATSAPP_VERIFY_TOKEN"),
+            api_base=get("WHATSAPP_API_BASE", DEFAULT_API_BASE).rstrip("/"),
+            transport=transport,
+            admins=_admin_phones(get("WOCS_ADMINS")),
+            business_tz=tz,
+            port=int(port),
+        )
+
+
+def _admin_phones(raw: str) -> tuple[str, ...]:
+    """Normalise the comma-separated WOCS_ADMINS list to E.164 digits."""
+    from wocs.values import ValueProblem, parse_phone
+
+    phones = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        try:
+            phones.append(parse_phone(item))
+        except ValueProblem as exc:
+            raise ConfigError(f"WOCS_ADMINS: {exc}") from exc
+    return tuple(dict.fromkeys(phones))
