@@ -355,3 +355,17 @@ def upgrade() -> list[str]:
 def is_mysql() -> bool:
     """True when the models talk to MySQL/MariaDB."""
     return isinstance(db.obj, MySQLDatabase)
+
+
+def write_transaction() -> Any:
+    """A transaction that holds its write lock from the start.
+
+    SQLite's default deferred transaction fails, rather than waits, when it
+    reads and then writes while another connection has committed meanwhile.
+    """
+    return db.atomic() if is_mysql() else db.atomic("IMMEDIATE")
+
+
+def for_update(query: Any) -> Any:
+    """Lock the selected rows until the transaction ends (SQLite locks the whole file)."""
+    return query.for_update() if is_mysql() else query

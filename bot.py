@@ -1,0 +1,196 @@
+"""WOCS: the app factory create_app() and the command line (serve, worker, chat, db upgrade)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Any
+
+from flask import Flask, jsonify
+
+import models
+from jobs import runtime as jobs_runtime
+from jobs.worker import InProcessWorkers, run_worker
+from models import WocsUser
+from whatsapp.transports import Transport
+from wocs.settings import ConfigError, Settings
+
+log = logging.getLogger("wocs")
+
+
+def seed_admins(phones: tuple[str, ...]) -> None:
+    """Make sure every phone in WOCS_ADMINS is an active admin; safe when many processes start."""
+    if not phones:
+        return
+    rows = [{"phone": p, "name": f"Admin {p[-4:]}", "role": "admin"} for p in phones]
+    WocsUser.insert_many(rows).on_conflict_ignore().execute()
+    WocsUser.update(role="admin", active=True).where(WocsUser.phone.in_(phones)).execute()
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    start_workers: bool | None = None,
+    transport: Transport | None = None,
+    redis_connection: Any = None,
+) -> Flask:
+    """Build the web app; in embedded mode also migrate and start the in-process workers."""
+    settings = settings or Settings.from_env()
+    runtime = jobs_runtime.configure(
+        settings, transport=transport, redis_connection=redis_connection
+    )
+    if settings.embedded:
+        models.upgrade()
+    seed_admins(settings.admins)
+    if settings.generated_secret:
+        log.warning("WHATSAPP_APP_SECRET is not set: webhooks from outside will be refused (403)")
+
+    app = Flask(__name__, template_folder="templates")
+    app.config["WOCS_SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+
+    from webhooks.routes import bp as webhooks_bp
+
+    app.register_blueprint(webhooks_bp)
+
+    @app.get("/healthz")
+    def health() -> Any:
+        """Liveness for load balancers: the database answers."""
+        models.db.execute_sql("SELECT 1")
+        return jsonify(status="ok", embedded=settings.embedded)
+
+    if start_workers if start_workers is not None else settings.embedded:
+        app.extensions["wocs_workers"] = InProcessWorkers(runtime).start()
+    return app
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from werkzeug.serving import run_simple
+
+    settings = Settings.from_env()
+    app = create_app(settings)
+    port = args.port or settings.port
+    mode = "embedded (SQLite + in-process jobs)" if settings.embedded else "production"
+    print(f"WOCS on http://{args.host}:{port}  mode: {mode}  transport: {settings.transport}")
+    run_simple(args.host, port, app, threaded=True, use_reloader=False)
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if settings.embedded:
+        print(
+            "`worker` needs REDIS_URL; in embedded mode `serve` runs the jobs itself.",
+            file=sys.stderr,
+        )
+        return 2
+    runtime = jobs_runtime.configure(settings)
+    seed_admins(settings.admins)
+    run_worker(runtime, burst=args.burst)
+    return 0
+
+
+def _db(args: argparse.Namespace) -> int:
+    models.init_db(Settings.from_env().database_url)
+    applied = models.upgrade()
+    print("applied: " + ", ".join(applied) if applied else "the database is up to date")
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    """Type messages as a phone number; they go through the webhook and jobs like Meta's."""
+    import dataclasses
+    import json
+    import time
+    import uuid
+
+    from webhooks.payload import text_message_body
+    from webhooks.routes import signature_for
+    from whatsapp.transports import RecordingTransport
+    from wocs.values import ValueProblem, parse_phone
+
+    try:
+        phone = parse_phone(args.phone)
+    except ValueProblem as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    # Jobs run in this process and replies are shown here, never sent to WhatsApp.
+    settings = dataclasses.replace(Settings.from_env(), redis_url="")
+    shown = RecordingTransport()
+    client = create_app(settings, transport=shown, start_workers=True).test_client()
+    member = WocsUser.get_or_none(WocsUser.phone == phone)
+    who = (
+        f"{member.role} {member.name}"
+        if member and member.active
+        else "a customer (not on the team)"
+    )
+    print(f"Chatting as +{phone}, {who}. End a line with \\ to continue it; Ctrl-D quits.")
+    while True:
+        try:
+            text = input("you> ")
+            while text.endswith("\\"):
+                text = text[:-1] + "\n" + input("...> ")
+        except EOFError:
+            print()
+            return 0
+        if not text.strip():
+            continue
+        raw = json.dumps(text_message_body(phone, text, f"wamid.chat.{uuid.uuid4().hex}")).encode()
+        seen = len(shown.sent)
+        answer = client.post(
+            "/webhooks/whatsapp",
+            data=raw,
+            content_type="application/json",
+            headers={"X-Hub-Signature-256": signature_for(settings.app_secret, raw)},
+        )
+        if answer.status_code != 200:
+            print(f"(webhook answered {answer.status_code}: {answer.get_data(as_text=True)})")
+            continue
+        deadline, quiet_after = time.monotonic() + 5, None
+        while time.monotonic() < deadline and (
+            quiet_after is None or time.monotonic() < quiet_after
+        ):
+            time.sleep(0.05)
+            for message in shown.sent[seen:]:
+                seen += 1
+                label = "bot> " if message.to == phone else f"bot → +{message.to}: "
+                print(label + message.text.replace("\n", "\n     "))
+                quiet_after = time.monotonic() + 0.5
+        if quiet_after is None:
+            print("(no reply)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python bot.py`."""
+    from dotenv import load_dotenv
+
+    load_dotenv()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    parser = argparse.ArgumentParser(prog="bot.py", description="WOCS command center")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the web server (and, embedded, the jobs)")
+    serve.add_argument("--port", type=int, default=0)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.set_defaults(run=_serve)
+    worker = sub.add_parser("worker", help="run an RQ worker with its scheduler (needs REDIS_URL)")
+    worker.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+    worker.set_defaults(run=_worker)
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    db.set_defaults(run=_db)
+    chat = sub.add_parser("chat", help="talk to the bot from this terminal as a phone number")
+    chat.add_argument("--as", dest="phone", required=True, help="the phone you write as")
+    chat.set_defaults(run=_chat)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except ConfigError as exc:
+        print(f"Configuration problem: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""/admin: who is on the team, and as what."""
+
+from __future__ import annotations
+
+from models import WocsUser
+from wocs.audit import audit
+from wocs.context import CommandError, Context
+from wocs.registry import Key, command
+from wocs.types import PHONE, TEXT, choice
+from wocs.values import mask_phone
+
+
+def _row(user: WocsUser) -> dict:
+    return {"phone": user.phone, "name": user.name, "role": user.role, "active": user.active}
+
+
+@command(
+    "admin add",
+    role="admin",
+    keys=(
+        Key("phone", PHONE, required=True, aliases=("telefon", "nombor"), hint="<phone>"),
+        Key(
+            "role",
+            choice("admin", "agent"),
+            required=True,
+            aliases=("peranan",),
+            hint="admin|agent",
+        ),
+        Key("name", TEXT, required=True, aliases=("nama",), hint="<name>"),
+    ),
+)
+def add_member(ctx: Context, phone: str, role: str, name: str) -> str:
+    """Add a team member as admin or agent (or change their role or name)."""
+    clash = WocsUser.get_or_none(
+        (WocsUser.name == name) & (WocsUser.phone != phone) & WocsUser.active
+    )
+    if clash is not None:
+        raise CommandError(
+            f"{clash.name} ({mask_phone(clash.phone)}) already has that name; pick another."
+        )
+    user = WocsUser.get_or_none(WocsUser.phone == phone)
+    before = _row(user) if user is not None else None
+    if user is None:
+        user = WocsUser.create(phone=phone, name=name[:120], role=role)
+    else:
+        user.name, user.role, user.active = name[:120], role, True
+        user.save()
+    audit(ctx, "member.add", f"wocs_user:{user.id}", before, _row(user))
+    verb = "added" if before is None else "updated"
+    ctx.notify(
+        phone, f"Hi {user.name}, you're on the team as {role}. Send /help to see what you can do."
+    )
+    return f"{user.name} ({mask_phone(phone)}) {verb} as {role}."
+
+
+@command(
+    "admin remove",
+    role="admin",
+    keys=(Key("phone", PHONE, required=True, aliases=("telefon", "nombor"), hint="<phone>"),),
+)
+def remove_member(ctx: Context, phone: str) -> str:
+    """Take someone off the team; their tasks stay as they are."""
+    user = WocsUser.get_or_none((WocsUser.phone == phone) & WocsUser.active)
+    if user is None:
+        raise CommandError(
+            f"{mask_phone(phone)} is not on the team. Send /admin list to see who is."
+        )
+    admins = WocsUser.select().where(WocsUser.role == "admin", WocsUser.active).count()
+    if user.role == "admin" and admins <= 1:
+        raise CommandError("That is the last admin; add another admin first.")
+    before = _row(user)
+    user.active = False
+    user.save()
+    audit(ctx, "member.remove", f"wocs_user:{user.id}", before, _row(user))
+    return f"{user.name} ({mask_phone(phone)}) is off the team."
+
+
+@command("admin list", role="admin")
+def list_members(ctx: Context) -> str:
+    """List the team with their roles."""
+    team = WocsUser.select().where(WocsUser.active).order_by(WocsUser.role, WocsUser.name)
+    lines = [f"{u.name} ({mask_phone(u.phone)}) — {u.role}" for u in team]
+    return "Team:\n" + "\n".join(lines) if lines else "Nobody is on the team yet."

@@ -1,0 +1,31 @@
+"""/help: what the sender may run, read from the registry."""
+
+from __future__ import annotations
+
+from wocs.context import Context
+from wocs.registry import Arg, Command, closest, command, visible_to
+
+
+@command("help", role="agent", args=(Arg("topic", required=False, greedy=True, hint="<command>"),))
+def show_help(ctx: Context, topic: str | None = None) -> str:
+    """List the commands you can use, or explain one."""
+    mine = visible_to(ctx)
+    if not topic:
+        lines = [f"{c.usage}\n  {c.summary}" for c in mine]
+        return "Commands you can use:\n" + "\n".join(lines) + "\n\nMore: /help <command>"
+    wanted = topic.lower().lstrip("/").split()
+    matches = [c for c in mine if c.full_name.split()[: len(wanted)] == wanted]
+    if not matches:
+        names = sorted({c.name for c in mine} | {c.full_name for c in mine})
+        guess = closest(" ".join(wanted), names)
+        hint = f" Did you mean /help {guess}?" if guess else ""
+        return f"There is no /{' '.join(wanted)[:30]} you can use.{hint}"
+    return "\n\n".join(_explain(c) for c in matches)
+
+
+def _explain(cmd: Command) -> str:
+    lines = [cmd.usage, cmd.summary]
+    for key in cmd.keys:
+        also = f" (also {', '.join(a + ':' for a in key.aliases)})" if key.aliases else ""
+        lines.append(f"  {key.name}: a {key.type.name}{also}{'' if key.required else ', optional'}")
+    return "\n".join(lines)

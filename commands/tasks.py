@@ -1,0 +1,207 @@
+"""Tasks: /agent creates one and tells the assignee; /task tracks it to done."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from models import WocsTask, WocsTaskLog, WocsUser, utcnow
+from wocs.audit import audit
+from wocs.context import CommandError, Context
+from wocs.registry import Arg, Key, command
+from wocs.types import DATE, INT, LONG_TEXT, PERSON, PRIORITY, TEXT, choice
+
+OPEN_STATES = ("open", "in_progress")
+LIST_LIMIT = 20
+
+
+def show_date(day: dt.date | None) -> str:
+    """A date the way people read it in a chat (Tue 20 Jan 2026)."""
+    return day.strftime("%a %d %b %Y") if day else "no date"
+
+
+def _label(user: WocsUser | None) -> str:
+    return (user.name or user.phone) if user is not None else "nobody"
+
+
+def _log(task: WocsTask, ctx: Context, message: str) -> None:
+    WocsTaskLog.create(task=task, message=f"{message} (by {_label(ctx.user)})")
+
+
+def _get(ctx: Context, number: int) -> WocsTask:
+    """The task numbered `number`, if the sender may see it."""
+    task = WocsTask.get_or_none(WocsTask.id == number)
+    if task is None or not (ctx.may("admin") or task.assignee_id == ctx.user.id):
+        raise CommandError(f"There is no task #{number} for you. Send /task list to see yours.")
+    return task
+
+
+def _change(ctx: Context, task: WocsTask, status: str, note: str = "") -> None:
+    if task.status not in OPEN_STATES:
+        raise CommandError(f"Task #{task.id} is already {task.status.replace('_', ' ')}.")
+    before = {"status": task.status}
+    task.status = status
+    task.updated_at = utcnow()
+    if status == "in_progress":
+        task.started_at = task.updated_at
+    else:
+        task.completed_at = task.updated_at
+        task.result = note
+    task.save()
+    _log(task, ctx, f"{status.replace('_', ' ')}" + (f": {note}" if note else ""))
+    audit(ctx, f"task.{status}", f"task:{task.id}", before, {"status": status})
+
+
+@command(
+    "agent",
+    role="admin",
+    keys=(
+        Key("task", TEXT, required=True, aliases=("tugas",), hint="<what to do>"),
+        Key(
+            "for",
+            PERSON,
+            required=True,
+            aliases=("untuk",),
+            dest="assignee",
+            hint="<name or phone>",
+        ),
+        Key("due", DATE, required=True, aliases=("tarikh",), hint="<date>"),
+        Key("priority", PRIORITY, aliases=("keutamaan",), hint="low|normal|high|urgent"),
+        Key("note", LONG_TEXT, aliases=("nota",), hint="<details>"),
+    ),
+)
+def create_task(
+    ctx: Context,
+    task: str,
+    assignee: WocsUser,
+    due: dt.date,
+    priority: str = "normal",
+    note: str = "",
+) -> str:
+    """Create a task for a team member and tell them by WhatsApp."""
+    if due < ctx.today:
+        raise CommandError(f"due: {show_date(due)} is in the past. Give today or a later date.")
+    row = WocsTask.create(
+        user=ctx.user,
+        command="agent",
+        title=task[:300],
+        params={"note": note} if note else {},
+        priority=priority,
+        due=due,
+        assignee=assignee,
+    )
+    _log(row, ctx, f"created for {_label(assignee)}")
+    audit(ctx, "task.create", f"task:{row.id}", None, {"title": row.title, "assignee": assignee.id})
+    details = f"\nNote: {note}" if note else ""
+    ctx.notify(
+        assignee.phone,
+        f"New task #{row.id} from {_label(ctx.user)}: {row.title}\n"
+        f"Due: {show_date(due)} · Priority: {priority}{details}\n"
+        f"Reply /task start {row.id} when you begin and /task done {row.id} when it is finished.",
+    )
+    return f"Task #{row.id} created for {_label(assignee)}, due {show_date(due)}. I've told them."
+
+
+@command(
+    "task list",
+    role="agent",
+    args=(Arg("which", choice("mine", "open", "overdue", "all"), required=False),),
+)
+def list_tasks(ctx: Context, which: str | None = None) -> str:
+    """List tasks: yours by default, or open, overdue or all (admins)."""
+    which = which or ("open" if ctx.may("admin") else "mine")
+    query = WocsTask.select().order_by(WocsTask.due, WocsTask.id)
+    if which == "mine" or not ctx.may("admin"):
+        query = query.where(WocsTask.assignee == ctx.user)
+    if which in ("mine", "open"):
+        query = query.where(WocsTask.status.in_(OPEN_STATES))
+    elif which == "overdue":
+        query = query.where(WocsTask.status.in_(OPEN_STATES), WocsTask.due < ctx.today)
+    total = query.count()
+    if not total:
+        return f"No {which} tasks."
+    lines = [
+        f"#{t.id} {t.title} — {_label(t.assignee)}, due {show_date(t.due)} "
+        f"({t.status.replace('_', ' ')}{', ' + t.priority if t.priority != 'normal' else ''})"
+        for t in query.limit(LIST_LIMIT)
+    ]
+    more = f"\n…and {total - LIST_LIMIT} more." if total > LIST_LIMIT else ""
+    return f"{which.capitalize()} tasks ({total}):\n" + "\n".join(lines) + more
+
+
+@command("task show", role="agent", args=(Arg("n", INT),))
+def show_task(ctx: Context, n: int) -> str:
+    """Show one task with its latest history."""
+    task = _get(ctx, n)
+    logs = task.logs.order_by(WocsTaskLog.at.desc(), WocsTaskLog.id.desc()).limit(5)
+    history = "\n".join(f"  {log.at:%d %b %H:%M} UTC {log.message}" for log in logs)
+    note = task.params.get("note") if isinstance(task.params, dict) else None
+    return (
+        f"Task #{task.id}: {task.title}\n"
+        f"For: {_label(task.assignee)} · Due: {show_date(task.due)} · "
+        f"Priority: {task.priority} · Status: {task.status.replace('_', ' ')}"
+        + (f"\nNote: {note}" if note else "")
+        + (f"\nResult: {task.result}" if task.result else "")
+        + (f"\nHistory:\n{history}" if history else "")
+    )
+
+
+@command("task start", role="agent", args=(Arg("n", INT),))
+def start_task(ctx: Context, n: int) -> str:
+    """Mark a task as started."""
+    task = _get(ctx, n)
+    if task.status == "in_progress":
+        return f"Task #{n} is already in progress."
+    _change(ctx, task, "in_progress")
+    return f"Task #{n} started: {task.title}. Send /task done {n} when it is finished."
+
+
+@command(
+    "task done",
+    role="agent",
+    args=(Arg("n", INT),),
+    keys=(Key("note", LONG_TEXT, aliases=("nota",), hint="<what was done>"),),
+)
+def finish_task(ctx: Context, n: int, note: str = "") -> str:
+    """Mark a task as done, with an optional note; whoever created it is told."""
+    task = _get(ctx, n)
+    _change(ctx, task, "done", note)
+    creator = task.user
+    if creator is not None and creator.id != ctx.user.id and creator.active:
+        extra = f"\nNote: {note}" if note else ""
+        ctx.notify(creator.phone, f"{_label(ctx.user)} finished task #{n}: {task.title}{extra}")
+    return f"Task #{n} is done. Thank you!"
+
+
+@command("task cancel", role="admin", args=(Arg("n", INT),))
+def cancel_task(ctx: Context, n: int) -> str:
+    """Cancel a task; the assignee is told."""
+    task = _get(ctx, n)
+    _change(ctx, task, "cancelled")
+    if task.assignee is not None and task.assignee_id != ctx.user.id:
+        ctx.notify(task.assignee.phone, f"Task #{n} ({task.title}) was cancelled.")
+    return f"Task #{n} is cancelled."
+
+
+@command(
+    "task assign",
+    role="admin",
+    args=(Arg("n", INT),),
+    keys=(Key("for", PERSON, required=True, aliases=("untuk",), dest="assignee", hint="<name>"),),
+)
+def assign_task(ctx: Context, n: int, assignee: WocsUser) -> str:
+    """Give a task to someone else; the new assignee is told."""
+    task = _get(ctx, n)
+    if task.status not in OPEN_STATES:
+        raise CommandError(f"Task #{n} is {task.status}; only open tasks can be reassigned.")
+    before = {"assignee": task.assignee_id}
+    task.assignee = assignee
+    task.updated_at = utcnow()
+    task.save()
+    _log(task, ctx, f"assigned to {_label(assignee)}")
+    audit(ctx, "task.assign", f"task:{n}", before, {"assignee": assignee.id})
+    ctx.notify(
+        assignee.phone,
+        f"Task #{n} is now yours: {task.title}\nDue: {show_date(task.due)}\n"
+        f"Reply /task done {n} when it is finished.",
+    )
+    return f"Task #{n} now belongs to {_label(assignee)}. I've told them."

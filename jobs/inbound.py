@@ -1,0 +1,119 @@
+"""process_inbound: route one stored message and queue its replies in the same transaction."""
+
+from __future__ import annotations
+
+import logging
+
+from peewee import DatabaseError
+from rq import Retry
+
+import commands  # noqa: F401  (registers every command)
+from commands import customers
+from jobs import outbox
+from jobs.queues import HIGH, backoff, enqueue
+from jobs.runtime import current
+from models import Contact, InboundMessage, WocsUser, for_update, utcnow, write_transaction
+from wocs.context import Context
+from wocs.dispatch import run_command
+from wocs.grammar import looks_like_command
+from wocs.values import mask_phone
+
+log = logging.getLogger(__name__)
+
+TEXT_TYPES = {"text", "button", "interactive"}
+CAPTIONED_TYPES = {"image", "document", "video"}
+STAFF_HINT = "Commands start with a slash. Send /help to see what you can do."
+APOLOGY = "Sorry, something went wrong on our side while handling that. The team has been told."
+
+
+def enqueue_inbound(inbound_id: int) -> bool:
+    """Put one stored message on the high queue."""
+    return enqueue(
+        "jobs.inbound.process_inbound",
+        inbound_id,
+        queue_name=HIGH,
+        job_id=f"inbound-{inbound_id}",
+        retry=Retry(max=5, interval=backoff([2, 10, 30, 120, 300])),
+    )
+
+
+def process_inbound(inbound_id: int) -> str:
+    """Handle a stored inbound message exactly once; database errors raise so RQ retries."""
+    try:
+        with write_transaction():
+            row = for_update(InboundMessage.select().where(InboundMessage.id == inbound_id)).first()
+            if row is None or row.state != "received":
+                return f"skipped ({row.state if row else 'missing'})"
+            keys = _route(row)
+            row.state = "done" if keys else "ignored"
+            row.attempts += 1
+            row.processed_at = utcnow()
+            row.save()
+    except DatabaseError:
+        raise
+    except Exception as exc:
+        log.exception("handling inbound %s failed", inbound_id)
+        keys = _give_up(inbound_id, exc)
+    outbox.release(keys)
+    return f"handled ({len(keys)} messages)"
+
+
+def _route(row: InboundMessage) -> list[str]:
+    """Decide what the message is and queue the answers; return their outbox keys."""
+    contact = _remember(row)
+    if not row.sender:
+        log.info("inbound %s has no phone number to answer; stored only", row.id)
+        return []
+    user = WocsUser.get_or_none(WocsUser.phone == row.sender)
+    ctx = Context(phone=row.sender, user=user, tz=current().settings.tz)
+    text = row.body or ""
+    if row.type in TEXT_TYPES | CAPTIONED_TYPES and looks_like_command(text):
+        reply: str | None = run_command(text, ctx)
+    elif row.type in TEXT_TYPES:
+        reply = STAFF_HINT if ctx.may("agent") else customers.answer(contact, text, ctx)
+    else:
+        return []
+    keys = []
+    if reply:
+        keys.append(f"reply:{row.id}")
+        outbox.add(row.sender, reply, keys[-1], inbound=row)
+    for number, notice in enumerate(ctx.notices, start=1):
+        keys.append(f"notice:{row.id}:{number}")
+        outbox.add(notice.to, notice.text, keys[-1], inbound=row)
+    return keys
+
+
+def _remember(row: InboundMessage) -> Contact:
+    """Create or refresh the sender's contact (phone, business-scoped id, profile name)."""
+    contact = None
+    if row.sender:
+        contact = Contact.get_or_none(Contact.phone == row.sender)
+    if contact is None and row.sender_bsuid:
+        contact = Contact.get_or_none(Contact.bsuid == row.sender_bsuid)
+    if contact is None:
+        contact = Contact(phone=row.sender or None, bsuid=row.sender_bsuid or None)
+    contact.phone = contact.phone or row.sender or None
+    contact.bsuid = contact.bsuid or row.sender_bsuid or None
+    contact.name = row.sender_name[:120] or contact.name
+    seen = row.sent_at or row.received_at
+    if contact.last_inbound_at is None or seen > contact.last_inbound_at:
+        contact.last_inbound_at = seen
+    contact.save()
+    return contact
+
+
+def _give_up(inbound_id: int, exc: Exception) -> list[str]:
+    """Mark a message whose handling crashed, and apologise once instead of retrying a bug."""
+    with write_transaction():
+        row = InboundMessage.get_or_none(InboundMessage.id == inbound_id)
+        if row is None or row.state != "received":
+            return []
+        row.state, row.error = "failed", f"{type(exc).__name__}: {exc}"[:1000]
+        row.attempts += 1
+        row.processed_at = utcnow()
+        row.save()
+        if not row.sender:
+            return []
+        outbox.add(row.sender, APOLOGY, f"reply:{row.id}", inbound=row)
+    log.error("inbound %s from %s marked failed", inbound_id, mask_phone(row.sender))
+    return [f"reply:{row.id}"]

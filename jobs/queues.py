@@ -1,0 +1,84 @@
+"""The three queues and the one way work is put on them."""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any
+
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+
+from jobs.runtime import current
+
+log = logging.getLogger(__name__)
+
+HIGH, DEFAULT, BULK = "high", "default", "bulk"
+QUEUE_NAMES = (HIGH, DEFAULT, BULK)  # a worker drains them in this order
+
+
+def queue(name: str) -> Queue:
+    """One of the named queues on this process's Redis."""
+    return Queue(name, connection=current().redis)
+
+
+def backoff(seconds: list[float]) -> list[int]:
+    """Retry intervals with jitter, so many failed jobs do not retry in step."""
+    return [max(1, round(s * random.uniform(0.8, 1.25))) for s in seconds]
+
+
+def enqueue(
+    func: str,
+    *args: Any,
+    queue_name: str = DEFAULT,
+    job_id: str,
+    retry: Retry | None = None,
+    timeout: int = 60,
+) -> bool:
+    """Put a job on a queue once; False when it is already waiting or Redis is unreachable.
+
+    The database row behind every job is the truth: if this fails, the sweeper
+    enqueues the work again later, so callers never need to handle the failure.
+    A finished or failed job of the same id is replaced, since the row says the
+    work is still to do.
+    """
+    target = queue(queue_name)
+    for _ in range(2):
+        try:
+            target.enqueue(
+                func,
+                *args,
+                job_id=job_id,
+                unique=True,
+                retry=retry,
+                job_timeout=timeout,
+                result_ttl=300,
+                failure_ttl=86400,
+            )
+            return True
+        except DuplicateJobError:
+            if not _drop_if_done(job_id):
+                return False
+        except RedisError as exc:
+            log.warning("could not enqueue %s (%s); the sweeper will retry", job_id, exc)
+            return False
+    return False
+
+
+def _drop_if_done(job_id: str) -> bool:
+    """Delete a job that already ran, so the same id can be enqueued again."""
+    try:
+        job = Job.fetch(job_id, connection=current().redis)
+    except NoSuchJobError:
+        return True
+    if job.get_status() in (
+        JobStatus.FINISHED,
+        JobStatus.FAILED,
+        JobStatus.CANCELED,
+        JobStatus.STOPPED,
+    ):
+        job.delete()
+        return True
+    return False

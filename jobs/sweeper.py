@@ -1,0 +1,48 @@
+"""The sweeper: re-enqueue work whose row says it is unfinished (Redis lost it, a worker died)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from jobs import outbox
+from jobs.inbound import enqueue_inbound
+from models import InboundMessage, OutboundMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+GRACE = dt.timedelta(seconds=30)  # leave fresh rows to the enqueue that follows their commit
+SEND_LEASE = dt.timedelta(minutes=10)  # a send this old was interrupted by a dead worker
+BATCH = 1000
+
+
+def sweep() -> dict[str, int]:
+    """Enqueue stale inbound and outbound rows again; every step is safe to repeat."""
+    now = utcnow()
+    counts = {"inbound": 0, "outbound": 0, "released": 0}
+    stale_inbound = (
+        InboundMessage.select(InboundMessage.id)
+        .where(InboundMessage.state == "received", InboundMessage.received_at < now - GRACE)
+        .order_by(InboundMessage.id)
+        .limit(BATCH)
+    )
+    for row in stale_inbound:
+        counts["inbound"] += enqueue_inbound(row.id)
+    # A worker killed mid-send leaves the row "sending"; after the lease it goes out again
+    # unless a status webhook (which names the row) has shown it was delivered.
+    counts["released"] = (
+        OutboundMessage.update(state="pending", updated_at=now - GRACE)
+        .where(OutboundMessage.state == "sending", OutboundMessage.updated_at < now - SEND_LEASE)
+        .execute()
+    )
+    stale_outbound = (
+        OutboundMessage.select(OutboundMessage.id, OutboundMessage.queue)
+        .where(OutboundMessage.state == "pending", OutboundMessage.updated_at <= now - GRACE)
+        .order_by(OutboundMessage.id)
+        .limit(BATCH)
+    )
+    for row in stale_outbound:
+        counts["outbound"] += outbox.enqueue_send(row.id, row.queue)
+    if any(counts.values()):
+        log.info("sweeper: %s", counts)
+    return counts

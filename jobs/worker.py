@@ -1,0 +1,110 @@
+"""Running the queues: RQ workers in-process (embedded mode, tests) or as a worker process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from rq import Queue, SimpleWorker
+from rq.scheduler import RQScheduler
+from rq.timeouts import TimerDeathPenalty
+
+from jobs.queues import QUEUE_NAMES
+from jobs.runtime import Runtime
+from jobs.sweeper import sweep
+
+log = logging.getLogger(__name__)
+
+
+class ThreadWorker(SimpleWorker):
+    """An RQ SimpleWorker that can live in a thread: timer-based timeouts, no signal handlers."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        """Signals belong to the main thread, which is the web server's."""
+
+
+def _sweep_forever(stop: threading.Event, interval: float) -> None:
+    """Run the sweeper every `interval` seconds until told to stop."""
+    while not stop.wait(interval):
+        try:
+            sweep()
+        except Exception:
+            # The sweeper must outlive a database or Redis outage; it is the recovery path.
+            log.exception("sweep failed; trying again in %.0f s", interval)
+
+
+class InProcessWorkers:
+    """Worker, scheduler and sweeper threads over one Redis connection (real or stand-in)."""
+
+    def __init__(self, runtime: Runtime, workers: int = 1) -> None:
+        self.runtime = runtime
+        self.count = workers
+        self.stop_event = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.workers: list[ThreadWorker] = []
+
+    def start(self) -> InProcessWorkers:
+        """Start the threads; returns self."""
+        conn = self.runtime.redis
+        for _ in range(self.count):
+            worker = ThreadWorker([Queue(n, connection=conn) for n in QUEUE_NAMES], connection=conn)
+            self.workers.append(worker)
+            self._spawn(self._work, worker)
+        self._spawn(self._schedule)
+        self._spawn(_sweep_forever, self.stop_event, self.runtime.settings.sweep_interval)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask every thread to stop and wait for them."""
+        self.stop_event.set()
+        for worker in self.workers:
+            worker._stop_requested = True
+        for thread in self.threads:
+            thread.join(timeout)
+
+    def _spawn(self, target: Any, *args: Any) -> None:
+        thread = threading.Thread(
+            target=target, args=args, daemon=True, name=f"wocs-{target.__name__}"
+        )
+        thread.start()
+        self.threads.append(thread)
+
+    def _work(self, worker: ThreadWorker) -> None:
+        # work() returns after a second of idling so the stop flag is seen promptly.
+        while not self.stop_event.is_set():
+            try:
+                worker.work(max_idle_time=1, with_scheduler=False, logging_level="WARNING")
+            except Exception:
+                log.exception("in-process worker crashed; restarting it")
+                self.stop_event.wait(1)
+
+    def _schedule(self) -> None:
+        """Move due scheduled jobs and retries onto their queues."""
+        scheduler = RQScheduler(list(QUEUE_NAMES), connection=self.runtime.redis, interval=1)
+        scheduler._connection = self.runtime.redis  # the stand-in cannot be reopened from a URL
+        while not self.stop_event.wait(0.5):
+            try:
+                if scheduler.should_reacquire_locks:
+                    scheduler.acquire_locks()
+                scheduler.enqueue_scheduled_jobs()
+            except Exception:
+                log.exception("in-process scheduler failed; trying again")
+        scheduler.release_locks()
+
+
+def run_worker(runtime: Runtime, burst: bool = False) -> None:
+    """The production worker: drain high, default and bulk, with RQ's scheduler and the sweeper."""
+    conn = runtime.redis
+    stop = threading.Event()
+    sweeper = threading.Thread(
+        target=_sweep_forever, args=(stop, runtime.settings.sweep_interval), daemon=True
+    )
+    sweeper.start()
+    worker = SimpleWorker([Queue(n, connection=conn) for n in QUEUE_NAMES], connection=conn)
+    try:
+        worker.work(burst=burst, with_scheduler=True)
+    finally:
+        stop.set()

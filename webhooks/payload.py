@@ -1,0 +1,219 @@
+"""Reading Meta's webhook bodies: every entry, change, message, status and preference in one pass."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_WAMID = 191
+
+
+class BadPayload(ValueError):
+    """A body that is not a WhatsApp Business webhook; answered with 400."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One inbound message as it will be stored."""
+
+    wamid: str
+    sender: str
+    sender_bsuid: str
+    sender_name: str
+    type: str
+    body: str
+    sent_at: dt.datetime | None
+    raw: dict
+
+
+@dataclass(frozen=True)
+class Status:
+    """A delivery status for one of our outgoing messages."""
+
+    wamid: str
+    status: str
+    at: dt.datetime | None
+    error_code: int | None
+    error: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class Preference:
+    """A customer's marketing choice (stop or resume) from a user_preferences update."""
+
+    phone: str
+    bsuid: str
+    value: str
+    at: dt.datetime | None
+
+
+@dataclass
+class Batch:
+    """Everything one webhook body carries that WOCS acts on, plus a count of what it skips."""
+
+    messages: list[Message] = field(default_factory=list)
+    statuses: list[Status] = field(default_factory=list)
+    preferences: list[Preference] = field(default_factory=list)
+    skipped: int = 0
+
+
+def _digits(value: Any) -> str:
+    text = str(value or "")
+    return text if text.isdigit() and len(text) <= 20 else ""
+
+
+def _when(value: Any) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromtimestamp(int(value), dt.UTC).replace(tzinfo=None)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _dicts(value: Any) -> list[dict]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def message_body(message: dict) -> str:
+    """The text a person typed or chose, whatever the message type."""
+    kind = message.get("type")
+    part = message.get(kind) if isinstance(kind, str) else None
+    if not isinstance(part, dict):
+        return ""
+    if kind == "text":
+        return str(part.get("body") or "")
+    if kind == "button":
+        return str(part.get("text") or part.get("payload") or "")
+    if kind == "interactive":
+        choice = part.get(part.get("type") or "")
+        return (
+            str(choice.get("title") or choice.get("id") or "") if isinstance(choice, dict) else ""
+        )
+    if kind == "reaction":
+        return str(part.get("emoji") or "")
+    return str(part.get("caption") or "")
+
+
+def parse_body(body: Any) -> Batch:
+    """Split a webhook body into what it carries; raise BadPayload if it is not one."""
+    if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
+        raise BadPayload("expected a JSON object with an 'entry' list")
+    if body.get("object") not in (None, "whatsapp_business_account"):
+        raise BadPayload(f"unexpected object {str(body.get('object'))[:40]!r}")
+    batch = Batch()
+    for entry in _dicts(body["entry"]):
+        for change in _dicts(entry.get("changes")):
+            value = change.get("value")
+            if not isinstance(value, dict):
+                batch.skipped += 1
+                continue
+            _read_change(value, batch)
+    return batch
+
+
+def _read_change(value: dict, batch: Batch) -> None:
+    contacts = _dicts(value.get("contacts"))
+    names = {
+        c.get("wa_id"): (c.get("profile") or {}).get("name", "")
+        for c in contacts
+        if isinstance(c.get("profile"), dict)
+    }
+    bsuids = {c.get("wa_id"): c.get("user_id", "") for c in contacts}
+    for message in _dicts(value.get("messages")):
+        wamid = str(message.get("id") or "")
+        if not wamid or len(wamid) > MAX_WAMID:
+            batch.skipped += 1
+            continue
+        sender = _digits(message.get("from"))
+        batch.messages.append(
+            Message(
+                wamid=wamid,
+                sender=sender,
+                sender_bsuid=str(
+                    message.get("from_user_id") or bsuids.get(message.get("from")) or ""
+                )[:80],
+                sender_name=str(names.get(message.get("from")) or "")[:120],
+                type=str(message.get("type") or "unknown")[:24],
+                body=message_body(message)[:4096],
+                sent_at=_when(message.get("timestamp")),
+                raw=message,
+            )
+        )
+    for status in _dicts(value.get("statuses")):
+        errors = _dicts(status.get("errors"))
+        code = errors[0].get("code") if errors else None
+        batch.statuses.append(
+            Status(
+                wamid=str(status.get("id") or "")[:MAX_WAMID],
+                status=str(status.get("status") or ""),
+                at=_when(status.get("timestamp")),
+                error_code=code if isinstance(code, int) else None,
+                error=str(errors[0].get("title") or errors[0].get("message") or "")[:500]
+                if errors
+                else "",
+                reference=str(status.get("biz_opaque_callback_data") or "")[:64],
+            )
+        )
+    for pref in _dicts(value.get("user_preferences")):
+        if pref.get("category") not in (None, "marketing_messages"):
+            batch.skipped += 1
+            continue
+        batch.preferences.append(
+            Preference(
+                phone=_digits(pref.get("wa_id")),
+                bsuid=str(pref.get("user_id") or "")[:80],
+                value=str(pref.get("value") or ""),
+                at=_when(pref.get("timestamp")),
+            )
+        )
+    # Echoes of our own sends, template and account updates, calls: nothing to act on yet.
+    batch.skipped += sum(
+        len(v) if isinstance(v, list) else 1
+        for k, v in value.items()
+        if k
+        not in (
+            "messages",
+            "statuses",
+            "user_preferences",
+            "contacts",
+            "metadata",
+            "messaging_product",
+        )
+    )
+
+
+def text_message_body(
+    phone: str, text: str, wamid: str, name: str = "", phone_number_id: str = "0"
+) -> dict:
+    """A Meta-shaped webhook body carrying one text message (for `chat`, tests and benchmarks)."""
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "0",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {
+                                "display_phone_number": "0",
+                                "phone_number_id": phone_number_id,
+                            },
+                            "contacts": [{"profile": {"name": name}, "wa_id": phone}],
+                            "messages": [
+                                {
+                                    "from": phone,
+                                    "id": wamid,
+                                    "timestamp": str(int(dt.datetime.now(dt.UTC).timestamp())),
+                                    "type": "text",
+                                    "text": {"body": text},
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }

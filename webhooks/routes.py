@@ -1,0 +1,75 @@
+"""The Flask blueprint Meta calls: the verification handshake and signed message intake."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from peewee import DatabaseError, InterfaceError
+
+from jobs.inbound import enqueue_inbound
+from webhooks.intake import store
+from webhooks.payload import BadPayload, parse_body
+from wocs.settings import Settings
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhooks", __name__)
+
+
+def _settings() -> Settings:
+    return current_app.config["WOCS_SETTINGS"]
+
+
+def signature_for(secret: str, raw: bytes) -> str:
+    """The X-Hub-Signature-256 value Meta sends for a body."""
+    return "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+
+
+def _problem(status: int, message: str) -> tuple[Response, int]:
+    return jsonify(error=message), status
+
+
+@bp.get("/webhooks/whatsapp")
+def handshake() -> tuple[str | Response, int]:
+    """Answer Meta's subscription check with the challenge when the verify token matches."""
+    expected = _settings().verify_token
+    given = request.args.get("hub.verify_token", "")
+    if (
+        request.args.get("hub.mode") == "subscribe"
+        and expected
+        and hmac.compare_digest(given.encode(), expected.encode())
+    ):
+        return request.args.get("hub.challenge", ""), 200
+    return _problem(403, "verification failed")
+
+
+@bp.post("/webhooks/whatsapp")
+def receive() -> tuple[Response, int]:
+    """Verify, store every message and status once, commit, answer; jobs do the rest."""
+    if request.mimetype != "application/json":
+        return _problem(415, "expected application/json")
+    raw = request.get_data(cache=False)
+    header = request.headers.get("X-Hub-Signature-256", "")
+    if not header:
+        return _problem(401, "missing X-Hub-Signature-256")
+    if not hmac.compare_digest(
+        header.encode(), signature_for(_settings().app_secret, raw).encode()
+    ):
+        return _problem(403, "bad signature")
+    try:
+        batch = parse_body(json.loads(raw))
+    except (ValueError, RecursionError) as exc:  # JSON errors and BadPayload are ValueErrors
+        return _problem(400, str(exc)[:200] if isinstance(exc, BadPayload) else "body is not JSON")
+    try:
+        new_ids = store(batch)
+    except (DatabaseError, InterfaceError):
+        log.exception("could not store a webhook body; answering 503 so Meta retries")
+        return _problem(503, "temporarily unavailable")
+    for inbound_id in new_ids:
+        enqueue_inbound(inbound_id)
+    return jsonify(
+        messages=len(batch.messages), statuses=len(batch.statuses), skipped=batch.skipped
+    ), 200

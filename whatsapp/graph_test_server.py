@@ -1,0 +1,348 @@
+"""A local stand-in for Meta's Graph API (messages and media) for tests and benchmarks."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import itertools
+import json
+import secrets
+import signal
+import socket
+import threading
+import time
+from collections import deque
+from email import policy
+from email.parser import BytesParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DEFAULT_MESSAGES = {
+    130429: "(#130429) Rate limit hit",
+    131056: "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+    131047: "Re-engagement message",
+    131050: "Unable to deliver the message: recipient stopped marketing messages",
+    190: "Invalid OAuth access token - Cannot parse access token",
+}
+_STATUS_FOR_CODE = {130429: 429, 80007: 429, 4: 429, 613: 429, 190: 401, 1: 500, 2: 503}
+_STATUS_FOR_CODE |= {131000: 500, 133004: 503}
+
+
+def error_body(code: int, message: str | None = None, details: str | None = None) -> dict:
+    """A Meta-shaped Graph error body."""
+    message = message or DEFAULT_MESSAGES.get(code, f"(#{code}) test error")
+    data = {"messaging_product": "whatsapp", "details": details or message}
+    err = {"message": message, "type": "OAuthException", "code": code, "error_data": data}
+    return {"error": {**err, "fbtrace_id": "A" + secrets.token_hex(10)}}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 256  # benchmarks open many connections at once
+    owner: GraphTestServer
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.owner._track(request, add=True)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        self.owner._track(request, add=False)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet: clients that time out and hang up are part of the tests."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, so client sessions reuse connections
+    disable_nagle_algorithm = True  # headers and body go out in two writes: avoid 40 ms stalls
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+    def _answer(self, status: int, body: bytes | dict, ctype: str = "application/json") -> None:
+        data = json.dumps(body).encode() if isinstance(body, dict) else body
+        with contextlib.suppress(OSError):
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _parts(self) -> list[str]:
+        return [p for p in self.path.split("?")[0].split("/") if p]
+
+    def _authorized(self) -> bool:
+        token = self.server.owner.token
+        if token is None or self.headers.get("Authorization") == f"Bearer {token}":
+            return True
+        self._answer(401, error_body(190))
+        return False
+
+    def do_POST(self) -> None:
+        owner = self.server.owner
+        parts = self._parts()
+        raw = self._read_body()
+        if len(parts) == 3 and parts[2] == "messages":
+            owner._handle_message(self, parts[1], raw)
+        elif len(parts) == 3 and parts[2] == "media":
+            if self._authorized():
+                owner._handle_upload(self, raw)
+        else:
+            self._answer(404, error_body(100, f"Unknown path components: {self.path}"))
+
+    def do_GET(self) -> None:
+        owner = self.server.owner
+        parts = self._parts()
+        if not self._authorized():
+            return
+        media = owner._media(parts[1]) if len(parts) == 2 else None
+        if media is None:
+            self._answer(400, error_body(100, f"Unsupported get request: {self.path}"))
+        elif parts[0] == "media-download":
+            self._answer(200, media["data"], media["mime_type"])
+        else:
+            info = {k: media[k] for k in ("mime_type", "sha256", "file_size", "id")}
+            url = f"{owner.root_url}/media-download/{parts[1]}"
+            self._answer(200, {"messaging_product": "whatsapp", "url": url, **info})
+
+    def do_DELETE(self) -> None:
+        parts = self._parts()
+        if self._authorized():
+            found = len(parts) == 2 and self.server.owner._media(parts[1], pop=True) is not None
+            self._answer(200 if found else 400, {"success": True} if found else error_body(100))
+
+
+class GraphTestServer:
+    """Real HTTP server that answers like Graph's messages and media endpoints."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token: str | None = None,
+        version: str = "v25.0",
+    ) -> None:
+        self.host, self.port, self.token, self.version = host, port, token, version
+        self.requests: list[dict] = []
+        self.media: dict[str, dict] = {}
+        self._cond = threading.Condition()
+        self._failures: deque[tuple[int, int, str | None, str | None]] = deque()
+        self._stalls: deque[float] = deque()
+        self._stopping = threading.Event()
+        self._sockets: set[socket.socket] = set()
+        self._counter = itertools.count(1)
+        self._ok = 0  # successful message POSTs since reset
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ---
+    def start(self) -> GraphTestServer:
+        """Bind and serve in a daemon thread."""
+        self._stopping.clear()
+        self._httpd = _Server((self.host, self.port), _Handler)
+        self._httpd.owner = self
+        self.port = self._httpd.server_address[1]
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, wake stalled handlers and cut open connections."""
+        self._stopping.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        with self._cond:
+            sockets = list(self._sockets)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> GraphTestServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def root_url(self) -> str:
+        """Server root, e.g. http://127.0.0.1:54321."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """Graph base URL, e.g. http://127.0.0.1:54321/v25.0."""
+        return f"{self.root_url}/{self.version}"
+
+    # --- test controls ---
+    def fail_next(
+        self,
+        times: int = 1,
+        *,
+        code: int = 130429,
+        http_status: int | None = None,
+        message: str | None = None,
+        details: str | None = None,
+    ) -> None:
+        """Answer the next `times` message POSTs with a Meta error (status derived from code)."""
+        status = http_status or _STATUS_FOR_CODE.get(code, 400)
+        with self._cond:
+            self._failures.extend([(code, status, message, details)] * times)
+
+    def fail_html_next(self, times: int = 1, http_status: int = 502) -> None:
+        """Answer the next `times` message POSTs with a non-JSON (HTML) error page."""
+        with self._cond:
+            self._failures.extend([(0, http_status, None, None)] * times)
+
+    def stall_next(self, times: int = 1, seconds: float = 30.0) -> None:
+        """Sleep `seconds` before answering the next `times` message POSTs."""
+        with self._cond:
+            self._stalls.extend([seconds] * times)
+
+    def add_media(self, media_id: str, data: bytes, mime_type: str) -> None:
+        """Preload a media object."""
+        with self._cond:
+            sha = hashlib.sha256(data).hexdigest()
+            self.media[media_id] = dict(id=media_id, data=data, mime_type=mime_type, sha256=sha)
+            self.media[media_id]["file_size"] = len(data)
+
+    def sent(self) -> list[dict]:
+        """Bodies of message POSTs answered with success."""
+        with self._cond:
+            return [r["body"] for r in self.requests if r["wamid"]]
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[dict]:
+        """Block until `count` successful sends are recorded; return the sent bodies."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._ok < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    done = [r["body"] for r in self.requests if r["wamid"]]
+                    raise AssertionError(f"expected {count} sends, got {len(done)}: {done!r}")
+                self._cond.wait(left)
+            return [r["body"] for r in self.requests if r["wamid"]]
+
+    def reset(self) -> None:
+        """Forget requests, queued failures/stalls and media."""
+        with self._cond:
+            self.requests.clear()
+            self._ok = 0
+            self._failures.clear()
+            self._stalls.clear()
+            self.media.clear()
+
+    # --- request handling (called from handler threads) ---
+    def _track(self, sock: socket.socket, *, add: bool) -> None:
+        with self._cond:
+            (self._sockets.add if add else self._sockets.discard)(sock)
+
+    def _media(self, media_id: str, *, pop: bool = False) -> dict | None:
+        with self._cond:
+            return self.media.pop(media_id, None) if pop else self.media.get(media_id)
+
+    def _handle_message(self, h: _Handler, phone_number_id: str, raw: bytes) -> None:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        record = {"path": h.path, "phone_number_id": phone_number_id, "body": body}
+        record |= {"headers": dict(h.headers.items()), "at": time.time(), "wamid": None}
+        with self._cond:
+            self.requests.append(record)
+            stall = self._stalls.popleft() if self._stalls else None
+        if stall is not None and self._stopping.wait(stall):
+            return  # stopped while stalling: no answer
+        if not h._authorized():
+            return
+        with self._cond:
+            failure = self._failures.popleft() if self._failures else None
+        if failure is not None:
+            code, status, message, details = failure
+            if code == 0:
+                page = f"<html><body><h1>{status} Bad Gateway</h1></body></html>"
+                h._answer(status, page.encode(), "text/html")
+            else:
+                h._answer(status, error_body(code, message, details))
+            return
+        problem = _validate(body)
+        if problem:
+            h._answer(400, error_body(100, f"(#100) {problem}"))
+            return
+        n = next(self._counter)
+        wamid = f"wamid.TEST{n:08d}{secrets.token_hex(6).upper()}"
+        to = str(body["to"])
+        contact = {"input": to, "wa_id": "".join(c for c in to if c.isdigit())}
+        answer = {"messaging_product": "whatsapp", "contacts": [contact]}
+        answer["messages"] = [{"id": wamid}]
+        with self._cond:
+            record["wamid"] = wamid
+            self._ok += 1
+            self._cond.notify_all()
+        h._answer(200, answer)
+
+    def _handle_upload(self, h: _Handler, raw: bytes) -> None:
+        ctype = h.headers.get("Content-Type", "")
+        head = f"Content-Type: {ctype}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+        msg = BytesParser(policy=policy.HTTP).parsebytes(head + raw)
+        fields: dict[str, Any] = {}
+        file_type = None
+        for part in msg.iter_parts() if msg.is_multipart() else []:
+            name = part.get_param("name", header="content-disposition")
+            fields[name] = part.get_payload(decode=True)
+            if name == "file":
+                file_type = part.get_content_type()
+        data = fields.get("file")
+        if not data or fields.get("messaging_product", b"").strip() != b"whatsapp":
+            h._answer(400, error_body(100, "(#100) file and messaging_product are required"))
+            return
+        mime = (
+            (fields.get("type") or b"").decode().strip() or file_type or "application/octet-stream"
+        )
+        media_id = str(10**15 + next(self._counter))
+        self.add_media(media_id, data, mime)
+        h._answer(200, {"id": media_id})
+
+
+def _validate(body: object) -> str | None:
+    """Why a message body would be rejected by Graph, or None."""
+    if not isinstance(body, dict):
+        return "Invalid JSON body"
+    for key in ("messaging_product", "to", "type"):
+        if not body.get(key):
+            return f"The parameter {key} is required."
+    if body["messaging_product"] != "whatsapp":
+        return "Invalid messaging_product"
+    if body["type"] not in body:
+        return f"The parameter {body['type']} is required."
+    return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the test server until Ctrl-C."""
+    parser = argparse.ArgumentParser(description="Local stand-in for Meta's Graph API")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8990)
+    parser.add_argument("--token", default=None)
+    args = parser.parse_args(argv)
+    server = GraphTestServer(args.host, args.port, token=args.token).start()
+    print(server.base_url, flush=True)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # SIGINT may be ignored when started with '&'
+        signal.signal(sig, lambda *_: done.set())
+    while not done.wait(1.0):
+        pass
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()

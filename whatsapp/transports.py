@@ -1,0 +1,311 @@
+"""Outgoing WhatsApp transports: Cloud API (via heyoo), console and in-memory recording."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Protocol, TextIO, runtime_checkable
+
+import heyoo
+import requests
+from requests.adapters import HTTPAdapter
+
+from whatsapp.errors import (
+    GraphError,
+    PermanentGraphError,
+    RateLimited,
+    TransientGraphError,
+    error_from_response,
+)
+from wocs.values import mask_phone
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_BASE = "https://graph.facebook.com/v25.0"
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+# Fallback (connect, read) seconds for heyoo calls made outside CloudTransport.send, e.g. media
+# helpers used directly; CloudTransport.send sets its own timeouts in a thread-local per call.
+DEFAULT_TIMEOUT = (3.0, 10.0)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send; `reference` names our outbox row (e.g. "ob:42")."""
+
+    to: str
+    kind: str
+    text: str = ""
+    template: dict | None = None
+    media_id: str | None = None
+    media_link: str | None = None
+    reference: str = ""
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """Sends one message and returns its wamid; raises GraphError subclasses."""
+
+    name: str
+
+    def send(self, message: Outgoing) -> str: ...
+
+
+def _digits(to: str) -> str:
+    """Strip a leading '+' and separators from a phone number."""
+    digits = "".join(ch for ch in str(to) if ch.isdigit())
+    if not digits:
+        raise ValueError(f"recipient {to!r} has no digits")
+    return digits
+
+
+def build_payload(message: Outgoing) -> dict:
+    """Build the exact Cloud API JSON body for a message; ValueError when it cannot be sent."""
+    payload: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": f"+{_digits(message.to)}",
+        "type": message.kind,
+    }
+    if message.kind == "text":
+        if not message.text.strip():
+            raise ValueError("text message needs a non-empty body")
+        payload["text"] = {"body": message.text[:TEXT_LIMIT], "preview_url": False}
+    elif message.kind == "template":
+        tpl = message.template or {}
+        if not tpl.get("name") or not tpl.get("language"):
+            raise ValueError("template message needs template['name'] and template['language']")
+        body: dict[str, Any] = {"name": tpl["name"], "language": {"code": tpl["language"]}}
+        params = [str(p) for p in tpl.get("params") or []]
+        if params:
+            parameters = [{"type": "text", "text": p} for p in params]
+            body["components"] = [{"type": "body", "parameters": parameters}]
+        payload["template"] = body
+    elif message.kind == "image":
+        if message.media_id:
+            image: dict[str, Any] = {"id": message.media_id}
+        elif message.media_link:
+            image = {"link": message.media_link}
+        else:
+            raise ValueError("image message needs media_id or media_link")
+        if message.text:
+            image["caption"] = message.text[:CAPTION_LIMIT]
+        payload["image"] = image
+    else:
+        raise ValueError(f"unknown message kind {message.kind!r}")
+    if message.reference:
+        payload["biz_opaque_callback_data"] = message.reference
+    return payload
+
+
+def _checked_payload(message: Outgoing) -> dict:
+    """build_payload, with invalid messages reported as PermanentGraphError."""
+    try:
+        return build_payload(message)
+    except ValueError as exc:
+        raise PermanentGraphError(f"invalid outgoing message: {exc}") from exc
+
+
+# --- bounded HTTP for heyoo -----------------------------------------------------------------
+
+_local = threading.local()
+
+
+class _BoundedRequests:
+    """Stands in for heyoo's `requests` module: heyoo has no timeout and no session."""
+
+    def __init__(self) -> None:
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+
+    def _call(self, method: str, url: str, **kw: Any) -> requests.Response:
+        kw.setdefault("timeout", getattr(_local, "timeout", None) or DEFAULT_TIMEOUT)
+        _local.status = None
+        response = self.session.request(method, url, **kw)
+        _local.status = response.status_code
+        return response
+
+    def get(self, url: str, **kw: Any) -> requests.Response:
+        return self._call("GET", url, **kw)
+
+    def post(self, url: str, **kw: Any) -> requests.Response:
+        return self._call("POST", url, **kw)
+
+    def delete(self, url: str, **kw: Any) -> requests.Response:
+        return self._call("DELETE", url, **kw)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(requests, name)
+
+
+def last_status() -> int | None:
+    """HTTP status of the last heyoo response in this thread (None if none arrived)."""
+    return getattr(_local, "status", None)
+
+
+if not isinstance(heyoo.requests, _BoundedRequests):
+    heyoo.requests = _BoundedRequests()
+
+
+class CloudTransport:
+    """Sends through Meta's Cloud API using heyoo, with bounded time and typed errors."""
+
+    name = "cloud"
+
+    def __init__(
+        self,
+        token: str,
+        phone_number_id: str,
+        api_base: str = DEFAULT_API_BASE,
+        timeout: float = 10.0,
+        connect_timeout: float = 3.0,
+    ) -> None:
+        api_base = api_base.rstrip("/")
+        self.phone_number_id = phone_number_id
+        self.api_base = api_base
+        self.timeouts = (connect_timeout, timeout)
+        self.wa = heyoo.WhatsApp(token, phone_number_id)
+        self.wa.base_url = api_base
+        self.wa.v15_base_url = api_base
+        self.wa.url = f"{api_base}/{phone_number_id}/messages"
+
+    def send(self, message: Outgoing) -> str:
+        """Send one message and return its wamid."""
+        payload = _checked_payload(message)
+        who = mask_phone(message.to)
+        try:
+            wamid = self._post(payload)
+        except GraphError as exc:
+            log.warning(
+                "send %s to %s failed (ref=%s): %s", message.kind, who, message.reference, exc
+            )
+            raise
+        log.info("sent %s to %s wamid=%s ref=%s", message.kind, who, wamid, message.reference)
+        return wamid
+
+    def _post(self, payload: dict) -> str:
+        """Make the heyoo call and translate its outcome."""
+        previous = getattr(_local, "timeout", None)
+        _local.timeout = self.timeouts
+        _local.status = None
+        try:
+            # No recipient_id: heyoo would log it unmasked; `to` is already in the payload.
+            body = self.wa.send_custom_json(payload)
+        except requests.exceptions.JSONDecodeError as exc:
+            status = last_status()
+            cls = TransientGraphError if status is None or status >= 500 else PermanentGraphError
+            if status == 429:  # e.g. a proxy's HTML throttle page: still a rate limit
+                cls = RateLimited
+            raise cls(f"non-JSON answer (HTTP {status})", http_status=status) from exc
+        except requests.Timeout as exc:
+            raise TransientGraphError(f"timeout talking to Graph API: {exc}") from exc
+        except requests.ConnectionError as exc:
+            raise TransientGraphError(f"connection error talking to Graph API: {exc}") from exc
+        except requests.RequestException as exc:
+            raise TransientGraphError(f"HTTP error talking to Graph API: {exc}") from exc
+        finally:
+            _local.timeout = previous
+        status = last_status()
+        if isinstance(body, dict) and "error" in body:
+            raise error_from_response(status, body)
+        if status is not None and not 200 <= status < 300:
+            raise error_from_response(status, body)
+        try:
+            wamid = body["messages"][0]["id"]
+        except (KeyError, IndexError, TypeError) as exc:
+            raise TransientGraphError(
+                "answer without messages[0].id",
+                http_status=status,
+                details=f"keys: {sorted(body)}" if isinstance(body, dict) else type(body).__name__,
+            ) from exc  # not the body itself: its `contacts` would put a phone number in logs
+        return str(wamid)
+
+
+# --- local transports -----------------------------------------------------------------------
+
+
+class ConsoleTransport:
+    """Prints each message readably to a stream and keeps what it printed in `sent`."""
+
+    name = "console"
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+        self.sent: list[Outgoing] = []
+        self._lock = threading.Lock()
+
+    def send(self, message: Outgoing) -> str:
+        """Print the message and return a fake wamid."""
+        payload = _checked_payload(message)
+        if message.kind == "template":
+            tpl = payload["template"]
+            params = " | ".join(str(p) for p in (message.template or {}).get("params") or [])
+            line = f"[template {tpl['name']} {tpl['language']['code']}] {params}".rstrip()
+        elif message.kind == "image":
+            image = payload["image"]
+            where = f"id={image['id']}" if "id" in image else f"link={image['link']}"
+            line = f"[image {where}] {image.get('caption', '')}".rstrip()
+        else:
+            line = payload["text"]["body"]
+        suffix = f"  ({message.reference})" if message.reference else ""
+        stream = self.stream or sys.stdout
+        with self._lock:
+            print(f"→ {payload['to']}: {line}{suffix}", file=stream, flush=True)
+            self.sent.append(message)
+        return f"wamid.console.{uuid.uuid4().hex}"
+
+
+class RecordingTransport:
+    """For tests: records sends in `sent`, returns "wamid.rec.<n>", can be told to fail."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.sent: list[Outgoing] = []
+        self.attempts: list[Outgoing] = []
+        self._failures: deque[GraphError] = deque()
+        self._lock = threading.Lock()
+
+    def fail_next(self, exc: GraphError, times: int = 1) -> None:
+        """Raise `exc` for the next `times` sends."""
+        with self._lock:
+            self._failures.extend([exc] * times)
+
+    def send(self, message: Outgoing) -> str:
+        """Record the message (or raise a queued failure) and return a fake wamid."""
+        _checked_payload(message)
+        with self._lock:
+            self.attempts.append(message)
+            if self._failures:
+                raise self._failures.popleft()
+            self.sent.append(message)
+            return f"wamid.rec.{len(self.sent)}"
+
+
+def make_transport(
+    kind: str,
+    *,
+    token: str = "",
+    phone_number_id: str = "",
+    api_base: str = DEFAULT_API_BASE,
+    stream: TextIO | None = None,
+    timeout: float = 10.0,
+    connect_timeout: float = 3.0,
+) -> Transport:
+    """Build a transport by name: "cloud", "console" or "recording"."""
+    if kind == "cloud":
+        missing = [n for n, v in (("token", token), ("phone_number_id", phone_number_id)) if not v]
+        if missing:
+            raise ValueError(f"cloud transport needs {' and '.join(missing)} (WhatsApp Cloud API)")
+        return CloudTransport(token, phone_number_id, api_base, timeout, connect_timeout)
+    if kind == "console":
+        return ConsoleTransport(stream)
+    if kind == "recording":
+        return RecordingTransport()
+    raise ValueError(f"unknown transport {kind!r}; expected cloud, console or recording")

@@ -1,0 +1,62 @@
+"""What a command knows about the message that invoked it, and what it asks to send."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROLES = ("customer", "agent", "admin")
+
+
+def role_rank(role: str) -> int:
+    """Order roles so that admin ⊇ agent ⊇ customer."""
+    return ROLES.index(role) if role in ROLES else 0
+
+
+class CommandError(Exception):
+    """A command that cannot go ahead; `str()` is the reply to the sender."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message a command wants delivered to someone other than the sender."""
+
+    to: str
+    text: str
+
+
+@dataclass
+class Context:
+    """The sender, the clock and the outgoing notices of one command run."""
+
+    phone: str
+    user: Any = None  # the sender's WocsUser row, None for strangers
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Kuala_Lumpur"))
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    source: str = "whatsapp"
+    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def role(self) -> str:
+        """The sender's role; strangers are customers."""
+        return self.user.role if self.user is not None and self.user.active else "customer"
+
+    @property
+    def today(self) -> dt.date:
+        """Today's date in the business time zone."""
+        return self.now.astimezone(self.tz).date()
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names the sender."""
+        return self.phone or "system"
+
+    def may(self, role: str) -> bool:
+        """True when the sender holds at least `role`."""
+        return role_rank(self.role) >= role_rank(role)
+
+    def notify(self, to: str, text: str) -> None:
+        """Ask for a message to someone else; it is queued with the reply, in the same commit."""
+        self.notices.append(Notice(to, text))

@@ -1,0 +1,120 @@
+"""The pyparsing grammar of a command message: `/name words… [key: value]` plus key lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyparsing as pp
+
+MAX_COMMAND_CHARS = 4096  # WhatsApp's own limit on a text message body
+
+
+class CommandSyntaxError(Exception):
+    """A command message that cannot be read; `str()` is the user-facing explanation."""
+
+    def __init__(self, message: str, line: int = 1, col: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One `key: value` pair; `line` is the 1-based line the key stands on."""
+
+    key: str
+    value: str
+    line: int
+    raw: str = ""
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line that starts with no key: it continues the previous value."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    """The shape of a command message before its keys are checked and typed."""
+
+    name: str
+    words: tuple[str, ...]
+    items: tuple[Pair | Line, ...]
+
+
+def _grammar() -> pp.ParserElement:
+    """Build the grammar once; newlines are significant, so only spaces and tabs are skipped."""
+    blank = " \t"
+    name = pp.Regex(r"/([A-Za-z][A-Za-z0-9_-]{0,39})", as_group_list=False).set_name("command")
+    # A key is a word followed by a colon that does not start a URL (https://…).
+    key = pp.Regex(r"([A-Za-z_][A-Za-z0-9_-]{0,29})[ \t]*:(?!//)").set_name("key")
+    word = pp.Regex(r"[^\s]+").set_name("word")
+    rest = pp.Regex(r"[^\n]*").set_name("value")
+    newline = pp.Literal("\n").suppress()
+    for element in (name, key, word, rest, newline):
+        element.set_whitespace_chars(blank)
+    pair = pp.Group(key("key") + rest("value"))("pair")
+    plain = pp.Group(rest("text"))("line")
+    head = name("name") + pp.Group(pp.ZeroOrMore(~key + word))("words") + pp.Opt(pair)
+    body = pp.ZeroOrMore(newline + (pair | plain))
+    return pp.StringStart() + head + pp.Group(body)("body") + pp.StringEnd()
+
+
+_GRAMMAR = _grammar()
+_NAME_ONLY = pp.Regex(r"/([A-Za-z][A-Za-z0-9_-]{0,39})").set_whitespace_chars(" \t")
+
+
+def looks_like_command(text: str) -> bool:
+    """True when a message is meant as a slash command."""
+    stripped = text.lstrip()
+    return stripped.startswith("/") and len(stripped) > 1 and not stripped[1].isspace()
+
+
+def parse(text: str) -> ParsedCommand:
+    """Parse a command message; raise CommandSyntaxError with the line and column on failure."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(text) > MAX_COMMAND_CHARS:
+        raise CommandSyntaxError(f"That message is too long ({len(text)} characters).")
+    if not text.startswith("/"):
+        raise CommandSyntaxError("A command starts with /, for example /help.")
+    try:
+        result = _GRAMMAR.parse_string(text, parse_all=True)
+    except pp.ParseBaseException as exc:
+        raise _explain(text, exc) from None
+    items: list[Pair | Line] = []
+    head_pair = result.get("pair")
+    if head_pair is not None and head_pair is not result["body"]:
+        items.append(_pair(head_pair, 1))
+    lines = text.split("\n")
+    for lineno, group in enumerate(result["body"], start=2):
+        if "key" in group:
+            items.append(_pair(group, lineno, lines[lineno - 1].strip()))
+        else:
+            items.append(Line(group["text"].strip(), lineno))
+    name = result["name"][1:].lower()
+    return ParsedCommand(name, tuple(result["words"]), tuple(items))
+
+
+def _pair(group: pp.ParseResults, lineno: int, raw: str = "") -> Pair:
+    key = group["key"].rstrip(":").strip().lower()
+    return Pair(key, group["value"].strip(), lineno, raw)
+
+
+def _explain(text: str, exc: pp.ParseBaseException) -> CommandSyntaxError:
+    """Turn a pyparsing failure into a sentence a person can act on."""
+    try:
+        _NAME_ONLY.parse_string(text)
+    except pp.ParseBaseException:
+        shown = text.split(None, 1)[0][:20] if text.split() else text
+        return CommandSyntaxError(
+            f"'{shown}' is not a command name: use letters after the /, for example /help.",
+            1,
+            2,
+        )
+    line = text.count("\n", 0, exc.loc) + 1
+    col = exc.loc - (text.rfind("\n", 0, exc.loc) + 1) + 1
+    return CommandSyntaxError(f"I could not read line {line} near column {col}.", line, col)

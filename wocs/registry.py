@@ -1,0 +1,251 @@
+"""The @command decorator and the registry every command, /help and the API read."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from wocs.context import Context
+from wocs.grammar import CommandSyntaxError, Line, Pair, ParsedCommand
+from wocs.types import TEXT, ValueType
+from wocs.values import ValueProblem
+
+
+@dataclass(frozen=True)
+class Arg:
+    """A positional word after the command name (`/task done 12`)."""
+
+    name: str
+    type: ValueType = TEXT
+    required: bool = True
+    greedy: bool = False  # takes every remaining word, joined by spaces
+    hint: str = ""
+
+    @property
+    def placeholder(self) -> str:
+        """How the usage line shows this word."""
+        if self.hint:
+            return self.hint
+        return self.type.name if "|" in self.type.name else f"<{self.name}>"
+
+
+@dataclass(frozen=True)
+class Key:
+    """A `key: value` parameter; `dest` names the function argument when the key cannot."""
+
+    name: str
+    type: ValueType = TEXT
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    dest: str = ""
+    hint: str = "…"
+
+    @property
+    def param(self) -> str:
+        """The keyword argument the command function receives."""
+        return self.dest or self.name
+
+
+@dataclass(frozen=True)
+class Command:
+    """Everything about one command, declared once by @command."""
+
+    name: str
+    sub: str | None
+    func: Callable[..., str]
+    role: str
+    args: tuple[Arg, ...]
+    keys: tuple[Key, ...]
+    summary: str
+
+    @property
+    def full_name(self) -> str:
+        """The name as typed, with its sub-command (`task done`)."""
+        return f"{self.name} {self.sub}" if self.sub else self.name
+
+    @property
+    def usage(self) -> str:
+        """The usage line, derived from the declared parameters."""
+        parts = [f"/{self.full_name}"]
+        parts += [a.placeholder if a.required else f"[{a.placeholder}]" for a in self.args]
+        parts += [
+            f"{k.name}: {k.hint}" if k.required else f"[{k.name}: {k.hint}]" for k in self.keys
+        ]
+        return " ".join(parts)
+
+    def key_for(self, word: str) -> Key | None:
+        """The declared key a typed key (or its alias) stands for."""
+        return next((k for k in self.keys if word == k.name or word in k.aliases), None)
+
+    @functools.cached_property
+    def inline_keys(self) -> re.Pattern[str] | None:
+        """Where one of this command's own keys starts inside a line (`task: X for: Siti`)."""
+        words = [w for k in self.keys for w in (k.name, *k.aliases)]
+        if not words:
+            return None
+        return re.compile(r"(?<!\S)(" + "|".join(map(re.escape, words)) + r")[ \t]*:(?!//)", re.I)
+
+
+REGISTRY: dict[tuple[str, str | None], Command] = {}
+
+
+def command(
+    name: str,
+    *,
+    role: str = "admin",
+    args: tuple[Arg, ...] = (),
+    keys: tuple[Key, ...] = (),
+) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    """Declare a command: `name` may carry a sub-command ("task done"); summary is the docstring."""
+    base, _, sub = name.lower().partition(" ")
+
+    def register(func: Callable[..., str]) -> Callable[..., str]:
+        summary = (inspect.getdoc(func) or "").splitlines()[0] if func.__doc__ else ""
+        entry = Command(base, sub or None, func, role, tuple(args), tuple(keys), summary)
+        if (base, entry.sub) in REGISTRY:
+            raise ValueError(f"command /{entry.full_name} is declared twice")
+        REGISTRY[(base, entry.sub)] = entry
+        return func
+
+    return register
+
+
+def visible_to(ctx: Context) -> list[Command]:
+    """The commands the sender may run, in help order."""
+    return sorted((c for c in REGISTRY.values() if ctx.may(c.role)), key=lambda c: c.full_name)
+
+
+def family(name: str) -> list[Command]:
+    """The commands sharing a first word (`task list`, `task done`, …)."""
+    return sorted((c for c in REGISTRY.values() if c.name == name), key=lambda c: c.full_name)
+
+
+def closest(word: str, choices: list[str]) -> str | None:
+    """The choice a mistyped word most likely meant."""
+    found = difflib.get_close_matches(word.lower(), choices, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def resolve(parsed: ParsedCommand) -> tuple[Command, tuple[str, ...]]:
+    """Find the command a parsed message names; return it with its remaining words."""
+    members = family(parsed.name)
+    if not members:
+        raise LookupError(parsed.name)
+    plain = next((c for c in members if c.sub is None), None)
+    subs = {c.sub: c for c in members if c.sub}
+    if parsed.words and parsed.words[0].lower() in subs:
+        return subs[parsed.words[0].lower()], parsed.words[1:]
+    if plain is not None:
+        return plain, parsed.words
+    said = parsed.words[0] if parsed.words else ""
+    lines = "\n".join(f"  {c.usage}" for c in members)
+    guess = closest(said, list(subs)) if said else None
+    hint = f" Did you mean /{parsed.name} {guess}?" if guess else ""
+    opening = f"/{parsed.name} has no '{said[:30]}'." if said else f"/{parsed.name} needs one of:"
+    raise CommandSyntaxError(f"{opening}{hint}\n{lines}" if said else f"{opening}\n{lines}")
+
+
+def bind(cmd: Command, words: tuple[str, ...], items: tuple[Pair | Line, ...], ctx: Context):
+    """Check and convert a message's words and keys into the command's keyword arguments."""
+    kwargs: dict[str, Any] = {}
+    words = list(words)
+    for arg in cmd.args:
+        if not words:
+            if arg.required:
+                raise CommandSyntaxError(f"Missing <{arg.name}>.")
+            continue
+        raw = " ".join(words) if arg.greedy else words.pop(0)
+        if arg.greedy:
+            words = []
+        kwargs[arg.name] = _convert(arg.type, raw, ctx, f"<{arg.name}>", 1)
+    if words:
+        raise CommandSyntaxError(
+            f"I did not expect '{' '.join(words)[:40]}' after /{cmd.full_name}."
+        )
+    for key, (text, line) in _collect(cmd, items).items():
+        kwargs[key.param] = _convert(key.type, text, ctx, f"{key.name}:", line)
+    missing = [k for k in cmd.keys if k.required and k.param not in kwargs]
+    if missing:
+        names = ", ".join(f"{k.name}:" for k in missing)
+        raise CommandSyntaxError(f"Missing {names}")
+    return kwargs
+
+
+def _collect(cmd: Command, items: tuple[Pair | Line, ...]) -> dict[Key, tuple[str, int]]:
+    """Group key lines and continuation lines into one raw text per key."""
+    found: dict[Key, list] = {}
+    current: Key | None = None
+    for item in _split_inline(cmd, items):
+        key = cmd.key_for(item.key) if isinstance(item, Pair) else None
+        if key is not None:
+            if key in found:
+                raise CommandSyntaxError(
+                    f"Line {item.line}: {key.name}: is given twice.", item.line
+                )
+            found[key] = [[item.value], item.line]
+            current = key
+            continue
+        text = item.raw if isinstance(item, Pair) else item.text
+        if isinstance(item, Pair) and (current is None or not current.type.multiline):
+            raise _unknown_key(cmd, item)
+        if current is None:
+            if not text:
+                continue
+            raise CommandSyntaxError(
+                f"Line {item.line}: '{text[:40]}' should start with a key, like "
+                f"{', '.join(k.name + ':' for k in cmd.keys) or 'nothing: this command takes no keys'}.",
+                item.line,
+            )
+        found[current][0].append(text)
+    return {
+        key: (
+            "\n".join(parts).strip() if key.type.multiline else " ".join(filter(None, parts)),
+            line,
+        )
+        for key, (parts, line) in found.items()
+    }
+
+
+def _split_inline(cmd: Command, items: tuple[Pair | Line, ...]) -> list[Pair | Line]:
+    """Split one-line values at the command's own keys, so `task: X for: Siti` is two pairs.
+
+    Only declared keys split a line, and multi-line values (notes, page content)
+    are never split, so `note: call at 10:30` and free text stay whole.
+    """
+    out: list[Pair | Line] = []
+    pending = list(items)
+    while pending:
+        item = pending.pop(0)
+        key = cmd.key_for(item.key) if isinstance(item, Pair) else None
+        found = cmd.inline_keys.search(item.value) if key and not key.type.multiline else None
+        if found is None:
+            out.append(item)
+            continue
+        rest = item.value[found.end() :]
+        out.append(Pair(item.key, item.value[: found.start()].strip(), item.line, item.raw))
+        pending.insert(0, Pair(found.group(1).lower(), rest.strip(), item.line))
+    return out
+
+
+def _unknown_key(cmd: Command, pair: Pair) -> CommandSyntaxError:
+    known = [k.name for k in cmd.keys] + [a for k in cmd.keys for a in k.aliases]
+    guess = closest(pair.key, known)
+    hint = f" Did you mean {guess}:?" if guess else ""
+    takes = ", ".join(f"{k.name}:" for k in cmd.keys) or "no keys"
+    return CommandSyntaxError(
+        f"Line {pair.line}: /{cmd.full_name} has no key {pair.key}:.{hint} It takes {takes}",
+        pair.line,
+    )
+
+
+def _convert(kind: ValueType, text: str, ctx: Context, label: str, line: int) -> Any:
+    try:
+        return kind.convert(text, ctx)
+    except ValueProblem as exc:
+        where = f"Line {line}, " if line > 1 else ""
+        raise CommandSyntaxError(f"{where}{label} {exc}", line) from None

@@ -1,0 +1,84 @@
+"""Typed parameter kinds for commands: each turns the text a person typed into a value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from wocs import values
+from wocs.values import ValueProblem
+
+if TYPE_CHECKING:
+    from wocs.context import Context
+
+
+@dataclass(frozen=True)
+class ValueType:
+    """A named conversion from typed text to a value; `multiline` values may span lines."""
+
+    name: str
+    convert: Callable[[str, Context], Any]
+    multiline: bool = False
+
+
+def _text(text: str, ctx: Context) -> str:
+    if not text.strip():
+        raise ValueProblem("This value is empty.")
+    return text.strip()
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[str, Context], str]:
+    def convert(text: str, ctx: Context) -> str:
+        word = text.strip().lower()
+        if word not in options:
+            raise ValueProblem(f"'{text.strip()[:40]}' is not one of: {', '.join(options)}.")
+        return word
+
+    return convert
+
+
+def _person(text: str, ctx: Context) -> Any:
+    """Find the active staff member meant by a name or phone number."""
+    from models import WocsUser
+
+    wanted = text.strip()
+    active = WocsUser.select().where(WocsUser.active == True)  # noqa: E712
+    if any(ch.isdigit() for ch in wanted):
+        phone = values.parse_phone(wanted)
+        person = active.where(WocsUser.phone == phone).first()
+        if person is None:
+            raise ValueProblem(f"No team member has the number {values.mask_phone(phone)}.")
+        return person
+    matches = [u for u in active if u.name.lower() == wanted.lower()]
+    if not matches:
+        matches = [u for u in active if u.name.lower().startswith(wanted.lower())]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        names = ", ".join(sorted(u.name for u in active if u.name)) or "nobody yet"
+        raise ValueProblem(
+            f"No team member is called '{wanted[:40]}'. The team: {names}. "
+            "Add someone with /admin add phone: … role: agent name: …"
+        )
+    listed = "; ".join(f"{u.name} ({values.mask_phone(u.phone)})" for u in matches[:5])
+    raise ValueProblem(
+        f"'{wanted[:40]}' could mean {listed}. Write the full name or the phone number."
+    )
+
+
+TEXT = ValueType("text", _text)
+LONG_TEXT = ValueType("text", _text, multiline=True)
+INT = ValueType("number", lambda text, ctx: values.parse_int(text))
+DATE = ValueType("date", lambda text, ctx: values.parse_date(text, ctx.today))
+TIME = ValueType("time", lambda text, ctx: values.parse_time(text))
+MONEY = ValueType("amount", lambda text, ctx: values.parse_money(text))
+PHONE = ValueType("phone", lambda text, ctx: values.parse_phone(text))
+LIST = ValueType("list", lambda text, ctx: values.parse_list(text))
+PRIORITY = ValueType("priority", lambda text, ctx: values.parse_priority(text))
+PERSON = ValueType("person", _person)
+
+
+def choice(*options: str) -> ValueType:
+    """A value that must be one of a few words."""
+    return ValueType("|".join(options), _choice(tuple(options)))
