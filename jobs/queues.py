@@ -8,7 +8,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from jobs.runtime import current
@@ -64,21 +64,20 @@ def enqueue(
         except RedisError as exc:
             log.warning("could not enqueue %s (%s); the sweeper will retry", job_id, exc)
             return False
+        except Exception:
+            log.exception("could not enqueue %s; the sweeper will retry", job_id)
+            return False
     return False
 
 
 def _drop_if_done(job_id: str) -> bool:
     """Delete a job that already ran, so the same id can be enqueued again."""
+    done = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED)
     try:
         job = Job.fetch(job_id, connection=current().redis)
-    except NoSuchJobError:
-        return True
-    if job.get_status() in (
-        JobStatus.FINISHED,
-        JobStatus.FAILED,
-        JobStatus.CANCELED,
-        JobStatus.STOPPED,
-    ):
+        if job.get_status() not in done:
+            return False
         job.delete()
-        return True
-    return False
+    except (NoSuchJobError, InvalidJobOperation):
+        pass  # gone meanwhile (another process replaced it): enqueue again
+    return True

@@ -1,0 +1,163 @@
+"""Fixtures: the two stacks (embedded, and MariaDB + Redis), a Graph API test server, a live app."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+import models
+from bot import create_app, seed_admins
+from webhooks.payload import text_message_body
+from webhooks.routes import signature_for
+from whatsapp.graph_test_server import GraphTestServer
+from wocs.settings import Settings
+
+ADMIN = "60123456789"
+SECRET = "test-app-secret"
+TOKEN = "test-token"
+
+
+def _stacks() -> list[str]:
+    """Embedded always; MariaDB + Redis when the TEST_ URLs are set."""
+    real = os.environ.get("TEST_DATABASE_URL") and os.environ.get("TEST_REDIS_URL")
+    return ["embedded", "mariadb"] if real else ["embedded"]
+
+
+def _check_reachable(db_url: str, redis_url: str) -> None:
+    """On CI a configured but unreachable stack is a failure, elsewhere a skip."""
+    import redis
+
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=2).ping()
+        database = models.open_database(db_url)
+        database.connect()
+        database.close()
+    except Exception as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs MariaDB and Redis, but they are unreachable: {exc}")
+        pytest.skip(f"MariaDB/Redis not reachable: {exc}")
+
+
+@pytest.fixture(scope="session")
+def graph() -> Iterator[GraphTestServer]:
+    """A local stand-in for Meta's Graph API, over real HTTP."""
+    with GraphTestServer(token=TOKEN) as server:
+        yield server
+
+
+@dataclass
+class Live:
+    """A running WOCS: its settings, its URL, and helpers to talk to it."""
+
+    settings: Settings
+    url: str
+    app: Any
+    graph: GraphTestServer
+
+    def post(self, body: dict | bytes, secret: str = SECRET, **headers: str) -> requests.Response:
+        """POST a body to the webhook, signed like Meta signs it."""
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        sent = {"Content-Type": "application/json", "X-Hub-Signature-256": signature_for(secret, raw)}
+        sent.update(headers)
+        return requests.post(f"{self.url}/webhooks/whatsapp", data=raw, headers=sent, timeout=10)
+
+    def say(self, phone: str, text: str, wamid: str | None = None) -> requests.Response:
+        """Send a text message as `phone`, through the signed webhook."""
+        body = text_message_body(phone, text, wamid or f"wamid.test.{uuid.uuid4().hex}")
+        answer = self.post(body)
+        assert answer.status_code == 200, answer.text
+        return answer
+
+    def replies_to(self, phone: str, count: int = 1, timeout: float = 15.0) -> list[str]:
+        """Wait until `phone` has received `count` messages at the Graph server; return their texts."""
+        deadline = time.monotonic() + timeout
+        while True:
+            texts = [
+                body["text"]["body"]
+                for body in self.graph.sent()
+                if body["to"].lstrip("+") == phone and body.get("type") == "text"
+            ]
+            if len(texts) >= count or time.monotonic() > deadline:
+                assert len(texts) >= count, f"{phone} got {texts}, expected {count} messages"
+                return texts
+            time.sleep(0.05)
+
+    def settle(self, timeout: float = 15.0) -> None:
+        """Wait until no inbound or outbound row is still waiting for a job."""
+        wait_until(
+            lambda: not models.InboundMessage.select().where(models.InboundMessage.state == "received").exists()
+            and not models.OutboundMessage.select()
+            .where(models.OutboundMessage.state.in_(("pending", "sending")))
+            .exists(),
+            timeout,
+        )
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Poll `check` until it holds, failing the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.05)
+
+
+def stack_settings(stack: str, graph: GraphTestServer, tmp_dir: str) -> Settings:
+    """Settings for one stack, with the cloud transport pointed at the Graph test server."""
+    if stack == "embedded":
+        db_url, redis_url = f"sqlite:///{tmp_dir}/wocs-test.sqlite3", ""
+    else:
+        db_url, redis_url = os.environ["TEST_DATABASE_URL"], os.environ["TEST_REDIS_URL"]
+        _check_reachable(db_url, redis_url)
+    return Settings(
+        database_url=db_url,
+        redis_url=redis_url,
+        whatsapp_token=TOKEN,
+        phone_number_id="1234567890",
+        app_secret=SECRET,
+        verify_token="verify-me",
+        api_base=graph.base_url,
+        transport="cloud",
+        admins=(ADMIN,),
+    )
+
+
+@pytest.fixture(scope="session", params=_stacks())
+def live_stack(request, graph, tmp_path_factory) -> Iterator[Live]:
+    """One running app per stack for the whole session: HTTP server, workers, real transport."""
+    settings = stack_settings(request.param, graph, str(tmp_path_factory.mktemp(request.param)))
+    if not settings.embedded:
+        import redis
+
+        redis.Redis.from_url(settings.redis_url).flushdb()
+        models.init_db(settings.database_url)
+        models.db.drop_tables(models.ALL_MODELS)
+        models.db.execute_sql("DROP TABLE IF EXISTS schema_migration")
+        models.upgrade()
+    app = create_app(settings, start_workers=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Live(settings, f"http://127.0.0.1:{server.server_port}", app, graph)
+    server.shutdown()
+    app.extensions["wocs_workers"].stop()
+
+
+@pytest.fixture
+def live(live_stack: Live) -> Iterator[Live]:
+    """The running app with empty tables, a quiet Graph server and the admin seeded."""
+    live_stack.settle()
+    for model in reversed(models.ALL_MODELS):
+        model.delete().execute()
+    live_stack.graph.reset()
+    seed_admins(live_stack.settings.admins)
+    yield live_stack

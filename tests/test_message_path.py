@@ -1,0 +1,170 @@
+"""End to end over HTTP: signed webhooks in, commands run by workers, replies out through the Graph API."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import uuid
+
+from models import AuditLog, InboundMessage, OutboundMessage, WocsTask, WocsTaskLog, WocsUser
+from tests.conftest import ADMIN
+from webhooks.payload import text_message_body
+
+SITI = "60129998888"
+STRANGER = "60175550000"
+
+
+def test_admin_adds_agent_assigns_task_and_hears_it_is_done(live):
+    live.say(ADMIN, "/admin add phone: 012-999 8888 role: agent name: Siti")
+    assert live.replies_to(ADMIN) == ["Siti (60*****8888) added as agent."]
+    assert WocsUser.get(WocsUser.phone == SITI).role == "agent"
+
+    live.say(ADMIN, "/agent task: Setup booth\nfor: Siti\ndue: 2030-01-20")
+    confirmation = live.replies_to(ADMIN, 2)[1]
+    task = WocsTask.get()
+    assert confirmation == f"Task #{task.id} created for Siti, due Sun 20 Jan 2030. I've told them."
+    assert (task.title, task.assignee.phone, str(task.due), task.status) == (
+        "Setup booth",
+        SITI,
+        "2030-01-20",
+        "open",
+    )
+    told = live.replies_to(SITI, 2)[1]
+    assert told.startswith(f"New task #{task.id} from Admin 6789: Setup booth\nDue: Sun 20 Jan 2030")
+
+    live.say(SITI, f"/task done {task.id} note: tables and banner up")
+    assert live.replies_to(SITI, 3)[2] == f"Task #{task.id} is done. Thank you!"
+    assert live.replies_to(ADMIN, 3)[2] == (
+        f"Siti finished task #{task.id}: Setup booth\nNote: tables and banner up"
+    )
+    task = WocsTask.get_by_id(task.id)
+    assert (task.status, task.result) == ("done", "tables and banner up")
+    assert [log.message.split(" (by")[0] for log in task.logs.order_by(WocsTaskLog.id)] == [
+        "created for Siti",
+        "done: tables and banner up",
+    ]
+    live.settle()
+    sent = OutboundMessage.select().where(OutboundMessage.state == "sent")
+    assert sent.count() == 6 and all(row.wamid for row in sent)
+
+
+def test_stranger_is_refused_politely_and_audited(live):
+    live.say(STRANGER, "/agent task: Steal stock\nfor: Siti\ndue: 2030-01-20")
+    reply = live.replies_to(STRANGER)[0]
+    assert reply.startswith("Sorry, commands are only for our team.")
+    assert WocsTask.select().count() == 0
+    refusal = AuditLog.get(AuditLog.action == "command.refused")
+    assert refusal.actor == STRANGER and refusal.after["reason"] == "not on the whitelist"
+
+
+def test_agent_cannot_run_admin_commands(live):
+    WocsUser.create(phone=SITI, name="Siti", role="agent")
+    live.say(SITI, "/admin list")
+    assert live.replies_to(SITI) == ["Sorry, only admins can use /admin list."]
+    assert AuditLog.get(AuditLog.action == "command.refused").entity == "admin list"
+
+
+def test_same_body_three_times_concurrently_gives_one_task_and_one_reply(live):
+    WocsUser.create(phone=SITI, name="Siti", role="agent")
+    body = text_message_body(ADMIN, "/agent task: Count stock\nfor: Siti\ndue: 2030-02-01", "wamid.dup.1")
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(lambda _: live.post(body), range(3)))
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    live.replies_to(ADMIN)
+    live.settle()
+    assert InboundMessage.select().count() == 1
+    assert WocsTask.select().count() == 1
+    assert len([body for body in live.graph.sent() if body["to"] == f"+{ADMIN}"]) == 1
+    assert len([body for body in live.graph.sent() if body["to"] == f"+{SITI}"]) == 1
+
+
+def test_typo_gets_usage_and_closest_key(live):
+    live.say(ADMIN, "/agent task: Setup booth\nfr: Siti\ndue: 2030-01-20")
+    assert live.replies_to(ADMIN) == [
+        "Line 2: /agent has no key fr:. Did you mean for:? It takes task:, for:, due:, priority:, note:\n"
+        "Usage: /agent task: <what to do> for: <name or phone> due: <date> "
+        "[priority: low|normal|high|urgent] [note: <details>]"
+    ]
+
+
+def test_help_shows_only_what_the_sender_may_run(live):
+    WocsUser.create(phone=SITI, name="Siti", role="agent")
+    live.say(SITI, "/help")
+    agent_help = live.replies_to(SITI)[0]
+    assert "/task done <n>" in agent_help and "/admin" not in agent_help and "/agent " not in agent_help
+    live.say(ADMIN, "/help")
+    assert "/admin add phone: <phone>" in live.replies_to(ADMIN)[0]
+
+
+def test_unknown_command_suggests_the_closest(live):
+    live.say(ADMIN, "/tsak list")
+    assert live.replies_to(ADMIN) == ["I don't know /tsak. Did you mean /task?\nSend /help to see everything."]
+
+
+def test_customer_gets_menu_once_a_day_and_can_stop(live):
+    live.say(STRANGER, "hello")
+    live.say(STRANGER, "hello again")
+    live.say(STRANGER, "STOP")
+    replies = live.replies_to(STRANGER, 2)
+    assert replies[0].startswith("Hi! Thanks for messaging us.")
+    assert replies[1].startswith("You won't get promotions from us any more.")
+    live.settle()
+    assert len(live.graph.sent()) == 2
+
+
+def test_transient_graph_errors_are_retried_and_sent_once(live, monkeypatch):
+    monkeypatch.setattr("jobs.outbox.RETRY_SECONDS", [1, 1, 1, 1, 1])
+    live.graph.fail_next(2, code=131000, http_status=500)
+    live.say(ADMIN, "/task list")
+    assert live.replies_to(ADMIN, timeout=60) == ["No open tasks."]
+    row = OutboundMessage.get()
+    assert (row.state, row.attempts) == ("sent", 3)
+
+
+def test_outside_window_is_not_retried(live):
+    live.graph.fail_next(1, code=131047, http_status=400)
+    live.say(ADMIN, "/task list")
+    live.settle()
+    row = OutboundMessage.get()
+    assert (row.state, row.error_code, row.attempts) == ("failed", 131047, 1)
+    assert live.graph.sent() == []
+
+
+def test_status_webhooks_move_the_outbound_row_forward(live):
+    live.say(ADMIN, "/task list")
+    live.replies_to(ADMIN)
+    live.settle()
+    row = OutboundMessage.get()
+    for state in ("read", "delivered"):  # Meta may send read before delivered
+        body = {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "1",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "statuses": [
+                                    {
+                                        "id": row.wamid,
+                                        "status": state,
+                                        "timestamp": "1767225600",
+                                        "recipient_id": ADMIN,
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+        assert live.post(body).status_code == 200
+    row = OutboundMessage.get_by_id(row.id)
+    assert row.state == "read" and row.delivered_at is not None and row.read_at is not None
+
+
+def test_unique_wamids_each_processed(live):
+    for n in range(5):
+        live.say(ADMIN, "/task list", wamid=f"wamid.many.{n}.{uuid.uuid4().hex}")
+    assert len(live.replies_to(ADMIN, 5)) == 5
