@@ -67,7 +67,10 @@ class Live:
     def post(self, body: dict | bytes, secret: str = SECRET, **headers: str) -> requests.Response:
         """POST a body to the webhook, signed like Meta signs it."""
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        sent = {"Content-Type": "application/json", "X-Hub-Signature-256": signature_for(secret, raw)}
+        sent = {
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": signature_for(secret, raw),
+        }
         sent.update(headers)
         return requests.post(f"{self.url}/webhooks/whatsapp", data=raw, headers=sent, timeout=10)
 
@@ -95,10 +98,14 @@ class Live:
     def settle(self, timeout: float = 15.0) -> None:
         """Wait until no inbound or outbound row is still waiting for a job."""
         wait_until(
-            lambda: not models.InboundMessage.select().where(models.InboundMessage.state == "received").exists()
-            and not models.OutboundMessage.select()
-            .where(models.OutboundMessage.state.in_(("pending", "sending")))
-            .exists(),
+            lambda: (
+                not models.InboundMessage.select()
+                .where(models.InboundMessage.state == "received")
+                .exists()
+                and not models.OutboundMessage.select()
+                .where(models.OutboundMessage.state.in_(("pending", "sending")))
+                .exists()
+            ),
             timeout,
         )
 

@@ -29,7 +29,9 @@ def test_admin_adds_agent_assigns_task_and_hears_it_is_done(live):
         "open",
     )
     told = live.replies_to(SITI, 2)[1]
-    assert told.startswith(f"New task #{task.id} from Admin 6789: Setup booth\nDue: Sun 20 Jan 2030")
+    assert told.startswith(
+        f"New task #{task.id} from Admin 6789: Setup booth\nDue: Sun 20 Jan 2030"
+    )
 
     live.say(SITI, f"/task done {task.id} note: tables and banner up")
     assert live.replies_to(SITI, 3)[2] == f"Task #{task.id} is done. Thank you!"
@@ -65,7 +67,9 @@ def test_agent_cannot_run_admin_commands(live):
 
 def test_same_body_three_times_concurrently_gives_one_task_and_one_reply(live):
     WocsUser.create(phone=SITI, name="Siti", role="agent")
-    body = text_message_body(ADMIN, "/agent task: Count stock\nfor: Siti\ndue: 2030-02-01", "wamid.dup.1")
+    body = text_message_body(
+        ADMIN, "/agent task: Count stock\nfor: Siti\ndue: 2030-02-01", "wamid.dup.1"
+    )
     with concurrent.futures.ThreadPoolExecutor(3) as pool:
         answers = list(pool.map(lambda _: live.post(body), range(3)))
     assert [a.status_code for a in answers] == [200, 200, 200]
@@ -90,14 +94,20 @@ def test_help_shows_only_what_the_sender_may_run(live):
     WocsUser.create(phone=SITI, name="Siti", role="agent")
     live.say(SITI, "/help")
     agent_help = live.replies_to(SITI)[0]
-    assert "/task done <n>" in agent_help and "/admin" not in agent_help and "/agent " not in agent_help
+    assert (
+        "/task done <n>" in agent_help
+        and "/admin" not in agent_help
+        and "/agent " not in agent_help
+    )
     live.say(ADMIN, "/help")
     assert "/admin add phone: <phone>" in live.replies_to(ADMIN)[0]
 
 
 def test_unknown_command_suggests_the_closest(live):
     live.say(ADMIN, "/tsak list")
-    assert live.replies_to(ADMIN) == ["I don't know /tsak. Did you mean /task?\nSend /help to see everything."]
+    assert live.replies_to(ADMIN) == [
+        "I don't know /tsak. Did you mean /task?\nSend /help to see everything."
+    ]
 
 
 def test_customer_gets_menu_once_a_day_and_can_stop(live):
