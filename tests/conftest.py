@@ -162,6 +162,14 @@ def live_stack(request, graph, tmp_path_factory) -> Iterator[Live]:
 @pytest.fixture
 def live(live_stack: Live) -> Iterator[Live]:
     """The running app with empty tables, a quiet Graph server and the admin seeded."""
+    from jobs import runtime
+
+    # Another test may have wired this process differently (e.g. a create_app of its own);
+    # rewiring is left alone otherwise, since it would pull the database from under a job.
+    wired = live_stack.app.extensions["wocs_workers"].runtime
+    if runtime.current() is not wired:
+        runtime.configure(wired.settings, transport=wired.transport, redis_connection=wired.redis)
+        runtime._current = wired
     live_stack.settle()
     for model in reversed(models.ALL_MODELS):
         model.delete().execute()

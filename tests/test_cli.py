@@ -1,0 +1,151 @@
+"""The command line, run as a newcomer would: chat, db upgrade, serve, and a production worker."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _env(tmp_path, **extra: str) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("WHATSAPP_", "WOCS_", "REDIS_"))
+    }
+    env.update({"DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3", **extra})
+    return env
+
+
+def _bot(*args: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "bot.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        **kw,
+    )
+
+
+def test_chat_runs_commands_through_the_webhook_and_jobs(tmp_path):
+    script = (
+        "/admin add phone: 012-999 8888 role: agent name: Siti\n"
+        "/agent task: Setup booth\\\n"
+        "for: Siti\\\n"
+        "due: 2030-01-20\n"
+        "/task list\n"
+    )
+    done = _bot(
+        "chat", "--as", "012-345 6789", input=script, env=_env(tmp_path, WOCS_ADMINS="60123456789")
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Chatting as +60123456789, admin" in out
+    assert "bot> Siti (60*****8888) added as agent." in out
+    assert "bot → +60129998888: New task #1 from Admin 6789: Setup booth" in out
+    assert "bot> Task #1 created for Siti, due Sun 20 Jan 2030. I've told them." in out
+    assert "#1 Setup booth — Siti, due Sun 20 Jan 2030 (open)" in out
+
+
+def test_chat_as_a_stranger_is_refused(tmp_path):
+    done = _bot("chat", "--as", "0175550000", input="/task list\n", env=_env(tmp_path))
+    assert "bot> Sorry, commands are only for our team." in done.stdout
+
+
+def test_db_upgrade_applies_then_reports_up_to_date(tmp_path):
+    first = _bot("db", "upgrade", env=_env(tmp_path))
+    assert first.returncode == 0 and "applied: 0001_initial" in first.stdout
+    again = _bot("db", "upgrade", env=_env(tmp_path))
+    assert "the database is up to date" in again.stdout
+
+
+def test_a_token_without_app_secret_will_not_start(tmp_path):
+    env = _env(tmp_path, WHATSAPP_TOKEN="t", WHATSAPP_PHONE_NUMBER_ID="1")
+    done = _bot("serve", env=env)
+    assert done.returncode == 2
+    assert "WHATSAPP_APP_SECRET" in done.stderr
+
+
+def test_serve_starts_on_the_embedded_default(tmp_path):
+    env = _env(tmp_path, PORT="0")
+    port = 5000 + os.getpid() % 1000
+    proc = subprocess.Popen(
+        [sys.executable, "bot.py", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None and time.monotonic() < deadline, "serve did not come up"
+                time.sleep(0.2)
+        assert health.json() == {"status": "ok", "embedded": True}
+        unsigned = requests.post(f"http://127.0.0.1:{port}/webhooks/whatsapp", json={}, timeout=5)
+        assert unsigned.status_code == 401
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_REDIS_URL"), reason="needs TEST_REDIS_URL and TEST_DATABASE_URL"
+)
+def test_production_worker_process_handles_a_command(tmp_path):
+    """The web app enqueues on real Redis; a separate `python bot.py worker` process runs the job."""
+    import models
+    from bot import create_app
+    from tests.conftest import ADMIN, SECRET
+    from whatsapp.graph_test_server import GraphTestServer
+    from wocs.settings import Settings
+
+    db_url, redis_url = os.environ["TEST_DATABASE_URL"], os.environ["TEST_REDIS_URL"]
+    with GraphTestServer(token="t") as graph:
+        env = _env(
+            tmp_path,
+            DATABASE_URL=db_url,
+            REDIS_URL=redis_url,
+            WHATSAPP_TOKEN="t",
+            WHATSAPP_PHONE_NUMBER_ID="1",
+            WHATSAPP_APP_SECRET=SECRET,
+            WHATSAPP_API_BASE=graph.base_url,
+            WOCS_ADMINS=ADMIN,
+        )
+        settings = Settings.from_env(env)
+        app = create_app(settings, start_workers=False)
+        models.InboundMessage.delete().where(
+            models.InboundMessage.wamid == "wamid.cli.worker"
+        ).execute()
+        import json
+
+        from webhooks.payload import text_message_body
+        from webhooks.routes import signature_for
+
+        raw = json.dumps(text_message_body(ADMIN, "/help task done", "wamid.cli.worker")).encode()
+        answer = app.test_client().post(
+            "/webhooks/whatsapp",
+            data=raw,
+            content_type="application/json",
+            headers={"X-Hub-Signature-256": signature_for(SECRET, raw)},
+        )
+        assert answer.status_code == 200
+        worker = subprocess.Popen([sys.executable, "bot.py", "worker"], cwd=ROOT, env=env)
+        try:
+            sent = graph.wait_for(1, timeout=30)
+        finally:
+            worker.terminate()
+            worker.wait(15)
+        assert sent[0]["to"] == f"+{ADMIN}"
+        assert sent[0]["text"]["body"].startswith("/task done <n> [note: <what was done>]")

@@ -1,0 +1,122 @@
+"""Jobs: the outbox sends once, the sweeper recovers lost work, inbound handling runs once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from jobs import outbox
+from jobs.inbound import process_inbound
+from jobs.sweeper import sweep
+from models import InboundMessage, OutboundMessage, WocsTask, WocsUser, utcnow, write_transaction
+from tests.conftest import ADMIN, wait_until
+from webhooks.intake import store
+from webhooks.payload import parse_body, text_message_body
+
+
+def _stored(text: str, wamid: str) -> int:
+    """Store an inbound message without enqueueing it, as if Redis had lost the job."""
+    (inbound_id,) = store(parse_body(text_message_body(ADMIN, text, wamid)))
+    return inbound_id
+
+
+def _queued(key: str, text: str = "hello", release: bool = False) -> OutboundMessage:
+    """Add an outbox row; without `release` no job is enqueued, as if Redis had lost it."""
+    with write_transaction():
+        outbox.add(ADMIN, text, key)
+    if release:
+        outbox.release([key])
+    return OutboundMessage.get(OutboundMessage.idempotency_key == key)
+
+
+def test_send_outbound_twice_sends_once(live):
+    row = _queued("test:once")
+    assert outbox.send_outbound(row.id) == "sent"
+    assert outbox.send_outbound(row.id) == "skipped (sent)"
+    assert len(live.graph.sent()) == 1
+    sent = OutboundMessage.get_by_id(row.id)
+    assert sent.wamid == live.graph.requests[0]["wamid"]
+    assert live.graph.sent()[0]["biz_opaque_callback_data"] == f"ob:{row.id}"
+
+
+def test_the_same_idempotency_key_is_one_row(live):
+    _queued("test:key", "first", release=True)
+    _queued("test:key", "second", release=True)
+    assert [r.body for r in OutboundMessage.select()] == ["first"]
+    assert live.replies_to(ADMIN) == ["first"]
+
+
+def test_sweeper_processes_an_inbound_row_whose_job_was_lost(live):
+    WocsUser.create(phone="60129998888", name="Siti", role="agent")
+    inbound_id = _stored("/agent task: Count stock\nfor: Siti\ndue: 2030-03-01", "wamid.lost")
+    InboundMessage.update(received_at=utcnow() - dt.timedelta(minutes=5)).execute()
+    assert sweep()["inbound"] == 1
+    live.settle()
+    assert InboundMessage.get_by_id(inbound_id).state == "done"
+    assert WocsTask.select().count() == 1
+    assert live.replies_to(ADMIN)[0].startswith("Task #")
+
+
+def test_process_inbound_runs_once_even_when_called_again(live):
+    inbound_id = _stored("/task list", "wamid.twice")
+    first, second = process_inbound(inbound_id), process_inbound(inbound_id)
+    assert (first, second) == ("handled (1 messages)", "skipped (done)")
+    live.settle()
+    assert live.replies_to(ADMIN) == ["No open tasks."]
+    assert OutboundMessage.select().count() == 1
+
+
+def test_sweeper_resends_a_pending_row_and_releases_a_stale_send(live):
+    pending = _queued("test:pending")
+    stuck = _queued("test:stuck")
+    old = utcnow() - dt.timedelta(minutes=30)
+    OutboundMessage.update(updated_at=old).where(OutboundMessage.id == pending.id).execute()
+    OutboundMessage.update(state="sending", updated_at=old).where(
+        OutboundMessage.id == stuck.id
+    ).execute()
+    counts = sweep()
+    assert counts["released"] == 1 and counts["outbound"] == 2
+    wait_until(lambda: OutboundMessage.select().where(OutboundMessage.state == "sent").count() == 2)
+    assert len(live.graph.sent()) == 2
+
+
+def test_a_status_naming_our_row_recovers_a_lost_send_answer(live):
+    row = _queued("test:lostanswer")
+    OutboundMessage.update(state="sending").where(OutboundMessage.id == row.id).execute()
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "changes": [
+                    {
+                        "value": {
+                            "statuses": [
+                                {
+                                    "id": "wamid.recovered",
+                                    "status": "delivered",
+                                    "timestamp": "1767225600",
+                                    "biz_opaque_callback_data": f"ob:{row.id}",
+                                }
+                            ]
+                        }
+                    }
+                ]
+            }
+        ],
+    }
+    assert live.post(body).status_code == 200
+    row = OutboundMessage.get_by_id(row.id)
+    assert (row.state, row.wamid) == ("delivered", "wamid.recovered")
+    assert sweep()["released"] == 0
+    assert live.graph.sent() == []
+
+
+def test_a_crashing_command_apologises_once_and_is_marked_failed(live, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr("jobs.inbound.run_command", boom)
+    inbound_id = _stored("/task list", "wamid.crash")
+    assert process_inbound(inbound_id) == "handled (1 messages)"
+    row = InboundMessage.get_by_id(inbound_id)
+    assert (row.state, row.error) == ("failed", "RuntimeError: bug")
+    assert live.replies_to(ADMIN)[0].startswith("Sorry, something went wrong on our side")

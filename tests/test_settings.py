@@ -1,0 +1,50 @@
+"""Settings from the environment: defaults, normalisation, and refusing unsafe setups."""
+
+from __future__ import annotations
+
+import pytest
+
+from wocs.settings import ConfigError, Settings
+
+
+def test_nothing_set_means_embedded_console_with_a_private_secret():
+    settings = Settings.from_env({})
+    assert settings.embedded and settings.transport == "console"
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.generated_secret and len(settings.app_secret) == 64
+    assert Settings.from_env({}).app_secret != settings.app_secret
+
+
+def test_admins_are_normalised_to_e164_digits():
+    settings = Settings.from_env({"WOCS_ADMINS": "012-345 6789, +60 12-999 8888,0123456789"})
+    assert settings.admins == ("60123456789", "60129998888")
+
+
+def test_token_without_app_secret_refuses_to_start():
+    with pytest.raises(ConfigError, match="WHATSAPP_APP_SECRET"):
+        Settings.from_env({"WHATSAPP_TOKEN": "t", "WHATSAPP_PHONE_NUMBER_ID": "1"})
+
+
+def test_cloud_needs_a_phone_number_id():
+    with pytest.raises(ConfigError, match="WHATSAPP_PHONE_NUMBER_ID"):
+        Settings.from_env({"WHATSAPP_TOKEN": "t", "WHATSAPP_APP_SECRET": "s"})
+
+
+def test_token_selects_cloud_and_transport_can_override():
+    env = {"WHATSAPP_TOKEN": "t", "WHATSAPP_APP_SECRET": "s", "WHATSAPP_PHONE_NUMBER_ID": "1"}
+    assert Settings.from_env(env).transport == "cloud"
+    assert Settings.from_env({**env, "WHATSAPP_TRANSPORT": "console"}).transport == "console"
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"WHATSAPP_TRANSPORT": "carrier-pigeon"}, "cloud or console"),
+        ({"BUSINESS_TZ": "Mars/Olympus"}, "time zone"),
+        ({"PORT": "eighty"}, "PORT"),
+        ({"WOCS_ADMINS": "not a phone"}, "WOCS_ADMINS"),
+    ],
+)
+def test_bad_values_are_explained(env, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)

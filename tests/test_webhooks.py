@@ -1,0 +1,141 @@
+"""The webhook: handshake, signatures, bad bodies, Meta's recorded payloads, and the database down."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import pytest
+import requests
+
+import models
+from models import Contact, InboundMessage, OutboundMessage
+from tests.conftest import ADMIN
+from webhooks.payload import text_message_body
+
+CORPUS = pathlib.Path(__file__).resolve().parents[2] / "shared" / "corpus" / "meta-webhooks"
+BODIES = sorted(CORPUS.glob("*.json"))
+
+
+def _get(live, **params):
+    return requests.get(f"{live.url}/webhooks/whatsapp", params=params, timeout=5)
+
+
+def test_handshake_answers_the_challenge_only_with_the_token(live):
+    ok = _get(
+        live, **{"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "42"}
+    )
+    assert (ok.status_code, ok.text) == (200, "42")
+    wrong = _get(
+        live, **{"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "42"}
+    )
+    assert wrong.status_code == 403
+    assert _get(live, **{"hub.verify_token": "verify-me", "hub.challenge": "42"}).status_code == 403
+
+
+def test_missing_signature_is_401_and_stores_nothing(live):
+    raw = json.dumps(text_message_body(ADMIN, "/help", "wamid.nosig")).encode()
+    answer = requests.post(
+        f"{live.url}/webhooks/whatsapp",
+        data=raw,
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert answer.status_code == 401
+    assert InboundMessage.select().count() == 0
+
+
+def test_wrong_signature_is_403_and_stores_nothing(live):
+    answer = live.post(text_message_body(ADMIN, "/help", "wamid.badsig"), secret="guess")
+    assert answer.status_code == 403
+    assert InboundMessage.select().count() == 0
+
+
+def test_signature_is_checked_on_the_raw_bytes(live):
+    # Emoji and odd spacing: re-serialising the JSON would change the bytes and the signature.
+    raw = json.dumps(
+        text_message_body(ADMIN, "/help 🍜", "wamid.raw"), ensure_ascii=False, indent=3
+    )
+    assert live.post(raw.encode()).status_code == 200
+    assert InboundMessage.get().body == "/help 🍜"
+
+
+@pytest.mark.parametrize(
+    "raw, status",
+    [
+        (b"{not json", 400),
+        (b"[]", 400),
+        (b'{"object": "page", "entry": []}', 400),
+        (b'{"object": "whatsapp_business_account"}', 400),
+        (b'{"entry": [{"changes": [{"value": "x"}]}]}', 200),
+        (b'{"entry": [{"changes": [{"value": {"messages": [{"type": "text"}]}}]}]}', 200),
+        (b"\xff\xfe", 400),
+        (b"[" * 100000 + b"]" * 100000, 400),
+    ],
+)
+def test_bad_bodies_get_a_4xx_never_a_5xx(live, raw, status):
+    assert live.post(raw).status_code == status
+    assert InboundMessage.select().count() == 0
+
+
+def test_wrong_content_type_is_415(live):
+    assert live.post(b"{}", **{"Content-Type": "text/plain"}).status_code == 415
+
+
+def test_oversized_body_is_413(live):
+    big = b'{"entry": [], "pad": "' + b"x" * (3 * 1024 * 1024 + 10) + b'"}'
+    assert live.post(big).status_code == 413
+
+
+def test_every_recorded_meta_payload_is_accepted(live):
+    assert len(BODIES) >= 74, f"corpus not found at {CORPUS}"
+    for path in BODIES:
+        answer = live.post(path.read_bytes())
+        assert answer.status_code == 200, f"{path.name}: {answer.status_code} {answer.text}"
+    live.settle()
+    ids = {
+        m["id"]
+        for path in BODIES
+        for e in json.loads(path.read_bytes())["entry"]
+        for c in e["changes"]
+        for m in c["value"].get("messages", [])
+    }
+    assert InboundMessage.select().count() == len(ids)
+    assert (
+        not InboundMessage.select().where(InboundMessage.state.in_(("received", "failed"))).exists()
+    )
+
+
+def test_a_body_with_many_messages_stores_each_once(live):
+    body = text_message_body(ADMIN, "/task list", "wamid.multi.0")
+    value = body["entry"][0]["changes"][0]["value"]
+    value["messages"] = [dict(value["messages"][0], id=f"wamid.multi.{n}") for n in range(5)]
+    body["entry"].append(json.loads(json.dumps(body["entry"][0])))  # a second entry repeating them
+    assert live.post(body).json()["messages"] == 10
+    assert live.post(body).status_code == 200
+    live.settle()
+    assert InboundMessage.select().count() == 5
+    assert OutboundMessage.select().count() == 5
+
+
+def test_user_preferences_stop_and_resume(live):
+    body = json.loads((CORPUS / "user_marketing_preferences__resume.json").read_bytes())
+    pref = body["entry"][0]["changes"][0]["value"]["user_preferences"][0]
+    pref["value"] = "stop"
+    assert live.post(body).status_code == 200
+    assert Contact.get(Contact.phone == pref["wa_id"]).opted_out_at is not None
+    pref["value"] = "resume"
+    assert live.post(body).status_code == 200
+    assert Contact.get(Contact.phone == pref["wa_id"]).opted_out_at is None
+
+
+def test_database_down_answers_503_and_then_recovers(live):
+    working = models.db.obj
+    models.db.initialize(models.open_database("mysql://root@127.0.0.1:1/none"))
+    try:
+        answer = live.post(text_message_body(ADMIN, "/task list", "wamid.dbdown"))
+        assert answer.status_code == 503
+    finally:
+        models.db.initialize(working)
+    assert live.post(text_message_body(ADMIN, "/task list", "wamid.dbdown")).status_code == 200
+    assert live.replies_to(ADMIN) == ["No open tasks."]
