@@ -39,7 +39,9 @@ def utcnow() -> dt.datetime:
 
 
 class JSONText(TextField):
-    """JSON kept as text, identical on SQLite and MySQL."""
+    """JSON kept as text, identical on SQLite and MySQL (LONGTEXT there, past 64 KB)."""
+
+    field_type = "LONGTEXT"
 
     def db_value(self, value: Any) -> str | None:
         return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
@@ -215,6 +217,17 @@ class Contact(BaseModel):
     last_inbound_at = DateTimeField(null=True)
     last_menu_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+
+    @classmethod
+    def of(cls, phone: str, bsuid: str) -> Contact:
+        """The contact with this phone or business-scoped id, or a new unsaved one carrying both."""
+        found = cls.get_or_none(cls.phone == phone) if phone else None
+        if found is None and bsuid:
+            found = cls.get_or_none(cls.bsuid == bsuid)
+        found = found or cls()
+        found.phone = found.phone or phone or None
+        found.bsuid = found.bsuid or bsuid or None
+        return found
 
 
 class InboundMessage(BaseModel):

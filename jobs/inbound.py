@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from peewee import DatabaseError
+from redis.exceptions import RedisError
 from rq import Retry
 
 import commands  # noqa: F401  (registers every command)
@@ -23,6 +25,9 @@ log = logging.getLogger(__name__)
 TEXT_TYPES = {"text", "button", "interactive"}
 CAPTIONED_TYPES = {"image", "document", "video"}
 STAFF_HINT = "Commands start with a slash. Send /help to see what you can do."
+SLOW_DOWN = (
+    "You're sending messages very fast, so I'll pause for a minute. Please try again shortly."
+)
 APOLOGY = "Sorry, something went wrong on our side while handling that. The team has been told."
 
 
@@ -67,12 +72,22 @@ def _route(row: InboundMessage) -> list[str]:
     user = WocsUser.get_or_none(WocsUser.phone == row.sender)
     ctx = Context(phone=row.sender, user=user, tz=current().settings.tz)
     text = row.body or ""
-    if row.type in TEXT_TYPES | CAPTIONED_TYPES and looks_like_command(text):
-        reply: str | None = run_command(text, ctx)
+    if row.type not in TEXT_TYPES | CAPTIONED_TYPES:
+        return []
+    reply: str | None
+    over = _over_limit(row.sender)
+    if over:
+        log.warning(
+            "%s is over the message limit; inbound %s not acted on", mask_phone(row.sender), row.id
+        )
+        # Say it once per window; after that, silence (a loop with another bot ends here).
+        reply = SLOW_DOWN if over == 1 else None
+    elif looks_like_command(text):
+        reply = run_command(text, ctx)
     elif row.type in TEXT_TYPES:
         reply = STAFF_HINT if ctx.may("agent") else customers.answer(contact, text, ctx)
     else:
-        return []
+        reply = None
     keys = []
     if reply:
         keys.append(f"reply:{row.id}")
@@ -83,17 +98,23 @@ def _route(row: InboundMessage) -> list[str]:
     return keys
 
 
+def _over_limit(phone: str) -> int:
+    """How far past the per-minute limit this sender is (0 when within it); counted in Redis."""
+    limit = current().settings.sender_limit
+    if not limit:
+        return 0
+    key = f"wocs:rate:{phone}:{int(time.time() // 60)}"
+    try:
+        with current().redis.pipeline() as pipe:
+            count, _ = pipe.incr(key).expire(key, 120).execute()
+    except RedisError:
+        return 0  # never drop a message because the counter is unreachable
+    return max(0, count - limit)
+
+
 def _remember(row: InboundMessage) -> Contact:
     """Create or refresh the sender's contact (phone, business-scoped id, profile name)."""
-    contact = None
-    if row.sender:
-        contact = Contact.get_or_none(Contact.phone == row.sender)
-    if contact is None and row.sender_bsuid:
-        contact = Contact.get_or_none(Contact.bsuid == row.sender_bsuid)
-    if contact is None:
-        contact = Contact(phone=row.sender or None, bsuid=row.sender_bsuid or None)
-    contact.phone = contact.phone or row.sender or None
-    contact.bsuid = contact.bsuid or row.sender_bsuid or None
+    contact = Contact.of(row.sender, row.sender_bsuid)
     contact.name = row.sender_name[:120] or contact.name
     seen = row.sent_at or row.received_at
     if contact.last_inbound_at is None or seen > contact.last_inbound_at:

@@ -24,6 +24,8 @@ def utcnow() -> dt.datetime:
 
 
 class JSONText(TextField):
+    field_type = "LONGTEXT"
+
     def db_value(self, value: Any) -> str | None:
         return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
 

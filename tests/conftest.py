@@ -171,6 +171,8 @@ def live(live_stack: Live) -> Iterator[Live]:
         runtime.configure(wired.settings, transport=wired.transport, redis_connection=wired.redis)
         runtime._current = wired
     live_stack.settle()
+    for key in wired.redis.scan_iter("wocs:rate:*"):
+        wired.redis.delete(key)
     for model in reversed(models.ALL_MODELS):
         model.delete().execute()
     live_stack.graph.reset()

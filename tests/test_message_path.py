@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
+import time
 import uuid
 
+from jobs import runtime
+from jobs.inbound import SLOW_DOWN
 from models import AuditLog, InboundMessage, OutboundMessage, WocsTask, WocsTaskLog, WocsUser
 from tests.conftest import ADMIN
 from webhooks.payload import text_message_body
@@ -84,7 +88,7 @@ def test_same_body_three_times_concurrently_gives_one_task_and_one_reply(live):
 def test_typo_gets_usage_and_closest_key(live):
     live.say(ADMIN, "/agent task: Setup booth\nfr: Siti\ndue: 2030-01-20")
     assert live.replies_to(ADMIN) == [
-        "Line 2: /agent has no key fr:. Did you mean for:? It takes task:, for:, due:, priority:, note:\n"
+        "Line 2: /agent has no key fr:. Did you mean for:? It takes task:, for:, due:, priority:, note:.\n"
         "Usage: /agent task: <what to do> for: <name or phone> due: <date> "
         "[priority: low|normal|high|urgent] [note: <details>]"
     ]
@@ -178,3 +182,16 @@ def test_unique_wamids_each_processed(live):
     for n in range(5):
         live.say(ADMIN, "/task list", wamid=f"wamid.many.{n}.{uuid.uuid4().hex}")
     assert len(live.replies_to(ADMIN, 5)) == 5
+
+
+def test_a_flood_from_one_phone_gets_one_slow_down_then_silence(live, monkeypatch):
+    wired = runtime.current()
+    monkeypatch.setattr(wired, "settings", dataclasses.replace(wired.settings, sender_limit=2))
+    if time.time() % 60 > 55:  # keep the five messages inside one counting minute
+        time.sleep(6)
+    for _ in range(5):
+        live.say(ADMIN, "/task list")
+    live.settle()
+    assert sorted(live.replies_to(ADMIN, 3)) == sorted(["No open tasks."] * 2 + [SLOW_DOWN])
+    assert len(live.graph.sent()) == 3
+    assert InboundMessage.select().where(InboundMessage.state == "ignored").count() == 2

@@ -79,16 +79,8 @@ def apply_status(status: Status) -> None:
 
 def apply_preference(preference: Preference) -> None:
     """Record a customer's stop or resume of marketing messages."""
-    if preference.value not in ("stop", "resume"):
+    if preference.value not in ("stop", "resume") or not (preference.phone or preference.bsuid):
         return
-    contact = None
-    if preference.phone:
-        contact = Contact.get_or_none(Contact.phone == preference.phone)
-    if contact is None and preference.bsuid:
-        contact = Contact.get_or_none(Contact.bsuid == preference.bsuid)
-    if contact is None:
-        if not (preference.phone or preference.bsuid):
-            return
-        contact = Contact(phone=preference.phone or None, bsuid=preference.bsuid or None)
+    contact = Contact.of(preference.phone, preference.bsuid)
     contact.opted_out_at = (preference.at or utcnow()) if preference.value == "stop" else None
     contact.save()

@@ -61,11 +61,26 @@ def _grammar() -> pp.ParserElement:
     plain = pp.Group(rest("text"))("line")
     head = name("name") + pp.Group(pp.ZeroOrMore(~key + word))("words") + pp.Opt(pair)
     body = pp.ZeroOrMore(newline + (pair | plain))
-    return pp.StringStart() + head + pp.Group(body)("body") + pp.StringEnd()
+    # Tabs stay tabs: values are kept verbatim and error columns count the original text.
+    return (pp.StringStart() + head + pp.Group(body)("body") + pp.StringEnd()).parse_with_tabs()
 
 
 _GRAMMAR = _grammar()
 _NAME_ONLY = pp.Regex(r"/([A-Za-z][A-Za-z0-9_-]{0,39})").set_whitespace_chars(" \t")
+# Pasted text brings other spaces and line breaks; read them as the plain ones.
+_PLAIN = str.maketrans(
+    {
+        "\xa0": " ",
+        "\u2007": " ",
+        "\u202f": " ",
+        "\x0b": " ",
+        "\x0c": " ",
+        "\x85": "\n",
+        "\u2028": "\n",
+        "\u2029": "\n",
+        "\r": "\n",
+    }
+)
 
 
 def looks_like_command(text: str) -> bool:
@@ -76,7 +91,7 @@ def looks_like_command(text: str) -> bool:
 
 def parse(text: str) -> ParsedCommand:
     """Parse a command message; raise CommandSyntaxError with the line and column on failure."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = text.replace("\r\n", "\n").translate(_PLAIN).strip()
     if len(text) > MAX_COMMAND_CHARS:
         raise CommandSyntaxError(f"That message is too long ({len(text)} characters).")
     if not text.startswith("/"):

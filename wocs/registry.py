@@ -172,7 +172,7 @@ def bind(cmd: Command, words: tuple[str, ...], items: tuple[Pair | Line, ...], c
     missing = [k for k in cmd.keys if k.required and k.param not in kwargs]
     if missing:
         names = ", ".join(f"{k.name}:" for k in missing)
-        raise CommandSyntaxError(f"Missing {names}")
+        raise CommandSyntaxError(f"Missing {names}.")
     return kwargs
 
 
@@ -196,11 +196,13 @@ def _collect(cmd: Command, items: tuple[Pair | Line, ...]) -> dict[Key, tuple[st
         if current is None:
             if not text:
                 continue
-            raise CommandSyntaxError(
-                f"Line {item.line}: '{text[:40]}' should start with a key, like "
-                f"{', '.join(k.name + ':' for k in cmd.keys) or 'nothing: this command takes no keys'}.",
-                item.line,
+            keys = ", ".join(k.name + ":" for k in cmd.keys)
+            want = (
+                f"should start with a key, like {keys}"
+                if keys
+                else f"is extra: /{cmd.full_name} takes no keys"
             )
+            raise CommandSyntaxError(f"Line {item.line}: '{text[:40]}' {want}.", item.line)
         found[current][0].append(text)
     return {
         key: (
@@ -238,7 +240,7 @@ def _unknown_key(cmd: Command, pair: Pair) -> CommandSyntaxError:
     hint = f" Did you mean {guess}:?" if guess else ""
     takes = ", ".join(f"{k.name}:" for k in cmd.keys) or "no keys"
     return CommandSyntaxError(
-        f"Line {pair.line}: /{cmd.full_name} has no key {pair.key}:.{hint} It takes {takes}",
+        f"Line {pair.line}: /{cmd.full_name} has no key {pair.key}:.{hint} It takes {takes}.",
         pair.line,
     )
 

@@ -32,6 +32,7 @@ class Settings:
     business_tz: str = "Asia/Kuala_Lumpur"
     port: int = 5000
     sweep_interval: float = 30.0
+    sender_limit: int = 60  # messages a minute one phone may have acted on; 0 turns it off
     max_body_bytes: int = 3 * 1024 * 1024
     # A secret generated per process when none is configured: outside senders
     # can then never pass the signature check, while in-process tools can.
@@ -71,9 +72,11 @@ class Settings:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ConfigError(f"BUSINESS_TZ {tz!r} is not a known time zone") from exc
-        port = get("PORT", "5000")
+        port, limit = get("PORT", "5000"), get("WOCS_SENDER_LIMIT", "60")
         if not port.isdigit():
             raise ConfigError(f"PORT must be a number, not {port!r}")
+        if not limit.isdigit():
+            raise ConfigError(f"WOCS_SENDER_LIMIT must be a number, not {limit!r}")
         return cls(
             database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
             redis_url=get("REDIS_URL"),
@@ -87,6 +90,7 @@ class Settings:
             admins=_admin_phones(get("WOCS_ADMINS")),
             business_tz=tz,
             port=int(port),
+            sender_limit=int(limit),
         )
 
 
