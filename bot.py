@@ -161,6 +161,13 @@ def _chat(args: argparse.Namespace) -> int:
             print("(no reply)")
 
 
+class QuietHeyoo(logging.Filter):
+    """Drop heyoo's chatter: it logs every send on the root logger; the transport logs a masked line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or "heyoo" not in record.pathname
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python bot.py`."""
     from dotenv import load_dotenv

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -16,6 +17,8 @@ from jobs.runtime import current
 log = logging.getLogger(__name__)
 
 HIGH, DEFAULT, BULK = "high", "default", "bulk"
+BREAK_SECONDS = 5.0
+_redis_down_until = 0.0  # while Redis is unreachable, fail fast instead of waiting per message
 QUEUE_NAMES = (HIGH, DEFAULT, BULK)  # a worker drains them in this order
 
 
@@ -44,6 +47,9 @@ def enqueue(
     A finished or failed job of the same id is replaced, since the row says the
     work is still to do.
     """
+    global _redis_down_until
+    if time.monotonic() < _redis_down_until:
+        return False
     target = queue(queue_name)
     for _ in range(2):
         try:
@@ -62,6 +68,7 @@ def enqueue(
             if not _drop_if_done(job_id):
                 return False
         except RedisError as exc:
+            _redis_down_until = time.monotonic() + BREAK_SECONDS
             log.warning("could not enqueue %s (%s); the sweeper will retry", job_id, exc)
             return False
         except Exception:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 import models
 from whatsapp.transports import Transport, make_transport
@@ -22,24 +24,30 @@ class Runtime:
     settings: Settings
     redis: Any
     transport: Transport
+    fake_server: Any = None
+
+    def new_connection(self) -> Any:
+        """Another connection to the same Redis (a worker must not share the web's timeouts)."""
+        return connect_redis(self.settings, self.fake_server)
 
 
 _current: Runtime | None = None
 
 
-def connect_redis(settings: Settings) -> Any:
+def connect_redis(settings: Settings, fake_server: Any = None) -> Any:
     """A Redis connection: the real server, or the in-process stand-in in embedded mode."""
     if settings.redis_url:
-        # Short timeouts: the webhook must answer even when Redis does not.
+        # Short timeouts and one quick retry: the webhook must answer even when Redis does not.
         return redis.Redis.from_url(
             settings.redis_url,
             socket_timeout=2,
-            socket_connect_timeout=2,
+            socket_connect_timeout=1,
             health_check_interval=15,
+            retry=Retry(NoBackoff(), 1),
         )
     import fakeredis
 
-    return fakeredis.FakeRedis(server=fakeredis.FakeServer())
+    return fakeredis.FakeRedis(server=fake_server or fakeredis.FakeServer())
 
 
 def configure(
@@ -51,9 +59,11 @@ def configure(
     """Wire this process: open the database, Redis and the transport once."""
     global _current
     models.init_db(settings.database_url)
+    connection = redis_connection if redis_connection is not None else connect_redis(settings)
     _current = Runtime(
         settings=settings,
-        redis=redis_connection if redis_connection is not None else connect_redis(settings),
+        redis=connection,
+        fake_server=connection.connection_pool.connection_kwargs.get("server"),
         transport=transport
         or make_transport(
             settings.transport,

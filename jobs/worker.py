@@ -48,8 +48,8 @@ class InProcessWorkers:
 
     def start(self) -> InProcessWorkers:
         """Start the threads; returns self."""
-        conn = self.runtime.redis
         for _ in range(self.count):
+            conn = self.runtime.new_connection()  # RQ lengthens its socket timeout for BLPOP
             worker = ThreadWorker([Queue(n, connection=conn) for n in QUEUE_NAMES], connection=conn)
             self.workers.append(worker)
             self._spawn(self._work, worker)
@@ -97,7 +97,7 @@ class InProcessWorkers:
 
 def run_worker(runtime: Runtime, burst: bool = False) -> None:
     """The production worker: drain high, default and bulk, with RQ's scheduler and the sweeper."""
-    conn = runtime.redis
+    conn = runtime.new_connection()
     stop = threading.Event()
     sweeper = threading.Thread(
         target=_sweep_forever, args=(stop, runtime.settings.sweep_interval), daemon=True

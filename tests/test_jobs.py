@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from jobs import outbox
 from jobs.inbound import process_inbound
@@ -120,3 +121,23 @@ def test_a_crashing_command_apologises_once_and_is_marked_failed(live, monkeypat
     row = InboundMessage.get_by_id(inbound_id)
     assert (row.state, row.error) == ("failed", "RuntimeError: bug")
     assert live.replies_to(ADMIN)[0].startswith("Sorry, something went wrong on our side")
+
+
+def test_redis_down_the_webhook_still_answers_and_the_sweeper_catches_up(live, monkeypatch):
+    import dataclasses
+
+    from jobs import queues, runtime
+
+    wired = runtime.current()
+    down = dataclasses.replace(wired.settings, redis_url="redis://127.0.0.1:1/0")
+    monkeypatch.setattr(wired, "redis", runtime.connect_redis(down))
+    started = time.monotonic()
+    answers = [live.say(ADMIN, "/task list").status_code for _ in range(3)]
+    took = time.monotonic() - started
+    monkeypatch.undo()
+    assert answers == [200, 200, 200] and took < 3, took
+    assert InboundMessage.select().where(InboundMessage.state == "received").count() == 3
+    queues._redis_down_until = 0.0
+    InboundMessage.update(received_at=utcnow() - dt.timedelta(minutes=1)).execute()
+    assert sweep()["inbound"] == 3
+    assert live.replies_to(ADMIN, 3) == ["No open tasks."] * 3

@@ -48,19 +48,21 @@ class ParsedCommand:
 
 def _grammar() -> pp.ParserElement:
     """Build the grammar once; newlines are significant, so only spaces and tabs are skipped."""
-    blank = " \t"
+    key = r"(?P<key>[A-Za-z_][A-Za-z0-9_-]{0,29})[ \t]*:(?!//)"  # not the start of a URL
     name = pp.Regex(r"/([A-Za-z][A-Za-z0-9_-]{0,39})", as_group_list=False).set_name("command")
-    # A key is a word followed by a colon that does not start a URL (https://…).
-    key = pp.Regex(r"([A-Za-z_][A-Za-z0-9_-]{0,29})[ \t]*:(?!//)").set_name("key")
     word = pp.Regex(r"[^\s]+").set_name("word")
-    rest = pp.Regex(r"[^\n]*").set_name("value")
-    newline = pp.Literal("\n").suppress()
-    for element in (name, key, word, rest, newline):
-        element.set_whitespace_chars(blank)
-    pair = pp.Group(key("key") + rest("value"))("pair")
-    plain = pp.Group(rest("text"))("line")
-    head = name("name") + pp.Group(pp.ZeroOrMore(~key + word))("words") + pp.Opt(pair)
-    body = pp.ZeroOrMore(newline + (pair | plain))
+    pair = pp.Regex(key + r"(?P<value>[^\n]*)").set_name("key: value")
+    # One token a line keeps this fast: a key and its value, or a plain continuation line.
+    line = pp.Regex(r"\n[ \t]*(?:" + key + r")?(?P<value>[^\n]*)").set_name("line")
+    for element in (name, word, pair):
+        element.set_whitespace_chars(" \t")
+    line.set_whitespace_chars("")
+    head = (
+        name("name")
+        + pp.Group(pp.ZeroOrMore(~pair + word))("words")
+        + pp.Opt(pp.Group(pair)("pair"))
+    )
+    body = pp.ZeroOrMore(pp.Group(line))
     # Tabs stay tabs: values are kept verbatim and error columns count the original text.
     return (pp.StringStart() + head + pp.Group(body)("body") + pp.StringEnd()).parse_with_tabs()
 
@@ -101,22 +103,20 @@ def parse(text: str) -> ParsedCommand:
     except pp.ParseBaseException as exc:
         raise _explain(text, exc) from None
     items: list[Pair | Line] = []
-    head_pair = result.get("pair")
-    if head_pair is not None and head_pair is not result["body"]:
-        items.append(_pair(head_pair, 1))
+    if "pair" in result:
+        items.append(_pair(result["pair"], 1))
     lines = text.split("\n")
     for lineno, group in enumerate(result["body"], start=2):
-        if "key" in group:
+        if group.get("key"):
             items.append(_pair(group, lineno, lines[lineno - 1].strip()))
         else:
-            items.append(Line(group["text"].strip(), lineno))
+            items.append(Line(group["value"].strip(), lineno))
     name = result["name"][1:].lower()
     return ParsedCommand(name, tuple(result["words"]), tuple(items))
 
 
 def _pair(group: pp.ParseResults, lineno: int, raw: str = "") -> Pair:
-    key = group["key"].rstrip(":").strip().lower()
-    return Pair(key, group["value"].strip(), lineno, raw)
+    return Pair(group["key"].lower(), group["value"].strip(), lineno, raw)
 
 
 def _explain(text: str, exc: pp.ParseBaseException) -> CommandSyntaxError:
