@@ -7,22 +7,11 @@ import datetime as dt
 from models import Contact
 from wocs.audit import audit
 from wocs.context import Context
+from wocs.replies import reply
 
 MENU_EVERY = dt.timedelta(hours=24)
 STOP_WORDS = {"stop", "berhenti", "unsubscribe"}
 START_WORDS = {"start", "mula", "subscribe"}
-
-MENU = (
-    "Hi! Thanks for messaging us. 🙂\n"
-    "• To join a lucky draw, send JOIN and the campaign code (e.g. JOIN RAYA26).\n"
-    "• To stop promotions, send STOP.\n"
-    "Hai! Untuk sertai cabutan bertuah, hantar MASUK dan kod kempen. Hantar BERHENTI untuk berhenti."
-)
-STOPPED = (
-    "You won't get promotions from us any more. Send START to get them again.\n"
-    "Anda tidak akan menerima promosi lagi. Hantar MULA untuk terima semula."
-)
-STARTED = "Welcome back! You'll get our promotions again. / Selamat kembali!"
 
 
 def answer(contact: Contact, text: str, ctx: Context) -> str | None:
@@ -34,16 +23,16 @@ def answer(contact: Contact, text: str, ctx: Context) -> str | None:
             contact.opted_out_at = now
             contact.save()
             audit(ctx, "contact.opt_out", f"contact:{contact.id}")
-        return STOPPED
+        return reply("stopped")
     if word in START_WORDS:
         if contact.opted_out_at is not None:
             contact.opted_out_at = None
             contact.save()
             audit(ctx, "contact.opt_in", f"contact:{contact.id}")
-        return STARTED
+        return reply("started")
     # One menu a day at most, so two bots can never answer each other forever.
     if contact.last_menu_at is not None and now - contact.last_menu_at < MENU_EVERY:
         return None
     contact.last_menu_at = now
     contact.save()
-    return MENU
+    return reply("menu")

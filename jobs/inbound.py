@@ -18,17 +18,13 @@ from models import Contact, InboundMessage, WocsUser, for_update, utcnow, write_
 from wocs.context import Context
 from wocs.dispatch import run_command
 from wocs.grammar import looks_like_command
+from wocs.replies import reply
 from wocs.values import mask_phone
 
 log = logging.getLogger(__name__)
 
 TEXT_TYPES = {"text", "button", "interactive"}
 CAPTIONED_TYPES = {"image", "document", "video"}
-STAFF_HINT = "Commands start with a slash. Send /help to see what you can do."
-SLOW_DOWN = (
-    "You're sending messages very fast, so I'll pause for a minute. Please try again shortly."
-)
-APOLOGY = "Sorry, something went wrong on our side while handling that. The team has been told."
 
 
 def enqueue_inbound(inbound_id: int) -> bool:
@@ -74,24 +70,24 @@ def _route(row: InboundMessage) -> list[str]:
     text = row.body or ""
     if row.type not in TEXT_TYPES | CAPTIONED_TYPES:
         return []
-    reply: str | None
+    answer: str | None
     over = _over_limit(row.sender)
     if over:
         log.warning(
             "%s is over the message limit; inbound %s not acted on", mask_phone(row.sender), row.id
         )
         # Say it once per window; after that, silence (a loop with another bot ends here).
-        reply = SLOW_DOWN if over == 1 else None
+        answer = reply("slow_down") if over == 1 else None
     elif looks_like_command(text):
-        reply = run_command(text, ctx)
+        answer = run_command(text, ctx)
     elif row.type in TEXT_TYPES:
-        reply = STAFF_HINT if ctx.may("agent") else customers.answer(contact, text, ctx)
+        answer = reply("staff_hint") if ctx.may("agent") else customers.answer(contact, text, ctx)
     else:
-        reply = None
+        answer = None
     keys = []
-    if reply:
+    if answer:
         keys.append(f"reply:{row.id}")
-        outbox.add(row.sender, reply, keys[-1], inbound=row)
+        outbox.add(row.sender, answer, keys[-1], inbound=row)
     for number, notice in enumerate(ctx.notices, start=1):
         keys.append(f"notice:{row.id}:{number}")
         outbox.add(notice.to, notice.text, keys[-1], inbound=row)
@@ -135,6 +131,6 @@ def _give_up(inbound_id: int, exc: Exception) -> list[str]:
         row.save()
         if not row.sender:
             return []
-        outbox.add(row.sender, APOLOGY, f"reply:{row.id}", inbound=row)
+        outbox.add(row.sender, reply("apology"), f"reply:{row.id}", inbound=row)
     log.error("inbound %s from %s marked failed", inbound_id, mask_phone(row.sender))
     return [f"reply:{row.id}"]

@@ -8,10 +8,10 @@ import time
 import uuid
 
 from jobs import runtime
-from jobs.inbound import SLOW_DOWN
 from models import AuditLog, InboundMessage, OutboundMessage, WocsTask, WocsTaskLog, WocsUser
 from tests.conftest import ADMIN
 from webhooks.payload import text_message_body
+from wocs.replies import reply
 
 SITI = "60129998888"
 STRANGER = "60175550000"
@@ -192,6 +192,8 @@ def test_a_flood_from_one_phone_gets_one_slow_down_then_silence(live, monkeypatc
     for _ in range(5):
         live.say(ADMIN, "/task list")
     live.settle()
-    assert sorted(live.replies_to(ADMIN, 3)) == sorted(["No open tasks."] * 2 + [SLOW_DOWN])
+    assert sorted(live.replies_to(ADMIN, 3)) == sorted(
+        ["No open tasks."] * 2 + [reply("slow_down")]
+    )
     assert len(live.graph.sent()) == 3
     assert InboundMessage.select().where(InboundMessage.state == "ignored").count() == 2

@@ -8,14 +8,10 @@ from wocs import registry
 from wocs.audit import audit
 from wocs.context import CommandError, Context
 from wocs.grammar import CommandSyntaxError, parse
+from wocs.replies import reply
 from wocs.values import mask_phone
 
 log = logging.getLogger(__name__)
-
-STRANGER_REPLY = (
-    "Sorry, commands are only for our team. "
-    "To join a lucky draw, send JOIN followed by the campaign code, e.g. JOIN RAYA26."
-)
 
 
 def run_command(text: str, ctx: Context) -> str:
@@ -23,7 +19,7 @@ def run_command(text: str, ctx: Context) -> str:
     if ctx.role == "customer":
         audit(ctx, "command.refused", after={"text": text[:200], "reason": "not on the whitelist"})
         log.info("refused a command from %s: not on the whitelist", mask_phone(ctx.phone))
-        return STRANGER_REPLY
+        return reply("stranger")
     try:
         parsed = parse(text)
     except CommandSyntaxError as exc:

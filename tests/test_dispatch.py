@@ -1,0 +1,60 @@
+"""Dispatch on a real database: every text gets a reply, and permissions hold for every command."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import commands  # noqa: F401  (registers every command)
+from models import AuditLog, WocsUser
+from tests.conftest import ADMIN
+from wocs.context import Context
+from wocs.dispatch import run_command
+from wocs.registry import REGISTRY
+
+NOW = dt.datetime(2026, 1, 14, 2, 0, tzinfo=dt.UTC)
+NAMES = sorted({f"/{c.full_name}" for c in REGISTRY.values()})
+KEYS = sorted({k.name for c in REGISTRY.values() for k in c.keys})
+
+
+def _ctx(phone: str) -> Context:
+    return Context(phone=phone, user=WocsUser.get_or_none(WocsUser.phone == phone), now=NOW)
+
+
+command_like = st.builds(
+    lambda name, words, pairs: " ".join([name, *words]) + "".join(f"\n{k}: {v}" for k, v in pairs),
+    st.sampled_from(NAMES),
+    st.lists(st.text(max_size=12), max_size=3),
+    st.lists(st.tuples(st.sampled_from([*KEYS, "zz"]), st.text(max_size=30)), max_size=4),
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(text=st.one_of(command_like, st.text(max_size=80).map(lambda t: "/" + t)))
+def test_any_text_from_an_admin_gets_a_reply_and_never_raises(live, text):
+    answer = run_command(text, _ctx(ADMIN))
+    assert isinstance(answer, str) and answer.strip()
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "/help"])
+def test_strangers_are_refused_every_command_and_it_is_audited(live, name):
+    answer = run_command(f"{name} 1", _ctx("60175550000"))
+    assert answer.startswith("Sorry, commands are only for our team.")
+    assert AuditLog.select().where(AuditLog.action == "command.refused").count() == 1
+
+
+@pytest.mark.parametrize(
+    "cmd", [c for c in REGISTRY.values() if c.role == "admin"], ids=lambda c: c.full_name
+)
+def test_agents_are_refused_admin_commands(live, cmd):
+    WocsUser.create(phone="60129998888", name="Siti", role="agent")
+    answer = run_command(f"/{cmd.full_name}", _ctx("60129998888"))
+    assert answer == f"Sorry, only admins can use /{cmd.full_name}."
