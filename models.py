@@ -178,6 +178,9 @@ class WocsAttachment(BaseModel):
     filename = CharField(max_length=255)
     url = CharField(max_length=1000)
     size = IntegerField(default=0)
+    media_id = CharField(max_length=64, default="")  # WhatsApp media still to fetch
+    mime_type = CharField(max_length=100, default="")
+    state = CharField(max_length=10, default="stored")  # pending until fetched
     created_at = DateTimeField(default=utcnow)
 
 
@@ -258,6 +261,7 @@ class OutboundMessage(BaseModel):
     to = CharField(max_length=20, index=True)
     kind = CharField(max_length=12, default="text")
     body = TextField(default="")
+    media_path = CharField(max_length=500, default="")  # a local file to upload and send
     template = JSONText(null=True)
     queue = CharField(max_length=10, default="high")
     state = CharField(max_length=12, default="pending")

@@ -15,7 +15,7 @@ from jobs import outbox
 from jobs.queues import HIGH, backoff, enqueue
 from jobs.runtime import current
 from models import Contact, InboundMessage, WocsUser, for_update, utcnow, write_transaction
-from wocs.context import Context
+from wocs.context import Context, Reply
 from wocs.dispatch import run_command
 from wocs.grammar import looks_like_command
 from wocs.replies import reply
@@ -40,12 +40,13 @@ def enqueue_inbound(inbound_id: int) -> bool:
 
 def process_inbound(inbound_id: int) -> str:
     """Handle a stored inbound message exactly once; database errors raise so RQ retries."""
+    jobs: list[tuple[str, tuple]] = []
     try:
         with write_transaction():
             row = for_update(InboundMessage.select().where(InboundMessage.id == inbound_id)).first()
             if row is None or row.state != "received":
                 return f"skipped ({row.state if row else 'missing'})"
-            keys = _route(row)
+            keys = _route(row, jobs)
             row.state = "done" if keys else "ignored"
             row.attempts += 1
             row.processed_at = utcnow()
@@ -54,23 +55,33 @@ def process_inbound(inbound_id: int) -> str:
         raise
     except Exception as exc:
         log.exception("handling inbound %s failed", inbound_id)
-        keys = _give_up(inbound_id, exc)
+        keys, jobs = _give_up(inbound_id, exc), []
     outbox.release(keys)
+    for number, (func, args) in enumerate(jobs, start=1):
+        enqueue(
+            func,
+            *args,
+            job_id=f"job-{inbound_id}-{number}",
+            retry=Retry(max=3, interval=[10, 60, 300]),
+        )
     return f"handled ({len(keys)} messages)"
 
 
-def _route(row: InboundMessage) -> list[str]:
-    """Decide what the message is and queue the answers; return their outbox keys."""
+def _route(row: InboundMessage, jobs: list[tuple[str, tuple]]) -> list[str]:
+    """Decide what the message is and queue the answers; return their outbox keys.
+
+    Jobs the command asked for are added to `jobs`, to be enqueued after the commit.
+    """
     contact = _remember(row)
     if not row.sender:
         log.info("inbound %s has no phone number to answer; stored only", row.id)
         return []
     user = WocsUser.get_or_none(WocsUser.phone == row.sender)
-    ctx = Context(phone=row.sender, user=user, tz=current().settings.tz)
+    ctx = Context(phone=row.sender, user=user, tz=current().settings.tz, media=_media(row))
     text = row.body or ""
     if row.type not in TEXT_TYPES | CAPTIONED_TYPES:
         return []
-    answer: str | None
+    answer: str | Reply | None
     over = _over_limit(row.sender)
     if over:
         log.warning(
@@ -87,11 +98,21 @@ def _route(row: InboundMessage) -> list[str]:
     keys = []
     if answer:
         keys.append(f"reply:{row.id}")
-        outbox.add(row.sender, answer, keys[-1], inbound=row)
+        text, image = (answer.text, answer.image) if isinstance(answer, Reply) else (answer, "")
+        outbox.add(row.sender, text, keys[-1], image=image, inbound=row)
     for number, notice in enumerate(ctx.notices, start=1):
         keys.append(f"notice:{row.id}:{number}")
         outbox.add(notice.to, notice.text, keys[-1], inbound=row)
+    jobs.extend(ctx.jobs)
     return keys
+
+
+def _media(row: InboundMessage) -> dict[str, str] | None:
+    """The media a message carries (photo, document, video), as Meta described it."""
+    part = row.raw.get(row.type) if isinstance(row.raw, dict) else None
+    if row.type not in CAPTIONED_TYPES or not isinstance(part, dict) or not part.get("id"):
+        return None
+    return {k: str(part.get(k) or "") for k in ("id", "mime_type", "filename")}
 
 
 def _over_limit(phone: str) -> int:

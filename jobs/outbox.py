@@ -25,15 +25,18 @@ def add(
     text: str,
     key: str,
     *,
+    image: str = "",
     inbound: InboundMessage | None = None,
     queue_name: str = HIGH,
 ) -> None:
-    """Add a text message to the outbox inside the caller's transaction; a repeated key is a no-op."""
+    """Add a message (text, or an image file with a caption) to the outbox inside the caller's
+    transaction; a repeated key is a no-op."""
     OutboundMessage.insert(
         idempotency_key=key[:191],
         to=to,
-        kind="text",
+        kind="image" if image else "text",
         body=text,
+        media_path=image,
         queue=queue_name,
         inbound=inbound,
     ).on_conflict_ignore().execute()
@@ -70,11 +73,19 @@ def send_outbound(outbound_id: int) -> str:
             return f"skipped ({row.state if row else 'missing'})"
         row.state, row.attempts, row.updated_at = "sending", row.attempts + 1, utcnow()
         row.save()
-    message = Outgoing(
-        to=row.to, kind=row.kind, text=row.body, template=row.template, reference=f"ob:{row.id}"
-    )
+    transport = current().transport
     try:
-        wamid = current().transport.send(message)
+        # An image is uploaded on every attempt: WhatsApp media ids are cheap and expire.
+        media_id = transport.upload_media(row.media_path) if row.media_path else None
+        message = Outgoing(
+            to=row.to,
+            kind=row.kind,
+            text=row.body,
+            template=row.template,
+            media_id=media_id,
+            reference=f"ob:{row.id}",
+        )
+        wamid = transport.send(message)
     except GraphError as exc:
         return _failed(row, exc)
     except Exception as exc:

@@ -20,6 +20,14 @@ class CommandError(Exception):
 
 
 @dataclass(frozen=True)
+class Reply:
+    """A reply that is more than text: an image (a local file) with the text as its caption."""
+
+    text: str
+    image: str = ""
+
+
+@dataclass(frozen=True)
 class Notice:
     """A message a command wants delivered to someone other than the sender."""
 
@@ -36,7 +44,9 @@ class Context:
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Kuala_Lumpur"))
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     source: str = "whatsapp"
+    media: dict[str, str] | None = None  # the WhatsApp media (id, mime_type, filename) sent along
     notices: list[Notice] = field(default_factory=list)
+    jobs: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
 
     @property
     def role(self) -> str:
@@ -60,3 +70,7 @@ class Context:
     def notify(self, to: str, text: str) -> None:
         """Ask for a message to someone else; it is queued with the reply, in the same commit."""
         self.notices.append(Notice(to, text))
+
+    def later(self, func: str, *args: Any) -> None:
+        """Ask for a job (dotted path, ids only) to be enqueued once the command's changes commit."""
+        self.jobs.append((func, args))
