@@ -50,9 +50,11 @@ def create_app(
     app.config["WOCS_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
 
+    from pages.routes import bp as pages_bp
     from webhooks.routes import bp as webhooks_bp
 
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(pages_bp)
 
     @app.get("/healthz")
     def health() -> Any:
@@ -96,6 +98,19 @@ def _db(args: argparse.Namespace) -> int:
     applied = models.upgrade()
     print("applied: " + ", ".join(applied) if applied else "the database is up to date")
     return 0
+
+
+def _verify_draw(args: argparse.Namespace) -> int:
+    """Recompute a campaign's draw from its published data; exit 0 only when it matches."""
+    from jobs.draws import verify_campaign
+
+    models.init_db(Settings.from_env().database_url)
+    problems = verify_campaign(args.code)
+    for problem in problems:
+        print(f"MISMATCH: {problem}")
+    if not problems:
+        print(f"{args.code.upper()}: the draw matches its commitment, entries and winners.")
+    return 1 if problems else 0
 
 
 def _chat(args: argparse.Namespace) -> int:
@@ -188,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     db.set_defaults(run=_db)
+    verify = sub.add_parser("verify-draw", help="recompute a campaign's draw and check it")
+    verify.add_argument("code")
+    verify.set_defaults(run=_verify_draw)
     chat = sub.add_parser("chat", help="talk to the bot from this terminal as a phone number")
     chat.add_argument("--as", dest="phone", required=True, help="the phone you write as")
     chat.set_defaults(run=_chat)

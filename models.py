@@ -290,7 +290,9 @@ class Draw(BaseModel):
     entries_digest = CharField(max_length=64, default="")
     entry_count = IntegerField(default=0)
     winners = JSONText(default=list)
-    state = CharField(max_length=10, default="committed")
+    winner_count = IntegerField(default=1)
+    requested_by = CharField(max_length=20, default="")  # who gets the result
+    state = CharField(max_length=10, default="committed")  # committed → queued → drawn
     drawn_at = DateTimeField(null=True)
 
 

@@ -1,5 +1,5 @@
 """Every command family; importing this package registers them all."""
 
-from commands import admin, help, tasks
+from commands import admin, campaigns, help, tasks
 
-__all__ = ["admin", "help", "tasks"]
+__all__ = ["admin", "campaigns", "help", "tasks"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from commands import campaigns
 from models import Contact
 from wocs.audit import audit
 from wocs.context import Context
@@ -12,12 +13,18 @@ from wocs.replies import reply
 MENU_EVERY = dt.timedelta(hours=24)
 STOP_WORDS = {"stop", "berhenti", "unsubscribe"}
 START_WORDS = {"start", "mula", "subscribe"}
+JOIN_WORDS = {"join", "masuk"}
 
 
 def answer(contact: Contact, text: str, ctx: Context) -> str | None:
     """The reply to a customer's plain message, or None when silence is right."""
     word = text.strip().lower().rstrip(".!")
     now = ctx.now.replace(tzinfo=None)
+    words = text.split()
+    if words and words[0].lower() in JOIN_WORDS:
+        if len(words) != 2:
+            return reply("join_how")
+        return campaigns.join(ctx.phone, contact.name, words[1].rstrip(".!"), ctx)
     if word in STOP_WORDS:
         if contact.opted_out_at is None:
             contact.opted_out_at = now

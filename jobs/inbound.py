@@ -77,7 +77,14 @@ def _route(row: InboundMessage, jobs: list[tuple[str, tuple]]) -> list[str]:
         log.info("inbound %s has no phone number to answer; stored only", row.id)
         return []
     user = WocsUser.get_or_none(WocsUser.phone == row.sender)
-    ctx = Context(phone=row.sender, user=user, tz=current().settings.tz, media=_media(row))
+    settings = current().settings
+    ctx = Context(
+        phone=row.sender,
+        user=user,
+        tz=settings.tz,
+        media=_media(row),
+        business_number=settings.business_number,
+    )
     text = row.body or ""
     if row.type not in TEXT_TYPES | CAPTIONED_TYPES:
         return []

@@ -7,7 +7,8 @@ import logging
 
 from jobs import outbox
 from jobs.inbound import enqueue_inbound
-from models import InboundMessage, OutboundMessage, utcnow
+from jobs.queues import enqueue
+from models import Draw, InboundMessage, OutboundMessage, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ BATCH = 1000
 def sweep() -> dict[str, int]:
     """Enqueue stale inbound and outbound rows again; every step is safe to repeat."""
     now = utcnow()
-    counts = {"inbound": 0, "outbound": 0, "released": 0}
+    counts = {"inbound": 0, "outbound": 0, "released": 0, "draws": 0}
     stale_inbound = (
         InboundMessage.select(InboundMessage.id)
         .where(InboundMessage.state == "received", InboundMessage.received_at < now - GRACE)
@@ -43,6 +44,9 @@ def sweep() -> dict[str, int]:
     )
     for row in stale_outbound:
         counts["outbound"] += outbox.enqueue_send(row.id, row.queue)
+    # A queued draw whose job was lost; running it twice is harmless (row lock + state).
+    for draw in Draw.select(Draw.id).where(Draw.state == "queued"):
+        counts["draws"] += enqueue("jobs.draws.run_draw", draw.id, job_id=f"draw-{draw.id}")
     if any(counts.values()):
         log.info("sweeper: %s", counts)
     return counts

@@ -44,6 +44,7 @@ class Context:
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Kuala_Lumpur"))
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     source: str = "whatsapp"
+    business_number: str = ""  # digits customers write to (wa.me links)
     media: dict[str, str] | None = None  # the WhatsApp media (id, mime_type, filename) sent along
     notices: list[Notice] = field(default_factory=list)
     jobs: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)

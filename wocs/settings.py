@@ -24,6 +24,7 @@ class Settings:
     redis_url: str = ""
     whatsapp_token: str = ""
     phone_number_id: str = ""
+    business_number: str = ""  # the number customers write to, for wa.me links and QR codes
     app_secret: str = ""
     verify_token: str = ""
     api_base: str = DEFAULT_API_BASE
@@ -82,6 +83,7 @@ class Settings:
             redis_url=get("REDIS_URL"),
             whatsapp_token=token,
             phone_number_id=get("WHATSAPP_PHONE_NUMBER_ID"),
+            business_number="".join(ch for ch in get("WHATSAPP_BUSINESS_NUMBER") if ch.isdigit()),
             app_secret=secret or secrets.token_hex(32),
             generated_secret=not secret,
             verify_token=get("WHATSAPP_VERIFY_TOKEN"),

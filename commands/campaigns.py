@@ -1,0 +1,245 @@
+"""Campaigns: lucky draws customers enter by message, each with a QR code and a committed seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from models import Campaign, Draw, Entry, utcnow
+from wocs import draw as draws
+from wocs import qr
+from wocs.audit import audit
+from wocs.context import CommandError, Context, Reply
+from wocs.registry import Arg, Key, command
+from wocs.types import DATE, INT, LONG_TEXT, TEXT, ValueType
+from wocs.values import ValueProblem
+
+CODE_PATTERN = re.compile(r"[A-Z0-9]{3,20}")
+LIST_LIMIT = 20
+
+
+def _code(text: str, ctx: Context) -> str:
+    code = text.strip().upper()
+    if not CODE_PATTERN.fullmatch(code):
+        raise ValueProblem(
+            f"'{text.strip()[:30]}' is not a campaign code: use 3 to 20 letters and digits, like RAYA26."
+        )
+    return code
+
+
+def _url(text: str, ctx: Context) -> str:
+    url = text.strip()
+    if not re.fullmatch(r"https://[^\s<>\"']{3,490}", url):
+        raise ValueProblem(f"'{url[:40]}' is not a web address: it must start with https://")
+    return url
+
+
+CODE = ValueType("code", _code)
+URL = ValueType("link", _url)
+
+
+def business_day_bounds(day: dt.date, ctx: Context) -> tuple[dt.datetime, dt.datetime]:
+    """The first and last moment of a business day, as naive UTC."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=ctx.tz)
+    end = dt.datetime.combine(day, dt.time.max.replace(microsecond=0), tzinfo=ctx.tz)
+    return (
+        start.astimezone(dt.UTC).replace(tzinfo=None),
+        end.astimezone(dt.UTC).replace(tzinfo=None),
+    )
+
+
+def local_day(moment: dt.datetime, ctx: Context) -> str:
+    """A stored UTC time shown as the business day it falls on."""
+    return moment.replace(tzinfo=dt.UTC).astimezone(ctx.tz).strftime("%a %d %b %Y")
+
+
+def find(code: str) -> Campaign:
+    """The campaign with this code, or a CommandError that says how to find one."""
+    campaign = Campaign.get_or_none(Campaign.code == code.upper())
+    if campaign is None:
+        raise CommandError(
+            f"There is no campaign {code.upper()[:20]}. Send /campaign list to see them."
+        )
+    return campaign
+
+
+def state_of(campaign: Campaign, now: dt.datetime) -> str:
+    """open, upcoming, ended or closed, as a customer would experience it."""
+    if campaign.status == "closed":
+        return "closed"
+    if now < campaign.start_at:
+        return "upcoming"
+    return "ended" if now > campaign.end_at else "open"
+
+
+@command(
+    "campaign create",
+    role="admin",
+    keys=(
+        Key("code", CODE, required=True, aliases=("kod",), hint="<CODE>"),
+        Key("prize", TEXT, required=True, aliases=("hadiah",), hint="<prize>"),
+        Key("start", DATE, required=True, aliases=("mula",), hint="<date>"),
+        Key("end", DATE, required=True, aliases=("tamat",), hint="<date>"),
+        Key("requirements", LONG_TEXT, aliases=("syarat",), hint="<how to qualify>"),
+        Key("form", URL, hint="<https://…>"),
+    ),
+)
+def create_campaign(
+    ctx: Context,
+    code: str,
+    prize: str,
+    start: dt.date,
+    end: dt.date,
+    requirements: str = "",
+    form: str = "",
+) -> str:
+    """Create a lucky-draw campaign; its draw is committed to a secret seed at once."""
+    if end < start:
+        raise CommandError("end: comes before start:. Give an end date on or after the start date.")
+    if end < ctx.today:
+        raise CommandError("end: is in the past; a campaign must still be open on its last day.")
+    if Campaign.get_or_none(Campaign.code == code):
+        raise CommandError(f"{code} is already taken. Pick another code.")
+    start_at, _ = business_day_bounds(start, ctx)
+    _, end_at = business_day_bounds(end, ctx)
+    campaign = Campaign.create(
+        code=code,
+        prize=prize[:200],
+        requirements=requirements,
+        start_at=start_at,
+        end_at=end_at,
+        google_form_url=form,
+        qr_code=qr.wa_link(ctx.business_number, code),
+    )
+    seed = draws.new_seed()
+    Draw.create(campaign=campaign, seed=seed.hex(), commitment=draws.commitment(seed))
+    audit(
+        ctx,
+        "campaign.create",
+        f"campaign:{code}",
+        None,
+        {"prize": prize, "start": start, "end": end},
+    )
+    return (
+        f"Campaign {code} created: {prize}, {local_day(start_at, ctx)} to {local_day(end_at, ctx)}.\n"
+        f"Customers enter by sending: JOIN {code}\n"
+        f"Send /campaign qr {code} for the QR code."
+    )
+
+
+@command("campaign list", role="agent")
+def list_campaigns(ctx: Context) -> str:
+    """List campaigns, newest first, with their entry counts."""
+    now = utcnow()
+    rows = Campaign.select().order_by(Campaign.start_at.desc(), Campaign.id.desc())
+    total = rows.count()
+    if not total:
+        return "No campaigns yet. Create one with /campaign create."
+    lines = [
+        f"{c.code} — {c.prize} ({state_of(c, now)}, {c.entries.count()} entries, "
+        f"{local_day(c.start_at, ctx)} to {local_day(c.end_at, ctx)})"
+        for c in rows.limit(LIST_LIMIT)
+    ]
+    more = f"\n…and {total - LIST_LIMIT} more." if total > LIST_LIMIT else ""
+    return f"Campaigns ({total}):\n" + "\n".join(lines) + more
+
+
+@command("campaign show", role="agent", args=(Arg("code", CODE, hint="<CODE>"),))
+def show_campaign(ctx: Context, code: str) -> str:
+    """Show a campaign: dates, entries, how to enter, and its draw commitment."""
+    campaign = find(code)
+    draw = Draw.get(Draw.campaign == campaign)
+    lines = [
+        f"{campaign.code}: {campaign.prize}",
+        f"{local_day(campaign.start_at, ctx)} to {local_day(campaign.end_at, ctx)} · "
+        f"{state_of(campaign, utcnow())} · {campaign.entries.count()} entries",
+        f"Enter: send JOIN {campaign.code} · {campaign.qr_code}",
+    ]
+    if campaign.requirements:
+        lines.append(f"Requirements: {campaign.requirements}")
+    if campaign.google_form_url:
+        lines.append(f"Form: {campaign.google_form_url}")
+    lines.append(f"Draw commitment (SHA-256 of the secret seed): {draw.commitment}")
+    if draw.state == "drawn":
+        lines.append(f"Drawn: seed {draw.seed}, {len(draw.winners)} winner(s).")
+    return "\n".join(lines)
+
+
+@command("campaign qr", role="agent", args=(Arg("code", CODE, hint="<CODE>"),))
+def campaign_qr(ctx: Context, code: str) -> Reply:
+    """Get the campaign's QR code: scanning it opens WhatsApp with JOIN <CODE> typed in."""
+    campaign = find(code)
+    path = qr.qr_png_file(campaign.qr_code, campaign.code)
+    return Reply(f"Scan to join {campaign.code}: {campaign.prize}\n{campaign.qr_code}", image=path)
+
+
+@command("campaign close", role="admin", args=(Arg("code", CODE, hint="<CODE>"),))
+def close_campaign(ctx: Context, code: str) -> str:
+    """Close a campaign to new entries (it can still be drawn)."""
+    campaign = find(code)
+    if campaign.status == "closed":
+        return f"{campaign.code} is already closed."
+    campaign.status = "closed"
+    campaign.save()
+    audit(
+        ctx, "campaign.close", f"campaign:{campaign.code}", {"status": "open"}, {"status": "closed"}
+    )
+    return f"{campaign.code} is closed to new entries ({campaign.entries.count()} entries). Draw it with /draw {campaign.code}."
+
+
+@command(
+    "draw",
+    role="admin",
+    args=(Arg("code", CODE, hint="<CODE>"),),
+    keys=(Key("winners", INT, aliases=("pemenang",), hint="<how many>"),),
+)
+def draw_campaign(ctx: Context, code: str, winners: int = 1) -> str:
+    """Draw the winners of a campaign, once, in a way anyone can check."""
+    campaign = find(code)
+    draw = Draw.get(Draw.campaign == campaign)
+    if draw.state != "committed":
+        return f"{campaign.code} has already been drawn." + (
+            " The result is on its way."
+            if draw.state == "queued"
+            else f" See /campaign show {campaign.code}."
+        )
+    entries = campaign.entries.count()
+    if not entries:
+        raise CommandError(f"{campaign.code} has no entries yet, so there is nobody to draw.")
+    if winners > 100:
+        raise CommandError("winners: at most 100 in one draw.")
+    draw.state, draw.winner_count, draw.requested_by = "queued", winners, ctx.phone
+    draw.save()
+    audit(ctx, "draw.request", f"campaign:{campaign.code}", None, {"winners": winners})
+    ctx.later("jobs.draws.run_draw", draw.id)
+    return f"Drawing {winners} winner(s) for {campaign.code} among {entries} entries. The result follows shortly."
+
+
+def join(phone: str, name: str, code: str, ctx: Context) -> str:
+    """Enter a customer into a campaign once; the reply says what happened, in English and Malay."""
+    campaign = Campaign.get_or_none(Campaign.code == code.upper())
+    if campaign is None:
+        return (
+            f"Sorry, we couldn't find a campaign called {code.upper()[:20]}. Please check the code.\n"
+            "Maaf, kod kempen itu tidak dijumpai. Sila semak kod."
+        )
+    state = state_of(campaign, ctx.now.astimezone(dt.UTC).replace(tzinfo=None))
+    if Draw.get(Draw.campaign == campaign).state != "committed":
+        state = "ended"  # the entries were frozen for the draw
+    if state == "upcoming":
+        opens = local_day(campaign.start_at, ctx)
+        return f"{campaign.code} opens on {opens}. Please try again then! / Kempen belum bermula."
+    if state in ("ended", "closed"):
+        return f"Sorry, {campaign.code} has ended. Watch out for our next draw! / Maaf, kempen telah tamat."
+    added = (
+        Entry.insert(campaign=campaign, phone=phone, name=name[:120])
+        .on_conflict_ignore()
+        .as_rowcount()
+        .execute()
+    )
+    if not added:
+        return f"You're already in the {campaign.code} draw — good luck! / Anda sudah menyertai cabutan ini."
+    return (
+        f"You're in the {campaign.code} lucky draw for {campaign.prize}! We'll message you if you win.\n"
+        f"Anda telah menyertai cabutan bertuah {campaign.code}. Semoga berjaya!"
+    )

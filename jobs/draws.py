@@ -1,0 +1,108 @@
+"""run_draw: freeze a campaign's entries, pick the winners from the committed seed, tell everyone."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from jobs import outbox
+from models import Campaign, Draw, Entry, for_update, utcnow, write_transaction
+from wocs import draw as draws
+from wocs.values import mask_phone
+
+log = logging.getLogger(__name__)
+
+
+def phone_token(code: str, phone: str) -> str:
+    """What stands for a phone in the published entry list: entrants can find their own line,
+    nobody else learns the number."""
+    return hashlib.sha256(f"{code}:{phone}".encode()).hexdigest()[:16]
+
+
+def entry_rows(campaign: Campaign) -> list[tuple[int, str, str]]:
+    """Every entry of a campaign in canonical order: (entry id, phone, name)."""
+    query = Entry.select(Entry.id, Entry.phone, Entry.name).where(Entry.campaign == campaign)
+    return list(query.order_by(Entry.id).tuples())
+
+
+def published_lines(campaign: Campaign) -> list[str]:
+    """The canonical entry lines the draw hashes, as the public page shows them."""
+    query = (
+        Entry.select(Entry.id, Entry.phone, Entry.submitted_at)
+        .where(Entry.campaign == campaign)
+        .order_by(Entry.id)
+        .tuples()
+    )
+    return draws.canonical_entries((i, phone_token(campaign.code, p), at) for i, p, at in query)
+
+
+def run_draw(draw_id: int) -> str:
+    """Pick the winners of a queued draw exactly once (row lock + state), then queue the messages."""
+    with write_transaction():
+        draw = for_update(Draw.select().where(Draw.id == draw_id)).first()
+        if draw is None or draw.state != "queued":
+            return f"skipped ({draw.state if draw else 'missing'})"
+        campaign = draw.campaign
+        lines = published_lines(campaign)
+        rows = entry_rows(campaign)
+        digest = draws.entries_digest(lines)
+        picks = draws.pick_winners(
+            bytes.fromhex(draw.seed), digest, campaign.code, draw.winner_count, len(lines)
+        )
+        draw.winners = [
+            {"index": i, "entry": rows[i][0], "phone": rows[i][1], "name": rows[i][2]}
+            for i in picks
+        ]
+        draw.entries_digest, draw.entry_count = digest, len(lines)
+        draw.state, draw.drawn_at = "drawn", utcnow()
+        draw.save()
+        keys = _announce(draw, campaign)
+    outbox.release(keys)
+    log.info("drew %s winner(s) for %s among %s entries", len(picks), campaign.code, len(lines))
+    return f"drawn ({len(picks)} winners)"
+
+
+def _announce(draw: Draw, campaign: Campaign) -> list[str]:
+    """Queue the winners' messages and the result for the admin who asked."""
+    keys = []
+    for place, winner in enumerate(draw.winners, start=1):
+        keys.append(f"draw:{draw.id}:winner:{place}")
+        outbox.add(
+            winner["phone"],
+            f"Congratulations! 🎉 You won {campaign.prize} in our {campaign.code} lucky draw. "
+            "We'll contact you about collecting it.\n"
+            f"Tahniah! Anda memenangi {campaign.prize} dalam cabutan bertuah {campaign.code}.",
+            keys[-1],
+        )
+    if draw.requested_by:
+        listed = "\n".join(
+            f"{n}. {w['name'] or 'Entrant'} ({mask_phone(w['phone'])}), entry #{w['entry']}"
+            for n, w in enumerate(draw.winners, start=1)
+        )
+        keys.append(f"draw:{draw.id}:result")
+        outbox.add(
+            draw.requested_by,
+            f"{campaign.code} draw among {draw.entry_count} entries:\n{listed}\n"
+            f"Seed {draw.seed}\nEntries digest {draw.entries_digest}\n"
+            "Winners have been told. Anyone can check it with the campaign page.",
+            keys[-1],
+        )
+    return keys
+
+
+def verify_campaign(code: str) -> list[str]:
+    """Recompute a campaign's draw from what is published; return the problems found."""
+    campaign = Campaign.get_or_none(Campaign.code == code.upper())
+    if campaign is None:
+        return [f"there is no campaign {code}"]
+    draw = Draw.get(Draw.campaign == campaign)
+    if draw.state != "drawn":
+        return [f"{campaign.code} has not been drawn yet"]
+    return draws.verify(
+        draw.seed,
+        draw.commitment,
+        published_lines(campaign)[: draw.entry_count],
+        campaign.code,
+        [w["index"] for w in draw.winners],
+        draw.entries_digest,
+    )

@@ -1,0 +1,1 @@
+"""Public HTML pages: campaign pages now, landing pages later."""

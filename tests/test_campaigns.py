@@ -1,0 +1,189 @@
+"""Campaigns end to end: create, customers join by message, draw once, verify, public page."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import requests
+
+from jobs.draws import run_draw
+from models import AuditLog, Campaign, Draw, Entry
+from tests.conftest import ADMIN
+
+CUSTOMERS = [f"6011{n:07d}" for n in range(1, 6)]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _create(live, code="RAYA26", start="2026-01-01", end="2030-12-31", extra=""):
+    live.say(
+        ADMIN,
+        f"/campaign create code: {code} prize: Hamper Raya\nstart: {start}\nend: {end}{extra}",
+    )
+    return live.replies_to(ADMIN, len(live.replies_to(ADMIN, 0)) + 1)[-1]
+
+
+def _join_all(live, code="RAYA26"):
+    for n, phone in enumerate(CUSTOMERS):
+        live.say(phone, f"  {'join' if n % 2 else 'MASUK'}   {code.lower() if n % 2 else code} ")
+    for phone in CUSTOMERS:
+        live.replies_to(phone)
+
+
+def test_create_commits_to_a_seed_and_show_publishes_the_commitment(live):
+    reply = _create(live, extra="\nrequirements: Follow us on TikTok")
+    assert reply.startswith(
+        "Campaign RAYA26 created: Hamper Raya, Thu 01 Jan 2026 to Tue 31 Dec 2030."
+    )
+    draw = Draw.get()
+    assert draw.commitment == hashlib.sha256(bytes.fromhex(draw.seed)).hexdigest()
+    assert draw.state == "committed"
+    live.say(ADMIN, "/campaign show raya26")
+    shown = live.replies_to(ADMIN, 2)[1]
+    assert f"Draw commitment (SHA-256 of the secret seed): {draw.commitment}" in shown
+    assert draw.seed not in shown
+    assert "Requirements: Follow us on TikTok" in shown
+
+
+def test_bad_campaign_values_are_explained(live):
+    live.say(ADMIN, "/campaign create code: R! prize: x\nstart: 2026-01-01\nend: 2030-01-01")
+    assert live.replies_to(ADMIN)[0].startswith("code: 'R!' is not a campaign code")
+    live.say(ADMIN, "/campaign create code: ABC prize: x\nstart: 2030-02-01\nend: 2030-01-01")
+    assert live.replies_to(ADMIN, 2)[1] == (
+        "end: comes before start:. Give an end date on or after the start date."
+    )
+
+
+def test_customers_join_once_with_clear_replies_for_every_case(live):
+    _create(live)
+    _create(live, code="SOON", start="2030-01-01", end="2030-02-01")
+    _join_all(live)
+    assert Entry.select().count() == 5
+    first = live.replies_to(CUSTOMERS[0])[0]
+    assert first.startswith("You're in the RAYA26 lucky draw for Hamper Raya!")
+    live.say(CUSTOMERS[0], "join RAYA26")
+    assert live.replies_to(CUSTOMERS[0], 2)[1].startswith("You're already in the RAYA26 draw")
+    live.say(CUSTOMERS[1], "JOIN NOPE")
+    assert live.replies_to(CUSTOMERS[1], 2)[1].startswith(
+        "Sorry, we couldn't find a campaign called NOPE."
+    )
+    live.say(CUSTOMERS[2], "JOIN SOON")
+    assert live.replies_to(CUSTOMERS[2], 2)[1].startswith("SOON opens on Tue 01 Jan 2030.")
+    live.say(CUSTOMERS[3], "join")
+    assert live.replies_to(CUSTOMERS[3], 2)[1].startswith(
+        "To join a lucky draw, send JOIN and the campaign code"
+    )
+    live.say(ADMIN, "/campaign close RAYA26")
+    live.say("60119999999", "JOIN RAYA26")
+    assert live.replies_to("60119999999")[0].startswith("Sorry, RAYA26 has ended.")
+    assert Entry.select().count() == 5
+
+
+def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path):
+    _create(live)
+    _join_all(live)
+    live.say(ADMIN, "/draw RAYA26 winners: 2")
+    assert live.replies_to(ADMIN, 2)[1] == (
+        "Drawing 2 winner(s) for RAYA26 among 5 entries. The result follows shortly."
+    )
+    result = live.replies_to(ADMIN, 3)[2]
+    draw = Draw.get()
+    assert draw.state == "drawn" and len(draw.winners) == 2 and draw.entry_count == 5
+    for winner in draw.winners:
+        assert live.replies_to(winner["phone"], 2)[1].startswith(
+            "Congratulations! 🎉 You won Hamper Raya"
+        )
+        assert (
+            winner["phone"] not in result
+            and f"{winner['phone'][:2]}*****{winner['phone'][-4:]}" in result
+        )
+    assert f"Seed {draw.seed}" in result
+    live.say(ADMIN, "/draw RAYA26")
+    assert (
+        live.replies_to(ADMIN, 4)[3] == "RAYA26 has already been drawn. See /campaign show RAYA26."
+    )
+    assert run_draw(draw.id) == "skipped (drawn)"
+    assert AuditLog.select().where(AuditLog.action == "draw.request").count() == 1
+
+    env = {"DATABASE_URL": live.settings.database_url, "PATH": "/usr/bin:/bin"}
+    ok = subprocess.run(
+        [sys.executable, "bot.py", "verify-draw", "raya26"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "RAYA26: the draw matches its commitment, entries and winners." in ok.stdout
+    Entry.update(phone="60110000000").where(Entry.id == Entry.select().first().id).execute()
+    bad = subprocess.run(
+        [sys.executable, "bot.py", "verify-draw", "RAYA26"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 1 and "MISMATCH" in bad.stdout
+
+
+def test_two_concurrent_draw_jobs_pick_once(live):
+    _create(live)
+    _join_all(live)
+    draw = Draw.get()
+    draw.state, draw.requested_by = "queued", ADMIN
+    draw.save()
+    outcomes = []
+    threads = [
+        threading.Thread(target=lambda: outcomes.append(run_draw(draw.id))) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["drawn (1 winners)", "skipped (drawn)"]
+    live.settle()
+    assert (
+        len(
+            [b for b in live.graph.sent() if "Congratulations" in b.get("text", {}).get("body", "")]
+        )
+        == 1
+    )
+
+
+def test_draw_without_entries_is_refused(live):
+    _create(live)
+    live.say(ADMIN, "/draw RAYA26")
+    assert live.replies_to(ADMIN, 2)[1] == "RAYA26 has no entries yet, so there is nobody to draw."
+    assert Draw.get().state == "committed"
+
+
+def test_public_page_before_and_after_the_draw(live):
+    _create(live, extra="\nrequirements: <script>alert(1)</script> follow us")
+    page = requests.get(f"{live.url}/c/raya26", timeout=5)
+    assert page.status_code == 200
+    html = page.text
+    assert "Win Hamper Raya" in html and "Enter on WhatsApp" in html
+    assert 'href="https://wa.me/?text=JOIN%20RAYA26"' in html
+    assert "<svg" in html and Draw.get().commitment in html and Draw.get().seed not in html
+    assert (
+        "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    )
+    assert requests.get(f"{live.url}/c/raya26/entries.txt", timeout=5).status_code == 404
+    _join_all(live)
+    live.say(ADMIN, "/draw RAYA26")
+    live.replies_to(ADMIN, 3)
+    html = requests.get(f"{live.url}/c/RAYA26", timeout=5).text
+    draw = Draw.get()
+    assert draw.seed in html and draw.entries_digest in html and "Entries are closed." in html
+    winner = draw.winners[0]["phone"]
+    assert winner not in html and f"{winner[:2]}*****{winner[-4:]}" in html
+    lines = requests.get(f"{live.url}/c/RAYA26/entries.txt", timeout=5).text.splitlines()
+    assert len(lines) == 5 and not any(phone in "".join(lines) for phone in CUSTOMERS)
+    assert hashlib.sha256("\n".join(lines).encode()).hexdigest() == draw.entries_digest
+    assert requests.get(f"{live.url}/c/NOPE", timeout=5).status_code == 404
+    assert Campaign.select().count() == 1
