@@ -26,10 +26,11 @@ def answer(contact: Contact, text: str, ctx: Context) -> str | None:
             return reply("join_how")
         return campaigns.join(ctx.phone, contact.name, words[1].rstrip(".!"), ctx)
     if word in STOP_WORDS:
-        if contact.opted_out_at is None:
-            contact.opted_out_at = now
-            contact.save()
-            audit(ctx, "contact.opt_out", f"contact:{contact.id}")
+        if contact.opted_out_at is not None:
+            return None  # one confirmation is enough; a repeated STOP gets silence
+        contact.opted_out_at = now
+        contact.save()
+        audit(ctx, "contact.opt_out", f"contact:{contact.id}")
         return reply("stopped")
     if word in START_WORDS:
         if contact.opted_out_at is not None:

@@ -15,6 +15,7 @@ from jobs import outbox
 from jobs.queues import HIGH, backoff, enqueue
 from jobs.runtime import current
 from models import Contact, InboundMessage, WocsUser, for_update, utcnow, write_transaction
+from webhooks.payload import message_choice
 from wocs.context import Context, Reply
 from wocs.dispatch import run_command
 from wocs.grammar import looks_like_command
@@ -86,6 +87,9 @@ def _route(row: InboundMessage, jobs: list[tuple[str, tuple]]) -> list[str]:
         business_number=settings.business_number,
     )
     text = row.body or ""
+    if row.type in ("button", "interactive") and isinstance(row.raw, dict):
+        # A tapped button carries its meaning in its id (e.g. JOIN RAYA26), not its title.
+        text = message_choice(row.raw) or text
     if row.type not in TEXT_TYPES | CAPTIONED_TYPES:
         return []
     answer: str | Reply | None

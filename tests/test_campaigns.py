@@ -13,6 +13,7 @@ import requests
 from jobs.draws import run_draw
 from models import AuditLog, Campaign, Draw, Entry
 from tests.conftest import ADMIN
+from webhooks.payload import text_message_body
 
 CUSTOMERS = [f"6011{n:07d}" for n in range(1, 6)]
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,3 +188,20 @@ def test_public_page_before_and_after_the_draw(live):
     assert hashlib.sha256("\n".join(lines).encode()).hexdigest() == draw.entries_digest
     assert requests.get(f"{live.url}/c/NOPE", timeout=5).status_code == 404
     assert Campaign.select().count() == 1
+
+
+def test_a_tapped_join_button_enters_the_draw(live):
+    _create(live)
+    body = text_message_body(CUSTOMERS[0], "", "wamid.button.1", name="Aminah")
+    message = body["entry"][0]["changes"][0]["value"]["messages"][0]
+    message.pop("text")
+    message.update(
+        type="interactive",
+        interactive={
+            "type": "button_reply",
+            "button_reply": {"id": "JOIN RAYA26", "title": "Join the draw"},
+        },
+    )
+    assert live.post(body).status_code == 200
+    assert live.replies_to(CUSTOMERS[0])[0].startswith("You're in the RAYA26 lucky draw")
+    assert Entry.get().name == "Aminah"

@@ -118,6 +118,7 @@ def test_customer_gets_menu_once_a_day_and_can_stop(live):
     live.say(STRANGER, "hello")
     live.say(STRANGER, "hello again")
     live.say(STRANGER, "STOP")
+    live.say(STRANGER, "stop")  # already opted out: no second confirmation
     replies = live.replies_to(STRANGER, 2)
     assert replies[0].startswith("Hi! Thanks for messaging us.")
     assert replies[1].startswith("You won't get promotions from us any more.")

@@ -95,6 +95,17 @@ def message_body(message: dict) -> str:
     return str(part.get("caption") or "")
 
 
+def message_choice(message: dict) -> str:
+    """The machine-readable id behind a tapped button or list row (e.g. `JOIN RAYA26`), if any."""
+    part = message.get(message.get("type") or "")
+    if not isinstance(part, dict):
+        return ""
+    if message.get("type") == "button":
+        return str(part.get("payload") or "")
+    choice = part.get(part.get("type") or "")
+    return str(choice.get("id") or "") if isinstance(choice, dict) else ""
+
+
 def parse_body(body: Any) -> Batch:
     """Split a webhook body into what it carries; raise BadPayload if it is not one."""
     if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
