@@ -1,0 +1,300 @@
+"""Events: booths at bazaars and fairs, from plan to close, with a checklist and notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from commands.tasks import LIST_LIMIT, show_date
+from models import Event, for_update, utcnow
+from wocs.audit import audit
+from wocs.context import CommandError, Context
+from wocs.registry import Arg, Key, command
+from wocs.types import DATE, INT, LONG_TEXT, MONEY, PHONE, TEXT, choice
+from wocs.values import mask_phone
+
+CHECKLIST_FILE = Path(__file__).resolve().parent.parent / "templates" / "booth_checklist.txt"
+# Where each status may go next; closed and cancelled are final.
+NEXT_STATUS = {
+    "planned": ("confirmed", "cancelled"),
+    "confirmed": ("setup", "cancelled"),
+    "setup": ("live", "cancelled"),
+    "live": ("closed",),
+    "closed": (),
+    "cancelled": (),
+}
+# Bounds that keep /event show inside one WhatsApp message (4,096 characters).
+ITEM_MAX = 80
+CHECKLIST_MAX = 25
+NOTES_SHOWN = 5
+NOTE_PREVIEW = 200
+_NUMBER = re.compile(r"#?([0-9]+)")
+
+
+def default_checklist() -> list[dict]:
+    """The booth checklist a new event starts with, read from templates/booth_checklist.txt."""
+    lines = (line.strip() for line in CHECKLIST_FILE.read_text(encoding="utf-8").splitlines())
+    return [{"text": line, "done": False} for line in lines if line and not line.startswith("#")]
+
+
+def get_event(n: int, lock: bool = False) -> Event:
+    """The event numbered `n`; `lock` holds its row until the command's transaction ends."""
+    query = Event.select().where(Event.id == n)
+    event = (for_update(query) if lock else query).first()
+    if event is None:
+        raise CommandError(f"There is no event #{n}. Send /event list to see the events.")
+    return event
+
+
+def _changed(ctx: Context, event: Event, action: str, before: dict, after: dict) -> None:
+    event.updated_at = utcnow()
+    event.save()
+    audit(ctx, f"event.{action}", f"event:{event.id}", before, after)
+
+
+def _money(amount: Decimal) -> str:
+    return f"RM{amount:,.2f}" if amount else "none"
+
+
+def _facts(event: Event) -> str:
+    eo = mask_phone(event.eo_contact) if event.eo_contact else "not given"
+    return f"Status: {event.status} · Fee: {_money(event.fee)} · EO: {eo}"
+
+
+def _either(words: tuple[str, ...]) -> str:
+    return " or ".join(filter(None, [", ".join(words[:-1]), words[-1]]))
+
+
+def _items(items: list[dict], numbers: list[int] | None = None) -> str:
+    """Checklist lines with their numbers and ticks; `numbers` picks some (1-based)."""
+    numbers = numbers or list(range(1, len(items) + 1))
+    return "\n".join(
+        f"{i}. {'☑' if items[i - 1]['done'] else '☐'} {items[i - 1]['text']}" for i in numbers
+    )
+
+
+def _progress(items: list[dict]) -> str:
+    done = sum(1 for item in items if item["done"])
+    return f"{done} of {len(items)} done"
+
+
+@command(
+    "event create",
+    role="admin",
+    keys=(
+        Key("name", TEXT, required=True, aliases=("nama",), hint="<event name>"),
+        Key("date", DATE, required=True, aliases=("tarikh",), hint="<date>"),
+        Key("location", TEXT, required=True, aliases=("lokasi", "tempat"), hint="<place>"),
+        Key("fee", MONEY, aliases=("yuran",), hint="<amount>"),
+        Key("eo", PHONE, aliases=("penganjur",), hint="<organiser's phone>"),
+    ),
+)
+def create_event(
+    ctx: Context,
+    name: str,
+    date: dt.date,
+    location: str,
+    fee: Decimal = Decimal("0.00"),
+    eo: str = "",
+) -> str:
+    """Plan a booth at an event; it starts with the standard booth checklist."""
+    if date < ctx.today:
+        raise CommandError(f"date: {show_date(date)} is in the past. Give today or a later date.")
+    twin = Event.get_or_none((Event.name == name[:200]) & (Event.date == date))
+    if twin is not None:
+        raise CommandError(
+            f"Event #{twin.id} is already {twin.name} on {show_date(date)}. "
+            f"Send /event show {twin.id} to see it."
+        )
+    event = Event.create(
+        name=name[:200],
+        date=date,
+        location=location[:200],
+        fee=fee,
+        eo_contact=eo,
+        checklist=default_checklist(),
+    )
+    audit(
+        ctx,
+        "event.create",
+        f"event:{event.id}",
+        None,
+        {"name": event.name, "date": date, "location": event.location, "fee": fee, "eo": eo},
+    )
+    return (
+        f"Event #{event.id} created: {event.name}, {show_date(date)} at {event.location}.\n"
+        f"{_facts(event)}\n"
+        f"Checklist: {len(event.checklist)} items. Send /event show {event.id} to see it."
+    )
+
+
+@command(
+    "event list", role="agent", args=(Arg("which", choice("upcoming", "past"), required=False),)
+)
+def list_events(ctx: Context, which: str = "upcoming") -> str:
+    """List upcoming events (soonest first) or past ones (latest first)."""
+    if which == "past":
+        query = Event.select().where(Event.date < ctx.today).order_by(-Event.date, -Event.id)
+    else:
+        query = Event.select().where(Event.date >= ctx.today).order_by(Event.date, Event.id)
+    total = query.count()
+    if not total:
+        return f"No {which} events."
+    lines = [
+        f"#{e.id} {show_date(e.date)} — {e.name}, {e.location} ({e.status})"
+        for e in query.limit(LIST_LIMIT)
+    ]
+    more = f"\n…and {total - LIST_LIMIT} more." if total > LIST_LIMIT else ""
+    return f"{which.capitalize()} events ({total}):\n" + "\n".join(lines) + more
+
+
+@command("event show", role="agent", args=(Arg("n", INT),))
+def show_event(ctx: Context, n: int) -> str:
+    """Show an event with its checklist, latest notes and photo count."""
+    event = get_event(n)
+    items = event.checklist
+    checklist = (
+        f"Checklist ({_progress(items)}):\n{_items(items)}"
+        if items
+        else f"Checklist: empty. Add to it with /event checklist {n} add: …"
+    )
+    notes = [_show_note(note, ctx) for note in event.notes[-NOTES_SHOWN:]]
+    earlier = len(event.notes) - len(notes)
+    if earlier:
+        notes.insert(0, f"…{earlier} earlier")
+    return "\n".join(
+        [
+            f"Event #{n}: {event.name}",
+            f"{show_date(event.date)} at {event.location}",
+            _facts(event),
+            checklist,
+            "Notes:\n" + "\n".join(notes) if notes else "Notes: none",
+            f"Photos: {event.attachments.count()}",
+        ]
+    )
+
+
+def _show_note(note: dict, ctx: Context) -> str:
+    when = dt.datetime.fromisoformat(note["at"]).astimezone(ctx.tz)
+    text = note["text"]
+    text = text if len(text) <= NOTE_PREVIEW else text[: NOTE_PREVIEW - 1] + "…"
+    return f"{when:%d %b %H:%M} {note['by']}: {text}"
+
+
+@command(
+    "event status",
+    role="admin",
+    args=(
+        Arg("n", INT),
+        Arg("status", choice(*NEXT_STATUS), hint="<" + "|".join(NEXT_STATUS) + ">"),
+    ),
+)
+def change_status(ctx: Context, n: int, status: str) -> str:
+    """Move an event along: planned, confirmed, setup, live, then closed (or cancelled)."""
+    event = get_event(n, lock=True)
+    allowed = NEXT_STATUS[event.status]
+    if status == event.status:
+        return f"Event #{n} is already {status}."
+    if not allowed:
+        raise CommandError(f"Event #{n} is {event.status}, which is final; it cannot change.")
+    if status not in allowed:
+        raise CommandError(
+            f"Event #{n} is {event.status}; from there it can only become {_either(allowed)}."
+        )
+    before = {"status": event.status}
+    event.status = status
+    _changed(ctx, event, "status", before, {"status": status})
+    return f"Event #{n} ({event.name}) is now {status}."
+
+
+@command(
+    "event checklist",
+    role="admin",
+    args=(Arg("n", INT),),
+    keys=(Key("add", TEXT, required=True, aliases=("tambah",), hint="<item>"),),
+)
+def add_item(ctx: Context, n: int, add: str) -> str:
+    """Add an item to an event's checklist."""
+    text = " ".join(add.split())
+    if len(text) > ITEM_MAX:
+        raise CommandError(
+            f"Keep a checklist item under {ITEM_MAX} characters (that one has {len(text)})."
+        )
+    event = get_event(n, lock=True)
+    items = event.checklist
+    same = next(
+        (i for i, item in enumerate(items, 1) if item["text"].casefold() == text.casefold()), 0
+    )
+    if same:
+        raise CommandError(f"Event #{n} already has item {same}: {items[same - 1]['text']}.")
+    if len(items) >= CHECKLIST_MAX:
+        raise CommandError(f"Event #{n}'s checklist is full ({CHECKLIST_MAX} items).")
+    event.checklist = [*items, {"text": text, "done": False}]
+    _changed(
+        ctx, event, "checklist.add", {"items": len(items)}, {"item": len(items) + 1, "text": text}
+    )
+    return f"Added item {len(items) + 1} to event #{n}: {text}. {_progress(event.checklist)}."
+
+
+@command(
+    "event check",
+    role="agent",
+    args=(Arg("n", INT),),
+    keys=(Key("item", TEXT, required=True, hint="<number or start of its text>"),),
+)
+def check_item(ctx: Context, n: int, item: str) -> str:
+    """Tick a checklist item, by its number or the start of its text."""
+    event = get_event(n, lock=True)
+    items = event.checklist
+    number = _find(event, " ".join(item.split()))
+    chosen = items[number - 1]
+    if chosen["done"]:
+        return f"Item {number} on event #{n} ({chosen['text']}) is already ticked."
+    event.checklist = [dict(it, done=True) if i == number else it for i, it in enumerate(items, 1)]
+    _changed(ctx, event, "check", {"item": number, "done": False}, {"item": number, "done": True})
+    complete = all(it["done"] for it in event.checklist)
+    return (
+        f"Ticked item {number} on event #{n}: {chosen['text']}. {_progress(event.checklist)}."
+        + (" The checklist is complete!" if complete else "")
+    )
+
+
+def _find(event: Event, wanted: str) -> int:
+    """The number of the item meant by its number or a unique case-insensitive start of its text."""
+    items = event.checklist
+    usage = f"Send /event check {event.id} item: <number>"
+    if m := _NUMBER.fullmatch(wanted):
+        if 1 <= int(m[1]) <= len(items):
+            return int(m[1])
+        what = m[1][:12]
+    else:
+        key = wanted.casefold()
+        matches = [i for i, it in enumerate(items, 1) if it["text"].casefold().startswith(key)]
+        exact = [i for i in matches if items[i - 1]["text"].casefold() == key]
+        if len(exact or matches) == 1:
+            return (exact or matches)[0]
+        if matches:
+            raise CommandError(
+                f"'{wanted[:40]}' matches {len(matches)} items on event #{event.id}:\n"
+                f"{_items(items, matches)}\n{usage}"
+            )
+        what = f"'{wanted[:40]}'"
+    listed = _items(items) or "(empty)"
+    raise CommandError(f"Event #{event.id} has no item {what}. Its checklist:\n{listed}\n{usage}")
+
+
+@command(
+    "event note",
+    role="agent",
+    args=(Arg("n", INT),),
+    keys=(Key("text", LONG_TEXT, required=True, aliases=("nota",), hint="<note>"),),
+)
+def add_note(ctx: Context, n: int, text: str) -> str:
+    """Add a note to an event (it may run over several lines)."""
+    event = get_event(n, lock=True)
+    note = {"text": text, "by": ctx.user.name or ctx.phone, "at": f"{ctx.now:%Y-%m-%dT%H:%M:%S}Z"}
+    event.notes = [*event.notes, note]
+    _changed(ctx, event, "note", {"notes": len(event.notes) - 1}, note)
+    return f"Note added to event #{n} ({event.name}). Send /event show {n} to read the notes."
