@@ -16,7 +16,7 @@ from peewee import (
     DateField,
     DateTimeField,
     DecimalField,
-    FloatField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -107,7 +107,7 @@ class Hook(BaseModel):
     views = IntegerField(default=0)
     likes = IntegerField(default=0)
     shares = IntegerField(default=0)
-    engagement_rate = FloatField(default=0.0, index=True)
+    engagement_rate = DoubleField(default=0.0, index=True)  # FLOAT on MySQL ties close rates
     used_count = IntegerField(default=0)
     last_used = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
@@ -133,6 +133,9 @@ class Entry(BaseModel):
     campaign = ForeignKeyField(Campaign, backref="entries", on_delete="CASCADE")
     name = CharField(max_length=120, default="")
     phone = CharField(max_length=20)
+    ticket = CharField(
+        max_length=12, default=""
+    )  # published instead of the phone, see jobs/draws.py
     verified = BooleanField(default=False)
     submitted_at = DateTimeField(default=utcnow)
 

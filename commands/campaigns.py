@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 
 from models import Campaign, Draw, Entry, utcnow
 from wocs import draw as draws
@@ -15,6 +16,7 @@ from wocs.types import DATE, INT, LONG_TEXT, TEXT, ValueType
 from wocs.values import ValueProblem
 
 CODE_PATTERN = re.compile(r"[A-Z0-9]{3,20}")
+TICKET_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # nothing to misread (no 0/O, 1/I)
 LIST_LIMIT = 20
 
 
@@ -231,15 +233,21 @@ def join(phone: str, name: str, code: str, ctx: Context) -> str:
         return f"{campaign.code} opens on {opens}. Please try again then! / Kempen belum bermula."
     if state in ("ended", "closed"):
         return f"Sorry, {campaign.code} has ended. Watch out for our next draw! / Maaf, kempen telah tamat."
+    ticket = "".join(secrets.choice(TICKET_LETTERS) for _ in range(8))
     added = (
-        Entry.insert(campaign=campaign, phone=phone, name=name[:120])
+        Entry.insert(campaign=campaign, phone=phone, name=name[:120], ticket=ticket)
         .on_conflict_ignore()
         .as_rowcount()
         .execute()
     )
     if not added:
-        return f"You're already in the {campaign.code} draw — good luck! / Anda sudah menyertai cabutan ini."
+        ticket = Entry.get(Entry.campaign == campaign, Entry.phone == phone).ticket
+        return (
+            f"You're already in the {campaign.code} draw with ticket {ticket} — good luck! "
+            "/ Anda sudah menyertai cabutan ini."
+        )
     return (
-        f"You're in the {campaign.code} lucky draw for {campaign.prize}! We'll message you if you win.\n"
+        f"You're in the {campaign.code} lucky draw for {campaign.prize}! Your ticket: {ticket}. "
+        "We'll message you if you win.\n"
         f"Anda telah menyertai cabutan bertuah {campaign.code}. Semoga berjaya!"
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from jobs import outbox
@@ -13,27 +12,20 @@ from wocs.values import mask_phone
 log = logging.getLogger(__name__)
 
 
-def phone_token(code: str, phone: str) -> str:
-    """What stands for a phone in the published entry list: entrants can find their own line,
-    nobody else learns the number."""
-    return hashlib.sha256(f"{code}:{phone}".encode()).hexdigest()[:16]
+def published_lines(campaign: Campaign, limit: int | None = None) -> list[str]:
+    """The canonical entry lines the draw hashes, as the public page shows them.
 
-
-def entry_rows(campaign: Campaign) -> list[tuple[int, str, str]]:
-    """Every entry of a campaign in canonical order: (entry id, phone, name)."""
-    query = Entry.select(Entry.id, Entry.phone, Entry.name).where(Entry.campaign == campaign)
-    return list(query.order_by(Entry.id).tuples())
-
-
-def published_lines(campaign: Campaign) -> list[str]:
-    """The canonical entry lines the draw hashes, as the public page shows them."""
+    Each line carries the entry's random ticket where wocs.draw's format has the phone: every
+    entrant can find their own ticket in the list, and the list gives away no phone number.
+    """
     query = (
-        Entry.select(Entry.id, Entry.phone, Entry.submitted_at)
+        Entry.select(Entry.id, Entry.ticket, Entry.submitted_at)
         .where(Entry.campaign == campaign)
         .order_by(Entry.id)
+        .limit(limit)
         .tuples()
     )
-    return draws.canonical_entries((i, phone_token(campaign.code, p), at) for i, p, at in query)
+    return draws.canonical_entries(query.iterator())
 
 
 def run_draw(draw_id: int) -> str:
@@ -44,14 +36,21 @@ def run_draw(draw_id: int) -> str:
             return f"skipped ({draw.state if draw else 'missing'})"
         campaign = draw.campaign
         lines = published_lines(campaign)
-        rows = entry_rows(campaign)
         digest = draws.entries_digest(lines)
         picks = draws.pick_winners(
             bytes.fromhex(draw.seed), digest, campaign.code, draw.winner_count, len(lines)
         )
+        chosen = [int(lines[i].split(":", 1)[0]) for i in picks]  # a line starts with the entry id
+        found = {e.id: e for e in Entry.select().where(Entry.id.in_(chosen))}
         draw.winners = [
-            {"index": i, "entry": rows[i][0], "phone": rows[i][1], "name": rows[i][2]}
-            for i in picks
+            {
+                "index": i,
+                "entry": entry_id,
+                "ticket": found[entry_id].ticket,
+                "phone": found[entry_id].phone,
+                "name": found[entry_id].name,
+            }
+            for i, entry_id in zip(picks, chosen, strict=True)
         ]
         draw.entries_digest, draw.entry_count = digest, len(lines)
         draw.state, draw.drawn_at = "drawn", utcnow()
@@ -76,7 +75,7 @@ def _announce(draw: Draw, campaign: Campaign) -> list[str]:
         )
     if draw.requested_by:
         listed = "\n".join(
-            f"{n}. {w['name'] or 'Entrant'} ({mask_phone(w['phone'])}), entry #{w['entry']}"
+            f"{n}. {w['name'] or 'Entrant'} ({mask_phone(w['phone'])}), ticket {w['ticket']}"
             for n, w in enumerate(draw.winners, start=1)
         )
         keys.append(f"draw:{draw.id}:result")
@@ -101,7 +100,7 @@ def verify_campaign(code: str) -> list[str]:
     return draws.verify(
         draw.seed,
         draw.commitment,
-        published_lines(campaign)[: draw.entry_count],
+        published_lines(campaign, limit=draw.entry_count),
         campaign.code,
         [w["index"] for w in draw.winners],
         draw.entries_digest,

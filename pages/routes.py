@@ -55,11 +55,11 @@ def campaign_page(code: str) -> str:
 
 @bp.get("/c/<code>/entries.txt")
 def campaign_entries(code: str) -> Response:
-    """The frozen entry lines a draw hashed, so anyone can recompute it (phones are tokens)."""
+    """The frozen entry lines a draw hashed, so anyone can recompute it (tickets, not phones)."""
     campaign, draw = _campaign_or_404(code)
     if draw.state != "drawn":
         return Response(
             "The entries are published when the draw is made.\n", 404, mimetype="text/plain"
         )
-    lines = published_lines(campaign)[: draw.entry_count]
+    lines = published_lines(campaign, limit=draw.entry_count)
     return Response("\n".join(lines) + "\n", mimetype="text/plain")

@@ -64,7 +64,10 @@ def test_customers_join_once_with_clear_replies_for_every_case(live):
     _join_all(live)
     assert Entry.select().count() == 5
     first = live.replies_to(CUSTOMERS[0])[0]
-    assert first.startswith("You're in the RAYA26 lucky draw for Hamper Raya!")
+    ticket = Entry.get(Entry.phone == CUSTOMERS[0]).ticket
+    assert first.startswith(
+        f"You're in the RAYA26 lucky draw for Hamper Raya! Your ticket: {ticket}."
+    )
     live.say(CUSTOMERS[0], "join RAYA26")
     assert live.replies_to(CUSTOMERS[0], 2)[1].startswith("You're already in the RAYA26 draw")
     live.say(CUSTOMERS[1], "JOIN NOPE")
@@ -120,7 +123,7 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
     )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "RAYA26: the draw matches its commitment, entries and winners." in ok.stdout
-    Entry.update(phone="60110000000").where(Entry.id == Entry.select().first().id).execute()
+    Entry.update(ticket="FORGED22").where(Entry.id == Entry.select().first().id).execute()
     bad = subprocess.run(
         [sys.executable, "bot.py", "verify-draw", "RAYA26"],
         cwd=ROOT,
@@ -185,6 +188,7 @@ def test_public_page_before_and_after_the_draw(live):
     assert winner not in html and f"{winner[:2]}*****{winner[-4:]}" in html
     lines = requests.get(f"{live.url}/c/RAYA26/entries.txt", timeout=5).text.splitlines()
     assert len(lines) == 5 and not any(phone in "".join(lines) for phone in CUSTOMERS)
+    assert {line.split(":")[1] for line in lines} == {e.ticket for e in Entry.select()}
     assert hashlib.sha256("\n".join(lines).encode()).hexdigest() == draw.entries_digest
     assert requests.get(f"{live.url}/c/NOPE", timeout=5).status_code == 404
     assert Campaign.select().count() == 1
