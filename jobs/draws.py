@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from jobs import outbox
-from models import Campaign, Draw, Entry, for_update, utcnow, write_transaction
+from models import Campaign, Contact, Draw, Entry, for_update, utcnow, write_transaction
 from wocs import draw as draws
 from wocs.values import mask_phone
 
 log = logging.getLogger(__name__)
+CARE_WINDOW = dt.timedelta(hours=24)  # WhatsApp's customer-service window
 
 
 def published_lines(campaign: Campaign, limit: int | None = None) -> list[str]:
@@ -64,15 +66,28 @@ def run_draw(draw_id: int) -> str:
 def _announce(draw: Draw, campaign: Campaign) -> list[str]:
     """Queue the winners' messages and the result for the admin who asked."""
     keys = []
+    window_opened = utcnow() - CARE_WINDOW
     for place, winner in enumerate(draw.winners, start=1):
         keys.append(f"draw:{draw.id}:winner:{place}")
-        outbox.add(
-            winner["phone"],
+        contact = Contact.get_or_none(Contact.phone == winner["phone"])
+        text = (
             f"Congratulations! 🎉 You won {campaign.prize} in our {campaign.code} lucky draw. "
             "We'll contact you about collecting it.\n"
-            f"Tahniah! Anda memenangi {campaign.prize} dalam cabutan bertuah {campaign.code}.",
-            keys[-1],
+            f"Tahniah! Anda memenangi {campaign.prize} dalam cabutan bertuah {campaign.code}."
         )
+        # Outside the 24-hour window WhatsApp only delivers an approved template.
+        seen = contact.last_inbound_at if contact is not None else None
+        in_window = seen is not None and seen > window_opened
+        template = (
+            None
+            if in_window
+            else {
+                "name": "draw_winner",
+                "language": "en",
+                "params": [campaign.prize, campaign.code],
+            }
+        )
+        outbox.add(winner["phone"], text, keys[-1], template=template)
     if draw.requested_by:
         listed = "\n".join(
             f"{n}. {w['name'] or 'Entrant'} ({mask_phone(w['phone'])}), ticket {w['ticket']}"

@@ -26,16 +26,21 @@ def add(
     key: str,
     *,
     image: str = "",
+    template: dict | None = None,
     inbound: InboundMessage | None = None,
     queue_name: str = HIGH,
 ) -> None:
-    """Add a message (text, or an image file with a caption) to the outbox inside the caller's
-    transaction; a repeated key is a no-op."""
+    """Add a message to the outbox inside the caller's transaction; a repeated key is a no-op.
+
+    Text by default; an image file with `text` as its caption; or a template
+    ({"name", "language", "params"}) with `text` kept as the readable version.
+    """
     OutboundMessage.insert(
         idempotency_key=key[:191],
         to=to,
-        kind="image" if image else "text",
+        kind="template" if template else "image" if image else "text",
         body=text,
+        template=template,
         media_path=image,
         queue=queue_name,
         inbound=inbound,

@@ -209,3 +209,26 @@ def test_a_tapped_join_button_enters_the_draw(live):
     assert live.post(body).status_code == 200
     assert live.replies_to(CUSTOMERS[0])[0].startswith("You're in the RAYA26 lucky draw")
     assert Entry.get().name == "Aminah"
+
+
+def test_a_winner_outside_the_24_hour_window_gets_the_template(live):
+    import datetime as dt
+
+    from models import Contact, utcnow
+
+    _create(live)
+    live.say(CUSTOMERS[0], "JOIN RAYA26")
+    live.replies_to(CUSTOMERS[0])
+    live.settle()
+    Contact.update(last_inbound_at=utcnow() - dt.timedelta(days=2)).execute()
+    live.say(ADMIN, "/draw RAYA26")
+    live.replies_to(ADMIN, 3)
+    live.settle()
+    (sent,) = [
+        b for b in live.graph.sent() if b["to"] == f"+{CUSTOMERS[0]}" and b["type"] == "template"
+    ]
+    assert sent["template"]["name"] == "draw_winner"
+    assert [p["text"] for p in sent["template"]["components"][0]["parameters"]] == [
+        "Hamper Raya",
+        "RAYA26",
+    ]
