@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from typing import Any
 
 from flask import Flask, jsonify
 
 import models
+import storage
 from jobs import runtime as jobs_runtime
 from jobs.worker import InProcessWorkers, run_worker
 from models import WocsUser
@@ -37,6 +39,7 @@ def create_app(
 ) -> Flask:
     """Build the web app; in embedded mode also migrate and start the in-process workers."""
     settings = settings or Settings.from_env()
+    storage.from_env(os.environ)  # a half-configured bucket stops the start, not the first photo
     runtime = jobs_runtime.configure(
         settings, transport=transport, redis_connection=redis_connection
     )

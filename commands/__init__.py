@@ -1,5 +1,6 @@
 """Every command family; importing this package registers them all."""
 
-from commands import admin, campaigns, events, help, hooks, tasks
+# photos after events: it uses events.get_event
+from commands import admin, campaigns, events, help, hooks, photos, tasks
 
-__all__ = ["admin", "campaigns", "events", "help", "hooks", "tasks"]
+__all__ = ["admin", "campaigns", "events", "help", "hooks", "photos", "tasks"]

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import secrets
 
+import storage
 from models import Campaign, Draw, Entry, utcnow
 from wocs import draw as draws
 from wocs import qr
@@ -171,8 +172,13 @@ def show_campaign(ctx: Context, code: str) -> str:
 def campaign_qr(ctx: Context, code: str) -> Reply:
     """Get the campaign's QR code: scanning it opens WhatsApp with JOIN <CODE> typed in."""
     campaign = find(code)
-    path = qr.qr_png_file(campaign.qr_code, campaign.code)
-    return Reply(f"Scan to join {campaign.code}: {campaign.prize}\n{campaign.qr_code}", image=path)
+    # Kept in storage, not a local file: the worker that sends it may run on another machine.
+    stored = storage.current().save(
+        f"qr/{campaign.code}.png", qr.qr_png(campaign.qr_code), "image/png"
+    )
+    return Reply(
+        f"Scan to join {campaign.code}: {campaign.prize}\n{campaign.qr_code}", image=stored.key
+    )
 
 
 @command("campaign close", role="admin", args=(Arg("code", CODE, hint="<CODE>"),))

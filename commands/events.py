@@ -171,7 +171,7 @@ def show_event(ctx: Context, n: int) -> str:
             _facts(event),
             checklist,
             "Notes:\n" + "\n".join(notes) if notes else "Notes: none",
-            f"Photos: {event.attachments.count()}",
+            f"Photos: {len(event.photos)}",
         ]
     )
 

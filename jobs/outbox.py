@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import tempfile
+from pathlib import Path
 
 from peewee import DatabaseError
 from rq import Retry
 
+import storage
 from jobs.queues import HIGH, backoff, enqueue
 from jobs.runtime import current
 from models import InboundMessage, OutboundMessage, for_update, utcnow, write_transaction
 from whatsapp.errors import GraphError
-from whatsapp.transports import Outgoing
+from whatsapp.transports import Outgoing, Transport
 from wocs.values import mask_phone
 
 log = logging.getLogger(__name__)
@@ -81,7 +84,7 @@ def send_outbound(outbound_id: int) -> str:
     transport = current().transport
     try:
         # An image is uploaded on every attempt: WhatsApp media ids are cheap and expire.
-        media_id = transport.upload_media(row.media_path) if row.media_path else None
+        media_id = _upload(transport, row.media_path) if row.media_path else None
         message = Outgoing(
             to=row.to,
             kind=row.kind,
@@ -100,6 +103,15 @@ def send_outbound(outbound_id: int) -> str:
     _settle(row.id, state="sent", wamid=wamid, sent_at=utcnow(), error="", error_code=None)
     log.info("sent outbound %s to %s", row.id, mask_phone(row.to))
     return "sent"
+
+
+def _upload(transport: Transport, key: str) -> str:
+    """Upload a stored file (by its storage key) to WhatsApp and return the media id."""
+    data = storage.current().open_bytes(key)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(key).name
+        path.write_bytes(data)
+        return transport.upload_media(str(path))
 
 
 def _failed(row: OutboundMessage, exc: GraphError) -> str:

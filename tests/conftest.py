@@ -135,6 +135,7 @@ def stack_settings(stack: str, graph: GraphTestServer, tmp_dir: str) -> Settings
         api_base=graph.base_url,
         transport="cloud",
         admins=(ADMIN,),
+        sweep_interval=3600,  # tests call sweep() themselves; a background one would race them
     )
 
 

@@ -232,3 +232,15 @@ def test_a_winner_outside_the_24_hour_window_gets_the_template(live):
         "Hamper Raya",
         "RAYA26",
     ]
+
+
+def test_campaign_qr_is_uploaded_and_sent_as_an_image(live):
+    _create(live)
+    live.say(ADMIN, "/campaign qr RAYA26")
+    live.graph.wait_for(2)
+    live.settle()
+    (image,) = [b for b in live.graph.sent() if b["type"] == "image"]
+    assert image["to"] == f"+{ADMIN}"
+    assert image["image"]["caption"].startswith("Scan to join RAYA26: Hamper Raya")
+    uploaded = live.graph.media[image["image"]["id"]]
+    assert uploaded["data"].startswith(b"\x89PNG") and uploaded["mime_type"] == "image/png"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
 import logging
 import socket
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import heyoo
 import pytest
@@ -414,3 +417,167 @@ def test_preloaded_media_through_heyoo_helpers(graph):
     assert requests.get(url, headers=wa.headers, timeout=5).content == b"jpegbytes"
     assert wa.delete_media("777") == {"success": True} and "777" not in graph.media
     assert type(heyoo.requests).__name__ == "_BoundedRequests"
+
+
+# --- media through the transports -------------------------------------------------------------
+
+
+@pytest.fixture
+def png(tmp_path):
+    path = tmp_path / "qr.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    return path
+
+
+def test_upload_media_over_http(cloud, graph, png):
+    media_id = cloud.upload_media(str(png))
+    stored = graph.media[media_id]
+    assert (stored["data"], stored["mime_type"]) == (png.read_bytes(), "image/png")
+    assert graph.requests == []  # media posts are not message posts
+    assert cloud.fetch_media(media_id) == (png.read_bytes(), "image/png")
+
+
+def test_upload_missing_file_is_permanent_without_a_request(cloud, graph, tmp_path):
+    with pytest.raises(PermanentGraphError, match=r"'gone\.png' does not exist"):
+        cloud.upload_media(str(tmp_path / "gone.png"))
+    with pytest.raises(PermanentGraphError):
+        cloud.upload_media(str(tmp_path))  # a folder is not a file
+    assert graph.media == {}
+
+
+@pytest.mark.parametrize(
+    ("code", "cls"), [(130429, RateLimited), (2, TransientGraphError), (100, PermanentGraphError)]
+)
+def test_upload_errors_are_typed(cloud, graph, png, code, cls):
+    graph.fail_media_next(code=code)
+    with pytest.raises(cls) as info:
+        cloud.upload_media(str(png))
+    assert type(info.value) is cls and info.value.code == code
+    assert graph.media == {}
+    assert cloud.upload_media(str(png)) in graph.media  # the failure was one-shot
+
+
+def test_media_calls_with_a_wrong_token_are_auth_failed(graph, png):
+    graph.add_media("42", b"x", "image/jpeg")
+    bad = CloudTransport("nope", PNID, api_base=graph.base_url, timeout=1.0)
+    for call in (lambda: bad.upload_media(str(png)), lambda: bad.fetch_media("42")):
+        with pytest.raises(AuthFailed) as info:
+            call()
+        assert info.value.code == 190 and info.value.http_status == 401
+
+
+def test_fetch_media_over_http(cloud, graph):
+    graph.add_media("1111222233334444", b"\xff\xd8jpeg", "image/jpeg")
+    assert cloud.fetch_media("1111222233334444") == (b"\xff\xd8jpeg", "image/jpeg")
+
+
+def test_fetch_unknown_or_invalid_media_is_permanent(cloud, graph):
+    with pytest.raises(PermanentGraphError) as info:
+        cloud.fetch_media("999")
+    assert info.value.code == 100 and info.value.http_status == 400
+    for bad in ("../messages", "a/b", "", "x" * 65):
+        with pytest.raises(PermanentGraphError, match="invalid media id"):
+            cloud.fetch_media(bad)
+
+
+@pytest.mark.parametrize(("code", "cls"), [(2, TransientGraphError), (4, RateLimited)])
+def test_fetch_errors_are_typed(cloud, graph, code, cls):
+    graph.add_media("77", b"data", "image/png")
+    graph.fail_media_next(code=code)
+    with pytest.raises(cls) as info:
+        cloud.fetch_media("77")
+    assert info.value.retryable and info.value.code == code
+    assert cloud.fetch_media("77") == (b"data", "image/png")
+
+
+def test_fetch_refuses_media_over_16_mb(cloud, graph):
+    graph.add_media("88", b"\0" * (16 * 1024 * 1024 + 1), "image/jpeg")
+    with pytest.raises(PermanentGraphError, match="limit"):
+        cloud.fetch_media("88")
+    graph.add_media("89", b"\0" * (16 * 1024 * 1024), "image/jpeg")
+    assert len(cloud.fetch_media("89")[0]) == 16 * 1024 * 1024
+
+
+class _OddGraph(BaseHTTPRequestHandler):
+    """A Graph look-alike that answers 200 but not as Graph would."""
+
+    def log_message(self, format, *args):
+        """Quiet."""
+
+    def _json(self, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self._json({"success": True})  # no media id
+
+    def do_GET(self):
+        if self.path.endswith("/no-url"):
+            self._json({"mime_type": "image/jpeg"})
+        elif self.path != "/download":
+            self._json({"url": f"http://127.0.0.1:{self.server.server_port}/download"})
+        else:  # no Content-Length: the body runs until the connection closes
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.end_headers()
+            with contextlib.suppress(OSError):  # the client hangs up once it has had enough
+                for _ in range(20):
+                    self.wfile.write(b"\0" * 1024 * 1024)
+
+
+@pytest.fixture
+def odd_graph():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _OddGraph)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield CloudTransport(TOKEN, PNID, api_base=f"http://127.0.0.1:{httpd.server_port}/v25.0")
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_fetch_stops_reading_past_the_limit_without_content_length(odd_graph):
+    with pytest.raises(PermanentGraphError, match="over the limit"):
+        odd_graph.fetch_media("5")
+
+
+def test_media_answers_without_id_or_url_are_transient(odd_graph, png):
+    with pytest.raises(TransientGraphError, match="without an id"):
+        odd_graph.upload_media(str(png))
+    with pytest.raises(TransientGraphError, match="without a url"):
+        odd_graph.fetch_media("no-url")
+
+
+def test_upload_to_an_unknown_path_is_permanent(graph, png):
+    wrong_base = CloudTransport(TOKEN, PNID, api_base=graph.root_url + "/v25.0/x")
+    with pytest.raises(PermanentGraphError) as info:
+        wrong_base.upload_media(str(png))
+    assert (info.value.http_status, info.value.code) == (404, 100)
+
+
+def test_console_and_recording_media(png):
+    out = io.StringIO()
+    console = ConsoleTransport(stream=out)
+    media_id = console.upload_media(str(png))
+    assert out.getvalue() == f"↑ [image {png}] as {media_id}\n"
+    assert media_id.startswith("console.")
+    with pytest.raises(PermanentGraphError, match="media not available in console mode"):
+        console.fetch_media("1")
+    with pytest.raises(PermanentGraphError, match="does not exist"):
+        console.upload_media(str(png) + ".missing")
+
+    rec = RecordingTransport()
+    assert [rec.upload_media(str(png)), rec.upload_media(str(png))] == [
+        "media.rec.1",
+        "media.rec.2",
+    ]
+    assert rec.uploads == [str(png), str(png)]
+    rec.add_media("65463453", b"jpeg", "image/jpeg")
+    assert rec.fetch_media("65463453") == (b"jpeg", "image/jpeg")
+    with pytest.raises(PermanentGraphError) as info:
+        rec.fetch_media("404")
+    assert info.value.code == 100
+    assert all(isinstance(t, Transport) for t in (console, rec))

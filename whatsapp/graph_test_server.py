@@ -93,7 +93,7 @@ class _Handler(BaseHTTPRequestHandler):
         if len(parts) == 3 and parts[2] == "messages":
             owner._handle_message(self, parts[1], raw)
         elif len(parts) == 3 and parts[2] == "media":
-            if self._authorized():
+            if self._authorized() and not owner._media_failed(self):
                 owner._handle_upload(self, raw)
         else:
             self._answer(404, error_body(100, f"Unknown path components: {self.path}"))
@@ -101,7 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         owner = self.server.owner
         parts = self._parts()
-        if not self._authorized():
+        if not self._authorized() or owner._media_failed(self):
             return
         media = owner._media(parts[1]) if len(parts) == 2 else None
         if media is None:
@@ -135,6 +135,7 @@ class GraphTestServer:
         self.media: dict[str, dict] = {}
         self._cond = threading.Condition()
         self._failures: deque[tuple[int, int, str | None, str | None]] = deque()
+        self._media_failures: deque[tuple[int, int]] = deque()
         self._stalls: deque[float] = deque()
         self._stopping = threading.Event()
         self._sockets: set[socket.socket] = set()
@@ -208,6 +209,14 @@ class GraphTestServer:
         with self._cond:
             self._stalls.extend([seconds] * times)
 
+    def fail_media_next(
+        self, times: int = 1, *, code: int = 1, http_status: int | None = None
+    ) -> None:
+        """Answer the next `times` media requests (upload, lookup, download) with a Meta error."""
+        status = http_status or _STATUS_FOR_CODE.get(code, 400)
+        with self._cond:
+            self._media_failures.extend([(code, status)] * times)
+
     def add_media(self, media_id: str, data: bytes, mime_type: str) -> None:
         """Preload a media object."""
         with self._cond:
@@ -238,6 +247,7 @@ class GraphTestServer:
             self.requests.clear()
             self._ok = 0
             self._failures.clear()
+            self._media_failures.clear()
             self._stalls.clear()
             self.media.clear()
 
@@ -249,6 +259,14 @@ class GraphTestServer:
     def _media(self, media_id: str, *, pop: bool = False) -> dict | None:
         with self._cond:
             return self.media.pop(media_id, None) if pop else self.media.get(media_id)
+
+    def _media_failed(self, h: _Handler) -> bool:
+        """Answer with a queued media failure, if there is one."""
+        with self._cond:
+            failure = self._media_failures.popleft() if self._media_failures else None
+        if failure is not None:
+            h._answer(failure[1], error_body(failure[0]))
+        return failure is not None
 
     def _handle_message(self, h: _Handler, phone_number_id: str, raw: bytes) -> None:
         try:

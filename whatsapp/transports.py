@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import mimetypes
+import os
+import re
 import sys
 import threading
+import time
 import uuid
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO, runtime_checkable
 
@@ -31,6 +37,9 @@ CAPTION_LIMIT = 1024
 # Fallback (connect, read) seconds for heyoo calls made outside CloudTransport.send, e.g. media
 # helpers used directly; CloudTransport.send sets its own timeouts in a thread-local per call.
 DEFAULT_TIMEOUT = (3.0, 10.0)
+MEDIA_LIMIT = 16 * 1024 * 1024  # the largest media we download (Meta's own caps: 5-100 MB)
+MEDIA_DEADLINE = 60.0  # seconds for a whole download, however slowly the bytes trickle in
+_MEDIA_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # it goes into a URL path
 
 
 @dataclass(frozen=True)
@@ -48,11 +57,15 @@ class Outgoing:
 
 @runtime_checkable
 class Transport(Protocol):
-    """Sends one message and returns its wamid; raises GraphError subclasses."""
+    """Sends messages and moves media; every method raises GraphError subclasses."""
 
     name: str
 
     def send(self, message: Outgoing) -> str: ...
+
+    def upload_media(self, path: str) -> str: ...
+
+    def fetch_media(self, media_id: str) -> tuple[bytes, str]: ...
 
 
 def _digits(to: str) -> str:
@@ -110,6 +123,20 @@ def _checked_payload(message: Outgoing) -> dict:
         raise PermanentGraphError(f"invalid outgoing message: {exc}") from exc
 
 
+def _media_file(path: str) -> tuple[str, str]:
+    """The file name and content type of a local file to upload; PermanentGraphError if absent."""
+    if not os.path.isfile(path):
+        raise PermanentGraphError(f"media file {os.path.basename(path)!r} does not exist")
+    return os.path.basename(path), mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
+def _checked_media_id(media_id: str) -> str:
+    """A media id as Graph issues them; anything else could change the URL it goes into."""
+    if not _MEDIA_ID.fullmatch(str(media_id)):
+        raise PermanentGraphError(f"invalid media id {str(media_id)[:70]!r}")
+    return str(media_id)
+
+
 # --- bounded HTTP for heyoo -----------------------------------------------------------------
 
 _local = threading.local()
@@ -151,6 +178,35 @@ def last_status() -> int | None:
 
 if not isinstance(heyoo.requests, _BoundedRequests):
     heyoo.requests = _BoundedRequests()
+_HTTP: _BoundedRequests = heyoo.requests  # media calls share heyoo's pooled, bounded session
+
+
+@contextlib.contextmanager
+def _graph_errors() -> Iterator[None]:
+    """Turn what `requests` raises during a Graph call into typed errors."""
+    try:
+        yield
+    except requests.exceptions.JSONDecodeError as exc:
+        status = last_status()
+        cls = TransientGraphError if status is None or status >= 500 else PermanentGraphError
+        if status == 429:  # e.g. a proxy's HTML throttle page: still a rate limit
+            cls = RateLimited
+        raise cls(f"non-JSON answer (HTTP {status})", http_status=status) from exc
+    except requests.Timeout as exc:
+        raise TransientGraphError(f"timeout talking to Graph API: {exc}") from exc
+    except requests.ConnectionError as exc:
+        raise TransientGraphError(f"connection error talking to Graph API: {exc}") from exc
+    except requests.RequestException as exc:
+        raise TransientGraphError(f"HTTP error talking to Graph API: {exc}") from exc
+
+
+def _graph_json(response: requests.Response) -> dict:
+    """The JSON of a successful Graph answer; a typed error for anything else."""
+    with _graph_errors():
+        body = response.json()
+    if not 200 <= response.status_code < 300 or not isinstance(body, dict) or "error" in body:
+        raise error_from_response(response.status_code, body)
+    return body
 
 
 class CloudTransport:
@@ -195,20 +251,9 @@ class CloudTransport:
         _local.timeout = self.timeouts
         _local.status = None
         try:
-            # No recipient_id: heyoo would log it unmasked; `to` is already in the payload.
-            body = self.wa.send_custom_json(payload)
-        except requests.exceptions.JSONDecodeError as exc:
-            status = last_status()
-            cls = TransientGraphError if status is None or status >= 500 else PermanentGraphError
-            if status == 429:  # e.g. a proxy's HTML throttle page: still a rate limit
-                cls = RateLimited
-            raise cls(f"non-JSON answer (HTTP {status})", http_status=status) from exc
-        except requests.Timeout as exc:
-            raise TransientGraphError(f"timeout talking to Graph API: {exc}") from exc
-        except requests.ConnectionError as exc:
-            raise TransientGraphError(f"connection error talking to Graph API: {exc}") from exc
-        except requests.RequestException as exc:
-            raise TransientGraphError(f"HTTP error talking to Graph API: {exc}") from exc
+            with _graph_errors():
+                # No recipient_id: heyoo would log it unmasked; `to` is already in the payload.
+                body = self.wa.send_custom_json(payload)
         finally:
             _local.timeout = previous
         status = last_status()
@@ -225,6 +270,68 @@ class CloudTransport:
                 details=f"keys: {sorted(body)}" if isinstance(body, dict) else type(body).__name__,
             ) from exc  # not the body itself: its `contacts` would put a phone number in logs
         return str(wamid)
+
+    @property
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.wa.token}"}
+
+    def upload_media(self, path: str) -> str:
+        """Upload a local file to WhatsApp and return its media id."""
+        # Not heyoo's upload_media: it never closes the file it opens, and when Graph refuses
+        # it returns None without the error code, so a rate limit would look like a bad file.
+        name, mime = _media_file(path)
+        url = f"{self.api_base}/{self.phone_number_id}/media"
+        with open(path, "rb") as handle, _graph_errors():
+            response = _HTTP.post(
+                url,
+                headers=self._auth,
+                files={"file": (name, handle, mime)},
+                data={"messaging_product": "whatsapp", "type": mime},
+                timeout=self.timeouts,
+            )
+        media_id = _graph_json(response).get("id")
+        if not media_id:
+            raise TransientGraphError("upload answer without an id", http_status=200)
+        log.info("uploaded %s (%s) as media %s", name, mime, media_id)
+        return str(media_id)
+
+    def fetch_media(self, media_id: str) -> tuple[bytes, str]:
+        """Download a media object people sent us: its bytes and content type."""
+        url = f"{self.api_base}/{_checked_media_id(media_id)}"
+        with _graph_errors():
+            info = _graph_json(_HTTP.get(url, headers=self._auth, timeout=self.timeouts))
+        if not info.get("url"):
+            raise TransientGraphError("media answer without a url", http_status=200)
+        mime = str(info.get("mime_type") or "application/octet-stream")
+        # The short-lived download URL wants the same bearer token as the API.
+        with (
+            _graph_errors(),
+            _HTTP.get(
+                info["url"], headers=self._auth, timeout=self.timeouts, stream=True
+            ) as response,
+        ):
+            if response.status_code != 200:
+                _graph_json(response)  # raises the typed error for this answer
+            data = _read_capped(response, media_id)
+        log.info("fetched media %s (%s, %d bytes)", media_id, mime, len(data))
+        return data, mime
+
+
+def _read_capped(response: requests.Response, media_id: str) -> bytes:
+    """Read a download whole, refusing more than MEDIA_LIMIT bytes or MEDIA_DEADLINE seconds."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MEDIA_LIMIT:
+        raise PermanentGraphError(f"media {media_id} is {int(declared)} bytes; limit {MEDIA_LIMIT}")
+    deadline = time.monotonic() + MEDIA_DEADLINE
+    chunks, size = [], 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > MEDIA_LIMIT:
+            raise PermanentGraphError(f"media {media_id} is over the limit of {MEDIA_LIMIT} bytes")
+        if time.monotonic() > deadline:
+            raise TransientGraphError(f"media {media_id} took over {MEDIA_DEADLINE:.0f} s")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 # --- local transports -----------------------------------------------------------------------
@@ -260,6 +367,22 @@ class ConsoleTransport:
             self.sent.append(message)
         return f"wamid.console.{uuid.uuid4().hex}"
 
+    def upload_media(self, path: str) -> str:
+        """Print where the image is (so it can be opened) and return a fake media id."""
+        _media_file(path)
+        media_id = f"console.{uuid.uuid4().hex[:16]}"
+        with self._lock:
+            print(
+                f"↑ [image {os.path.abspath(path)}] as {media_id}",
+                file=self.stream or sys.stdout,
+                flush=True,
+            )
+        return media_id
+
+    def fetch_media(self, media_id: str) -> tuple[bytes, str]:
+        """Nothing to fetch: media only exists on Meta's servers."""
+        raise PermanentGraphError("media not available in console mode")
+
 
 class RecordingTransport:
     """For tests: records sends in `sent`, returns "wamid.rec.<n>", can be told to fail."""
@@ -269,6 +392,8 @@ class RecordingTransport:
     def __init__(self) -> None:
         self.sent: list[Outgoing] = []
         self.attempts: list[Outgoing] = []
+        self.uploads: list[str] = []
+        self.media: dict[str, tuple[bytes, str]] = {}
         self._failures: deque[GraphError] = deque()
         self._lock = threading.Lock()
 
@@ -286,6 +411,26 @@ class RecordingTransport:
                 raise self._failures.popleft()
             self.sent.append(message)
             return f"wamid.rec.{len(self.sent)}"
+
+    def add_media(self, media_id: str, data: bytes, mime_type: str) -> None:
+        """Preload a media object for fetch_media."""
+        with self._lock:
+            self.media[media_id] = (data, mime_type)
+
+    def upload_media(self, path: str) -> str:
+        """Record the file's path and return a fake media id ("media.rec.<n>")."""
+        _media_file(path)
+        with self._lock:
+            self.uploads.append(path)
+            return f"media.rec.{len(self.uploads)}"
+
+    def fetch_media(self, media_id: str) -> tuple[bytes, str]:
+        """The preloaded media; PermanentGraphError (like Graph's code 100) for unknown ids."""
+        with self._lock:
+            found = self.media.get(media_id)
+        if found is None:
+            raise PermanentGraphError(f"media {media_id} not found", code=100, http_status=400)
+        return found
 
 
 def make_transport(

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from urllib.parse import quote
 
 import qrcode
 import qrcode.image.pure
 import qrcode.image.svg
-
-QR_DIR = Path("instance") / "qr"
 
 
 def join_text(code: str) -> str:
@@ -35,11 +32,3 @@ def qr_png(link: str) -> bytes:
     buffer = io.BytesIO()
     qrcode.make(link, image_factory=qrcode.image.pure.PyPNGImage, box_size=12).save(buffer)
     return buffer.getvalue()
-
-
-def qr_png_file(link: str, code: str, folder: Path = QR_DIR) -> str:
-    """Write the QR PNG for a campaign to a file and return its path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{code}.png"
-    path.write_bytes(qr_png(link))
-    return str(path)

@@ -1,0 +1,76 @@
+"""What every storage backend offers, and the rules a file key must follow."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import re
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+MAX_KEY = 512
+# Plain path segments only: no "..", no absolute paths, no backslashes, nothing a shell,
+# a URL or a filesystem would read differently from what was meant.
+_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_PREFIX = re.compile(r"[a-z]+(/[0-9]+)?")
+_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+
+
+class BadKey(ValueError):
+    """A key that could escape the storage root or is otherwise not a plain relative path."""
+
+
+class StorageError(Exception):
+    """The storage backend could not save or read a file; the same call may work later."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A saved file: its key, where people can reach it, and its size in bytes."""
+
+    key: str
+    url: str
+    size: int
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """Saves and reads files by key; raises StorageError when the backend fails."""
+
+    name: str
+
+    def save(self, key: str, data: bytes, content_type: str) -> StoredFile: ...
+
+    def open_bytes(self, key: str) -> bytes: ...
+
+    def url_for(self, key: str) -> str: ...
+
+
+def check_key(key: str) -> str:
+    """Return `key` if it is a safe relative path like "events/12/ab12.jpg", else raise BadKey."""
+    if not isinstance(key, str) or not key or len(key) > MAX_KEY:
+        raise BadKey(f"a key must be 1 to {MAX_KEY} characters")
+    segments = key.split("/")
+    bad = next((s for s in segments if not _SEGMENT.fullmatch(s) or s.endswith(".")), None)
+    if bad is not None:
+        shown = bad[:40] or "(empty)"
+        raise BadKey(f"key {key[:80]!r}: segment {shown!r} is not a plain file or folder name")
+    return key
+
+
+def extension_for(content_type: str) -> str:
+    """The file extension for a content type (".jpg" for image/jpeg), or "" if unknown."""
+    kind = content_type.split(";")[0].strip().lower()
+    found = _EXTENSIONS.get(kind) or mimetypes.guess_extension(kind) or ""
+    return found if re.fullmatch(r"\.[a-z0-9]{1,8}", found) else ""
+
+
+def content_key(prefix: str, data: bytes, content_type: str) -> str:
+    """A key named by the content's SHA-256, so saving the same file twice writes one object.
+
+    The hash also makes the name unguessable, which matters when the bucket is public.
+    """
+    if not _PREFIX.fullmatch(prefix):
+        raise BadKey(f"prefix {prefix[:40]!r} must look like 'events/12'")
+    digest = hashlib.sha256(data).hexdigest()[:32]
+    return check_key(f"{prefix}/{digest}{extension_for(content_type)}")
