@@ -41,6 +41,11 @@ CODE = ValueType("code", _code)
 URL = ValueType("link", _url)
 
 
+def entries(count: int) -> str:
+    """ "1 entry", "5 entries"."""
+    return f"{count} {'entry' if count == 1 else 'entries'}"
+
+
 def business_day_bounds(day: dt.date, ctx: Context) -> tuple[dt.datetime, dt.datetime]:
     """The first and last moment of a business day, as naive UTC."""
     start = dt.datetime.combine(day, dt.time.min, tzinfo=ctx.tz)
@@ -139,7 +144,7 @@ def list_campaigns(ctx: Context) -> str:
     if not total:
         return "No campaigns yet. Create one with /campaign create."
     lines = [
-        f"{c.code} — {c.prize} ({state_of(c, now)}, {c.entries.count()} entries, "
+        f"{c.code} — {c.prize} ({state_of(c, now)}, {entries(c.entries.count())}, "
         f"{local_day(c.start_at, ctx)} to {local_day(c.end_at, ctx)})"
         for c in rows.limit(LIST_LIMIT)
     ]
@@ -155,7 +160,7 @@ def show_campaign(ctx: Context, code: str) -> str:
     lines = [
         f"{campaign.code}: {campaign.prize}",
         f"{local_day(campaign.start_at, ctx)} to {local_day(campaign.end_at, ctx)} · "
-        f"{state_of(campaign, utcnow())} · {campaign.entries.count()} entries",
+        f"{state_of(campaign, utcnow())} · {entries(campaign.entries.count())}",
         f"Enter: send JOIN {campaign.code} · {campaign.qr_code}",
     ]
     if campaign.requirements:
@@ -192,7 +197,7 @@ def close_campaign(ctx: Context, code: str) -> str:
     audit(
         ctx, "campaign.close", f"campaign:{campaign.code}", {"status": "open"}, {"status": "closed"}
     )
-    return f"{campaign.code} is closed to new entries ({campaign.entries.count()} entries). Draw it with /draw {campaign.code}."
+    return f"{campaign.code} is closed to new entries ({entries(campaign.entries.count())}). Draw it with /draw {campaign.code}."
 
 
 @command(
@@ -211,8 +216,8 @@ def draw_campaign(ctx: Context, code: str, winners: int = 1) -> str:
             if draw.state == "queued"
             else f" See /campaign show {campaign.code}."
         )
-    entries = campaign.entries.count()
-    if not entries:
+    count = campaign.entries.count()
+    if not count:
         raise CommandError(f"{campaign.code} has no entries yet, so there is nobody to draw.")
     if winners > 100:
         raise CommandError("winners: at most 100 in one draw.")
@@ -220,7 +225,7 @@ def draw_campaign(ctx: Context, code: str, winners: int = 1) -> str:
     draw.save()
     audit(ctx, "draw.request", f"campaign:{campaign.code}", None, {"winners": winners})
     ctx.later("jobs.draws.run_draw", draw.id)
-    return f"Drawing {winners} winner(s) for {campaign.code} among {entries} entries. The result follows shortly."
+    return f"Drawing {winners} winner(s) for {campaign.code} among {entries(count)}. The result follows shortly."
 
 
 def join(phone: str, name: str, code: str, ctx: Context) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from commands.campaigns import entries
 from jobs import outbox
 from models import Campaign, Contact, Draw, Entry, for_update, utcnow, write_transaction
 from wocs import draw as draws
@@ -96,7 +97,7 @@ def _announce(draw: Draw, campaign: Campaign) -> list[str]:
         keys.append(f"draw:{draw.id}:result")
         outbox.add(
             draw.requested_by,
-            f"{campaign.code} draw among {draw.entry_count} entries:\n{listed}\n"
+            f"{campaign.code} draw among {entries(draw.entry_count)}:\n{listed}\n"
             f"Seed {draw.seed}\nEntries digest {draw.entries_digest}\n"
             "Winners have been told. Anyone can check it with the campaign page.",
             keys[-1],

@@ -6,7 +6,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-from peewee import DatabaseError
+from peewee import DatabaseError, IntegrityError
 from rq import Retry
 
 import storage
@@ -140,11 +140,14 @@ def _failed(row: OutboundMessage, exc: GraphError) -> str:
 def _settle(outbound_id: int, **fields: object) -> None:
     """Write a send's outcome, retrying once if the database blinked."""
     fields["updated_at"] = utcnow()
-    query = OutboundMessage.update(**fields).where(
-        OutboundMessage.id == outbound_id, OutboundMessage.state == "sending"
-    )
+    where = (OutboundMessage.id == outbound_id) & (OutboundMessage.state == "sending")
     try:
-        query.execute()
+        OutboundMessage.update(**fields).where(where).execute()
+    except IntegrityError:
+        # Only a stand-in transport repeats a wamid; the send happened, so record it without one.
+        log.error("outbound %s got a wamid another row has; keeping the outcome", outbound_id)
+        fields.pop("wamid", None)
+        OutboundMessage.update(**fields).where(where).execute()
     except DatabaseError:
         log.warning("retrying the outcome of outbound %s after a database error", outbound_id)
-        query.execute()
+        OutboundMessage.update(**fields).where(where).execute()

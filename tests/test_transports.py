@@ -363,12 +363,14 @@ def test_console_transport_prints_and_records():
 
 def test_recording_transport_fail_next():
     rec = RecordingTransport()
-    assert rec.send(text("a")) == "wamid.rec.1"
+    first = rec.send(text("a"))
+    assert first.startswith("wamid.rec.") and first.endswith(".1")
     rec.fail_next(RateLimited("slow down", code=130429), times=2)
     for _ in range(2):
         with pytest.raises(RateLimited):
             rec.send(text("b"))
-    assert rec.send(text("c")) == "wamid.rec.2"
+    assert rec.send(text("c")) == first[:-1] + "2"
+    assert RecordingTransport().send(text("d")) != first  # another run, another id
     assert [m.text for m in rec.sent] == ["a", "c"]
     assert len(rec.attempts) == 4
 

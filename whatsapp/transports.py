@@ -385,7 +385,7 @@ class ConsoleTransport:
 
 
 class RecordingTransport:
-    """For tests: records sends in `sent`, returns "wamid.rec.<n>", can be told to fail."""
+    """For tests and `chat`: records sends in `sent`, returns "wamid.rec.<run>.<n>", can fail."""
 
     name = "recording"
 
@@ -396,6 +396,7 @@ class RecordingTransport:
         self.media: dict[str, tuple[bytes, str]] = {}
         self._failures: deque[GraphError] = deque()
         self._lock = threading.Lock()
+        self._run = uuid.uuid4().hex[:12]  # wamids are unique in the database, across runs too
 
     def fail_next(self, exc: GraphError, times: int = 1) -> None:
         """Raise `exc` for the next `times` sends."""
@@ -410,7 +411,7 @@ class RecordingTransport:
             if self._failures:
                 raise self._failures.popleft()
             self.sent.append(message)
-            return f"wamid.rec.{len(self.sent)}"
+            return f"wamid.rec.{self._run}.{len(self.sent)}"
 
     def add_media(self, media_id: str, data: bytes, mime_type: str) -> None:
         """Preload a media object for fetch_media."""
