@@ -173,7 +173,8 @@ def _chat(args: argparse.Namespace) -> int:
             for message in shown.sent[seen:]:
                 seen += 1
                 label = "bot> " if message.to == phone else f"bot → +{message.to}: "
-                print(label + message.text.replace("\n", "\n     "))
+                shown_kind = "" if message.kind == "text" else f"[{message.kind}] "
+                print(label + shown_kind + message.text.replace("\n", "\n     "))
                 quiet_after = time.monotonic() + 0.5
         if quiet_after is None:
             print("(no reply)")
