@@ -28,14 +28,15 @@ TEXT_TYPES = {"text", "button", "interactive"}
 CAPTIONED_TYPES = {"image", "document", "video"}
 
 
-def enqueue_inbound(inbound_id: int) -> bool:
-    """Put one stored message on the high queue."""
+def enqueue_inbound(inbound_id: int, fresh: bool = False) -> bool:
+    """Put one stored message on the high queue; `fresh` when its row was created just now."""
     return enqueue(
         "jobs.inbound.process_inbound",
         inbound_id,
         queue_name=HIGH,
         job_id=f"inbound-{inbound_id}",
         retry=Retry(max=5, interval=backoff([2, 10, 30, 120, 300])),
+        fresh=fresh,
     )
 
 

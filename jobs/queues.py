@@ -39,41 +39,48 @@ def enqueue(
     job_id: str,
     retry: Retry | None = None,
     timeout: int = 60,
+    fresh: bool = False,
 ) -> bool:
     """Put a job on a queue once; False when it is already waiting or Redis is unreachable.
 
     The database row behind every job is the truth: if this fails, the sweeper
     enqueues the work again later, so callers never need to handle the failure.
     A finished or failed job of the same id is replaced, since the row says the
-    work is still to do.
+    work is still to do. `fresh` says the row was created by the caller just now,
+    so no job of that id can exist: the uniqueness check is skipped and the job
+    goes to Redis in one round trip (the webhook's hot path).
     """
     global _redis_down_until
     if time.monotonic() < _redis_down_until:
         return False
     target = queue(queue_name)
-    for _ in range(2):
-        try:
-            target.enqueue(
-                func,
-                *args,
-                job_id=job_id,
-                unique=True,
-                retry=retry,
-                job_timeout=timeout,
-                result_ttl=300,
-                failure_ttl=86400,
-            )
+    job = target.create_job(
+        func,
+        args=args,
+        job_id=job_id,
+        retry=retry,
+        timeout=timeout,
+        result_ttl=300,
+        failure_ttl=86400,
+    )
+    try:
+        if fresh:
+            with current().redis.pipeline() as pipe:
+                target.enqueue_job(job, pipeline=pipe)
+                pipe.execute()
             return True
-        except DuplicateJobError:
-            if not _drop_if_done(job_id):
-                return False
-        except RedisError as exc:
-            _redis_down_until = time.monotonic() + BREAK_SECONDS
-            log.warning("could not enqueue %s (%s); the sweeper will retry", job_id, exc)
-            return False
-        except Exception:
-            log.exception("could not enqueue %s; the sweeper will retry", job_id)
-            return False
+        for _ in range(2):
+            try:
+                target.enqueue_job(job, unique=True)
+                return True
+            except DuplicateJobError:
+                if not _drop_if_done(job_id):
+                    return False
+    except RedisError as exc:
+        _redis_down_until = time.monotonic() + BREAK_SECONDS
+        log.warning("could not enqueue %s (%s); the sweeper will retry", job_id, exc)
+    except Exception:
+        log.exception("could not enqueue %s; the sweeper will retry", job_id)
     return False
 
 

@@ -16,7 +16,7 @@ from webhooks.payload import parse_body, text_message_body
 
 def _stored(text: str, wamid: str) -> int:
     """Store an inbound message without enqueueing it, as if Redis had lost the job."""
-    (inbound_id,) = store(parse_body(text_message_body(ADMIN, text, wamid)))
+    (inbound_id,) = store(parse_body(text_message_body(ADMIN, text, wamid))).created
     return inbound_id
 
 
@@ -141,3 +141,13 @@ def test_redis_down_the_webhook_still_answers_and_the_sweeper_catches_up(live, m
     InboundMessage.update(received_at=utcnow() - dt.timedelta(minutes=1)).execute()
     assert sweep()["inbound"] == 3
     assert live.replies_to(ADMIN, 3) == ["No open tasks."] * 3
+
+
+def test_a_redelivered_message_still_waiting_is_not_stored_twice_but_enqueued_again(live):
+    inbound_id = _stored("/task list", "wamid.again")
+    again = store(parse_body(text_message_body(ADMIN, "/task list", "wamid.again")))
+    assert (again.created, again.unhandled) == ([], [inbound_id])
+    process_inbound(inbound_id)
+    handled = store(parse_body(text_message_body(ADMIN, "/task list", "wamid.again")))
+    assert (handled.created, handled.unhandled) == ([], [])
+    assert InboundMessage.select().count() == 1

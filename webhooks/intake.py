@@ -1,11 +1,21 @@
-"""Storing what a webhook body carries, in one transaction, before Meta gets its 200."""
+"""Storing what a webhook body carries, committed before Meta gets its 200."""
 
 from __future__ import annotations
 
+import functools
 import logging
+from dataclasses import dataclass, field
 
-from models import Contact, InboundMessage, OutboundMessage, utcnow, write_transaction
-from webhooks.payload import Batch, Preference, Status
+from models import (
+    Contact,
+    InboundMessage,
+    OutboundMessage,
+    db,
+    is_mysql,
+    utcnow,
+    write_transaction,
+)
+from webhooks.payload import Batch, Message, Preference, Status
 
 log = logging.getLogger(__name__)
 
@@ -14,34 +24,61 @@ PROGRESS = {"pending": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 STAMPS = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at"}
 
 
-def store(batch: Batch) -> list[int]:
-    """Insert new messages (once per message id), apply statuses and preferences; return ids to enqueue."""
+COLUMNS = ("wamid", "sender", "sender_bsuid", "sender_name", "type", "body", "raw", "sent_at")
+
+
+@dataclass
+class Stored:
+    """Rows this body created (no job can exist for them yet) and earlier copies still unhandled."""
+
+    created: list[int] = field(default_factory=list)
+    unhandled: list[int] = field(default_factory=list)
+
+
+def store(batch: Batch) -> Stored:
+    """Insert new messages (once per message id), apply statuses and preferences; say what to enqueue."""
+    if len(batch.messages) == 1 and not (batch.statuses or batch.preferences):
+        return _store_one(batch.messages[0])  # nearly every body Meta sends
     if not (batch.messages or batch.statuses or batch.preferences):
-        return []
+        return Stored()
     with write_transaction():
         if batch.messages:
-            rows = [
-                {
-                    "wamid": m.wamid,
-                    "sender": m.sender,
-                    "sender_bsuid": m.sender_bsuid,
-                    "sender_name": m.sender_name,
-                    "type": m.type,
-                    "body": m.body,
-                    "raw": m.raw,
-                    "sent_at": m.sent_at,
-                }
-                for m in batch.messages
-            ]
+            rows = [{name: getattr(m, name) for name in COLUMNS} for m in batch.messages]
             InboundMessage.insert_many(rows).on_conflict_ignore().execute()
         for status in batch.statuses:
             apply_status(status)
         for preference in batch.preferences:
             apply_preference(preference)
-    if not batch.messages:
+    return Stored(unhandled=_unhandled([m.wamid for m in batch.messages]))
+
+
+def _store_one(message: Message) -> Stored:
+    """One message: a single autocommitted INSERT … IGNORE, one round trip to the database."""
+    fields = InboundMessage._meta.fields
+    values = {name: getattr(message, name) for name in COLUMNS}
+    values.update(state="received", attempts=0, error="", received_at=utcnow())
+    params = [fields[name].db_value(value) for name, value in values.items()]
+    cursor = db.execute_sql(_insert_sql(is_mysql(), tuple(values)), params)
+    if cursor.rowcount == 1:
+        return Stored(created=[cursor.lastrowid])
+    return Stored(unhandled=_unhandled([message.wamid]))  # Meta delivered it again
+
+
+@functools.cache
+def _insert_sql(mysql: bool, columns: tuple[str, ...]) -> str:
+    """The insert that skips a message id already stored, in each dialect."""
+    quote, mark, verb = ("`", "%s", "INSERT IGNORE") if mysql else ('"', "?", "INSERT OR IGNORE")
+    names = ", ".join(f"{quote}{name}{quote}" for name in columns)
+    table = InboundMessage._meta.table_name
+    return (
+        f"{verb} INTO {quote}{table}{quote} ({names}) VALUES ({', '.join([mark] * len(columns))})"
+    )
+
+
+def _unhandled(wamids: list[str]) -> list[int]:
+    """Stored copies of these messages still waiting for their job (a handled one needs none)."""
+    if not wamids:
         return []
-    # Rows still "received" need a job; a repeat of a handled message needs none.
-    wamids = [m.wamid for m in batch.messages]
     query = InboundMessage.select(InboundMessage.id).where(
         InboundMessage.wamid.in_(wamids), InboundMessage.state == "received"
     )

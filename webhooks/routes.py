@@ -64,11 +64,13 @@ def receive() -> tuple[Response, int]:
     except (ValueError, RecursionError) as exc:  # JSON errors and BadPayload are ValueErrors
         return _problem(400, str(exc)[:200] if isinstance(exc, BadPayload) else "body is not JSON")
     try:
-        new_ids = store(batch)
+        stored = store(batch)
     except (DatabaseError, InterfaceError):
         log.exception("could not store a webhook body; answering 503 so Meta retries")
         return _problem(503, "temporarily unavailable")
-    for inbound_id in new_ids:
+    for inbound_id in stored.created:
+        enqueue_inbound(inbound_id, fresh=True)
+    for inbound_id in stored.unhandled:
         enqueue_inbound(inbound_id)
     return jsonify(
         messages=len(batch.messages), statuses=len(batch.statuses), skipped=batch.skipped
