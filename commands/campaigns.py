@@ -13,12 +13,12 @@ from wocs import qr
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Reply
 from wocs.registry import Arg, Key, command
+from wocs.replies import LIST_LIMIT, capped_list
 from wocs.types import DATE, INT, LONG_TEXT, TEXT, ValueType
 from wocs.values import ValueProblem
 
 CODE_PATTERN = re.compile(r"[A-Z0-9]{3,20}")
 TICKET_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # nothing to misread (no 0/O, 1/I)
-LIST_LIMIT = 20
 
 
 def _code(text: str, ctx: Context) -> str:
@@ -148,8 +148,7 @@ def list_campaigns(ctx: Context) -> str:
         f"{local_day(c.start_at, ctx)} to {local_day(c.end_at, ctx)})"
         for c in rows.limit(LIST_LIMIT)
     ]
-    more = f"\n…and {total - LIST_LIMIT} more." if total > LIST_LIMIT else ""
-    return f"Campaigns ({total}):\n" + "\n".join(lines) + more
+    return capped_list("Campaigns", total, lines)
 
 
 @command("campaign show", role="agent", args=(Arg("code", CODE, hint="<CODE>"),))

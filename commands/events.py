@@ -7,11 +7,12 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from commands.tasks import LIST_LIMIT, show_date
+from commands.tasks import show_date
 from models import Event, for_update, utcnow
 from wocs.audit import audit
 from wocs.context import CommandError, Context
 from wocs.registry import Arg, Key, command
+from wocs.replies import LIST_LIMIT, capped_list
 from wocs.types import DATE, INT, LONG_TEXT, MONEY, PHONE, TEXT, choice
 from wocs.values import mask_phone
 
@@ -146,8 +147,7 @@ def list_events(ctx: Context, which: str = "upcoming") -> str:
         f"#{e.id} {show_date(e.date)} — {e.name}, {e.location} ({e.status})"
         for e in query.limit(LIST_LIMIT)
     ]
-    more = f"\n…and {total - LIST_LIMIT} more." if total > LIST_LIMIT else ""
-    return f"{which.capitalize()} events ({total}):\n" + "\n".join(lines) + more
+    return capped_list(f"{which.capitalize()} events", total, lines)
 
 
 @command("event show", role="agent", args=(Arg("n", INT),))

@@ -12,10 +12,10 @@ from models import Hook, for_update, utcnow
 from wocs.audit import audit
 from wocs.context import CommandError, Context
 from wocs.registry import REGISTRY, Arg, Key, command
+from wocs.replies import LIST_LIMIT, capped_list
 from wocs.types import INT, LONG_TEXT, ValueType
 from wocs.values import MAX_INT, ValueProblem, parse_list
 
-LIST_LIMIT = 20
 TOP_DEFAULT, TOP_LIMIT = 5, 20
 PREVIEW = 60
 COUNT_HINT = "Write a whole number like 1200, 1,200 or 1.2k."
@@ -170,8 +170,7 @@ def list_hooks(ctx: Context, tag: str | None = None) -> str:
             return "No hooks yet. Add one with /hook add text: … tags: …"
         return f"No hooks are tagged {tag}. Send /hook list to see them all."
     heading = f"Hooks tagged {tag}" if tag else "Hooks"
-    more = f"\n…and {total - LIST_LIMIT} more." if total > LIST_LIMIT else ""
-    return f"{heading} ({total}), newest first:\n" + "\n".join(map(_line, shown)) + more
+    return capped_list(heading, total, [_line(h) for h in shown], after=", newest first")
 
 
 @command("hook top", role="agent", args=(Arg("n", INT, required=False),))

@@ -8,10 +8,10 @@ from models import WocsTask, WocsTaskLog, WocsUser, utcnow
 from wocs.audit import audit
 from wocs.context import CommandError, Context
 from wocs.registry import Arg, Key, command
+from wocs.replies import LIST_LIMIT, capped_list
 from wocs.types import DATE, INT, LONG_TEXT, PERSON, PRIORITY, TEXT, choice
 
 OPEN_STATES = ("open", "in_progress")
-LIST_LIMIT = 20
 
 
 def show_date(day: dt.date | None) -> str:
@@ -124,8 +124,7 @@ def list_tasks(ctx: Context, which: str | None = None) -> str:
         f"({t.status.replace('_', ' ')}{', ' + t.priority if t.priority != 'normal' else ''})"
         for t in query.limit(LIST_LIMIT)
     ]
-    more = f"\n…and {total - LIST_LIMIT} more." if total > LIST_LIMIT else ""
-    return f"{which.capitalize()} tasks ({total}):\n" + "\n".join(lines) + more
+    return capped_list(f"{which.capitalize()} tasks", total, lines)
 
 
 @command("task show", role="agent", args=(Arg("n", INT),))

@@ -18,3 +18,12 @@ def _all() -> dict[str, str]:
 def reply(name: str) -> str:
     """The text of a named reply; a missing name is a bug, so it raises KeyError."""
     return _all()[name]
+
+
+LIST_LIMIT = 20  # lines a list reply shows, so it stays one readable WhatsApp message
+
+
+def capped_list(heading: str, total: int, lines: list[str], after: str = "") -> str:
+    """A list reply: heading with the total, at most LIST_LIMIT lines, and how many were left out."""
+    more = f"\n…and {total - LIST_LIMIT} more." if total > LIST_LIMIT else ""
+    return f"{heading} ({total}){after}:\n" + "\n".join(lines[:LIST_LIMIT]) + more
