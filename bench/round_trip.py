@@ -33,7 +33,8 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 SECRET, TOKEN, ADMIN = "bench-secret", "bench-token", "60123456789"
 
 
-def _fresh_database() -> None:
+def fresh_database() -> None:
+    """An empty benchmark database and Redis db."""
     params = mysql_params(DATABASE_URL)
     name = params.pop("database")
     with pymysql.connect(**params) as conn, conn.cursor() as cursor:
@@ -42,7 +43,8 @@ def _fresh_database() -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()
 
 
-def _bodies(count: int) -> list[bytes]:
+def bodies(count: int) -> list[bytes]:
+    """`count` signed `/task list` requests from the admin, each with its own message id."""
     raws = []
     for n in range(count):
         raw = json.dumps(text_message_body(ADMIN, "/task list", f"wamid.rt.{n}")).encode()
@@ -52,6 +54,20 @@ def _bodies(count: int) -> list[bytes]:
         }
         raws.append(http_request("/webhooks/whatsapp", raw, headers))
     return raws
+
+
+def stack_env(graph: GraphTestServer) -> dict[str, str]:
+    """The production settings, pointed at the benchmark database, Redis and Graph stand-in."""
+    return {
+        "DATABASE_URL": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "WHATSAPP_TOKEN": TOKEN,
+        "WHATSAPP_PHONE_NUMBER_ID": "1",
+        "WHATSAPP_APP_SECRET": SECRET,
+        "WHATSAPP_API_BASE": graph.base_url,
+        "WOCS_ADMINS": ADMIN,
+        "WOCS_SENDER_LIMIT": "0",
+    }
 
 
 def _latencies(graph: GraphTestServer, posted_at: list[float]) -> list[float]:
@@ -76,19 +92,10 @@ def main() -> None:
     options.add_argument("--seconds", type=float, default=30.0)
     args = options.parse_args()
     count = int(args.rate * args.seconds)
-    _fresh_database()
+    fresh_database()
     log = Path(tempfile.gettempdir()) / "wocs-bench-round-trip.log"
     with GraphTestServer(token=TOKEN) as graph:
-        env = {
-            "DATABASE_URL": DATABASE_URL,
-            "REDIS_URL": REDIS_URL,
-            "WHATSAPP_TOKEN": TOKEN,
-            "WHATSAPP_PHONE_NUMBER_ID": "1",
-            "WHATSAPP_APP_SECRET": SECRET,
-            "WHATSAPP_API_BASE": graph.base_url,
-            "WOCS_ADMINS": ADMIN,
-            "WOCS_SENDER_LIMIT": "0",
-        }
+        env = stack_env(graph)
         full_env = {**os.environ, **env}
         subprocess.run(
             [sys.executable, "bot.py", "db", "upgrade"], cwd=ROOT, env=full_env, check=True
@@ -99,9 +106,9 @@ def main() -> None:
             )
         try:
             with gunicorn("bot:create_app()", env, log) as (port, _):
-                bodies = _bodies(count)
+                requests = bodies(count)
                 wall_start = time.time() + 0.05  # open_loop schedules its first send 50 ms ahead
-                result = open_loop(port, bodies, args.rate)
+                result = open_loop(port, requests, args.rate)
                 posted_at = [wall_start + n / args.rate for n in range(count)]
                 graph.wait_for(count, timeout=120)
         finally:
