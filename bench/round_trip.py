@@ -28,8 +28,11 @@ from webhooks.payload import text_message_body
 from webhooks.routes import signature_for
 from whatsapp.graph_test_server import GraphTestServer
 
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "mysql://root@127.0.0.1:3306/wocs_bench_rt")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+# Both are emptied at the start (the database dropped and created again): keep them for this.
+DATABASE_URL = os.environ.get(
+    "BENCH_STACK_DATABASE_URL", "mysql://root@127.0.0.1:3306/wocs_bench_rt"
+)
+REDIS_URL = os.environ.get("BENCH_STACK_REDIS_URL", "redis://127.0.0.1:6379/8")
 SECRET, TOKEN, ADMIN = "bench-secret", "bench-token", "60123456789"
 
 
