@@ -9,6 +9,7 @@ from commands.campaigns import entries
 from jobs import outbox
 from models import Campaign, Contact, Draw, Entry, for_update, utcnow, write_transaction
 from wocs import draw as draws
+from wocs.audit import audit_job
 from wocs.values import mask_phone
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,16 @@ def run_draw(draw_id: int) -> str:
         draw.entries_digest, draw.entry_count = digest, len(lines)
         draw.state, draw.drawn_at = "drawn", utcnow()
         draw.save()
+        audit_job(
+            "draw.run",
+            f"campaign:{campaign.code}",
+            {"state": "queued"},
+            {
+                "state": "drawn",
+                "entries": len(lines),
+                "winners": [w["entry"] for w in draw.winners],
+            },
+        )
         keys = _announce(draw, campaign)
     outbox.release(keys)
     log.info("drew %s winner(s) for %s among %s entries", len(picks), campaign.code, len(lines))

@@ -13,8 +13,7 @@ from jobs.queues import DEFAULT, backoff, enqueue
 from jobs.runtime import current
 from models import Event, WocsAttachment, for_update, utcnow, write_transaction
 from whatsapp.errors import GraphError
-from wocs.audit import audit
-from wocs.context import Context
+from wocs.audit import audit_job
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +88,9 @@ def _attach(attachment_id: int, stored: storage.StoredFile, mime: str) -> str:
             event.photos = [*(event.photos or []), stored.key]
             event.updated_at = utcnow()
             event.save(only=[Event.photos, Event.updated_at])
-            audit(Context(phone=""), "event.photo_stored", f"event:{event.id}", None, after)
+            audit_job("event.photo_stored", f"event:{event.id}", None, after)
         else:
-            audit(Context(phone=""), "attachment.stored", f"attachment:{row.id}", None, after)
+            audit_job("attachment.stored", f"attachment:{row.id}", None, after)
     log.info("attachment %s stored as %s (%d bytes)", attachment_id, stored.key, stored.size)
     return "stored"
 

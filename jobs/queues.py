@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import random
 import time
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 
 HIGH, DEFAULT, BULK = "high", "default", "bulk"
 BREAK_SECONDS = 5.0
+STARTED_GRACE = 30  # seconds past a job's timeout before a "started" job counts as dead
 _redis_down_until = 0.0  # while Redis is unreachable, fail fast instead of waiting per message
 QUEUE_NAMES = (HIGH, DEFAULT, BULK)  # a worker drains them in this order
 
@@ -85,11 +87,20 @@ def enqueue(
 
 
 def _drop_if_done(job_id: str) -> bool:
-    """Delete a job that already ran, so the same id can be enqueued again."""
+    """Delete a job that already ran (or died running), so the same id can be enqueued again."""
     done = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED)
     try:
         job = Job.fetch(job_id, connection=current().redis)
-        if job.get_status() not in done:
+        status = job.get_status()
+        # A job "started" longer ago than its timeout allows lost its worker (killed outright);
+        # RQ would notice only after the worker's heartbeat lapses, minutes later.
+        dead = (
+            status == JobStatus.STARTED
+            and job.started_at is not None
+            and (dt.datetime.now(dt.UTC) - job.started_at.replace(tzinfo=dt.UTC)).total_seconds()
+            > (job.timeout or 180) + STARTED_GRACE
+        )
+        if status not in done and not dead:
             return False
         job.delete()
     except (NoSuchJobError, InvalidJobOperation):

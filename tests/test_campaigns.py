@@ -111,6 +111,8 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
     )
     assert run_draw(draw.id) == "skipped (drawn)"
     assert AuditLog.select().where(AuditLog.action == "draw.request").count() == 1
+    ran = AuditLog.get(AuditLog.action == "draw.run")
+    assert (ran.actor, ran.source, ran.after["entries"]) == ("system", "job", 5)
 
     env = {"DATABASE_URL": live.settings.database_url, "PATH": "/usr/bin:/bin"}
     ok = subprocess.run(

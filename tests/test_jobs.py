@@ -151,3 +151,30 @@ def test_a_redelivered_message_still_waiting_is_not_stored_twice_but_enqueued_ag
     handled = store(parse_body(text_message_body(ADMIN, "/task list", "wamid.again")))
     assert (handled.created, handled.unhandled) == ([], [])
     assert InboundMessage.select().count() == 1
+
+
+def test_a_job_left_started_by_a_killed_worker_is_replaced_by_the_sweeper(live):
+    from rq import Queue
+    from rq.job import JobStatus
+
+    from jobs import runtime
+
+    inbound_id = _stored("/task list", "wamid.killed")
+    InboundMessage.update(received_at=utcnow() - dt.timedelta(minutes=5)).execute()
+    # What SIGKILL leaves behind: the job marked started long ago, its worker gone.
+    orphan = Queue("parked", connection=runtime.current().redis).create_job(
+        "jobs.inbound.process_inbound",
+        args=(inbound_id,),
+        job_id=f"inbound-{inbound_id}",
+        timeout=60,
+    )
+    orphan.set_status(JobStatus.STARTED)
+    orphan.started_at = dt.datetime.now(dt.UTC)
+    orphan.save()
+    assert sweep()["inbound"] == 0  # it may still be running: leave it
+    orphan.started_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3)
+    orphan.save()
+    assert sweep()["inbound"] == 1
+    assert live.replies_to(ADMIN) == ["No open tasks."]
+    live.settle()
+    assert InboundMessage.get_by_id(inbound_id).state == "done"

@@ -15,3 +15,10 @@ def audit(
     AuditLog.create(
         actor=ctx.actor, action=action, entity=entity, before=before, after=after, source=ctx.source
     )
+
+
+def audit_job(action: str, entity: str = "", before: Any = None, after: Any = None) -> None:
+    """Record a change a background job made on its own (actor "system", source "job")."""
+    AuditLog.create(
+        actor="system", action=action, entity=entity, before=before, after=after, source="job"
+    )
