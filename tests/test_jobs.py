@@ -178,3 +178,14 @@ def test_a_job_left_started_by_a_killed_worker_is_replaced_by_the_sweeper(live):
     assert live.replies_to(ADMIN) == ["No open tasks."]
     live.settle()
     assert InboundMessage.get_by_id(inbound_id).state == "done"
+
+
+def test_status_webhooks_from_the_graph_server_mark_rows_delivered(live):
+    from tests.conftest import SECRET
+
+    live.graph.send_statuses_to(f"{live.url}/webhooks/whatsapp", SECRET)
+    live.say(ADMIN, "/task list")
+    live.replies_to(ADMIN)
+    wait_until(lambda: OutboundMessage.get().state == "delivered")
+    row = OutboundMessage.get()
+    assert row.wamid == live.graph.requests[0]["wamid"] and row.delivered_at is not None

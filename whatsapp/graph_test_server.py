@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import hmac
 import itertools
 import json
+import queue
 import secrets
 import signal
 import socket
@@ -17,6 +19,8 @@ from email import policy
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import requests
 
 DEFAULT_MESSAGES = {
     130429: "(#130429) Rate limit hit",
@@ -143,6 +147,8 @@ class GraphTestServer:
         self._ok = 0  # successful message POSTs since reset
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._callbacks: queue.Queue[dict] = queue.Queue()
+        self._status_target: tuple[str, str] | None = None
 
     # --- lifecycle ---
     def start(self) -> GraphTestServer:
@@ -199,6 +205,35 @@ class GraphTestServer:
         with self._cond:
             self._failures.extend([(code, status, message, details)] * times)
 
+    def send_statuses_to(self, url: str, app_secret: str) -> None:
+        """Post signed "sent" and "delivered" status webhooks for every accepted message, as Meta does."""
+        self._status_target = (url, app_secret)
+        threading.Thread(target=self._post_statuses, daemon=True).start()
+
+    def _post_statuses(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                status = self._callbacks.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            url, secret = self._status_target or ("", "")
+            value = {"messaging_product": "whatsapp", "statuses": [status]}
+            raw = json.dumps(
+                {
+                    "object": "whatsapp_business_account",
+                    "entry": [{"id": "0", "changes": [{"field": "messages", "value": value}]}],
+                }
+            ).encode()
+            signature = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+            headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
+            for _ in range(5):  # Meta retries too; the webhook may be briefly down
+                try:
+                    if requests.post(url, data=raw, headers=headers, timeout=5).ok:
+                        break
+                except requests.RequestException:
+                    pass
+                time.sleep(0.5)
+
     def fail_html_next(self, times: int = 1, http_status: int = 502) -> None:
         """Answer the next `times` message POSTs with a non-JSON (HTML) error page."""
         with self._cond:
@@ -242,7 +277,8 @@ class GraphTestServer:
             return [r["body"] for r in self.requests if r["wamid"]]
 
     def reset(self) -> None:
-        """Forget requests, queued failures/stalls and media."""
+        """Forget requests, queued failures/stalls, media and the status webhook target."""
+        self._status_target = None
         with self._cond:
             self.requests.clear()
             self._ok = 0
@@ -307,6 +343,13 @@ class GraphTestServer:
             self._ok += 1
             self._cond.notify_all()
         h._answer(200, answer)
+        if self._status_target is not None:
+            for state in ("sent", "delivered"):
+                status = {"id": wamid, "status": state, "timestamp": str(int(time.time()))}
+                status["recipient_id"] = contact["wa_id"]
+                if body.get("biz_opaque_callback_data"):
+                    status["biz_opaque_callback_data"] = body["biz_opaque_callback_data"]
+                self._callbacks.put(status)
 
     def _handle_upload(self, h: _Handler, raw: bytes) -> None:
         ctype = h.headers.get("Content-Type", "")
