@@ -74,6 +74,9 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ConfigError(f"BUSINESS_TZ {tz!r} is not a known time zone") from exc
         port, limit = get("PORT", "5000"), get("WOCS_SENDER_LIMIT", "60")
+        sweep = get("WOCS_SWEEP_SECONDS", "30")
+        if not sweep.isdigit() or int(sweep) < 1:
+            raise ConfigError(f"WOCS_SWEEP_SECONDS must be a whole number of seconds, not {sweep!r}")
         if not port.isdigit():
             raise ConfigError(f"PORT must be a number, not {port!r}")
         if not limit.isdigit():
@@ -93,6 +96,7 @@ class Settings:
             business_tz=tz,
             port=int(port),
             sender_limit=int(limit),
+            sweep_interval=float(sweep),
         )
 
 

@@ -1,0 +1,1 @@
+"""Fault drills: known load, injected faults, then every message checked."""
