@@ -1,6 +1,16 @@
 """Every command family; importing this package registers them all."""
 
 # photos after events: it uses events.get_event
-from commands import admin, campaigns, events, help, hooks, photos, tasks
+from commands import admin, audit, campaigns, config, events, help, hooks, photos, tasks
 
-__all__ = ["admin", "campaigns", "events", "help", "hooks", "photos", "tasks"]
+__all__ = [
+    "admin",
+    "audit",
+    "campaigns",
+    "config",
+    "events",
+    "help",
+    "hooks",
+    "photos",
+    "tasks",
+]

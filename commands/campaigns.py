@@ -12,6 +12,7 @@ from wocs import draw as draws
 from wocs import qr
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Reply
+from wocs.flags import flag
 from wocs.registry import Arg, Key, command
 from wocs.replies import LIST_LIMIT, capped_list
 from wocs.types import DATE, INT, LONG_TEXT, TEXT, ValueType
@@ -207,6 +208,11 @@ def close_campaign(ctx: Context, code: str) -> str:
 )
 def draw_campaign(ctx: Context, code: str, winners: int = 1) -> str:
     """Draw the winners of a campaign, once, in a way anyone can check."""
+    if not flag("draws_enabled"):
+        raise CommandError(
+            "Draws are switched off (draws_enabled is off), so nothing was drawn. "
+            "An admin can switch them on with /config set key: draws_enabled value: on"
+        )
     campaign = find(code)
     draw = Draw.get(Draw.campaign == campaign)
     if draw.state != "committed":

@@ -8,6 +8,7 @@ from commands import campaigns
 from models import Contact
 from wocs.audit import audit
 from wocs.context import Context
+from wocs.flags import flag
 from wocs.replies import reply
 
 MENU_EVERY = dt.timedelta(hours=24)
@@ -38,6 +39,8 @@ def answer(contact: Contact, text: str, ctx: Context) -> str | None:
             contact.save()
             audit(ctx, "contact.opt_in", f"contact:{contact.id}")
         return reply("started")
+    if not flag("auto_reply_enabled"):
+        return None
     # One menu a day at most, so two bots can never answer each other forever.
     if contact.last_menu_at is not None and now - contact.last_menu_at < MENU_EVERY:
         return None
