@@ -43,6 +43,8 @@ def test_token_selects_cloud_and_transport_can_override():
         ({"BUSINESS_TZ": "Mars/Olympus"}, "time zone"),
         ({"PORT": "eighty"}, "PORT"),
         ({"WOCS_ADMINS": "not a phone"}, "WOCS_ADMINS"),
+        ({"WOCS_SWEEP_SECONDS": "0"}, "WOCS_SWEEP_SECONDS"),
+        ({"WOCS_SENDER_LIMIT": "lots"}, "WOCS_SENDER_LIMIT"),
     ],
 )
 def test_bad_values_are_explained(env, message):

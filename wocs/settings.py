@@ -76,7 +76,9 @@ class Settings:
         port, limit = get("PORT", "5000"), get("WOCS_SENDER_LIMIT", "60")
         sweep = get("WOCS_SWEEP_SECONDS", "30")
         if not sweep.isdigit() or int(sweep) < 1:
-            raise ConfigError(f"WOCS_SWEEP_SECONDS must be a whole number of seconds, not {sweep!r}")
+            raise ConfigError(
+                f"WOCS_SWEEP_SECONDS must be a whole number of seconds, not {sweep!r}"
+            )
         if not port.isdigit():
             raise ConfigError(f"PORT must be a number, not {port!r}")
         if not limit.isdigit():
