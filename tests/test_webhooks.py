@@ -139,3 +139,11 @@ def test_database_down_answers_503_and_then_recovers(live):
         models.db.initialize(working)
     assert live.post(text_message_body(ADMIN, "/task list", "wamid.dbdown")).status_code == 200
     assert live.replies_to(ADMIN) == ["No open tasks."]
+
+
+def test_sql_metacharacters_and_emoji_are_stored_verbatim(live):
+    text = "'; DROP TABLE inbound_message; -- \" \\ % _ 🍜 ٣"
+    assert live.post(text_message_body("60175550000", text, "wamid.sql")).status_code == 200
+    assert InboundMessage.get(InboundMessage.wamid == "wamid.sql").body == text
+    live.settle()
+    assert InboundMessage.select().count() == 1
