@@ -53,11 +53,13 @@ def create_app(
     app.config["WOCS_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
 
+    from pages.landing import bp as landing_bp
     from pages.routes import bp as pages_bp
     from webhooks.routes import bp as webhooks_bp
 
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(landing_bp)
 
     @app.get("/healthz")
     def health() -> Any:

@@ -1,7 +1,7 @@
 """Every command family; importing this package registers them all."""
 
 # photos after events: it uses events.get_event
-from commands import admin, audit, campaigns, config, events, help, hooks, photos, tasks
+from commands import admin, audit, campaigns, config, events, help, hooks, landing, photos, tasks
 
 __all__ = [
     "admin",
@@ -11,6 +11,7 @@ __all__ = [
     "events",
     "help",
     "hooks",
+    "landing",
     "photos",
     "tasks",
 ]

@@ -284,8 +284,9 @@ def test_bind_unknown_key_on_command_without_keys(ctx: Context) -> None:
 def test_bind_continuation_of_multiline_value_keeps_newlines(ctx: Context) -> None:
     text = "/zzdemo task: a\nfor: b\nnote: line one\n  line two\n\nline four\nfoo: bar\n\n"
     _, kwargs = run(text, ctx)
-    # An unknown key inside a multi-line value is just text (its raw line is kept).
-    assert kwargs["note"] == "line one\nline two\n\nline four\nfoo: bar"
+    # An unknown key inside a multi-line value is just text (its raw line is kept), and
+    # indentation stays (nested Markdown lists, code).
+    assert kwargs["note"] == "line one\n  line two\n\nline four\nfoo: bar"
 
 
 def test_bind_multiline_value_starting_on_a_later_line(ctx: Context) -> None:

@@ -110,7 +110,8 @@ def parse(text: str) -> ParsedCommand:
         if group.get("key"):
             items.append(_pair(group, lineno, lines[lineno - 1].strip()))
         else:
-            items.append(Line(group["value"].strip(), lineno))
+            # Leading spaces stay: they carry meaning in multi-line values (nested lists, code).
+            items.append(Line(lines[lineno - 1].rstrip(), lineno))
     name = result["name"][1:].lower()
     return ParsedCommand(name, tuple(result["words"]), tuple(items))
 

@@ -194,7 +194,7 @@ def _collect(cmd: Command, items: tuple[Pair | Line, ...]) -> dict[Key, tuple[st
         if isinstance(item, Pair) and (current is None or not current.type.multiline):
             raise _unknown_key(cmd, item)
         if current is None:
-            if not text:
+            if not text.strip():
                 continue
             keys = ", ".join(k.name + ":" for k in cmd.keys)
             want = (
@@ -206,7 +206,9 @@ def _collect(cmd: Command, items: tuple[Pair | Line, ...]) -> dict[Key, tuple[st
         found[current][0].append(text)
     return {
         key: (
-            "\n".join(parts).strip() if key.type.multiline else " ".join(filter(None, parts)),
+            "\n".join(parts).strip()
+            if key.type.multiline
+            else " ".join(p.strip() for p in parts if p.strip()),
             line,
         )
         for key, (parts, line) in found.items()
