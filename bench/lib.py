@@ -184,3 +184,28 @@ def wrk(url: str, script: Path, args: Sequence[str], threads: int, connections: 
     if "wrk_requests" not in figures:
         raise RuntimeError(f"wrk printed no figures:\n{done.stdout}\n{done.stderr}")
     return figures
+
+
+@contextlib.contextmanager
+def production_stack(
+    env: dict[str, str], log: Path, worker: bool = True
+) -> Iterator[tuple[int, list[int], subprocess.Popen | None]]:
+    """Migrate, then run `python bot.py worker` (unless told not to) and gunicorn with `env`.
+
+    Yields (web port, web worker pids, the RQ worker process or None); stops both after.
+    """
+    full_env = {**os.environ, **env}
+    subprocess.run([sys.executable, "bot.py", "db", "upgrade"], cwd=ROOT, env=full_env, check=True)
+    proc = None
+    if worker:
+        with log.open("ab") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "bot.py", "worker"], cwd=ROOT, env=full_env, stdout=out, stderr=out
+            )
+    try:
+        with gunicorn("bot:create_app()", env, log) as (port, web_pids):
+            yield port, web_pids, proc
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(30)

@@ -11,15 +11,13 @@ Prints one figure per line (peak RSS from /proc/<pid>/status VmHWM).
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.lib import ROOT, gunicorn, open_loop
+from bench.lib import open_loop, production_stack
 from bench.round_trip import TOKEN, bodies, fresh_database, stack_env
 from whatsapp.graph_test_server import GraphTestServer
 
@@ -40,25 +38,14 @@ def main() -> None:
     args = options.parse_args()
     fresh_database()
     log = Path(tempfile.gettempdir()) / "wocs-bench-memory.log"
-    with GraphTestServer(token=TOKEN) as graph:
-        env = stack_env(graph)
-        full_env = {**os.environ, **env}
-        subprocess.run(
-            [sys.executable, "bot.py", "db", "upgrade"], cwd=ROOT, env=full_env, check=True
-        )
-        with log.open("ab") as out:
-            worker = subprocess.Popen(
-                [sys.executable, "bot.py", "worker"], cwd=ROOT, env=full_env, stdout=out, stderr=out
-            )
-        try:
-            with gunicorn("bot:create_app()", env, log) as (port, web_pids):
-                result = open_loop(port, bodies(args.messages), args.rate)
-                graph.wait_for(args.messages, timeout=600)
-                web = [peak_rss_mb(pid) for pid in web_pids]
-                rq_worker = peak_rss_mb(worker.pid)
-        finally:
-            worker.terminate()
-            worker.wait(30)
+    with (
+        GraphTestServer(token=TOKEN) as graph,
+        production_stack(stack_env(graph), log) as (port, web_pids, worker),
+    ):
+        result = open_loop(port, bodies(args.messages), args.rate)
+        graph.wait_for(args.messages, timeout=600)
+        web = [peak_rss_mb(pid) for pid in web_pids]
+        rq_worker = peak_rss_mb(worker.pid)
     print(f"messages: {args.messages}")
     print(f"webhook_200: {result.statuses.count(200)}")
     print(f"replies_sent: {len(graph.sent())}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pymysql
 import redis
 
-from bench.lib import ROOT, gunicorn, http_request, mysql_params, open_loop, percentile
+from bench.lib import http_request, mysql_params, open_loop, percentile, production_stack
 from webhooks.payload import text_message_body
 from webhooks.routes import signature_for
 from whatsapp.graph_test_server import GraphTestServer
@@ -98,25 +97,12 @@ def main() -> None:
     fresh_database()
     log = Path(tempfile.gettempdir()) / "wocs-bench-round-trip.log"
     with GraphTestServer(token=TOKEN) as graph:
-        env = stack_env(graph)
-        full_env = {**os.environ, **env}
-        subprocess.run(
-            [sys.executable, "bot.py", "db", "upgrade"], cwd=ROOT, env=full_env, check=True
-        )
-        with log.open("ab") as out:
-            worker = subprocess.Popen(
-                [sys.executable, "bot.py", "worker"], cwd=ROOT, env=full_env, stdout=out, stderr=out
-            )
-        try:
-            with gunicorn("bot:create_app()", env, log) as (port, _):
-                requests = bodies(count)
-                wall_start = time.time() + 0.05  # open_loop schedules its first send 50 ms ahead
-                result = open_loop(port, requests, args.rate)
-                posted_at = [wall_start + n / args.rate for n in range(count)]
-                graph.wait_for(count, timeout=120)
-        finally:
-            worker.terminate()
-            worker.wait(30)
+        with production_stack(stack_env(graph), log) as (port, _, _):
+            requests = bodies(count)
+            wall_start = time.time() + 0.05  # open_loop schedules its first send 50 ms ahead
+            result = open_loop(port, requests, args.rate)
+            posted_at = [wall_start + n / args.rate for n in range(count)]
+            graph.wait_for(count, timeout=120)
         latencies = _latencies(graph, posted_at)
     print(f"commands: {count}")
     print(f"rate_per_second: {args.rate}")

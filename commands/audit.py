@@ -8,9 +8,9 @@ import re
 from typing import Any
 
 from models import AuditLog
-from whatsapp.transports import TEXT_LIMIT
 from wocs.context import Context
 from wocs.registry import Arg, command
+from wocs.replies import TEXT_LIMIT
 from wocs.types import INT
 from wocs.values import mask_phone
 

@@ -13,7 +13,9 @@ from models import Draw, InboundMessage, OutboundMessage, utcnow
 log = logging.getLogger(__name__)
 
 GRACE = dt.timedelta(seconds=30)  # leave fresh rows to the enqueue that follows their commit
-SEND_LEASE = dt.timedelta(minutes=10)  # a send this old was interrupted by a dead worker
+# A send still "sending" after this was cut off by a dead worker: a live one gives up within its
+# job timeout (60 s), and Meta's "sent" status for a send it did accept comes within seconds.
+SEND_LEASE = dt.timedelta(minutes=2)
 BATCH = 1000
 
 

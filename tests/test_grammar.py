@@ -7,7 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wocs.grammar import (
-    MAX_COMMAND_CHARS,
     CommandSyntaxError,
     Line,
     Pair,
@@ -15,6 +14,7 @@ from wocs.grammar import (
     looks_like_command,
     parse,
 )
+from wocs.replies import TEXT_LIMIT
 
 # database=None: do not write example files into the shared working tree.
 FUZZ = settings(max_examples=300, deadline=None, database=None)
@@ -225,8 +225,8 @@ BAD = [
     pytest.param("", NO_SLASH, 1, 1, id="empty"),
     pytest.param(" \n\t ", NO_SLASH, 1, 1, id="whitespace-only"),
     pytest.param(
-        "/" + "a" * MAX_COMMAND_CHARS,
-        f"That message is too long ({MAX_COMMAND_CHARS + 1} characters).",
+        "/" + "a" * TEXT_LIMIT,
+        f"That message is too long ({TEXT_LIMIT + 1} characters).",
         1,
         1,
         id="one-over-limit",
@@ -251,15 +251,15 @@ def test_parse_bad(text: str, message: str, line: int, col: int) -> None:
 
 
 def test_length_limit_is_inclusive_and_counted_after_strip() -> None:
-    text = "/help " + "x" * (MAX_COMMAND_CHARS - 6)
-    assert len(text) == MAX_COMMAND_CHARS
-    assert parse("  \n" + text + "\n\n  ") == cmd("help", ("x" * (MAX_COMMAND_CHARS - 6),))
+    text = "/help " + "x" * (TEXT_LIMIT - 6)
+    assert len(text) == TEXT_LIMIT
+    assert parse("  \n" + text + "\n\n  ") == cmd("help", ("x" * (TEXT_LIMIT - 6),))
 
 
 def test_length_limit_counts_crlf_as_one_character() -> None:
-    body = "x" * (MAX_COMMAND_CHARS - 9)
+    body = "x" * (TEXT_LIMIT - 9)
     text = "/help\r\nn: " + body  # 4097 characters, 4096 once CRLF becomes LF
-    assert len(text) == MAX_COMMAND_CHARS + 1
+    assert len(text) == TEXT_LIMIT + 1
     assert parse(text) == cmd("help", (), Pair("n", body, 2, "n: " + body))
 
 

@@ -259,6 +259,11 @@ class GraphTestServer:
             self.media[media_id] = dict(id=media_id, data=data, mime_type=mime_type, sha256=sha)
             self.media[media_id]["file_size"] = len(data)
 
+    def successes(self) -> int:
+        """How many message POSTs were answered with success since the last reset."""
+        with self._cond:
+            return self._ok
+
     def sent(self) -> list[dict]:
         """Bodies of message POSTs answered with success."""
         with self._cond:

@@ -27,12 +27,12 @@ from whatsapp.errors import (
     TransientGraphError,
     error_from_response,
 )
+from wocs.replies import TEXT_LIMIT
 from wocs.values import mask_phone
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://graph.facebook.com/v25.0"
-TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 # Fallback (connect, read) seconds for heyoo calls made outside CloudTransport.send, e.g. media
 # helpers used directly; CloudTransport.send sets its own timeouts in a thread-local per call.

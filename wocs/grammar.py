@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pyparsing as pp
 
-MAX_COMMAND_CHARS = 4096  # WhatsApp's own limit on a text message body
+from wocs.replies import TEXT_LIMIT
 
 
 class CommandSyntaxError(Exception):
@@ -94,7 +94,7 @@ def looks_like_command(text: str) -> bool:
 def parse(text: str) -> ParsedCommand:
     """Parse a command message; raise CommandSyntaxError with the line and column on failure."""
     text = text.replace("\r\n", "\n").translate(_PLAIN).strip()
-    if len(text) > MAX_COMMAND_CHARS:
+    if len(text) > TEXT_LIMIT:
         raise CommandSyntaxError(f"That message is too long ({len(text)} characters).")
     if not text.startswith("/"):
         raise CommandSyntaxError("A command starts with /, for example /help.")

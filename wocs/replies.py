@@ -21,6 +21,7 @@ def reply(name: str) -> str:
 
 
 LIST_LIMIT = 20  # lines a list reply shows, so it stays one readable WhatsApp message
+TEXT_LIMIT = 4096  # characters WhatsApp takes in one text message
 
 
 def capped_list(heading: str, total: int, lines: list[str], after: str = "") -> str:

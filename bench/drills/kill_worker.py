@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import pymysql
 
-from bench.lib import ROOT, gunicorn, mysql_params, open_loop
+from bench.lib import ROOT, mysql_params, open_loop, production_stack
 from bench.round_trip import DATABASE_URL, SECRET, TOKEN, bodies, fresh_database, stack_env
 from whatsapp.graph_test_server import GraphTestServer
 
@@ -52,22 +52,39 @@ class Workers:
         self.proc = self._start()
 
     def _start(self) -> subprocess.Popen:
+        # Its own process group, so a kill takes RQ's forked scheduler process down with it.
         with self.log.open("ab") as out:
             return subprocess.Popen(
-                [sys.executable, "bot.py", "worker"], cwd=ROOT, env=self.env, stdout=out, stderr=out
+                [sys.executable, "bot.py", "worker"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
             )
 
     def kill_and_restart(self) -> None:
-        """SIGKILL: no clean-up of any kind, as when a machine dies."""
-        self.proc.send_signal(signal.SIGKILL)
+        """SIGKILL the worker and its scheduler: no clean-up of any kind, as when a machine dies."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
         self.kills += 1
         time.sleep(1)
         self.proc = self._start()
 
+    def kill_at(self, *offsets: float) -> None:
+        """Kill and restart the worker at each offset (seconds from now)."""
+        start = time.monotonic()
+        for offset in offsets:
+            time.sleep(max(0.0, start + offset - time.monotonic()))
+            self.kill_and_restart()
+
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(30)
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
 
 
 def main() -> int:
@@ -81,27 +98,27 @@ def main() -> int:
     log = Path(tempfile.gettempdir()) / "wocs-drill-kill-worker.log"
     with GraphTestServer(token=TOKEN) as graph:
         env = stack_env(graph) | {"WOCS_SWEEP_SECONDS": "5"}
-        full_env = {**os.environ, **env}
-        subprocess.run(
-            [sys.executable, "bot.py", "db", "upgrade"], cwd=ROOT, env=full_env, check=True
-        )
-        workers = Workers(full_env, log)
-        try:
-            with gunicorn("bot:create_app()", env, log) as (port, _):
+        with production_stack(env, log, worker=False) as (port, _, _):
+            workers = Workers({**os.environ, **env}, log)
+            try:
                 graph.send_statuses_to(f"http://127.0.0.1:{port}/webhooks/whatsapp", SECRET)
                 duration = args.commands / args.rate
-                for fraction in (0.3, 0.6):
-                    threading.Timer(duration * fraction, workers.kill_and_restart).start()
+                # One thread kills at 30 % and at 60 % of the load, one kill after the other.
+                killer = threading.Thread(
+                    target=workers.kill_at, args=(duration * 0.3, duration * 0.6)
+                )
+                killer.start()
                 result = open_loop(port, bodies(args.commands), args.rate)
                 started = time.monotonic()
-                while _counts()[1] < args.commands or graph._ok < args.commands:
+                while _counts()[1] < args.commands or graph.successes() < args.commands:
                     if time.monotonic() - started > args.drain_timeout:
                         break
                     time.sleep(1)
+                killer.join()
                 drained = time.monotonic() - started
                 time.sleep(3)  # let late duplicates, if any, arrive before counting
-        finally:
-            workers.stop()
+            finally:
+                workers.stop()
         sends = collections.Counter(
             r["body"].get("biz_opaque_callback_data") for r in graph.requests if r["wamid"]
         )
