@@ -15,6 +15,7 @@ import heyoo
 import pytest
 import requests
 
+from whatsapp.cloud import CloudTransport
 from whatsapp.errors import (
     AuthFailed,
     GraphError,
@@ -28,7 +29,6 @@ from whatsapp.errors import (
 )
 from whatsapp.graph_test_server import GraphTestServer
 from whatsapp.transports import (
-    CloudTransport,
     ConsoleTransport,
     Outgoing,
     RecordingTransport,
