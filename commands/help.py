@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wocs.context import Context
 from wocs.registry import Arg, Command, closest, command, visible_to
+from wocs.replies import TEXT_LIMIT
 
 
 @command("help", role="agent", args=(Arg("topic", required=False, greedy=True, hint="<command>"),))
@@ -11,8 +12,7 @@ def show_help(ctx: Context, topic: str | None = None) -> str:
     """List the commands you can use, or explain one."""
     mine = visible_to(ctx)
     if not topic:
-        lines = [f"{c.usage}\n  {c.summary}" for c in mine]
-        return "Commands you can use:\n" + "\n".join(lines) + "\n\nMore: /help <command>"
+        return overview(mine)
     wanted = topic.lower().lstrip("/").split()
     matches = [c for c in mine if c.full_name.split()[: len(wanted)] == wanted]
     if not matches:
@@ -21,6 +21,21 @@ def show_help(ctx: Context, topic: str | None = None) -> str:
         hint = f" Did you mean /help {guess}?" if guess else ""
         return f"There is no /{' '.join(wanted)[:30]} you can use.{hint}"
     return "\n\n".join(_explain(c) for c in matches)
+
+
+def overview(commands: list[Command], limit: int = TEXT_LIMIT) -> str:
+    """Every command with its usage; one line a family when that would not fit one message."""
+    full = "\n".join(f"{c.usage}\n  {c.summary}" for c in commands)
+    if len(full) + 80 <= limit:
+        return f"Commands you can use:\n{full}\n\nMore: /help <command>"
+    families: dict[str, list[str]] = {}
+    for cmd in commands:
+        families.setdefault(cmd.name, []).append(cmd.sub or "")
+    lines = [f"/{name} {'|'.join(filter(None, subs))}".rstrip() for name, subs in families.items()]
+    return (
+        "Commands you can use:\n" + "\n".join(lines) + "\n\nHow to write one: /help <command>, "
+        "e.g. /help task done"
+    )
 
 
 def _explain(cmd: Command) -> str:

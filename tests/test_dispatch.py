@@ -58,3 +58,14 @@ def test_agents_are_refused_admin_commands(live, cmd):
     WocsUser.create(phone="60129998888", name="Siti", role="agent")
     answer = run_command(f"/{cmd.full_name}", _ctx("60129998888"))
     assert answer == f"Sorry, only admins can use /{cmd.full_name}."
+
+
+def test_help_overview_shrinks_to_one_line_a_family_when_it_would_not_fit():
+    from commands.help import overview
+
+    everything = sorted(REGISTRY.values(), key=lambda c: c.full_name)
+    full = overview(everything)
+    assert "/task done <n> [note: <what was done>]" in full and len(full) <= 4096
+    compact = overview(everything, limit=500)
+    assert "/task assign|cancel|done|list|show|start" in compact
+    assert "/help" in compact.splitlines() and compact.endswith("e.g. /help task done")
