@@ -273,6 +273,7 @@ class OutboundMessage(BaseModel):
     error_code = IntegerField(null=True, index=True)
     attempts = IntegerField(default=0)
     inbound = ForeignKeyField(InboundMessage, null=True, backref="replies", on_delete="SET NULL")
+    broadcast = IntegerField(null=True, index=True)  # the Broadcast id this send belongs to
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
@@ -297,6 +298,46 @@ class Draw(BaseModel):
     requested_by = CharField(max_length=20, default="")  # who gets the result
     state = CharField(max_length=10, default="committed")  # committed → queued → drawn
     drawn_at = DateTimeField(null=True)
+
+
+class WhatsAppTemplate(BaseModel):
+    """A message template as Meta knows it: pushed from templates/whatsapp/, its approval status."""
+
+    name = CharField(max_length=120)
+    language = CharField(max_length=12, default="en")
+    category = CharField(max_length=20, default="UTILITY")
+    body = TextField(default="")
+    variables = IntegerField(default=0)  # how many {{n}} placeholders the body has
+    status = CharField(max_length=20, default="LOCAL")  # LOCAL until pushed; then Meta's word
+    meta_id = CharField(max_length=64, default="")
+    reason = TextField(default="")
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "whatsapp_template"
+        indexes = ((("name", "language"), True),)
+
+
+class Broadcast(BaseModel):
+    """One template sent to an audience (a phone or a segment), now or at a set time."""
+
+    audience = CharField(max_length=60)  # a phone, entrants:CODE, agents, admins, all-contacts
+    campaign = ForeignKeyField(Campaign, null=True, backref="broadcasts", on_delete="SET NULL")
+    template = CharField(max_length=120)
+    language = CharField(max_length=12, default="en")
+    params = JSONText(default=list)
+    requested_by = CharField(max_length=20, default="")  # who gets the progress
+    queue = CharField(max_length=10, default="bulk")
+    send_at = DateTimeField(null=True, index=True)  # None: now
+    state = CharField(max_length=10, default="queued")  # queued → expanding → sending → done
+    total = IntegerField(default=0)
+    sent = IntegerField(default=0)
+    skipped = IntegerField(default=0)
+    failed = IntegerField(default=0)
+    reported = IntegerField(default=0)  # the last progress step told (0, 25, 50, 75, 100)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
 
 
 class AuditLog(BaseModel):
@@ -327,6 +368,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     InboundMessage,
     OutboundMessage,
     Draw,
+    WhatsAppTemplate,
+    Broadcast,
     AuditLog,
 ]
 
