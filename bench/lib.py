@@ -136,7 +136,9 @@ async def _send(port: int, payload: bytes, scheduled: float, timeout: float) -> 
     return status, time.perf_counter() - scheduled
 
 
-async def _open_loop(port: int, payloads: Sequence[bytes], rate: float, timeout: float):
+async def _open_loop(
+    port: int, payloads: Sequence[bytes], rate: float, timeout: float, copies: int
+):
     start = time.perf_counter() + 0.05
     lateness, tasks = 0.0, []
     for index, payload in enumerate(payloads):
@@ -145,20 +147,24 @@ async def _open_loop(port: int, payloads: Sequence[bytes], rate: float, timeout:
         if delay > 0:
             await asyncio.sleep(delay)
         lateness = max(lateness, time.perf_counter() - scheduled)
-        tasks.append(asyncio.create_task(_send(port, payload, scheduled, timeout)))
+        for _ in range(copies):
+            tasks.append(asyncio.create_task(_send(port, payload, scheduled, timeout)))
     results = await asyncio.gather(*tasks)
     return results, lateness, time.perf_counter() - start
 
 
 def open_loop(
-    port: int, payloads: Sequence[bytes], rate: float, timeout: float = 10.0
+    port: int, payloads: Sequence[bytes], rate: float, timeout: float = 10.0, copies: int = 1
 ) -> OpenLoopResult:
     """Send each raw request at its scheduled time (rate per second), whatever earlier ones do.
+
+    With `copies`, each request goes out that many times at once, on separate connections
+    (results in order: the copies of the first request, then those of the second, …).
 
     Latency counts from the scheduled time, not the actual send, so a stalled
     server cannot hide its queue (no coordinated omission).
     """
-    results, lateness, elapsed = asyncio.run(_open_loop(port, payloads, rate, timeout))
+    results, lateness, elapsed = asyncio.run(_open_loop(port, payloads, rate, timeout, copies))
     return OpenLoopResult(
         statuses=[status for status, _ in results],
         latencies=[latency for _, latency in results],
