@@ -12,6 +12,7 @@ from flask import Flask, jsonify
 
 import models
 import storage
+from api import mount as mount_api
 from jobs import runtime as jobs_runtime
 from jobs.worker import InProcessWorkers, run_worker
 from models import WocsUser
@@ -60,6 +61,7 @@ def create_app(
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(landing_bp)
+    mount_api(app, settings)  # the mobile app's JSON API under /api/v1
 
     @app.get("/healthz")
     def health() -> Any:

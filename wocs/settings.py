@@ -35,6 +35,10 @@ class Settings:
     sweep_interval: float = 30.0
     sender_limit: int = 60  # messages a minute one phone may have acted on; 0 turns it off
     max_body_bytes: int = 3 * 1024 * 1024
+    api_cors_origins: tuple[str, ...] = ()  # origins allowed to call /api/v1 from a browser
+    api_secret: str = ""  # signs API tokens; unset: derived from the app secret
+    api_token_minutes: int = 60  # lifetime of an API access token
+    api_rate_limit: str = "100/minute"  # per API user (per address before login)
     # A secret generated per process when none is configured: outside senders
     # can then never pass the signature check, while in-process tools can.
     generated_secret: bool = field(default=False, compare=False)
@@ -83,6 +87,9 @@ class Settings:
             raise ConfigError(f"PORT must be a number, not {port!r}")
         if not limit.isdigit():
             raise ConfigError(f"WOCS_SENDER_LIMIT must be a number, not {limit!r}")
+        minutes = get("API_TOKEN_MINUTES", "60")
+        if not minutes.isdigit() or not 1 <= int(minutes) <= 60:
+            raise ConfigError(f"API_TOKEN_MINUTES must be 1 to 60 minutes, not {minutes!r}")
         return cls(
             database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
             redis_url=get("REDIS_URL"),
@@ -99,6 +106,12 @@ class Settings:
             port=int(port),
             sender_limit=int(limit),
             sweep_interval=float(sweep),
+            api_cors_origins=tuple(
+                filter(None, map(str.strip, get("API_CORS_ORIGINS").split(",")))
+            ),
+            api_secret=get("API_JWT_SECRET"),
+            api_token_minutes=int(minutes),
+            api_rate_limit=get("API_RATE_LIMIT", "100/minute"),
         )
 
 

@@ -1,0 +1,95 @@
+"""The API app: OpenAPI document, JSON errors, rate limits, CORS and security headers."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+from flask_cors import CORS
+from flask_openapi3 import Info, OpenAPI
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from api import PREFIX, errors, limits
+from wocs.settings import Settings
+
+MAX_BODY = 1024 * 1024
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+}
+DESCRIPTION = """JSON API of the WOCS command center for the mobile app.
+
+Log in by WhatsApp: `POST /auth/otp` sends a 6-digit code, `POST /auth/verify`
+returns a bearer access token and a single-use refresh token. Send
+`Authorization: Bearer <access token>` on every other call.
+
+Errors are `{"error": {"code", "message", "fields"?}}`. Lists are paged with
+an opaque `cursor`: pass `next_cursor` back to get the next page; pages stay
+stable while records are added. Requests are limited per user (`429` with
+`Retry-After`)."""
+
+
+def create_api(settings: Settings) -> OpenAPI:
+    """Build the API app for these settings."""
+    app = OpenAPI(
+        __name__,
+        info=Info(title="WOCS API", version="1.0.0", description=DESCRIPTION),
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        doc_ui=False,
+        validation_error_status=400,
+        validation_error_model=errors.ErrorOut,
+        validation_error_callback=errors.validation_failed,
+    )
+    app.config["WOCS_SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.register_error_handler(errors.ApiError, errors.on_api_error)
+    app.register_error_handler(HTTPException, errors.on_http_error)
+    app.register_error_handler(ValidationError, errors.validation_failed)
+    app.register_error_handler(Exception, errors.on_crash)
+    app.before_request(_json_only)
+    app.after_request(_secure)
+    if settings.api_cors_origins:
+        CORS(
+            app,
+            origins=list(settings.api_cors_origins),
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining"],
+            max_age=600,
+        )
+    special: limits.Special = {}
+    for module in _modules():
+        app.register_api(module.bp)
+        special.update(getattr(module, "LIMITS", {}))
+
+    @app.get(f"{PREFIX}/openapi.json", doc_ui=False)
+    def openapi_document() -> Response:
+        """The OpenAPI 3.1 document, generated from the schemas that validate requests."""
+        return jsonify(app.api_doc)
+
+    limits.init(app, settings, special)
+    return app
+
+
+def _modules() -> list:
+    """The modules whose blueprint `bp` (and stricter LIMITS) make up the API."""
+    return []
+
+
+def _json_only() -> Response | None:
+    """Bodies must be JSON; anything else is refused before a view reads it."""
+    has_body = request.content_length or request.headers.get("Transfer-Encoding")
+    if request.method in ("POST", "PUT", "PATCH") and has_body and not request.is_json:
+        return errors.error_response(415, "Send the body as application/json.")
+    return None
+
+
+def _secure(response: Response) -> Response:
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if response.status_code != 429:
+        response.headers.pop("Retry-After", None)  # the limiter adds it to every answer
+    return response

@@ -1,0 +1,98 @@
+"""The API's contract over HTTP: JSON errors, security headers, CORS, rate limits, OpenAPI."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from api.app import create_api
+from wocs.settings import Settings
+
+API = "/api/v1"
+ORIGIN = "https://app.example.com"
+
+
+@pytest.fixture
+def strict_api() -> Iterator[str]:
+    """An API app of its own with a tiny rate limit and one allowed origin, over real HTTP."""
+    settings = Settings(api_rate_limit="3/minute", api_cors_origins=(ORIGIN,))
+    server = make_server("127.0.0.1", 0, create_api(settings), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def _error(answer: requests.Response, status: int, code: str) -> dict:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["Content-Type"] == "application/json"
+    body = answer.json()["error"]
+    assert body["code"] == code and body["message"]
+    return body
+
+
+def test_unknown_addresses_and_methods_answer_json(live):
+    _error(requests.get(f"{live.url}{API}/nothing-here", timeout=10), 404, "not_found")
+    wrong = requests.delete(f"{live.url}{API}/openapi.json", timeout=10)
+    _error(wrong, 405, "method_not_allowed")
+    assert "GET" in wrong.headers["Allow"]
+
+
+def test_the_site_outside_the_api_keeps_its_own_answers(live):
+    assert requests.get(f"{live.url}/healthz", timeout=10).json()["status"] == "ok"
+    page = requests.get(f"{live.url}/nothing-here", timeout=10)
+    assert page.status_code == 404 and "X-Frame-Options" not in page.headers
+
+
+def test_every_api_answer_carries_security_headers(live):
+    for answer in (
+        requests.get(f"{live.url}{API}/openapi.json", timeout=10),
+        requests.get(f"{live.url}{API}/nothing-here", timeout=10),
+    ):
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        assert answer.headers["Cache-Control"] == "no-store"
+        assert "default-src 'none'" in answer.headers["Content-Security-Policy"]
+        assert "Retry-After" not in answer.headers
+
+
+def test_the_openapi_document_is_served(live):
+    doc = requests.get(f"{live.url}{API}/openapi.json", timeout=10).json()
+    assert doc["openapi"].startswith("3.1")
+    assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert "ErrorOut" in doc["components"]["schemas"]
+
+
+def test_cors_is_granted_only_to_configured_origins(strict_api):
+    allowed = requests.options(
+        f"{strict_api}{API}/openapi.json",
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+        timeout=10,
+    )
+    assert allowed.headers["Access-Control-Allow-Origin"] == ORIGIN
+    other = requests.get(
+        f"{strict_api}{API}/openapi.json", headers={"Origin": "https://evil.example"}, timeout=10
+    )
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_no_cors_at_all_without_configured_origins(live):
+    answer = requests.get(f"{live.url}{API}/openapi.json", headers={"Origin": ORIGIN}, timeout=10)
+    assert answer.status_code == 200 and "Access-Control-Allow-Origin" not in answer.headers
+
+
+def test_too_many_requests_answer_429_with_retry_after(strict_api):
+    statuses = [
+        requests.get(f"{strict_api}{API}/openapi.json", timeout=10).status_code for _ in range(3)
+    ]
+    assert statuses == [200, 200, 200]
+    refused = requests.get(f"{strict_api}{API}/openapi.json", timeout=10)
+    _error(refused, 429, "rate_limited")
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
