@@ -352,6 +352,42 @@ class AuditLog(BaseModel):
     at = DateTimeField(default=utcnow, index=True)
 
 
+# ---- the JSON API -----------------------------------------------------------
+
+
+class ApiOtp(BaseModel):
+    """A login code sent by WhatsApp to an app user, kept only as a keyed hash."""
+
+    phone = CharField(max_length=20)
+    code_hash = CharField(max_length=64)
+    attempts = IntegerField(default=0)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("phone", "created_at"), False),)
+
+
+class ApiSession(BaseModel):
+    """One login of the app: the family its refresh tokens belong to, revoked as one."""
+
+    user = ForeignKeyField(User, backref="api_sessions", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    revoked_at = DateTimeField(null=True)
+    revoked_reason = CharField(max_length=20, default="")
+
+
+class ApiRefreshToken(BaseModel):
+    """A single-use refresh token, kept only as a hash."""
+
+    session = ForeignKeyField(ApiSession, backref="refresh_tokens", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     User,
     WocsUser,
@@ -371,6 +407,9 @@ ALL_MODELS: list[type[BaseModel]] = [
     WhatsAppTemplate,
     Broadcast,
     AuditLog,
+    ApiOtp,
+    ApiSession,
+    ApiRefreshToken,
 ]
 
 

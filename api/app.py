@@ -70,13 +70,15 @@ def create_api(settings: Settings) -> OpenAPI:
         """The OpenAPI 3.1 document, generated from the schemas that validate requests."""
         return jsonify(app.api_doc)
 
-    limits.init(app, settings, special)
+    app.extensions["wocs_limiter"] = limits.init(app, settings, special)
     return app
 
 
 def _modules() -> list:
     """The modules whose blueprint `bp` (and stricter LIMITS) make up the API."""
-    return []
+    from api import auth
+
+    return [auth]
 
 
 def _json_only() -> Response | None:

@@ -41,8 +41,8 @@ def init(app: Flask, settings: Settings, special: Special) -> Limiter:
     )
     limiter.init_app(app)
     for endpoint, rules in special.items():
+        view = app.view_functions[endpoint]
         for limit, key in rules:
-            limiter.limit(limit, key_func=key, override_defaults=False)(
-                app.view_functions[endpoint]
-            )
+            view = limiter.limit(limit, key_func=key, override_defaults=False)(view)
+        app.view_functions[endpoint] = view  # the limiter checks these in its wrapper
     return limiter

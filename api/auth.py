@@ -1,0 +1,180 @@
+"""Login by WhatsApp: a 6-digit code through the outbox, then access and refresh tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from typing import Literal
+
+from flask import Response, request
+from flask_openapi3 import APIBlueprint, Tag
+from pydantic import BaseModel, ConfigDict, Field
+
+from api import PREFIX, limits, principal, tokens
+from api.errors import ApiError, ErrorOut
+from jobs import outbox
+from models import ApiOtp, User, for_update, utcnow, write_transaction
+from wocs.values import ValueProblem, parse_phone
+
+CODE_LIFETIME = dt.timedelta(minutes=5)
+MAX_TRIES = 5
+SENT = "If this number uses WhatsApp, a 6-digit code is on its way. It is valid for 5 minutes."
+WRONG = "That code is wrong or has expired. Ask for a new one if needed."
+ERRORS = {code: ErrorOut for code in (400, 401, 415, 429)}
+BEARER = [{"bearer": []}]
+
+bp = APIBlueprint(
+    "auth",
+    __name__,
+    url_prefix=f"{PREFIX}/auth",
+    abp_tags=[Tag(name="auth", description="Log in with a code sent by WhatsApp")],
+    abp_responses=ERRORS,
+)
+
+
+class Strict(BaseModel):
+    """A request body that refuses fields it does not know."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PhoneIn(Strict):
+    phone: str = Field(min_length=1, max_length=40, examples=["+60 12-345 6789"])
+
+
+class VerifyIn(PhoneIn):
+    code: str = Field(pattern=r"^[0-9]{6}$", examples=["123456"])
+
+
+class RefreshIn(Strict):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class CodeSentOut(BaseModel):
+    message: str
+    expires_in: int = Field(description="seconds the code stays valid")
+
+
+class MeOut(BaseModel):
+    id: int
+    phone: str = Field(description="E.164 digits without the plus")
+    name: str
+    role: Literal["user", "agent", "admin"]
+
+
+class TokensOut(BaseModel):
+    access_token: str
+    refresh_token: str = Field(description="single use; every refresh returns a new one")
+    token_type: Literal["Bearer"]
+    expires_in: int = Field(description="seconds the access token lives")
+    user: MeOut
+
+
+def _phone(text: str) -> str:
+    try:
+        return parse_phone(text)
+    except ValueProblem as exc:
+        raise ApiError(400, "The phone number is not valid.", {"phone": str(exc)}) from None
+
+
+def _code_hash(phone: str, code: str) -> str:
+    # Keyed: six digits alone would fall to a brute force of the stored hash.
+    key = tokens.signing_key(principal.api_settings())
+    return hmac.new(key, f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _requested_phone() -> str:
+    """The phone a code request is for, as the per-phone limit counts it."""
+    body = request.get_json(silent=True)
+    raw = str(body.get("phone", "")) if isinstance(body, dict) else ""
+    try:
+        return f"phone:{parse_phone(raw)}"
+    except ValueProblem:
+        return f"phone:{raw[:40]}"
+
+
+@bp.post("/otp", responses={202: CodeSentOut}, summary="Send a login code by WhatsApp")
+def request_code(body: PhoneIn) -> tuple[dict, int]:
+    """Send a 6-digit code to the phone; the answer is the same whether the phone is known."""
+    phone = _phone(body.phone)
+    code = f"{secrets.randbelow(10**6):06d}"
+    with write_transaction():
+        otp = ApiOtp.create(
+            phone=phone, code_hash=_code_hash(phone, code), expires_at=utcnow() + CODE_LIFETIME
+        )
+        key = f"otp:{otp.id}"
+        outbox.add(
+            phone,
+            f"{code} is your WOCS app login code. It expires in 5 minutes; do not share it.",
+            key,
+            template={"name": "login_code", "language": "en", "params": [code]},
+        )
+    outbox.release([key])
+    return {"message": SENT, "expires_in": int(CODE_LIFETIME.total_seconds())}, 202
+
+
+@bp.post("/verify", responses={200: TokensOut}, summary="Trade the code for tokens")
+def verify(body: VerifyIn) -> dict:
+    """Check the latest code sent to the phone (5 tries) and log in."""
+    phone = _phone(body.phone)
+    now = utcnow()
+    with write_transaction():
+        otp = for_update(
+            ApiOtp.select()
+            .where(ApiOtp.phone == phone, ApiOtp.used_at.is_null())
+            .order_by(ApiOtp.created_at.desc(), ApiOtp.id.desc())
+        ).first()
+        usable = otp is not None and otp.expires_at > now and otp.attempts < MAX_TRIES
+        if usable:
+            otp.attempts += 1
+            if hmac.compare_digest(otp.code_hash, _code_hash(phone, body.code)):
+                otp.used_at = now
+            otp.save()
+    if not usable or otp.used_at is None:
+        raise ApiError(401, WRONG)
+    User.insert(phone=phone).on_conflict_ignore().execute()
+    user = User.get(User.phone == phone)
+    return _tokens_out(tokens.login(user, principal.api_settings()))
+
+
+@bp.post("/refresh", responses={200: TokensOut}, summary="Rotate the refresh token")
+def refresh(body: RefreshIn) -> dict:
+    """A new access token and a new refresh token; the one sent stops working."""
+    return _tokens_out(tokens.refresh(body.refresh_token, principal.api_settings()))
+
+
+@bp.post("/logout", responses={204: None}, security=BEARER, summary="End this session")
+def logout() -> Response:
+    """Revoke the session: its refresh token and access tokens stop working."""
+    who = principal.current()
+    tokens.revoke(who.session_id, "logout")
+    return Response(status=204)
+
+
+@bp.get("/me", responses={200: MeOut}, security=BEARER, summary="Who is logged in")
+def me() -> dict:
+    """The caller and their role."""
+    return _me(principal.current())
+
+
+def _me(who: principal.Principal) -> dict:
+    return {"id": who.user_id, "phone": who.phone, "name": who.name, "role": who.role}
+
+
+def _tokens_out(pair: tokens.TokenPair) -> dict:
+    who = principal.of_user(User.get_by_id(pair.user_id), pair.session_id)
+    return {
+        "access_token": pair.access,
+        "refresh_token": pair.refresh,
+        "token_type": "Bearer",
+        "expires_in": pair.expires_in,
+        "user": _me(who),
+    }
+
+
+LIMITS: limits.Special = {
+    "auth.request_code": [("3 per 10 minutes", _requested_phone), ("20 per hour", limits.address)],
+    "auth.verify": [("10 per minute", limits.address)],
+}

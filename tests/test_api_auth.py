@@ -1,0 +1,248 @@
+"""Login by WhatsApp over HTTP: codes through the outbox, token rotation, reuse, logout, expiry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+
+import jwt
+import pytest
+import requests
+
+from api import tokens
+from models import ApiOtp, ApiRefreshToken, OutboundMessage, User, WocsUser
+from tests.conftest import ADMIN, Live
+
+API = "/api/v1"
+AGENT = "60129998888"
+USER = "60137776666"
+OTHER = "60145554444"
+
+
+@pytest.fixture
+def api_live(live: Live) -> Live:
+    """The live app with its API rate limits counted from zero and an agent on the team."""
+    live.app.extensions["wocs_api"].extensions["wocs_limiter"].reset()
+    WocsUser.create(phone=AGENT, name="Siti", role="agent")
+    return live
+
+
+def call(live: Live, method: str, path: str, token: str = "", **kwargs) -> requests.Response:
+    """One API request over HTTP, with a bearer token when given."""
+    headers = kwargs.pop("headers", {})
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return requests.request(method, f"{live.url}{API}{path}", headers=headers, timeout=15, **kwargs)
+
+
+def code_sent_to(live: Live, phone: str, count: int = 1) -> str:
+    """The newest login code the Graph test server received for this phone."""
+    deadline = time.monotonic() + 15
+    while True:
+        codes = [
+            body["template"]["components"][0]["parameters"][0]["text"]
+            for body in live.graph.sent()
+            if body["to"] == f"+{phone}"
+            and body["type"] == "template"
+            and body["template"]["name"] == "login_code"
+        ]
+        if len(codes) >= count:
+            return codes[-1]
+        assert time.monotonic() < deadline, f"no login code reached {phone}"
+        time.sleep(0.05)
+
+
+def login(live: Live, phone: str) -> dict:
+    """Log in as `phone` the way the app does; return the tokens answer."""
+    sent = sum(1 for b in live.graph.sent() if b["to"] == f"+{phone}")
+    assert call(live, "POST", "/auth/otp", json={"phone": phone}).status_code == 202
+    code = code_sent_to(live, phone, sent + 1)
+    answer = call(live, "POST", "/auth/verify", json={"phone": phone, "code": code})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def token_for(live: Live, phone: str) -> str:
+    """An access token for `phone`."""
+    return login(live, phone)["access_token"]
+
+
+def forge(live: Live, key: bytes | None = None, **claims) -> str:
+    """A token signed like the API signs, with some claims changed."""
+    now = dt.datetime.now(dt.UTC)
+    body = {
+        "sub": "1",
+        "sid": 1,
+        "type": "access",
+        "jti": uuid.uuid4().hex,
+        "iat": now,
+        "exp": now + dt.timedelta(minutes=5),
+    }
+    body.update(claims)
+    body = {k: v for k, v in body.items() if v is not None}
+    return jwt.encode(body, key or tokens.signing_key(live.settings), algorithm="HS256")
+
+
+def test_a_code_by_whatsapp_logs_in_with_the_role_from_the_team_list(api_live):
+    for phone, role in ((ADMIN, "admin"), (AGENT, "agent"), (USER, "user")):
+        answer = login(api_live, phone)
+        assert answer["token_type"] == "Bearer" and answer["expires_in"] == 3600
+        me = call(api_live, "GET", "/auth/me", answer["access_token"])
+        assert me.status_code == 200
+        assert me.json()["role"] == role and me.json()["phone"] == phone
+    assert User.get(User.phone == USER)
+
+
+def test_the_code_goes_through_the_outbox_and_only_its_hash_is_kept(api_live):
+    call(api_live, "POST", "/auth/otp", json={"phone": "+60 13-777 6666"})
+    code = code_sent_to(api_live, USER)
+    otp = ApiOtp.get(ApiOtp.phone == USER)
+    assert len(code) == 6 and code.isdigit()
+    assert code not in otp.code_hash and len(otp.code_hash) == 64
+    api_live.settle()
+    sent = OutboundMessage.get(OutboundMessage.idempotency_key == f"otp:{otp.id}")
+    assert sent.to == USER and sent.state == "sent" and sent.kind == "template"
+
+
+def test_known_and_unknown_phones_get_the_same_answer(api_live):
+    known = call(api_live, "POST", "/auth/otp", json={"phone": ADMIN})
+    unknown = call(api_live, "POST", "/auth/otp", json={"phone": OTHER})
+    assert known.status_code == unknown.status_code == 202
+    assert known.json() == unknown.json()
+
+
+def test_bad_input_is_refused_field_by_field(api_live):
+    answer = call(api_live, "POST", "/auth/otp", json={"phone": "not a phone"})
+    assert answer.status_code == 400
+    assert "phone" in answer.json()["error"]["fields"]
+    answer = call(api_live, "POST", "/auth/verify", json={"phone": USER, "code": "12ab"})
+    assert answer.status_code == 400 and "code" in answer.json()["error"]["fields"]
+    answer = call(api_live, "POST", "/auth/otp", json={"phone": USER, "extra": 1})
+    assert answer.json()["error"]["fields"] == {"extra": "Extra inputs are not permitted"}
+
+
+def test_bodies_must_be_json_and_small(api_live):
+    answer = call(
+        api_live,
+        "POST",
+        "/auth/otp",
+        data="phone=0123",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 415 and answer.json()["error"]["code"] == "unsupported_media_type"
+    huge = '{"phone": "' + "1" * (2 * 1024 * 1024) + '"}'
+    answer = call(
+        api_live, "POST", "/auth/otp", data=huge, headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 413 and answer.json()["error"]["code"] == "too_large"
+
+
+def test_a_code_allows_five_tries_then_is_spent(api_live):
+    call(api_live, "POST", "/auth/otp", json={"phone": USER})
+    code = code_sent_to(api_live, USER)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(5):
+        answer = call(api_live, "POST", "/auth/verify", json={"phone": USER, "code": wrong})
+        assert answer.status_code == 401
+    answer = call(api_live, "POST", "/auth/verify", json={"phone": USER, "code": code})
+    assert answer.status_code == 401 and "expired" in answer.json()["error"]["message"]
+
+
+def test_a_code_expires_after_five_minutes_and_works_once(api_live):
+    call(api_live, "POST", "/auth/otp", json={"phone": USER})
+    code = code_sent_to(api_live, USER)
+    ApiOtp.update(expires_at=dt.datetime(2020, 1, 1)).execute()
+    assert (
+        call(api_live, "POST", "/auth/verify", json={"phone": USER, "code": code}).status_code
+        == 401
+    )
+    call(api_live, "POST", "/auth/otp", json={"phone": USER})
+    code = code_sent_to(api_live, USER, 2)
+    first = call(api_live, "POST", "/auth/verify", json={"phone": USER, "code": code})
+    again = call(api_live, "POST", "/auth/verify", json={"phone": USER, "code": code})
+    assert (first.status_code, again.status_code) == (200, 401)
+
+
+def test_asking_for_codes_is_limited_per_phone(api_live):
+    statuses = [
+        call(api_live, "POST", "/auth/otp", json={"phone": USER}).status_code for _ in range(4)
+    ]
+    assert statuses == [202, 202, 202, 429]
+    refused = call(api_live, "POST", "/auth/otp", json={"phone": USER})
+    assert int(refused.headers["Retry-After"]) > 0
+    assert call(api_live, "POST", "/auth/otp", json={"phone": OTHER}).status_code == 202
+
+
+def test_refresh_rotates_and_the_old_token_is_spent(api_live):
+    first = login(api_live, USER)
+    second = call(api_live, "POST", "/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert second.status_code == 200
+    second = second.json()
+    assert second["refresh_token"] != first["refresh_token"]
+    assert call(api_live, "GET", "/auth/me", second["access_token"]).json()["phone"] == USER
+    stored = {row.token_hash for row in ApiRefreshToken.select()}
+    assert tokens.digest(second["refresh_token"]) in stored
+    assert second["refresh_token"] not in stored
+
+
+def test_reusing_a_spent_refresh_token_revokes_the_whole_family(api_live):
+    first = login(api_live, USER)
+    second = call(
+        api_live, "POST", "/auth/refresh", json={"refresh_token": first["refresh_token"]}
+    ).json()
+    replay = call(api_live, "POST", "/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert replay.status_code == 401 and "already used" in replay.json()["error"]["message"]
+    # The thief's (or owner's) newer tokens die with it.
+    assert (
+        call(
+            api_live, "POST", "/auth/refresh", json={"refresh_token": second["refresh_token"]}
+        ).status_code
+        == 401
+    )
+    assert call(api_live, "GET", "/auth/me", second["access_token"]).status_code == 401
+    # Another login of the same user is another family and keeps working.
+    other = login(api_live, USER)
+    assert call(api_live, "GET", "/auth/me", other["access_token"]).status_code == 200
+
+
+def test_logout_revokes_access_and_refresh_tokens(api_live):
+    answer = login(api_live, USER)
+    assert call(api_live, "POST", "/auth/logout", answer["access_token"]).status_code == 204
+    assert call(api_live, "GET", "/auth/me", answer["access_token"]).status_code == 401
+    refreshed = call(
+        api_live, "POST", "/auth/refresh", json={"refresh_token": answer["refresh_token"]}
+    )
+    assert refreshed.status_code == 401
+
+
+def test_expired_forged_and_wrong_type_tokens_answer_401(api_live):
+    good = login(api_live, USER)
+    claims = jwt.decode(good["access_token"], options={"verify_signature": False})
+    assert {"exp", "sub", "type", "jti", "iat"} <= set(claims)
+    same = {"sub": claims["sub"], "sid": claims["sid"]}
+    assert call(api_live, "GET", "/auth/me", forge(api_live, **same)).status_code == 200
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    expired = call(api_live, "GET", "/auth/me", forge(api_live, exp=past, **same))
+    assert expired.status_code == 401 and "expired" in expired.json()["error"]["message"]
+    bad = [
+        forge(api_live, key=b"somebody else's key, 32 bytes or more", **same),
+        forge(api_live, type="refresh", **same),
+        forge(api_live, jti=None, **same),
+        forge(api_live, sub="999999", sid=claims["sid"]),
+        jwt.encode({**claims, "alg": "none"}, None, algorithm="none"),
+        good["refresh_token"],
+    ]
+    for token in bad:
+        answer = call(api_live, "GET", "/auth/me", token)
+        assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthorized"
+    basic = call(api_live, "GET", "/auth/me", headers={"Authorization": "Basic dXNlcg=="})
+    assert basic.status_code == 401
+    assert call(api_live, "GET", "/auth/me").status_code == 401
+
+
+def test_leaving_the_team_makes_a_staff_member_a_plain_user(api_live):
+    access = token_for(api_live, AGENT)
+    assert call(api_live, "GET", "/auth/me", access).json()["role"] == "agent"
+    WocsUser.update(active=False).where(WocsUser.phone == AGENT).execute()
+    assert call(api_live, "GET", "/auth/me", access).json()["role"] == "user"
