@@ -1,7 +1,19 @@
 """Every command family; importing this package registers them all."""
 
 # photos after events: it uses events.get_event
-from commands import admin, audit, campaigns, config, events, help, hooks, landing, photos, tasks
+from commands import (
+    admin,
+    audit,
+    campaigns,
+    config,
+    events,
+    help,
+    hooks,
+    landing,
+    photos,
+    reports,
+    tasks,
+)
 
 __all__ = [
     "admin",
@@ -13,5 +25,6 @@ __all__ = [
     "hooks",
     "landing",
     "photos",
+    "reports",
     "tasks",
 ]

@@ -1,0 +1,285 @@
+"""Reports for admins: /report and /stats, and the report text the daily job sends them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from peewee import JOIN, SQL, Case, Expression, Field, fn
+
+from commands.campaigns import entries
+from commands.tasks import OPEN_STATES, show_date
+from models import (
+    Broadcast,
+    Campaign,
+    Entry,
+    Event,
+    InboundMessage,
+    OutboundMessage,
+    WocsTask,
+    WocsUser,
+)
+from whatsapp.errors import AUTH_CODES, RATE_LIMIT_CODES, TEMPLATE_CODES, TRANSIENT_CODES
+from wocs.context import Context
+from wocs.registry import Arg, command
+from wocs.replies import LIST_LIMIT, TEXT_LIMIT, capped_list
+from wocs.types import choice
+
+WEEK = 7
+LINE_LIMIT = 100  # characters of one listed item, when the message has room for it
+FIXED_ROOM = 600  # characters the headings and the message line may take
+# failed_at marks every message that ended undelivered, whatever its final state says.
+STAMPS: dict[str, Field] = {
+    "sent": OutboundMessage.sent_at,
+    "delivered": OutboundMessage.delivered_at,
+    "read": OutboundMessage.read_at,
+    "failed": OutboundMessage.failed_at,
+}
+# Short names for the Cloud API error codes staff meet most; the rest by their family.
+ERROR_NAMES = {
+    131047: "outside the 24h window",
+    131050: "opted out of marketing",
+    130429: "rate limit",
+    131056: "pair rate limit",
+    131026: "undeliverable",
+    131049: "marketing cap per user",
+    131048: "spam limit",
+    132000: "template parameters wrong",
+    132001: "template missing or unapproved",
+    190: "access token expired",
+}
+ERROR_FAMILIES = (
+    (RATE_LIMIT_CODES, "rate limit"),
+    (TEMPLATE_CODES, "template problem"),
+    (AUTH_CODES, "access token or permission"),
+    (TRANSIENT_CODES, "temporary error at Meta"),
+)
+
+
+def error_name(code: int | None) -> str:
+    """A failure code with a short name staff can act on (`131047 outside the 24h window`)."""
+    if code is None:
+        return "no error code"
+    family = next((name for codes, name in ERROR_FAMILIES if code in codes), "other")
+    return f"{code} {ERROR_NAMES.get(code, family)}"
+
+
+def midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    """The start of a business day as naive UTC, the way times are stored."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    return start.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _within(field: Field, since: dt.datetime | None, until: dt.datetime | None) -> Expression:
+    condition = field.is_null(False)
+    if since is not None:
+        condition &= field >= since
+    if until is not None:
+        condition &= field < until
+    return condition
+
+
+def _count_if(condition: Expression) -> Expression:
+    return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
+
+
+def message_counts(
+    periods: list[dt.datetime | None], until: dt.datetime | None = None
+) -> list[dict[str, int]]:
+    """Outbound messages sent, delivered, read and failed since each start (None: ever), one query."""
+    columns = []
+    for n, since in enumerate(periods):
+        for name, field in STAMPS.items():
+            columns.append(_count_if(_within(field, since, until)).alias(f"{name}{n}"))
+    row = OutboundMessage.select(*columns).dicts().get()
+    return [{name: int(row[f"{name}{n}"]) for name in STAMPS} for n in range(len(periods))]
+
+
+def failures_by_code(periods: list[dt.datetime | None]) -> list[tuple[int | None, list[int]]]:
+    """Failed sends per error code, counted since each start; the most frequent code first."""
+    columns = [
+        _count_if(_within(OutboundMessage.failed_at, since, None)).alias(f"p{n}")
+        for n, since in enumerate(periods)
+    ]
+    rows = (
+        OutboundMessage.select(OutboundMessage.error_code, *columns)
+        .where(OutboundMessage.failed_at.is_null(False))
+        .group_by(OutboundMessage.error_code)
+        .order_by(fn.COUNT(OutboundMessage.id).desc(), OutboundMessage.error_code)
+        .dicts()
+    )
+    return [(r["error_code"], [int(r[f"p{n}"]) for n in range(len(periods))]) for r in rows]
+
+
+def broadcast_replies() -> list[tuple[Broadcast, int, int]]:
+    """For each broadcast, newest first: recipients reached, and how many wrote to us afterwards."""
+    wrote_back = fn.EXISTS(
+        InboundMessage.select(SQL("1")).where(
+            InboundMessage.sender == OutboundMessage.to,
+            InboundMessage.received_at > OutboundMessage.sent_at,
+        )
+    )
+    counts = (
+        OutboundMessage.select(
+            OutboundMessage.broadcast,
+            fn.COUNT(OutboundMessage.id).alias("reached"),
+            _count_if(wrote_back).alias("replied"),
+        )
+        .where(
+            OutboundMessage.broadcast.is_null(False),
+            OutboundMessage.sent_at.is_null(False),
+            OutboundMessage.failed_at.is_null(),
+        )
+        .group_by(OutboundMessage.broadcast)
+        .dicts()
+    )
+    found = {row["broadcast"]: (int(row["reached"]), int(row["replied"])) for row in counts}
+    broadcasts = (
+        Broadcast.select(Broadcast, Campaign)
+        .join(Campaign, JOIN.LEFT_OUTER)
+        .where(Broadcast.id.in_(list(found) or [0]))
+        .order_by(Broadcast.id.desc())
+    )
+    return [(b, *found[b.id]) for b in broadcasts]
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _who(task: WocsTask) -> str:
+    person = task.assignee
+    return (person.name or person.phone) if person is not None else "nobody"
+
+
+def _tasks(*conditions: Expression) -> tuple[int, list[WocsTask]]:
+    query = WocsTask.select().where(*conditions)
+    shown = (
+        WocsTask.select(WocsTask, WocsUser)
+        .join(WocsUser, JOIN.LEFT_OUTER, on=WocsTask.assignee == WocsUser.id)
+        .where(*conditions)
+        .order_by(WocsTask.due, WocsTask.id)
+        .limit(LIST_LIMIT)
+    )
+    return query.count(), list(shown)
+
+
+def report(first: dt.date, last: dt.date, tz: ZoneInfo) -> str:
+    """The report on business days first..last: tasks, events, campaign entries and messages."""
+    start, end = midnight(first, tz), midnight(last + dt.timedelta(days=1), tz)
+    one_day = first == last
+    span = "today" if one_day else "these 7 days"
+    done_total, done = _tasks(WocsTask.status == "done", _within(WocsTask.completed_at, start, end))
+    late_total, late = _tasks(WocsTask.status.in_(OPEN_STATES), WocsTask.due < last)
+    events = Event.select().where(Event.date.between(first, last + dt.timedelta(days=1)))
+    campaigns = (
+        Campaign.select(
+            Campaign.code,
+            fn.COUNT(Entry.id).alias("total"),
+            _count_if(_within(Entry.submitted_at, start, end)).alias("new"),
+        )
+        .join(Entry, JOIN.LEFT_OUTER)
+        .where(Campaign.status == "open", Campaign.start_at < end, Campaign.end_at >= start)
+        .group_by(Campaign.id, Campaign.code)
+        .order_by(Campaign.code)
+        .dicts()
+    )
+    sections = [
+        ("Tasks done " + span, done_total, [f"#{t.id} {t.title} — {_who(t)}" for t in done]),
+        (
+            "Overdue tasks",
+            late_total,
+            [
+                f"#{t.id} {t.title} — {_who(t)}, due {show_date(t.due)} "
+                f"({t.status.replace('_', ' ')})"
+                for t in late
+            ],
+        ),
+        (
+            "Events today and tomorrow"
+            if one_day
+            else f"Events {show_date(first)} – {show_date(last + dt.timedelta(days=1))}",
+            events.count(),
+            [
+                f"{show_date(e.date)} — {e.name}, {e.location} ({e.status})"
+                for e in events.order_by(Event.date, Event.id).limit(LIST_LIMIT)
+            ],
+        ),
+        (
+            "Open campaigns",
+            len(campaigns),
+            [f"{c['code']}: {entries(c['total'])}, {c['new']} new" for c in campaigns],
+        ),
+    ]
+    # Narrower lines as the lists grow, so the report always fits one WhatsApp message.
+    shown = sum(min(len(lines), LIST_LIMIT) for _, _, lines in sections)
+    width = min(LINE_LIMIT, (TEXT_LIMIT - FIXED_ROOM) // max(shown, 1) - 1)
+    parts = [
+        f"Daily report for {show_date(last)}"
+        if one_day
+        else f"Report for {show_date(first)} – {show_date(last)}"
+    ]
+    for heading, total, lines in sections:
+        cut = [_cut(line, width) for line in lines]
+        parts.append(capped_list(heading, total, cut) if total else f"{heading}: none.")
+    new_entries = Entry.select().where(_within(Entry.submitted_at, start, end)).count()
+    (sent,) = message_counts([start], end)
+    received = InboundMessage.select().where(_within(InboundMessage.received_at, start, end))
+    parts.append(
+        f"New campaign entries {span}: {new_entries}.\n"
+        f"Messages {span}: {sent['sent']} sent, {sent['delivered']} delivered, "
+        f"{sent['read']} read, {sent['failed']} failed; {received.count()} received."
+    )
+    return "\n\n".join(parts)
+
+
+@command("report", role="admin", args=(Arg("period", choice("today", "week"), required=False),))
+def show_report(ctx: Context, period: str = "today") -> str:
+    """Report on today or the last 7 days: tasks, events, campaign entries and messages."""
+    first = ctx.today - dt.timedelta(days=WEEK - 1) if period == "week" else ctx.today
+    return report(first, ctx.today, ctx.tz)
+
+
+def _row(label: str, counts: list[int]) -> str:
+    return f"{label}: " + " · ".join(f"{n:,}" for n in counts)
+
+
+def _message_stats(ctx: Context) -> str:
+    periods = [
+        midnight(ctx.today, ctx.tz),
+        midnight(ctx.today - dt.timedelta(days=WEEK - 1), ctx.tz),
+    ]
+    periods.append(None)
+    counts = message_counts(periods)
+    lines = ["Messages we sent (today · last 7 days · all time):"]
+    lines += [_row(name.capitalize(), [c[name] for c in counts]) for name in STAMPS]
+    failures = failures_by_code(periods)
+    if failures:
+        listed = [_row(error_name(code), numbers) for code, numbers in failures]
+        lines.append(capped_list("Failures by reason", len(listed), listed))
+    return "\n".join(lines)
+
+
+def _reply_stats() -> str:
+    found = broadcast_replies()
+    if not found:
+        return "Replies to broadcasts: no broadcast has been sent yet."
+    lines = []
+    for broadcast, reached, replied in found[:LIST_LIMIT]:
+        about = broadcast.campaign.code if broadcast.campaign else broadcast.audience
+        share = f" ({replied * 100 // reached}%)" if reached else ""
+        lines.append(
+            f"#{broadcast.id} {about} · {broadcast.template}: {replied} of {reached} replied{share}"
+        )
+    return capped_list("Replies to broadcasts, newest first", len(found), lines)
+
+
+@command("stats", role="admin", args=(Arg("what", choice("messages", "replies"), required=False),))
+def show_stats(ctx: Context, what: str | None = None) -> str:
+    """Messages sent, delivered, read and failed (and why), and who replied to each broadcast."""
+    parts = []
+    if what in (None, "messages"):
+        parts.append(_message_stats(ctx))
+    if what in (None, "replies"):
+        parts.append(_reply_stats())
+    return "\n\n".join(parts)
