@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from jobs import media, outbox
+from jobs import media, outbox, reports
 from jobs.inbound import enqueue_inbound
 from jobs.queues import enqueue
 from models import Draw, InboundMessage, OutboundMessage, utcnow
@@ -50,6 +50,7 @@ def sweep() -> dict[str, int]:
     for draw in Draw.select(Draw.id).where(Draw.state == "queued"):
         counts["draws"] += enqueue("jobs.draws.run_draw", draw.id, job_id=f"draw-{draw.id}")
     counts.update(media.sweep_attachments())
+    counts.update(reports.plan(now))
     if any(counts.values()):
         log.info("sweeper: %s", counts)
     return counts
