@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
 from flask import Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from flask_openapi3 import Info, OpenAPI
 from pydantic import ValidationError
@@ -32,6 +37,22 @@ stable while records are added. Requests are limited per user (`429` with
 `Retry-After`)."""
 
 
+class IsoJSON(DefaultJSONProvider):
+    """Dates as ISO 8601 (stored times are UTC, so they end in Z), keys in the order built."""
+
+    sort_keys = False
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, dt.datetime):
+            return o.isoformat() if o.tzinfo else o.isoformat() + "Z"
+        if isinstance(o, dt.date):
+            return o.isoformat()
+        if isinstance(o, Decimal):
+            return str(o)
+        return DefaultJSONProvider.default(o)
+
+
 def create_api(settings: Settings) -> OpenAPI:
     """Build the API app for these settings."""
     app = OpenAPI(
@@ -45,7 +66,7 @@ def create_api(settings: Settings) -> OpenAPI:
     )
     app.config["WOCS_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = IsoJSON(app)
     app.register_error_handler(errors.ApiError, errors.on_api_error)
     app.register_error_handler(HTTPException, errors.on_http_error)
     app.register_error_handler(ValidationError, errors.validation_failed)
@@ -76,9 +97,9 @@ def create_api(settings: Settings) -> OpenAPI:
 
 def _modules() -> list:
     """The modules whose blueprint `bp` (and stricter LIMITS) make up the API."""
-    from api import auth
+    from api import audit_log, auth, campaigns, events, hooks, tasks
 
-    return [auth]
+    return [auth, events, tasks, hooks, campaigns, audit_log]
 
 
 def _json_only() -> Response | None:

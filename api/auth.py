@@ -16,6 +16,7 @@ from api import PREFIX, limits, principal, tokens
 from api.errors import ApiError, ErrorOut
 from jobs import outbox
 from models import ApiOtp, User, for_update, utcnow, write_transaction
+from wocs.audit import audit
 from wocs.values import ValueProblem, parse_phone
 
 CODE_LIFETIME = dt.timedelta(minutes=5)
@@ -150,6 +151,7 @@ def logout() -> Response:
     """Revoke the session: its refresh token and access tokens stop working."""
     who = principal.current()
     tokens.revoke(who.session_id, "logout")
+    audit(who.context(), "api.logout", f"session:{who.session_id}")
     return Response(status=204)
 
 

@@ -14,6 +14,8 @@ import jwt
 
 from api.errors import ApiError
 from models import ApiRefreshToken, ApiSession, User, for_update, utcnow, write_transaction
+from wocs.audit import audit
+from wocs.context import Context
 from wocs.settings import Settings
 
 ALGORITHM = "HS256"
@@ -48,6 +50,7 @@ def login(user: User, settings: Settings) -> TokenPair:
     """Start a session (a refresh-token family) for a user who proved their phone."""
     with write_transaction():
         session = ApiSession.create(user=user)
+        audit(Context(phone=user.phone, source="api"), "api.login", f"session:{session.id}")
         return _pair(session, settings)
 
 
@@ -64,6 +67,11 @@ def refresh(token: str, settings: Settings) -> TokenPair:
         elif row.used_at is not None:
             # Someone replayed a spent token: the thief or the owner, we cannot tell, so end both.
             revoke(session.id, "reuse")
+            audit(
+                Context(phone=session.user.phone, source="api"),
+                "api.reuse",
+                f"session:{session.id}",
+            )
             problem = "This refresh token was already used; the session is ended. Log in again."
         else:
             row.used_at = now

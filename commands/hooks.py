@@ -118,7 +118,7 @@ def _figures(hook: Hook) -> dict:
     return {name: getattr(hook, name) for name in (*FIGURES, "engagement_rate")}
 
 
-def _tagged(tag: str) -> Expression:
+def tagged(tag: str) -> Expression:
     """Rows whose JSON tag list may hold `tag`: a LIKE on its JSON spelling, quotes included.
 
     The quotes stop `raya` matching `raya26`; LIKE wildcards in the tag are escaped. The
@@ -163,7 +163,7 @@ def list_hooks(ctx: Context, tag: str | None = None) -> str:
     else:
         # The LIKE narrows the rows in the database; the exact check is Python's, because
         # MariaDB collations compare LIKE without case or accents (cafe would match café).
-        found = [h for h in query.where(_tagged(tag)) if tag in h.tags]
+        found = [h for h in query.where(tagged(tag)) if tag in h.tags]
         total, shown = len(found), found[:LIST_LIMIT]
     if not total:
         if tag is None:

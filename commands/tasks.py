@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from peewee import ModelSelect
+
 from models import WocsTask, WocsTaskLog, WocsUser, utcnow
 from wocs.audit import audit
 from wocs.context import CommandError, Context
@@ -27,10 +29,16 @@ def _log(task: WocsTask, ctx: Context, message: str) -> None:
     WocsTaskLog.create(task=task, message=f"{message} (by {_label(ctx.user)})")
 
 
-def _get(ctx: Context, number: int) -> WocsTask:
+def visible_tasks(ctx: Context) -> ModelSelect:
+    """The tasks the sender may see: all of them for admins, their own for agents."""
+    query = WocsTask.select()
+    return query if ctx.may("admin") else query.where(WocsTask.assignee == ctx.user)
+
+
+def get_task(ctx: Context, number: int) -> WocsTask:
     """The task numbered `number`, if the sender may see it."""
-    task = WocsTask.get_or_none(WocsTask.id == number)
-    if task is None or not (ctx.may("admin") or task.assignee_id == ctx.user.id):
+    task = visible_tasks(ctx).where(WocsTask.id == number).first()
+    if task is None:
         raise CommandError(f"There is no task #{number} for you. Send /task list to see yours.")
     return task
 
@@ -109,9 +117,8 @@ def create_task(
 def list_tasks(ctx: Context, which: str | None = None) -> str:
     """List tasks: yours by default, or open, overdue or all (admins)."""
     which = which or ("open" if ctx.may("admin") else "mine")
-    query = WocsTask.select().order_by(WocsTask.due, WocsTask.id)
-    if which == "mine" or not ctx.may("admin"):
-        query = query.where(WocsTask.assignee == ctx.user)
+    mine = WocsTask.select().where(WocsTask.assignee == ctx.user)
+    query = (mine if which == "mine" else visible_tasks(ctx)).order_by(WocsTask.due, WocsTask.id)
     if which in ("mine", "open"):
         query = query.where(WocsTask.status.in_(OPEN_STATES))
     elif which == "overdue":
@@ -130,7 +137,7 @@ def list_tasks(ctx: Context, which: str | None = None) -> str:
 @command("task show", role="agent", args=(Arg("n", INT),))
 def show_task(ctx: Context, n: int) -> str:
     """Show one task with its latest history."""
-    task = _get(ctx, n)
+    task = get_task(ctx, n)
     logs = task.logs.order_by(WocsTaskLog.at.desc(), WocsTaskLog.id.desc()).limit(5)
     history = "\n".join(f"  {log.at:%d %b %H:%M} UTC {log.message}" for log in logs)
     note = task.params.get("note") if isinstance(task.params, dict) else None
@@ -147,7 +154,7 @@ def show_task(ctx: Context, n: int) -> str:
 @command("task start", role="agent", args=(Arg("n", INT),))
 def start_task(ctx: Context, n: int) -> str:
     """Mark a task as started."""
-    task = _get(ctx, n)
+    task = get_task(ctx, n)
     if task.status == "in_progress":
         return f"Task #{n} is already in progress."
     _change(ctx, task, "in_progress")
@@ -162,7 +169,7 @@ def start_task(ctx: Context, n: int) -> str:
 )
 def finish_task(ctx: Context, n: int, note: str = "") -> str:
     """Mark a task as done, with an optional note; whoever created it is told."""
-    task = _get(ctx, n)
+    task = get_task(ctx, n)
     _change(ctx, task, "done", note)
     creator = task.user
     if creator is not None and creator.id != ctx.user.id and creator.active:
@@ -174,7 +181,7 @@ def finish_task(ctx: Context, n: int, note: str = "") -> str:
 @command("task cancel", role="admin", args=(Arg("n", INT),))
 def cancel_task(ctx: Context, n: int) -> str:
     """Cancel a task; the assignee is told."""
-    task = _get(ctx, n)
+    task = get_task(ctx, n)
     _change(ctx, task, "cancelled")
     if task.assignee is not None and task.assignee_id != ctx.user.id:
         ctx.notify(task.assignee.phone, f"Task #{n} ({task.title}) was cancelled.")
@@ -189,7 +196,7 @@ def cancel_task(ctx: Context, n: int) -> str:
 )
 def assign_task(ctx: Context, n: int, assignee: WocsUser) -> str:
     """Give a task to someone else; the new assignee is told."""
-    task = _get(ctx, n)
+    task = get_task(ctx, n)
     if task.status not in OPEN_STATES:
         raise CommandError(f"Task #{n} is {task.status}; only open tasks can be reassigned.")
     before = {"assignee": task.assignee_id}

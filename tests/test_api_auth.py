@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from api import tokens
-from models import ApiOtp, ApiRefreshToken, OutboundMessage, User, WocsUser
+from models import ApiOtp, ApiRefreshToken, AuditLog, OutboundMessage, User, WocsUser
 from tests.conftest import ADMIN, Live
 
 API = "/api/v1"
@@ -20,12 +20,16 @@ USER = "60137776666"
 OTHER = "60145554444"
 
 
-@pytest.fixture
-def api_live(live: Live) -> Live:
+def fresh(live: Live) -> Live:
     """The live app with its API rate limits counted from zero and an agent on the team."""
     live.app.extensions["wocs_api"].extensions["wocs_limiter"].reset()
     WocsUser.create(phone=AGENT, name="Siti", role="agent")
     return live
+
+
+@pytest.fixture
+def api_live(live: Live) -> Live:
+    return fresh(live)
 
 
 def call(live: Live, method: str, path: str, token: str = "", **kwargs) -> requests.Response:
@@ -201,6 +205,7 @@ def test_reusing_a_spent_refresh_token_revokes_the_whole_family(api_live):
         == 401
     )
     assert call(api_live, "GET", "/auth/me", second["access_token"]).status_code == 401
+    assert AuditLog.get(AuditLog.action == "api.reuse").actor == USER
     # Another login of the same user is another family and keeps working.
     other = login(api_live, USER)
     assert call(api_live, "GET", "/auth/me", other["access_token"]).status_code == 200
@@ -210,6 +215,8 @@ def test_logout_revokes_access_and_refresh_tokens(api_live):
     answer = login(api_live, USER)
     assert call(api_live, "POST", "/auth/logout", answer["access_token"]).status_code == 204
     assert call(api_live, "GET", "/auth/me", answer["access_token"]).status_code == 401
+    actions = [row.action for row in AuditLog.select().where(AuditLog.source == "api")]
+    assert actions == ["api.login", "api.logout"]
     refreshed = call(
         api_live, "POST", "/auth/refresh", json={"refresh_token": answer["refresh_token"]}
     )
