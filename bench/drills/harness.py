@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -73,11 +74,20 @@ def requests_for(commands: Sequence[Command], phone: str = ADMIN) -> list[bytes]
 
 
 class Workers:
-    """The RQ worker process, killed and restarted on demand."""
+    """The RQ worker process, killed on demand, and restarted whenever it exits.
+
+    The restart stands in for the process supervisor production runs the worker under (a
+    Procfile platform, or systemd with Restart=always); `exits` counts the times it was needed.
+    """
+
+    RESTART_DELAY = 1.0
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log, self.kills = env, log, 0
+        self.env, self.log, self.kills, self.exits = env, log, 0, 0
+        self._lock, self._stopping = threading.Lock(), threading.Event()
         self.proc = self._start()
+        self._watcher = threading.Thread(target=self._watch, daemon=True)
+        self._watcher.start()
 
     def _start(self) -> subprocess.Popen:
         # Its own process group, so a kill takes RQ's forked scheduler process down with it.
@@ -91,13 +101,23 @@ class Workers:
                 start_new_session=True,
             )
 
+    def _watch(self) -> None:
+        while not self._stopping.wait(0.2):
+            with self._lock:
+                if self.proc.poll() is None or self._stopping.is_set():
+                    continue
+                self.exits += 1
+                time.sleep(self.RESTART_DELAY)
+                self.proc = self._start()
+
     def kill_and_restart(self) -> None:
         """SIGKILL the worker and its scheduler: no clean-up of any kind, as when a machine dies."""
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-        self.kills += 1
-        time.sleep(1)
-        self.proc = self._start()
+        with self._lock:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+            self.kills += 1
+            time.sleep(self.RESTART_DELAY)
+            self.proc = self._start()
 
     def kill_at(self, *offsets: float) -> None:
         """Kill and restart the worker at each offset (seconds from now)."""
@@ -108,6 +128,8 @@ class Workers:
 
     def stop(self) -> None:
         """SIGTERM the worker's group (RQ finishes its job); SIGKILL after 30 s."""
+        self._stopping.set()
+        self._watcher.join()
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGTERM)
         try:

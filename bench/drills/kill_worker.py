@@ -35,6 +35,7 @@ def run(commands: int, rate: float, drain_timeout: float = 300.0) -> dict:
         drained = stack.drain(commands, drain_timeout)
         figures = {
             "worker_kills": stack.workers.kills,
+            "worker_exits": stack.workers.exits,
             "webhook_200": result.statuses.count(200),
             "seconds_to_drain_after_load": round(drained, 1),
         } | harness.verify(stack, sent)
