@@ -207,6 +207,12 @@ def _send(live, phone: str, key: str, fail: int | None = None) -> OutboundMessag
     return OutboundMessage.get(OutboundMessage.idempotency_key == key)
 
 
+def _all_delivered() -> None:
+    """Wait for the Graph server's delivered status of every message it accepted."""
+    waiting = OutboundMessage.sent_at.is_null(False) & OutboundMessage.delivered_at.is_null()
+    wait_until(lambda: not OutboundMessage.select().where(waiting).exists())
+
+
 def test_stats_counts_sends_statuses_failures_and_replies_to_broadcasts(live):
     live.graph.send_statuses_to(f"{live.url}/webhooks/whatsapp", SECRET)
     c1, c2, c3, c4, c5 = CUSTOMERS
@@ -216,13 +222,17 @@ def test_stats_counts_sends_statuses_failures_and_replies_to_broadcasts(live):
     live.say(c2, "hello")  # before the broadcast: not a reply to it
     live.replies_to(c2)
     live.settle()
-    # Meta stamps a send to the second: keep the hello clearly earlier than the broadcast.
-    InboundMessage.update(received_at=utcnow() - dt.timedelta(minutes=1)).execute()
     sent = [_send(live, phone, f"test:bc:{phone}") for phone in (c1, c2)]
     _send(live, c3, f"test:bc:{c3}", fail=131026)
+    _all_delivered()  # a status webhook saves the whole row: let them land before editing it
     broadcast = Broadcast.create(audience="entrants:RAYA26", campaign=raya, template="raya_promo")
-    OutboundMessage.update(broadcast=broadcast.id).where(
-        OutboundMessage.idempotency_key.startswith("test:bc:")
+    # Times are stored to the second (MariaDB): set the hello and the broadcast apart.
+    InboundMessage.update(received_at=utcnow() - dt.timedelta(minutes=2)).execute()
+    OutboundMessage.update(
+        broadcast=broadcast.id, sent_at=utcnow() - dt.timedelta(minutes=1)
+    ).where(
+        OutboundMessage.idempotency_key.startswith("test:bc:"),
+        OutboundMessage.sent_at.is_null(False),
     ).execute()
     live.say(c1, "what is the promo code?")
     live.replies_to(c1, 2)
@@ -230,8 +240,7 @@ def test_stats_counts_sends_statuses_failures_and_replies_to_broadcasts(live):
     _send(live, c4, "test:window", fail=131047)
     _send(live, c5, "test:stopped", fail=131050)
     _status(live, sent[0], "read")
-    reached = OutboundMessage.select().where(OutboundMessage.sent_at.is_null(False))
-    wait_until(lambda: all(row.delivered_at for row in reached))
+    _all_delivered()
     earlier, long_ago = utcnow() - dt.timedelta(days=3), utcnow() - dt.timedelta(days=10)
     menu = OutboundMessage.get(OutboundMessage.to == c2, OutboundMessage.broadcast.is_null())
     OutboundMessage.update(sent_at=earlier, delivered_at=earlier).where(
