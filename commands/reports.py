@@ -245,11 +245,8 @@ def _row(label: str, counts: list[int]) -> str:
 
 
 def _message_stats(ctx: Context) -> str:
-    periods = [
-        midnight(ctx.today, ctx.tz),
-        midnight(ctx.today - dt.timedelta(days=WEEK - 1), ctx.tz),
-    ]
-    periods.append(None)
+    week_ago = ctx.today - dt.timedelta(days=WEEK - 1)
+    periods = [midnight(ctx.today, ctx.tz), midnight(week_ago, ctx.tz), None]
     counts = message_counts(periods)
     lines = ["Messages we sent (today · last 7 days · all time):"]
     lines += [_row(name.capitalize(), [c[name] for c in counts]) for name in STAMPS]

@@ -1,11 +1,4 @@
-"""Daily jobs: the evening report to admins and the due-date reminders, and when they run.
-
-plan() runs in every sweep. It keeps today's jobs scheduled in RQ at their hour
-(business time) and, once the hour has passed, runs again whatever someone is
-still missing (a restart, or a Redis that lost the schedule), on the same day
-only. The jobs are safe to run any number of times, concurrently: each message
-is an outbox row keyed by day and recipient, so it is sent once.
-"""
+"""Daily jobs: the evening report to admins and the due-date reminders, and when they run."""
 
 from __future__ import annotations
 
@@ -157,6 +150,10 @@ DAILY = (
 )
 
 
+# plan() runs in every sweep of every worker. It keeps today's jobs scheduled in RQ at their
+# hour and, once the hour has passed, runs again whatever someone is still missing (a restart,
+# a Redis that lost the schedule), on the same day only. Each message is an outbox row keyed
+# by day and recipient, so any number of runs, concurrent or not, sends it once.
 def plan(now: dt.datetime) -> dict[str, int]:
     """Schedule today's daily jobs at their hour, or now if their hour passed and someone missed out."""
     moment = _moment(now)
