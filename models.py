@@ -388,6 +388,22 @@ class ApiRefreshToken(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class ApiSyncOp(BaseModel):
+    """An operation from the app's offline queue, applied once; a replay gets the first result."""
+
+    user = ForeignKeyField(User, backref="sync_ops", on_delete="CASCADE")
+    op_id = CharField(max_length=64)
+    client_ts = DateTimeField(null=True)  # when the user made the change: its time for merging
+    first_audit = IntegerField(null=True)  # the audit entries the operation wrote
+    last_audit = IntegerField(null=True)
+    audit_ids = JSONText(default=list)
+    result = JSONText(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "op_id"), True), (("first_audit", "last_audit"), False))
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     User,
     WocsUser,
@@ -410,6 +426,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     ApiOtp,
     ApiSession,
     ApiRefreshToken,
+    ApiSyncOp,
 ]
 
 

@@ -97,9 +97,9 @@ def create_api(settings: Settings) -> OpenAPI:
 
 def _modules() -> list:
     """The modules whose blueprint `bp` (and stricter LIMITS) make up the API."""
-    from api import audit_log, auth, campaigns, events, hooks, tasks
+    from api import audit_log, auth, campaigns, events, hooks, sync, tasks
 
-    return [auth, events, tasks, hooks, campaigns, audit_log]
+    return [auth, events, tasks, hooks, campaigns, audit_log, sync]
 
 
 def _json_only() -> Response | None:

@@ -26,10 +26,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a command did: the bot's reply and the entities its audit entries name."""
+    """What a command did: the bot's reply, the audit entries it wrote, what it asked to send."""
 
     reply: str
     entities: list[str]
+    audit_ids: list[int]
+    keys: list[str]  # outbox rows to release once committed
+    jobs: list[tuple[str, tuple[Any, ...]]]
+    cause: str
 
     def entity_id(self, kind: str) -> int | None:
         """The id of the first `kind:N` entity the command changed."""
@@ -38,6 +42,13 @@ class Outcome:
             if name == kind and number.isdigit():
                 return int(number)
         return None
+
+    def release(self) -> None:
+        """After the commit: send the notices and start the jobs the command asked for."""
+        outbox.release(self.keys)
+        for number, (func, args) in enumerate(self.jobs, start=1):
+            retry = Retry(max=3, interval=[10, 60])
+            enqueue(func, *args, job_id=f"api-{self.cause}-{number}", retry=retry)
 
 
 def command(name: str) -> registry.Command:
@@ -59,10 +70,21 @@ def permit(who: Principal, name: str) -> Context:
 def run(
     who: Principal, name: str, values: dict[str, Any], fields: dict[str, str] | None = None
 ) -> Outcome:
-    """Run command `name` with typed values keyed by its parameters; `fields` renames them in errors.
+    """Run command `name` in a transaction of its own, then send what it asked to send."""
+    with write_transaction():
+        outcome = apply(who, name, values, fields)
+    outcome.release()
+    return outcome
 
-    Each value goes through the command's own value type, exactly as if typed
-    after its key on WhatsApp; the command's refusals answer 409 with its text.
+
+def apply(
+    who: Principal, name: str, values: dict[str, Any], fields: dict[str, str] | None = None
+) -> Outcome:
+    """Run command `name` inside the caller's transaction; the caller releases the outcome.
+
+    `values` are keyed by the command's parameters (`fields` renames them in errors).
+    Each goes through the command's own value type, exactly as if typed after its key
+    on WhatsApp; the command's refusals answer 409 with its text.
     """
     cmd = command(name)
     ctx = permit(who, name)
@@ -90,18 +112,16 @@ def run(
             answer = cmd.func(ctx, **kwargs)
         except CommandError as exc:
             raise ApiError(409, str(exc), code="rejected") from None
-        entities = [
-            row.entity
-            for row in AuditLog.select(AuditLog.entity)
+        written = list(
+            AuditLog.select(AuditLog.id, AuditLog.entity)
             .where(AuditLog.id > mark, AuditLog.actor == ctx.actor, AuditLog.source == "api")
             .order_by(AuditLog.id)
-        ]
+        )
         cause = uuid.uuid4().hex
         keys = []
         for number, notice in enumerate(ctx.notices, start=1):
             keys.append(f"api:{cause}:notice:{number}")
             outbox.add(notice.to, notice.text, keys[-1])
-    outbox.release(keys)
-    for number, (func, args) in enumerate(ctx.jobs, start=1):
-        enqueue(func, *args, job_id=f"api-{cause}-{number}", retry=Retry(max=3, interval=[10, 60]))
-    return Outcome(answer.text if isinstance(answer, Reply) else answer, entities)
+    text = answer.text if isinstance(answer, Reply) else answer
+    entities, ids = [row.entity for row in written], [row.id for row in written]
+    return Outcome(text, entities, ids, keys, list(ctx.jobs), cause)

@@ -9,9 +9,11 @@ from pydantic import BaseModel, Field
 
 from api import commands, principal
 from api.common import IdPath, Strict, blueprint, not_found
+from api.errors import ApiError
 from api.pages import Page, PageQuery, page
-from commands.events import NEXT_STATUS
+from commands.events import NEXT_STATUS, find_item
 from models import Event
+from wocs.context import CommandError
 
 bp = blueprint("events", "Booths at events, their checklists and notes")
 Status = Literal["planned", "confirmed", "setup", "live", "closed", "cancelled"]
@@ -110,6 +112,17 @@ def _visible(event_id: int, name: str = "event show") -> Event:
     if event is None:
         raise not_found(f"event #{event_id}")
     return event
+
+
+def item_number(event_id: int, wanted: str) -> int:
+    """The number of the checklist item meant by its number or text, as /event check reads it."""
+    event = Event.get_or_none(Event.id == event_id)
+    if event is None:
+        raise not_found(f"event #{event_id}")
+    try:
+        return find_item(event, " ".join(wanted.split()))
+    except CommandError as exc:
+        raise ApiError(409, str(exc), code="rejected") from None
 
 
 def _changed(outcome: commands.Outcome, event_id: int) -> dict[str, Any]:

@@ -248,7 +248,7 @@ def check_item(ctx: Context, n: int, item: str) -> str:
     """Tick a checklist item, by its number or the start of its text."""
     event = get_event(n, lock=True)
     items = event.checklist
-    number = _find(event, " ".join(item.split()))
+    number = find_item(event, " ".join(item.split()))
     chosen = items[number - 1]
     if chosen["done"]:
         return f"Item {number} on event #{n} ({chosen['text']}) is already ticked."
@@ -261,7 +261,7 @@ def check_item(ctx: Context, n: int, item: str) -> str:
     )
 
 
-def _find(event: Event, wanted: str) -> int:
+def find_item(event: Event, wanted: str) -> int:
     """The number of the item meant by its number or a unique case-insensitive start of its text."""
     items = event.checklist
     usage = f"Send /event check {event.id} item: <number>"

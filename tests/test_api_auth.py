@@ -40,17 +40,22 @@ def call(live: Live, method: str, path: str, token: str = "", **kwargs) -> reque
     return requests.request(method, f"{live.url}{API}{path}", headers=headers, timeout=15, **kwargs)
 
 
+def codes_sent_to(live: Live, phone: str) -> list[str]:
+    """The login codes the Graph test server received for this phone, oldest first."""
+    return [
+        body["template"]["components"][0]["parameters"][0]["text"]
+        for body in live.graph.sent()
+        if body["to"] == f"+{phone}"
+        and body["type"] == "template"
+        and body["template"]["name"] == "login_code"
+    ]
+
+
 def code_sent_to(live: Live, phone: str, count: int = 1) -> str:
-    """The newest login code the Graph test server received for this phone."""
+    """The newest login code once `count` of them reached this phone."""
     deadline = time.monotonic() + 15
     while True:
-        codes = [
-            body["template"]["components"][0]["parameters"][0]["text"]
-            for body in live.graph.sent()
-            if body["to"] == f"+{phone}"
-            and body["type"] == "template"
-            and body["template"]["name"] == "login_code"
-        ]
+        codes = codes_sent_to(live, phone)
         if len(codes) >= count:
             return codes[-1]
         assert time.monotonic() < deadline, f"no login code reached {phone}"
@@ -59,7 +64,7 @@ def code_sent_to(live: Live, phone: str, count: int = 1) -> str:
 
 def login(live: Live, phone: str) -> dict:
     """Log in as `phone` the way the app does; return the tokens answer."""
-    sent = sum(1 for b in live.graph.sent() if b["to"] == f"+{phone}")
+    sent = len(codes_sent_to(live, phone))
     assert call(live, "POST", "/auth/otp", json={"phone": phone}).status_code == 202
     code = code_sent_to(live, phone, sent + 1)
     answer = call(live, "POST", "/auth/verify", json={"phone": phone, "code": code})
