@@ -404,6 +404,19 @@ class ApiSyncOp(BaseModel):
         indexes = ((("user", "op_id"), True), (("first_audit", "last_audit"), False))
 
 
+class ApiUpload(BaseModel):
+    """A photo the app was given an upload URL for, until it is attached to an event."""
+
+    user = ForeignKeyField(User, backref="uploads", on_delete="CASCADE")
+    key = CharField(max_length=191, unique=True)
+    filename = CharField(max_length=200, default="")
+    content_type = CharField(max_length=40)
+    size = IntegerField()
+    state = CharField(max_length=10, default="pending")  # pending → stored → attached
+    expires_at = DateTimeField()
+    created_at = DateTimeField(default=utcnow)
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     User,
     WocsUser,
@@ -427,6 +440,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     ApiSession,
     ApiRefreshToken,
     ApiSyncOp,
+    ApiUpload,
 ]
 
 

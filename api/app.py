@@ -97,15 +97,21 @@ def create_api(settings: Settings) -> OpenAPI:
 
 def _modules() -> list:
     """The modules whose blueprint `bp` (and stricter LIMITS) make up the API."""
-    from api import audit_log, auth, campaigns, events, hooks, sync, tasks
+    from api import audit_log, auth, campaigns, events, hooks, sync, tasks, uploads
 
-    return [auth, events, tasks, hooks, campaigns, audit_log, sync]
+    return [auth, events, tasks, hooks, campaigns, audit_log, sync, uploads]
 
 
 def _json_only() -> Response | None:
     """Bodies must be JSON; anything else is refused before a view reads it."""
     has_body = request.content_length or request.headers.get("Transfer-Encoding")
-    if request.method in ("POST", "PUT", "PATCH") and has_body and not request.is_json:
+    photo = request.endpoint == "uploads.put_content"  # the one body that is a file
+    if (
+        request.method in ("POST", "PUT", "PATCH")
+        and has_body
+        and not request.is_json
+        and not photo
+    ):
         return errors.error_response(415, "Send the body as application/json.")
     return None
 

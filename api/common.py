@@ -28,12 +28,12 @@ class IdPath(BaseModel):
     id: int = Field(ge=1, le=2**31 - 1)
 
 
-def blueprint(name: str, description: str, path: str = "") -> APIBlueprint:
-    """A blueprint of bearer-protected operations under /api/v1/<path>."""
+def blueprint(name: str, description: str, path: str | None = None) -> APIBlueprint:
+    """A blueprint of bearer-protected operations under /api/v1/<path> (<name> by default)."""
     return APIBlueprint(
         name,
         f"api.{name}",
-        url_prefix=f"{PREFIX}/{path or name}",
+        url_prefix=PREFIX if path == "" else f"{PREFIX}/{path or name}",
         abp_tags=[Tag(name=name, description=description)],
         abp_security=BEARER,
         abp_responses=ERRORS,

@@ -68,10 +68,10 @@ def fetch_attachment(attachment_id: int) -> str:
     stored = storage.current().save(
         storage.content_key(_prefix(row), data, mime), data, content_type
     )
-    return _attach(attachment_id, stored, mime)
+    return attach_stored(attachment_id, stored, mime)
 
 
-def _attach(attachment_id: int, stored: storage.StoredFile, mime: str) -> str:
+def attach_stored(attachment_id: int, stored: storage.StoredFile, mime: str) -> str:
     """Record the stored file on the attachment and its event, once."""
     with write_transaction():
         query = WocsAttachment.select().where(WocsAttachment.id == attachment_id)

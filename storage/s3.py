@@ -78,6 +78,16 @@ class S3Storage:
         except BotoCoreError as exc:
             raise StorageError(f"could not read {key} from bucket {self.bucket}: {exc}") from exc
 
+    def presign_put(self, key: str, content_type: str, size: int, seconds: int) -> str:
+        """A URL that lets its holder PUT this one object, of this type and size, for a while."""
+        params = {
+            "Bucket": self.bucket,
+            "Key": self._object(key),
+            "ContentType": content_type,
+            "ContentLength": size,
+        }
+        return self.client.generate_presigned_url("put_object", Params=params, ExpiresIn=seconds)
+
     def url_for(self, key: str) -> str:
         """Where the file can be reached: under STORAGE_PUBLIC_URL if set, else its s3:// URI."""
         name = self._object(key)
