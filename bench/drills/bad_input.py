@@ -21,11 +21,9 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import os
 import random
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
@@ -33,11 +31,11 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.drills import fuzz, harness
-from bench.drills.harness import ADMIN, SECRET, Command
+from bench.drills.harness import SECRET, Command
 from webhooks.payload import text_message_body
 from webhooks.routes import signature_for
 
-AGENT, STRANGER = "60129998888", "60175550000"
+STRANGER = fuzz.STRANGER
 FUZZ_DATABASE = "wocs_fuzz"
 FAILURES = Path(tempfile.gettempdir()) / "wocs-drill-bad-input-failures.txt"
 LIMIT = 3 * 1024 * 1024
@@ -147,73 +145,6 @@ def refused_bodies(seed: int) -> list[Case]:
     return cases
 
 
-def fuzz_dispatch(stack: harness.Stack, count: int, seed: int) -> tuple[dict, list[str]]:
-    """Handle `count` generated messages in this process; return figures and failing inputs."""
-    import models
-    from bot import seed_admins
-    from jobs import runtime
-    from jobs.inbound import process_inbound
-    from webhooks.intake import store
-    from webhooks.payload import parse_body
-    from wocs.grammar import looks_like_command
-    from wocs.replies import TEXT_LIMIT
-    from wocs.settings import Settings
-
-    stack.mariadb.create_database(FUZZ_DATABASE)
-    os.environ["STORAGE_DIR"] = str(Path(tempfile.mkdtemp(prefix="wocs-drill-files-")))
-    # Redis db 1: no worker listens there, so the replies stay in the outbox to be counted.
-    settings = Settings(
-        database_url=stack.mariadb.url(FUZZ_DATABASE),
-        redis_url=stack.cache.url(1),
-        admins=(ADMIN,),
-        sender_limit=0,
-        app_secret=SECRET,
-    )
-    wired = runtime.configure(settings)
-    models.upgrade()
-    seed_admins(settings.admins)
-    models.WocsUser.create(phone=AGENT, name="Siti", role="agent")
-    senders = [ADMIN] * 12 + [AGENT] * 5 + [STRANGER] * 3
-    failures, escaped, started = [], 0, time.perf_counter()
-    for n, text in enumerate(fuzz.messages(seed, count)):
-        body = text_message_body(senders[n % len(senders)], text, f"wamid.fuzz.{n}")
-        for inbound_id in store(parse_body(body)).created:
-            try:
-                process_inbound(inbound_id)
-            except Exception as exc:
-                escaped += 1
-                failures.append(f"escaped {type(exc).__name__}: {exc}\n{text!r}")
-        if n % 5000 == 4999:
-            wired.redis.flushdb()  # the queued sends are not needed; keep Redis small
-    elapsed = time.perf_counter() - started
-    rows = list(models.InboundMessage.select())
-    failures += [f"crashed {row.error}\n{row.body!r}" for row in rows if row.state == "failed"]
-    replies = {
-        row.inbound_id: row.body
-        for row in models.OutboundMessage.select().where(
-            models.OutboundMessage.idempotency_key.startswith("reply:")
-        )
-    }
-    unanswered = [row for row in rows if row.id not in replies]
-    # A customer's plain text may rightly get silence (one menu a day); anything else may not.
-    silent = [r for r in unanswered if r.sender == STRANGER and not looks_like_command(r.body)]
-    unanswered = [row for row in unanswered if row not in silent]
-    failures += [f"no reply to {row.sender}\n{row.body!r}" for row in unanswered]
-    bad_length = [text for text in replies.values() if not 0 < len(text) <= TEXT_LIMIT]
-    failures += [f"reply of {len(text)} characters" for text in bad_length]
-    figures = {
-        "messages_generated": count,
-        "messages_handled_per_second": round(count / elapsed),
-        "messages_stored": len(rows),
-        "exceptions_escaped": escaped,
-        "messages_crashed": sum(row.state == "failed" for row in rows),
-        "messages_without_reply": len(unanswered),
-        "customer_texts_left_silent": len(silent),
-        "replies_empty_or_too_long": len(bad_length),
-    }
-    return figures, failures
-
-
 def post_refused(stack: harness.Stack, seed: int) -> tuple[dict, list[str]]:
     """Post every refused-body case; return figures and the cases answered unexpectedly."""
     cases = refused_bodies(seed)
@@ -246,24 +177,32 @@ def post_refused(stack: harness.Stack, seed: int) -> tuple[dict, list[str]]:
     return figures, unexpected
 
 
-def run(messages: int, seed: int = 1, drain_timeout: float = 300.0) -> dict:
-    """Run the three parts; return the figures."""
+def run(
+    stack: harness.Stack,
+    messages: int,
+    seed: int = 1,
+    drain_timeout: float = 300.0,
+    settle: float = 3.0,
+) -> dict:
+    """Run the three parts; return the figures (failing inputs go to FAILURES)."""
     verbatim = [
         Command(f"wamid.verbatim.{n}", f"/hook add text: {text}") for n, text in enumerate(VERBATIM)
     ]
-    with harness.drill_stack("bad-input") as stack:
-        dispatch, failures = fuzz_dispatch(stack, messages, seed)
-        refused, unexpected = post_refused(stack, seed)
-        stack.post(harness.requests_for(verbatim), rate=20)
-        stack.drain(len(verbatim), drain_timeout)
-        kept = dict(stack.rows("SELECT wamid, body FROM inbound_message"))
-        hooks = {text for (text,) in stack.rows("SELECT text FROM hook")}
-        changed = [
-            c.text
-            for c in verbatim
-            if kept.get(c.wamid) != c.text or c.text.split("text: ", 1)[1] not in hooks
-        ]
-        figures = dispatch | refused | harness.verify(stack, verbatim)
+    stack.mariadb.create_database(FUZZ_DATABASE)
+    # Redis db 1: no worker listens there, so the replies stay in the outbox to be counted.
+    with fuzz.wired(stack.mariadb.url(FUZZ_DATABASE), stack.cache.url(1)):
+        dispatch, failures = fuzz.handle(messages, seed)
+    refused, unexpected = post_refused(stack, seed)
+    stack.post(harness.requests_for(verbatim), rate=20)
+    stack.drain(verbatim, drain_timeout, settle)
+    kept = dict(stack.rows("SELECT wamid, body FROM inbound_message"))
+    hooks = {text for (text,) in stack.rows("SELECT text FROM hook")}
+    changed = [
+        c.text
+        for c in verbatim
+        if kept.get(c.wamid) != c.text or c.text.split("text: ", 1)[1] not in hooks
+    ]
+    figures = dispatch | refused | harness.verify(stack, verbatim)
     figures["verbatim_texts_changed"] = len(changed)
     FAILURES.write_text(
         "\n\n".join(failures + unexpected + [f"changed: {t!r}" for t in changed]) + "\n"
@@ -289,7 +228,9 @@ def main() -> int:
     options.add_argument("--messages", type=int, default=100_000)
     options.add_argument("--seed", type=int, default=1)
     args = options.parse_args()
-    return harness.report(run(args.messages, args.seed))
+    with harness.drill_stack("bad-input") as stack:
+        figures = run(stack, args.messages, args.seed)
+    return harness.report(figures)
 
 
 if __name__ == "__main__":

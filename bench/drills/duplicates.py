@@ -20,18 +20,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.drills import harness
 
 
-def run(commands: int, rate: float, copies: int = 3, drain_timeout: float = 300.0) -> dict:
-    """Run the drill; return its figures."""
+def run(
+    stack: harness.Stack,
+    commands: int,
+    rate: float,
+    copies: int = 3,
+    drain_timeout: float = 300.0,
+    settle: float = 3.0,
+) -> dict:
+    """Post each body `copies` times at once; return the figures."""
     sent = harness.hook_commands("dup", commands)
-    with harness.drill_stack("duplicates") as stack:
-        result = stack.post(harness.requests_for(sent), rate, copies=copies)
-        drained = stack.drain(commands, drain_timeout)
-        figures = {
-            "copies_of_each_body": copies,
-            "posts": len(result.statuses),
-            "webhook_200": result.statuses.count(200),
-            "seconds_to_drain_after_load": round(drained, 1),
-        } | harness.verify(stack, sent)
+    result = stack.post(harness.requests_for(sent), rate, copies=copies)
+    drained = stack.drain(sent, drain_timeout, settle)
+    figures = {
+        "copies_of_each_body": copies,
+        "posts": len(result.statuses),
+        "webhook_200": result.statuses.count(200),
+        "seconds_to_drain_after_load": round(drained, 1),
+    } | harness.verify(stack, sent)
     return harness.judged(figures, figures["webhook_200"] == commands * copies)
 
 
@@ -43,7 +49,9 @@ def main() -> int:
     options.add_argument("--copies", type=int, default=3)
     options.add_argument("--drain-timeout", type=float, default=300.0)
     args = options.parse_args()
-    return harness.report(run(args.commands, args.rate, args.copies, args.drain_timeout))
+    with harness.drill_stack("duplicates") as stack:
+        figures = run(stack, args.commands, args.rate, args.copies, args.drain_timeout)
+    return harness.report(figures)
 
 
 if __name__ == "__main__":

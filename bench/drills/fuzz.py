@@ -1,4 +1,4 @@
-"""Near-commands for the bad-input drill: what people mistype, from a seeded random generator.
+"""Near-commands for the bad-input drill: what people mistype, and how WOCS answers each.
 
 Each message starts from a real command of the registry with values of the right kind, then
 goes through a few of the mistakes people make on a phone keyboard (typos in the name or a
@@ -10,13 +10,29 @@ the same messages.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
 import string
+import tempfile
+import time
 from collections.abc import Callable, Iterator
 
 import commands  # noqa: F401  (registers every command)
+import models
+from bench.drills.harness import ADMIN, SECRET
+from bot import seed_admins
+from jobs import runtime
+from jobs.inbound import process_inbound
+from webhooks.intake import store
+from webhooks.payload import parse_body, text_message_body
+from wocs.grammar import looks_like_command
 from wocs.registry import REGISTRY
+from wocs.replies import TEXT_LIMIT
+from wocs.settings import Settings
 
+AGENT, STRANGER = "60129998888", "60175550000"
+SENDERS = [ADMIN] * 12 + [AGENT] * 5 + [STRANGER] * 3
 COMMANDS = sorted(REGISTRY.values(), key=lambda c: c.full_name)
 ALL_KEYS = sorted({k.name for c in COMMANDS for k in c.keys})
 
@@ -147,3 +163,72 @@ def messages(seed: int, count: int) -> Iterator[str]:
     rng = random.Random(seed)
     for _ in range(count):
         yield near_command(rng)
+
+
+@contextlib.contextmanager
+def wired(database_url: str, redis_url: str) -> Iterator[runtime.Runtime]:
+    """Point this process's jobs at a fresh database, with the admin and an agent; undo after."""
+    previous, database = runtime._current, models.db.obj
+    os.environ["STORAGE_DIR"] = tempfile.mkdtemp(prefix="wocs-drill-files-")  # QR codes
+    settings = Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        admins=(ADMIN,),
+        sender_limit=0,
+        app_secret=SECRET,
+    )
+    try:
+        yield runtime.configure(settings)
+    finally:
+        runtime._current = previous
+        if database is not None:
+            models.db.initialize(database)
+
+
+def handle(count: int, seed: int) -> tuple[dict, list[str]]:
+    """Store and handle `count` near-commands as the webhook and worker would, in this process.
+
+    Returns the figures and a description of every message that failed a check. Needs a
+    fresh database (`wired`): every inbound row in it is counted.
+    """
+    models.upgrade()
+    seed_admins((ADMIN,))
+    models.WocsUser.get_or_create(phone=AGENT, defaults={"name": "Siti", "role": "agent"})
+    failures, escaped, started = [], 0, time.perf_counter()
+    for n, text in enumerate(messages(seed, count)):
+        body = text_message_body(SENDERS[n % len(SENDERS)], text, f"wamid.fuzz.{n}")
+        for inbound_id in store(parse_body(body)).created:
+            try:
+                process_inbound(inbound_id)
+            except Exception as exc:
+                escaped += 1
+                failures.append(f"escaped {type(exc).__name__}: {exc}\n{text!r}")
+        if n % 5000 == 4999:
+            runtime.current().redis.flushdb()  # no worker takes the sends; keep Redis small
+    elapsed = time.perf_counter() - started
+    rows = list(models.InboundMessage.select())
+    failures += [f"crashed {row.error}\n{row.body!r}" for row in rows if row.state == "failed"]
+    replies = {
+        row.inbound_id: row.body
+        for row in models.OutboundMessage.select().where(
+            models.OutboundMessage.idempotency_key.startswith("reply:")
+        )
+    }
+    unanswered = [row for row in rows if row.id not in replies]
+    # A customer's plain text may rightly get silence (one menu a day); anything else may not.
+    silent = [r for r in unanswered if r.sender == STRANGER and not looks_like_command(r.body)]
+    unanswered = [row for row in unanswered if row not in silent]
+    failures += [f"no reply to {row.sender}\n{row.body!r}" for row in unanswered]
+    bad_length = [text for text in replies.values() if not 0 < len(text) <= TEXT_LIMIT]
+    failures += [f"reply of {len(text)} characters" for text in bad_length]
+    figures = {
+        "messages_generated": count,
+        "messages_handled_per_second": round(count / elapsed),
+        "messages_stored": len(rows),
+        "exceptions_escaped": escaped,
+        "messages_crashed": sum(row.state == "failed" for row in rows),
+        "messages_without_reply": len(unanswered),
+        "customer_texts_left_silent": len(silent),
+        "replies_empty_or_too_long": len(bad_length),
+    }
+    return figures, failures

@@ -176,16 +176,23 @@ class Stack:
         """Post raw requests at a fixed rate (open loop), each `copies` times at once."""
         return open_loop(self.port, requests, rate, copies=copies)
 
-    def drain(self, commands: int, timeout: float) -> float:
-        """Wait until every command ran and its reply was accepted; return the seconds waited."""
-        started = time.monotonic()
+    def drain(self, commands: Sequence[Command], timeout: float, settle: float = 3.0) -> float:
+        """Wait until the reply to each command was accepted by Graph; return the seconds waited.
+
+        Then wait `settle` seconds more, so that late duplicates, if any, are counted.
+        """
+        wanted, started = {c.wamid for c in commands}, time.monotonic()
         while time.monotonic() - started < timeout:
-            (done,) = self.rows("SELECT COUNT(*) FROM inbound_message WHERE state = 'done'")[0]
-            if done >= commands and self.graph.successes() >= commands:
+            sent = self.rows(
+                "SELECT i.wamid FROM outbound_message o JOIN inbound_message i"
+                " ON o.inbound_id = i.id WHERE o.idempotency_key LIKE 'reply:%%'"
+                " AND o.state IN ('sent', 'delivered', 'read')"
+            )
+            if wanted <= {wamid for (wamid,) in sent}:
                 break
-            time.sleep(1)
+            time.sleep(0.5)
         waited = time.monotonic() - started
-        time.sleep(3)  # let late duplicates, if any, arrive before counting
+        time.sleep(settle)
         return waited
 
 

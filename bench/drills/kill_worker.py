@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -20,25 +21,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.drills import harness
 
 
-def run(commands: int, rate: float, drain_timeout: float = 300.0) -> dict:
-    """Run the drill; return its figures."""
+def run(
+    stack: harness.Stack,
+    commands: int,
+    rate: float,
+    kills: Sequence[float] = (0.3, 0.6),
+    drain_timeout: float = 300.0,
+    settle: float = 3.0,
+) -> dict:
+    """Kill the worker at each fraction of the load in `kills`; return the figures."""
     sent = harness.hook_commands("kill", commands)
-    with harness.drill_stack("kill-worker") as stack:
-        duration = commands / rate
-        # One thread kills at 30 % and at 60 % of the load, one kill after the other.
-        killer = threading.Thread(
-            target=stack.workers.kill_at, args=(duration * 0.3, duration * 0.6)
-        )
-        killer.start()
-        result = stack.post(harness.requests_for(sent), rate)
-        killer.join()
-        drained = stack.drain(commands, drain_timeout)
-        figures = {
-            "worker_kills": stack.workers.kills,
-            "worker_exits": stack.workers.exits,
-            "webhook_200": result.statuses.count(200),
-            "seconds_to_drain_after_load": round(drained, 1),
-        } | harness.verify(stack, sent)
+    duration, exits = commands / rate, stack.workers.exits
+    # One thread kills at each offset, one kill after the other.
+    killer = threading.Thread(
+        target=stack.workers.kill_at, args=tuple(duration * at for at in kills)
+    )
+    killer.start()
+    result = stack.post(harness.requests_for(sent), rate)
+    killer.join()
+    drained = stack.drain(sent, drain_timeout, settle)
+    figures = {
+        "worker_kills": len(kills),
+        "worker_exits": stack.workers.exits - exits,
+        "webhook_200": result.statuses.count(200),
+        "seconds_to_drain_after_load": round(drained, 1),
+    } | harness.verify(stack, sent)
     return harness.judged(figures, figures["webhook_200"] == commands)
 
 
@@ -49,7 +56,9 @@ def main() -> int:
     options.add_argument("--rate", type=float, default=100.0)
     options.add_argument("--drain-timeout", type=float, default=300.0)
     args = options.parse_args()
-    return harness.report(run(args.commands, args.rate, args.drain_timeout))
+    with harness.drill_stack("kill-worker") as stack:
+        figures = run(stack, args.commands, args.rate, drain_timeout=args.drain_timeout)
+    return harness.report(figures)
 
 
 if __name__ == "__main__":

@@ -50,36 +50,38 @@ def redeliver(stack: harness.Stack, requests: list[bytes], statuses: list[int], 
 
 
 def run(
+    stack: harness.Stack,
     commands: int,
     rate: float,
     down: float,
     stop_at: float = 0.4,
     retry_every: float = 2.0,
     drain_timeout: float = 300.0,
+    settle: float = 3.0,
 ) -> dict:
-    """Run the drill; return its figures."""
+    """Restart MariaDB at `stop_at` of the load, down for `down` seconds; return the figures."""
     sent = harness.hook_commands("mariadb", commands)
     requests = harness.requests_for(sent)
     took: list[float] = []
-    with harness.drill_stack("mariadb-restart") as stack:
-        restarter = threading.Thread(
-            target=_restart, args=(stack.mariadb, commands / rate * stop_at, down, took)
-        )
-        restarter.start()
-        result = stack.post(requests, rate)
-        restarter.join()
-        rounds, reposts = redeliver(stack, requests, result.statuses, retry_every)
-        drained = stack.drain(commands, drain_timeout)
-        figures = {
-            "mariadb_unavailable_seconds": round(took[0], 1),
-            "webhook_200": result.statuses.count(200),
-            "webhook_503": result.statuses.count(503),
-            "webhook_other": sum(s not in (200, 503) for s in result.statuses),
-            "redelivery_rounds": rounds,
-            "redelivered": reposts,
-            "worker_exits": stack.workers.exits,
-            "seconds_to_drain_after_load": round(drained, 1),
-        } | harness.verify(stack, sent)
+    exits = stack.workers.exits
+    restarter = threading.Thread(
+        target=_restart, args=(stack.mariadb, commands / rate * stop_at, down, took)
+    )
+    restarter.start()
+    result = stack.post(requests, rate)
+    restarter.join()
+    rounds, reposts = redeliver(stack, requests, result.statuses, retry_every)
+    drained = stack.drain(sent, drain_timeout, settle)
+    figures = {
+        "mariadb_unavailable_seconds": round(took[0], 1),
+        "webhook_200": result.statuses.count(200),
+        "webhook_503": result.statuses.count(503),
+        "webhook_other": sum(s not in (200, 503) for s in result.statuses),
+        "redelivery_rounds": rounds,
+        "redelivered": reposts,
+        "worker_exits": stack.workers.exits - exits,
+        "seconds_to_drain_after_load": round(drained, 1),
+    } | harness.verify(stack, sent)
     # Every message must have been refused honestly (503) or stored; and the outage must show.
     refused = figures["webhook_503"] > 0 and figures["webhook_other"] == 0
     return harness.judged(figures, refused, rounds < MAX_ROUNDS)
@@ -95,9 +97,16 @@ def main() -> int:
     options.add_argument("--retry-every", type=float, default=2.0, help="seconds between re-posts")
     options.add_argument("--drain-timeout", type=float, default=300.0)
     args = options.parse_args()
-    figures = run(
-        args.commands, args.rate, args.down, args.stop_at, args.retry_every, args.drain_timeout
-    )
+    with harness.drill_stack("mariadb-restart") as stack:
+        figures = run(
+            stack,
+            args.commands,
+            args.rate,
+            args.down,
+            args.stop_at,
+            args.retry_every,
+            args.drain_timeout,
+        )
     return harness.report(figures)
 
 

@@ -34,19 +34,22 @@ def _outage(cache: PrivateRedis, after: float, seconds: float) -> None:
 
 
 def run(
-    commands: int, rate: float, outage: float, stop_at: float = 0.25, drain_timeout: float = 300.0
+    stack: harness.Stack,
+    commands: int,
+    rate: float,
+    outage: float,
+    stop_at: float = 0.25,
+    drain_timeout: float = 300.0,
+    settle: float = 3.0,
 ) -> dict:
-    """Run the drill; return its figures."""
+    """Stop Redis at `stop_at` of the load for `outage` seconds; return the figures."""
     sent = harness.hook_commands("redis", commands)
-    after = commands / rate * stop_at
-    with harness.drill_stack("redis-outage") as stack:
-        stopper = threading.Thread(target=_outage, args=(stack.cache, after, outage))
-        stopper.start()
-        result = stack.post(harness.requests_for(sent), rate)
-        stopper.join()
-        drained = stack.drain(commands, drain_timeout)
-        figures = harness.verify(stack, sent)
-        exits = stack.workers.exits
+    after, exits = commands / rate * stop_at, stack.workers.exits
+    stopper = threading.Thread(target=_outage, args=(stack.cache, after, outage))
+    stopper.start()
+    result = stack.post(harness.requests_for(sent), rate)
+    stopper.join()
+    drained = stack.drain(sent, drain_timeout, settle)
     # Requests whose scheduled time fell while Redis was down (the generator starts at 0).
     down = [
         latency for n, latency in enumerate(result.latencies) if after <= n / rate < after + outage
@@ -56,9 +59,9 @@ def run(
         "webhook_200": result.statuses.count(200),
         "webhook_p99_ms_while_down": round(percentile(down, 99) * 1000, 1),
         "webhook_max_ms_while_down": round(max(down, default=0) * 1000, 1),
-        "worker_exits": exits,
+        "worker_exits": stack.workers.exits - exits,
         "seconds_to_drain_after_load": round(drained, 1),
-    } | figures
+    } | harness.verify(stack, sent)
     return harness.judged(figures, figures["webhook_200"] == commands)
 
 
@@ -71,9 +74,11 @@ def main() -> int:
     options.add_argument("--stop-at", type=float, default=0.25, help="fraction of the load")
     options.add_argument("--drain-timeout", type=float, default=300.0)
     args = options.parse_args()
-    return harness.report(
-        run(args.commands, args.rate, args.outage, args.stop_at, args.drain_timeout)
-    )
+    with harness.drill_stack("redis-outage") as stack:
+        figures = run(
+            stack, args.commands, args.rate, args.outage, args.stop_at, args.drain_timeout
+        )
+    return harness.report(figures)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,90 @@
+"""Smoke versions of the fault drills (bench/drills/): the same code, small loads, one stack.
+
+The stack runs on a private MariaDB and Redis that the drills may stop; the full drills and
+their figures are in docs/RELIABILITY.md.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from bench.drills import (
+    bad_input,
+    duplicates,
+    graph_faults,
+    harness,
+    kill_worker,
+    mariadb_restart,
+    redis_outage,
+)
+
+pytestmark = pytest.mark.drill
+SETTLE = 0.5  # seconds to wait for late duplicates after the last reply
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[harness.Stack]:
+    """One drill stack for every smoke drill; each checks only its own commands."""
+    missing = [b for b in ("mariadbd", "redis-server") if not _installed(b)]
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs {', '.join(missing)} for the drills")
+        pytest.skip(f"not installed: {', '.join(missing)}")
+    with harness.drill_stack("smoke", sweep_seconds=1) as running:
+        yield running
+
+
+def _installed(name: str) -> bool:
+    return bool(shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin"))
+
+
+def _passed(figures: dict) -> None:
+    assert figures["drill"] == "passed", "\n".join(f"{k}: {v}" for k, v in figures.items())
+
+
+def test_every_body_posted_three_times_at_once_is_handled_once(stack):
+    figures = duplicates.run(stack, commands=100, rate=50, copies=3, settle=SETTLE)
+    assert figures["posts"] == figures["webhook_200"] == 300
+    _passed(figures)
+
+
+def test_a_worker_killed_and_restarted_while_commands_arrive_loses_nothing(stack):
+    # Killed as the load starts, while idle: the commands queue up until it is back. A kill
+    # in the middle of a job takes 90 s to recover (job timeout and grace), so that case is
+    # left to the full drill and to tests/test_jobs.py.
+    figures = kill_worker.run(stack, commands=100, rate=50, kills=(0.0,), settle=SETTLE)
+    assert figures["worker_kills"] == 1
+    _passed(figures)
+
+
+def test_graph_500s_rate_limits_and_stalls_are_retried_and_sent_once(stack):
+    figures = graph_faults.run(
+        stack, commands=150, rate=50, errors=10, stalls=1, stall=2.0, settle=SETTLE
+    )
+    assert figures["graph_sends_refused"] >= 20
+    _passed(figures)
+
+
+def test_mariadb_restarted_under_load_answers_503_and_loses_nothing(stack):
+    figures = mariadb_restart.run(
+        stack, commands=150, rate=50, down=1.0, retry_every=1.0, settle=SETTLE
+    )
+    assert figures["webhook_503"] > 0
+    assert figures["redelivery_rounds"] >= 1
+    _passed(figures)
+
+
+def test_redis_stopped_under_load_the_webhook_answers_and_the_sweeper_catches_up(stack):
+    figures = redis_outage.run(stack, commands=150, rate=50, outage=3.0, stop_at=0.2, settle=SETTLE)
+    assert figures["webhook_200"] == 150
+    _passed(figures)
+
+
+def test_bad_input_gets_replies_refusals_and_is_stored_verbatim(stack):
+    figures = bad_input.run(stack, messages=1000, seed=1, settle=SETTLE)
+    assert figures["answers_5xx_or_none"] == 0
+    _passed(figures)
