@@ -17,6 +17,7 @@ from jobs import runtime as jobs_runtime
 from jobs.worker import InProcessWorkers, run_worker
 from models import WocsUser
 from whatsapp.transports import Transport
+from wocs import templates
 from wocs.settings import ConfigError, Settings
 
 log = logging.getLogger("wocs")
@@ -47,6 +48,7 @@ def create_app(
     if settings.embedded:
         models.upgrade()
     seed_admins(settings.admins)
+    templates.sync()
     if settings.generated_secret:
         log.warning("WHATSAPP_APP_SECRET is not set: webhooks from outside will be refused (403)")
 
@@ -184,6 +186,30 @@ def _chat(args: argparse.Namespace) -> int:
             print("(no reply)")
 
 
+def _templates(args: argparse.Namespace) -> int:
+    """List the message templates with Meta's status, or submit them all for review."""
+    settings = Settings.from_env()
+    wired = jobs_runtime.configure(settings)
+    if settings.embedded:
+        models.upgrade()
+    if args.action == "push":
+        if not (settings.waba_id and settings.transport == "cloud"):
+            print(
+                "Pushing templates needs WHATSAPP_WABA_ID and the cloud transport "
+                "(WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID).",
+                file=sys.stderr,
+            )
+            return 2
+        for line in templates.push(wired.transport, settings.waba_id):
+            print(line)
+        return 0
+    templates.sync()
+    for row in models.WhatsAppTemplate.select().order_by(models.WhatsAppTemplate.name):
+        reason = f" — {row.reason}" if row.reason else ""
+        print(f"{row.name} ({row.language}, {row.category}): {row.status}{reason}")
+    return 0
+
+
 class QuietHeyoo(logging.Filter):
     """Drop heyoo's chatter: it logs every send on the root logger; the transport logs a masked line."""
 
@@ -214,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     verify = sub.add_parser("verify-draw", help="recompute a campaign's draw and check it")
     verify.add_argument("code")
     verify.set_defaults(run=_verify_draw)
+    tpl = sub.add_parser("templates", help="WhatsApp message templates: list, or push to Meta")
+    tpl.add_argument("action", choices=["list", "push"])
+    tpl.set_defaults(run=_templates)
     chat = sub.add_parser("chat", help="talk to the bot from this terminal as a phone number")
     chat.add_argument("--as", dest="phone", required=True, help="the phone you write as")
     chat.set_defaults(run=_chat)

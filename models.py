@@ -274,6 +274,7 @@ class OutboundMessage(BaseModel):
     attempts = IntegerField(default=0)
     inbound = ForeignKeyField(InboundMessage, null=True, backref="replies", on_delete="SET NULL")
     broadcast = IntegerField(null=True, index=True)  # the Broadcast id this send belongs to
+    retry_at = DateTimeField(null=True)  # a paced or failed send waits until then
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import random
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from peewee import DatabaseError, IntegrityError
-from rq import Retry
 
 import storage
-from jobs.queues import HIGH, backoff, enqueue
+from jobs import ratelimit
+from jobs.queues import BULK, HIGH, enqueue
 from jobs.runtime import current
-from models import InboundMessage, OutboundMessage, for_update, utcnow, write_transaction
-from whatsapp.errors import GraphError
+from models import (
+    Contact,
+    InboundMessage,
+    OutboundMessage,
+    for_update,
+    utcnow,
+    write_transaction,
+)
+from whatsapp.errors import GraphError, OptedOut, RateLimited, TransientGraphError
 from whatsapp.transports import Outgoing, Transport
 from wocs.values import mask_phone
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 6  # the first try and five retries
+RATE_LIMIT_ATTEMPTS = 12  # throttling passes; a message is not failed for Meta's busy minute
 RETRY_SECONDS = [4, 16, 64, 256, 600]  # 4^n, as Meta asks after pair-rate errors
 
 
@@ -32,6 +43,7 @@ def add(
     template: dict | None = None,
     inbound: InboundMessage | None = None,
     queue_name: str = HIGH,
+    broadcast: int | None = None,
 ) -> None:
     """Add a message to the outbox inside the caller's transaction; a repeated key is a no-op.
 
@@ -47,6 +59,7 @@ def add(
         media_path=image,
         queue=queue_name,
         inbound=inbound,
+        broadcast=broadcast,
     ).on_conflict_ignore().execute()
 
 
@@ -61,28 +74,52 @@ def release(keys: list[str]) -> None:
         enqueue_send(row.id, row.queue)
 
 
-def enqueue_send(outbound_id: int, queue_name: str = HIGH) -> bool:
-    """Put one outbox row's send on its queue."""
+def enqueue_send(outbound_id: int, queue_name: str = HIGH, at: dt.datetime | None = None) -> bool:
+    """Put one outbox row's send on its queue (at a later moment when `at` is given)."""
     return enqueue(
         "jobs.outbox.send_outbound",
         outbound_id,
         queue_name=queue_name,
-        job_id=f"send-{outbound_id}",
-        retry=Retry(max=MAX_ATTEMPTS - 1, interval=backoff(RETRY_SECONDS)),
-        timeout=60,
+        # A retry is scheduled while its own job still runs, so it needs an id of its own.
+        job_id=f"send-{outbound_id}" + (f"-at{int(at.timestamp() * 1000)}" if at else ""),
+        timeout=60 + int(ratelimit.MAX_WAIT),
+        at=at,
     )
 
 
 def send_outbound(outbound_id: int) -> str:
-    """Send one outbox row unless it was already sent; raise to let RQ retry transient errors."""
+    """RQ job: send one outbox row once; a send that may succeed later is scheduled again."""
+    outcome = deliver(outbound_id)
+    if isinstance(outcome, Later):
+        enqueue_send(outbound_id, outcome.queue, at=outcome.at)
+        return f"later ({outcome.reason})"
+    return outcome
+
+
+@dataclass(frozen=True)
+class Later:
+    """The row is pending again and should be tried at `at` (naive UTC)."""
+
+    at: dt.datetime
+    reason: str
+    queue: str
+
+
+def deliver(outbound_id: int) -> str | Later:
+    """Claim a pending row, wait for a send slot, send it and record the outcome."""
     with write_transaction():
         row = for_update(OutboundMessage.select().where(OutboundMessage.id == outbound_id)).first()
         if row is None or row.state != "pending":
             return f"skipped ({row.state if row else 'missing'})"
         row.state, row.attempts, row.updated_at = "sending", row.attempts + 1, utcnow()
         row.save()
-    transport = current().transport
+    bulk = row.queue == BULK
+    busy = ratelimit.recipient_free(row.to) if bulk else 0.0
+    if busy:
+        return _later(row, busy, "recipient paced", counts=False)
     try:
+        ratelimit.take(bulk)
+        transport = current().transport
         # An image is uploaded on every attempt: WhatsApp media ids are cheap and expire.
         media_id = _upload(transport, row.media_path) if row.media_path else None
         message = Outgoing(
@@ -94,13 +131,15 @@ def send_outbound(outbound_id: int) -> str:
             reference=f"ob:{row.id}",
         )
         wamid = transport.send(message)
+    except ratelimit.NoToken as exc:
+        return _later(row, 5.0, str(exc), counts=False)
     except GraphError as exc:
         return _failed(row, exc)
     except Exception as exc:
-        # Not a Graph answer at all: keep the row sendable and let RQ retry.
-        _settle(row.id, state="pending", error=f"{type(exc).__name__}: {exc}"[:500])
-        raise
-    _settle(row.id, state="sent", wamid=wamid, sent_at=utcnow(), error="", error_code=None)
+        # Not a Graph answer at all (a bug, storage trouble): retried like a transient error.
+        log.exception("send of outbound %s raised", row.id)
+        return _failed(row, TransientGraphError(f"{type(exc).__name__}: {exc}"))
+    _settle(row, state="sent", wamid=wamid, sent_at=utcnow(), error="", error_code=None)
     log.info("sent outbound %s to %s", row.id, mask_phone(row.to))
     return "sent"
 
@@ -114,40 +153,67 @@ def _upload(transport: Transport, key: str) -> str:
         return transport.upload_media(str(path))
 
 
-def _failed(row: OutboundMessage, exc: GraphError) -> str:
-    """Record a Graph error: pending again (and raise, so RQ retries) or failed for good."""
-    retry = exc.retryable and row.attempts < MAX_ATTEMPTS
-    _settle(
-        row.id,
-        state="pending" if retry else "failed",
-        error=str(exc)[:500],
-        error_code=exc.code,
-        failed_at=None if retry else utcnow(),
-    )
+def retry_delay(attempt: int, exc: GraphError) -> float:
+    """Seconds before the next attempt: 4^n for pair limits, shorter for throughput limits."""
+    if isinstance(exc, RateLimited) and not exc.pair_limit:
+        return min(60.0, 2.0**attempt)
+    return RETRY_SECONDS[min(attempt, len(RETRY_SECONDS)) - 1]
+
+
+def _failed(row: OutboundMessage, exc: GraphError) -> str | Later:
+    """Record a Graph error: pending again until a later attempt, or failed for good."""
+    limit = RATE_LIMIT_ATTEMPTS if isinstance(exc, RateLimited) else MAX_ATTEMPTS
+    if exc.retryable and row.attempts < limit:
+        if isinstance(exc, RateLimited) and not exc.pair_limit:
+            ratelimit.pause(1.0)  # the whole number is over its rate: every worker slows down
+        log.warning(
+            "send of outbound %s to %s failed (%s, attempt %s); will retry",
+            row.id,
+            mask_phone(row.to),
+            exc.code,
+            row.attempts,
+        )
+        return _later(row, retry_delay(row.attempts, exc), str(exc), error_code=exc.code)
+    if isinstance(exc, OptedOut):
+        Contact.update(opted_out_at=utcnow()).where(Contact.phone == row.to).execute()
+    state = "skipped" if isinstance(exc, OptedOut) else "failed"
+    _settle(row, state=state, error=str(exc)[:500], error_code=exc.code, failed_at=utcnow())
     log.warning(
-        "send of outbound %s to %s failed (%s, attempt %s)%s",
+        "send of outbound %s to %s failed for good (%s, attempt %s)",
         row.id,
         mask_phone(row.to),
         exc.code,
         row.attempts,
-        "; will retry" if retry else "",
     )
-    if retry:
-        raise exc
-    return f"failed ({exc.code})"
+    return f"{state} ({exc.code})"
 
 
-def _settle(outbound_id: int, **fields: object) -> None:
-    """Write a send's outcome, retrying once if the database blinked."""
+def _later(
+    row: OutboundMessage, seconds: float, reason: str, counts: bool = True, **fields: object
+) -> Later:
+    """Put a claimed row back to pending until `seconds` from now."""
+    jittered = seconds * random.uniform(0.8, 1.25)
+    at = utcnow() + dt.timedelta(seconds=jittered)
+    attempts = row.attempts if counts else row.attempts - 1  # pacing is not a failed attempt
+    _settle(row, state="pending", retry_at=at, attempts=attempts, error=reason[:500], **fields)
+    return Later(at=at, reason=reason[:80], queue=row.queue)
+
+
+def _settle(row: OutboundMessage, **fields: object) -> None:
+    """Write a send's outcome once (only a row still "sending" moves) and count it."""
     fields["updated_at"] = utcnow()
-    where = (OutboundMessage.id == outbound_id) & (OutboundMessage.state == "sending")
+    where = (OutboundMessage.id == row.id) & (OutboundMessage.state == "sending")
     try:
-        OutboundMessage.update(**fields).where(where).execute()
+        moved = OutboundMessage.update(**fields).where(where).execute()
     except IntegrityError:
         # Only a stand-in transport repeats a wamid; the send happened, so record it without one.
-        log.error("outbound %s got a wamid another row has; keeping the outcome", outbound_id)
+        log.error("outbound %s got a wamid another row has; keeping the outcome", row.id)
         fields.pop("wamid", None)
-        OutboundMessage.update(**fields).where(where).execute()
+        moved = OutboundMessage.update(**fields).where(where).execute()
     except DatabaseError:
-        log.warning("retrying the outcome of outbound %s after a database error", outbound_id)
-        OutboundMessage.update(**fields).where(where).execute()
+        log.warning("retrying the outcome of outbound %s after a database error", row.id)
+        moved = OutboundMessage.update(**fields).where(where).execute()
+    if moved and row.broadcast and fields["state"] != "pending":
+        from jobs import broadcasts  # broadcasts queue their rows through this module
+
+        broadcasts.tally(row.broadcast, str(fields["state"]))

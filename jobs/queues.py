@@ -42,6 +42,7 @@ def enqueue(
     retry: Retry | None = None,
     timeout: int = 60,
     fresh: bool = False,
+    at: dt.datetime | None = None,
 ) -> bool:
     """Put a job on a queue once; False when it is already waiting or Redis is unreachable.
 
@@ -50,22 +51,23 @@ def enqueue(
     A finished or failed job of the same id is replaced, since the row says the
     work is still to do. `fresh` says the row was created by the caller just now,
     so no job of that id can exist: the uniqueness check is skipped and the job
-    goes to Redis in one round trip (the webhook's hot path).
+    goes to Redis in one round trip (the webhook's hot path). `at` (naive UTC) hands the
+    job to RQ's scheduler instead, which puts it on the queue at that moment.
     """
     global _redis_down_until
     if time.monotonic() < _redis_down_until:
         return False
-    target = queue(queue_name)
-    job = target.create_job(
-        func,
-        args=args,
-        job_id=job_id,
-        retry=retry,
-        timeout=timeout,
-        result_ttl=300,
-        failure_ttl=86400,
-    )
     try:
+        target = queue(queue_name)
+        job = target.create_job(
+            func,
+            args=args,
+            job_id=job_id,
+            retry=retry,
+            timeout=timeout,
+            result_ttl=300,
+            failure_ttl=86400,
+        )
         if fresh:
             with current().redis.pipeline() as pipe:
                 target.enqueue_job(job, pipeline=pipe)
@@ -73,7 +75,10 @@ def enqueue(
             return True
         for _ in range(2):
             try:
-                target.enqueue_job(job, unique=True)
+                if at is None:
+                    target.enqueue_job(job, unique=True)
+                else:
+                    target.schedule_job(job, at.replace(tzinfo=dt.UTC), unique=True)
                 return True
             except DuplicateJobError:
                 if not _drop_if_done(job_id):

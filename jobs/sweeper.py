@@ -7,8 +7,8 @@ import logging
 
 from jobs import media, outbox, reports
 from jobs.inbound import enqueue_inbound
-from jobs.queues import enqueue
-from models import Draw, InboundMessage, OutboundMessage, utcnow
+from jobs.queues import BULK, enqueue
+from models import Broadcast, Draw, InboundMessage, OutboundMessage, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ BATCH = 1000
 def sweep() -> dict[str, int]:
     """Enqueue stale inbound and outbound rows again; every step is safe to repeat."""
     now = utcnow()
-    counts = {"inbound": 0, "outbound": 0, "released": 0, "draws": 0}
+    counts = {"inbound": 0, "outbound": 0, "released": 0, "draws": 0, "broadcasts": 0}
     stale_inbound = (
         InboundMessage.select(InboundMessage.id)
         .where(InboundMessage.state == "received", InboundMessage.received_at < now - GRACE)
@@ -40,7 +40,12 @@ def sweep() -> dict[str, int]:
     )
     stale_outbound = (
         OutboundMessage.select(OutboundMessage.id, OutboundMessage.queue)
-        .where(OutboundMessage.state == "pending", OutboundMessage.updated_at <= now - GRACE)
+        .where(
+            OutboundMessage.state == "pending",
+            OutboundMessage.updated_at <= now - GRACE,
+            OutboundMessage.retry_at.is_null() | (OutboundMessage.retry_at <= now - GRACE),
+            OutboundMessage.broadcast.is_null(),  # a broadcast's rows go in chunks, below
+        )
         .order_by(OutboundMessage.id)
         .limit(BATCH)
     )
@@ -49,6 +54,19 @@ def sweep() -> dict[str, int]:
     # A queued draw whose job was lost; running it twice is harmless (row lock + state).
     for draw in Draw.select(Draw.id).where(Draw.state == "queued"):
         counts["draws"] += enqueue("jobs.draws.run_draw", draw.id, job_id=f"draw-{draw.id}")
+    # A broadcast cut off while expanding or sending: running it again queues what is left.
+    stalled = Broadcast.select(Broadcast.id).where(
+        Broadcast.state.in_(("queued", "expanding", "sending")),
+        Broadcast.send_at.is_null() | (Broadcast.send_at <= now),
+        Broadcast.updated_at < now - GRACE,
+    )
+    for broadcast in stalled:
+        counts["broadcasts"] += enqueue(
+            "jobs.broadcasts.run_broadcast",
+            broadcast.id,
+            queue_name=BULK,
+            job_id=f"broadcast-{broadcast.id}",
+        )
     counts.update(media.sweep_attachments())
     counts.update(reports.plan(now))
     if any(counts.values()):

@@ -10,11 +10,13 @@ from rq import Queue, SimpleWorker
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
-from jobs.queues import QUEUE_NAMES
+from jobs.queues import HIGH, QUEUE_NAMES
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
 
 log = logging.getLogger(__name__)
+# Replies (the high queue) get a worker of their own, so they never wait behind a broadcast.
+WORK_QUEUES = tuple(name for name in QUEUE_NAMES if name != HIGH)
 
 
 class ThreadWorker(SimpleWorker):
@@ -48,9 +50,9 @@ class InProcessWorkers:
 
     def start(self) -> InProcessWorkers:
         """Start the threads; returns self."""
-        for _ in range(self.count):
+        for names in [(HIGH,)] + [WORK_QUEUES] * self.count:
             conn = self.runtime.new_connection()  # RQ lengthens its socket timeout for BLPOP
-            worker = ThreadWorker([Queue(n, connection=conn) for n in QUEUE_NAMES], connection=conn)
+            worker = ThreadWorker([Queue(n, connection=conn) for n in names], connection=conn)
             self.workers.append(worker)
             self._spawn(self._work, worker)
         self._spawn(self._schedule)
@@ -95,16 +97,36 @@ class InProcessWorkers:
         scheduler.release_locks()
 
 
+def reply_worker(runtime: Runtime, stop: threading.Event, burst: bool) -> ThreadWorker:
+    """A thread that serves only the high queue, so replies never wait behind a broadcast chunk."""
+    conn = runtime.new_connection()
+    worker = ThreadWorker([Queue(HIGH, connection=conn)], connection=conn)
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                worker.work(burst=burst, max_idle_time=1, logging_level="WARNING")
+            except Exception:
+                log.exception("reply worker crashed; restarting it")
+            if burst:
+                return
+
+    threading.Thread(target=serve, daemon=True, name="wocs-replies").start()
+    return worker
+
+
 def run_worker(runtime: Runtime, burst: bool = False) -> None:
-    """The production worker: drain high, default and bulk, with RQ's scheduler and the sweeper."""
+    """The production worker: replies in a thread, default and bulk, RQ's scheduler, the sweeper."""
     conn = runtime.new_connection()
     stop = threading.Event()
     sweeper = threading.Thread(
         target=_sweep_forever, args=(stop, runtime.settings.sweep_interval), daemon=True
     )
     sweeper.start()
-    worker = SimpleWorker([Queue(n, connection=conn) for n in QUEUE_NAMES], connection=conn)
+    replies = reply_worker(runtime, stop, burst)
+    worker = SimpleWorker([Queue(n, connection=conn) for n in WORK_QUEUES], connection=conn)
     try:
         worker.work(burst=burst, with_scheduler=True)
     finally:
         stop.set()
+        replies._stop_requested = True

@@ -1,4 +1,4 @@
-"""Messaging: WhatsApp templates with their approval status, broadcasts, sends tied to them."""
+"""Messaging: WhatsApp templates with their approval status, broadcasts, paced sends."""
 
 import datetime as dt
 import json
@@ -75,10 +75,14 @@ def up(migrator, db):
     migrator.migrate(
         migrator.add_column("outbound_message", "broadcast", IntegerField(null=True)),
         migrator.add_index("outbound_message", ("broadcast",), False),
+        migrator.add_column("outbound_message", "retry_at", DateTimeField(null=True)),
     )
 
 
 def down(migrator, db):
-    migrator.migrate(migrator.drop_column("outbound_message", "broadcast"))
+    migrator.migrate(
+        migrator.drop_column("outbound_message", "broadcast"),
+        migrator.drop_column("outbound_message", "retry_at"),
+    )
     with db.bind_ctx([Campaign, *NEW]):
         db.drop_tables(NEW)

@@ -105,6 +105,12 @@ class Live:
                 and not models.OutboundMessage.select()
                 .where(models.OutboundMessage.state.in_(("pending", "sending")))
                 .exists()
+                and not models.Broadcast.select()
+                .where(
+                    models.Broadcast.state.in_(("queued", "expanding", "sending")),
+                    models.Broadcast.send_at.is_null(),
+                )
+                .exists()
             ),
             timeout,
         )

@@ -6,6 +6,7 @@ import functools
 import logging
 from dataclasses import dataclass, field
 
+from jobs import broadcasts
 from models import (
     Contact,
     InboundMessage,
@@ -16,12 +17,14 @@ from models import (
     write_transaction,
 )
 from webhooks.payload import Batch, Message, Preference, Status
+from wocs import templates
 
 log = logging.getLogger(__name__)
 
 # Meta may send statuses out of order (read before delivered): a state only moves forward.
 PROGRESS = {"pending": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 STAMPS = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at"}
+OPTED_OUT = 131050
 
 
 COLUMNS = ("wamid", "sender", "sender_bsuid", "sender_name", "type", "body", "raw", "sent_at")
@@ -37,9 +40,9 @@ class Stored:
 
 def store(batch: Batch) -> Stored:
     """Insert new messages (once per message id), apply statuses and preferences; say what to enqueue."""
-    if len(batch.messages) == 1 and not (batch.statuses or batch.preferences):
+    if len(batch.messages) == 1 and not batch.updates:
         return _store_one(batch.messages[0])  # nearly every body Meta sends
-    if not (batch.messages or batch.statuses or batch.preferences):
+    if not (batch.messages or batch.updates):
         return Stored()
     with write_transaction():
         if batch.messages:
@@ -49,6 +52,14 @@ def store(batch: Batch) -> Stored:
             apply_status(status)
         for preference in batch.preferences:
             apply_preference(preference)
+        for update in batch.templates:
+            templates.record_status(
+                update.name,
+                update.language,
+                update.status,
+                meta_id=update.meta_id,
+                reason=update.reason,
+            )
     return Stored(unhandled=_unhandled([m.wamid for m in batch.messages]))
 
 
@@ -98,10 +109,13 @@ def apply_status(status: Status) -> None:
         return
     at = status.at or utcnow()
     kind = "read" if status.status == "played" else status.status
+    unsettled = row.state in ("pending", "sending")  # the sender never learnt how it went
     if kind == "failed":
         if row.state not in ("delivered", "read"):
             row.state, row.failed_at = "failed", at
         row.error_code, row.error = status.error_code, status.error
+        if status.error_code == OPTED_OUT:  # Meta says this person stopped marketing
+            Contact.update(opted_out_at=at).where(Contact.phone == row.to).execute()
     elif kind in STAMPS:
         for step in ("sent", "delivered", "read")[: ("sent", "delivered", "read").index(kind) + 1]:
             if getattr(row, STAMPS[step]) is None:
@@ -112,6 +126,10 @@ def apply_status(status: Status) -> None:
         return
     row.updated_at = utcnow()
     row.save()
+    if unsettled and row.broadcast and row.state not in ("pending", "sending"):
+        # The sender's own record of this outcome is now impossible (it only moves "sending"
+        # rows), so this status is the one place it is counted; progress follows the next send.
+        broadcasts.count(row.broadcast, row.state)
 
 
 def apply_preference(preference: Preference) -> None:

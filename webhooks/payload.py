@@ -49,6 +49,17 @@ class Preference:
     at: dt.datetime | None
 
 
+@dataclass(frozen=True)
+class TemplateUpdate:
+    """Meta's decision on one of our message templates (approved, rejected, paused…)."""
+
+    name: str
+    language: str
+    status: str
+    meta_id: str
+    reason: str
+
+
 @dataclass
 class Batch:
     """Everything one webhook body carries that WOCS acts on, plus a count of what it skips."""
@@ -56,7 +67,13 @@ class Batch:
     messages: list[Message] = field(default_factory=list)
     statuses: list[Status] = field(default_factory=list)
     preferences: list[Preference] = field(default_factory=list)
+    templates: list[TemplateUpdate] = field(default_factory=list)
     skipped: int = 0
+
+    @property
+    def updates(self) -> bool:
+        """True when the body carries anything besides messages."""
+        return bool(self.statuses or self.preferences or self.templates)
 
 
 def _digits(value: Any) -> str:
@@ -118,9 +135,29 @@ def parse_body(body: Any) -> Batch:
             value = change.get("value")
             if not isinstance(value, dict):
                 batch.skipped += 1
-                continue
-            _read_change(value, batch)
+            elif change.get("field") == "message_template_status_update":
+                _read_template_update(value, batch)
+            else:
+                _read_change(value, batch)
     return batch
+
+
+def _read_template_update(value: dict, batch: Batch) -> None:
+    name, event = value.get("message_template_name"), value.get("event")
+    if not isinstance(name, str) or not isinstance(event, str) or not name or not event:
+        batch.skipped += 1
+        return
+    info = value.get("rejection_info")
+    reason = info.get("reason") if isinstance(info, dict) else value.get("reason")
+    batch.templates.append(
+        TemplateUpdate(
+            name=name[:120],
+            language=str(value.get("message_template_language") or "en")[:12],
+            status=event[:20],
+            meta_id=str(value.get("message_template_id") or "")[:64],
+            reason=str(reason or "")[:500],
+        )
+    )
 
 
 def _read_change(value: dict, batch: Batch) -> None:

@@ -197,6 +197,13 @@ class CloudTransport:
         log.info("uploaded %s (%s) as media %s", name, mime, media_id)
         return str(media_id)
 
+    def create_template(self, waba_id: str, payload: dict) -> dict:
+        """Submit a message template for review; Meta answers with its id and first status."""
+        url = f"{self.api_base}/{_checked_media_id(waba_id)}/message_templates"
+        with _graph_errors():
+            response = _HTTP.post(url, headers=self._auth, json=payload, timeout=self.timeouts)
+        return _graph_json(response)
+
     def fetch_media(self, media_id: str) -> tuple[bytes, str]:
         """Download a media object people sent us: its bytes and content type."""
         url = f"{self.api_base}/{_checked_media_id(media_id)}"

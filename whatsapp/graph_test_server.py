@@ -1,4 +1,4 @@
-"""A local stand-in for Meta's Graph API (messages and media) for tests and benchmarks."""
+"""A local stand-in for Meta's Graph API (messages, media, templates) for tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -96,6 +96,9 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self._read_body()
         if len(parts) == 3 and parts[2] == "messages":
             owner._handle_message(self, parts[1], raw)
+        elif len(parts) == 3 and parts[2] == "message_templates":
+            if self._authorized():
+                owner._handle_template(self, raw)
         elif len(parts) == 3 and parts[2] == "media":
             if self._authorized() and not owner._media_failed(self):
                 owner._handle_upload(self, raw)
@@ -147,7 +150,8 @@ class GraphTestServer:
         self._ok = 0  # successful message POSTs since reset
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
-        self._callbacks: queue.Queue[dict] = queue.Queue()
+        self._callbacks: queue.Queue[tuple[str, dict]] = queue.Queue()
+        self.templates: dict[str, dict] = {}  # name → what was submitted, with its status
         self._status_target: tuple[str, str] | None = None
 
     # --- lifecycle ---
@@ -210,18 +214,31 @@ class GraphTestServer:
         self._status_target = (url, app_secret)
         threading.Thread(target=self._post_statuses, daemon=True).start()
 
+    def decide_template(self, name: str, event: str = "APPROVED", reason: str = "NONE") -> None:
+        """Meta's review of a submitted template: posted as a message_template_status_update."""
+        with self._cond:
+            template = self.templates[name]
+            template["status"] = event
+        value = {
+            "event": event,
+            "message_template_id": int(template["id"]),
+            "message_template_name": name,
+            "message_template_language": template["language"],
+            "reason": reason,
+        }
+        self._callbacks.put(("message_template_status_update", value))
+
     def _post_statuses(self) -> None:
         while not self._stopping.is_set():
             try:
-                status = self._callbacks.get(timeout=0.2)
+                field, value = self._callbacks.get(timeout=0.2)
             except queue.Empty:
                 continue
             url, secret = self._status_target or ("", "")
-            value = {"messaging_product": "whatsapp", "statuses": [status]}
             raw = json.dumps(
                 {
                     "object": "whatsapp_business_account",
-                    "entry": [{"id": "0", "changes": [{"field": "messages", "value": value}]}],
+                    "entry": [{"id": "0", "changes": [{"field": field, "value": value}]}],
                 }
             ).encode()
             signature = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
@@ -291,6 +308,7 @@ class GraphTestServer:
             self._media_failures.clear()
             self._stalls.clear()
             self.media.clear()
+            self.templates.clear()
 
     # --- request handling (called from handler threads) ---
     def _track(self, sock: socket.socket, *, add: bool) -> None:
@@ -337,6 +355,10 @@ class GraphTestServer:
         if problem:
             h._answer(400, error_body(100, f"(#100) {problem}"))
             return
+        problem = self._template_problem(body)
+        if problem:
+            h._answer(404, error_body(132001, f"(#132001) {problem}"))
+            return
         n = next(self._counter)
         wamid = f"wamid.TEST{n:08d}{secrets.token_hex(6).upper()}"
         to = str(body["to"])
@@ -354,7 +376,30 @@ class GraphTestServer:
                 status["recipient_id"] = contact["wa_id"]
                 if body.get("biz_opaque_callback_data"):
                     status["biz_opaque_callback_data"] = body["biz_opaque_callback_data"]
-                self._callbacks.put(status)
+                value = {"messaging_product": "whatsapp", "statuses": [status]}
+                self._callbacks.put(("messages", value))
+
+    def _template_problem(self, body: dict) -> str | None:
+        """Meta refuses a template it knows but has not approved (132001)."""
+        name = (body.get("template") or {}).get("name") if body.get("type") == "template" else None
+        with self._cond:
+            known = self.templates.get(name) if name else None
+        if known is not None and known["status"] != "APPROVED":
+            return f"Template {name} is {known['status']}"
+        return None
+
+    def _handle_template(self, h: _Handler, raw: bytes) -> None:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not all(body.get(k) for k in ("name", "language")):
+            h._answer(400, error_body(100, "(#100) name, language and components are required"))
+            return
+        with self._cond:
+            template = {**body, "id": str(10**15 + next(self._counter)), "status": "PENDING"}
+            self.templates[body["name"]] = template
+        h._answer(200, {"id": template["id"], "status": "PENDING", "category": body["category"]})
 
     def _handle_upload(self, h: _Handler, raw: bytes) -> None:
         ctype = h.headers.get("Content-Type", "")

@@ -34,6 +34,8 @@ class Settings:
     port: int = 5000
     sweep_interval: float = 30.0
     sender_limit: int = 60  # messages a minute one phone may have acted on; 0 turns it off
+    waba_id: str = ""  # the WhatsApp Business Account that owns the templates
+    mps: int = 80  # messages a second Meta allows this business number
     max_body_bytes: int = 3 * 1024 * 1024
     api_cors_origins: tuple[str, ...] = ()  # origins allowed to call /api/v1 from a browser
     api_secret: str = ""  # signs API tokens; unset: derived from the app secret
@@ -90,6 +92,9 @@ class Settings:
         minutes = get("API_TOKEN_MINUTES", "60")
         if not minutes.isdigit() or not 1 <= int(minutes) <= 60:
             raise ConfigError(f"API_TOKEN_MINUTES must be 1 to 60 minutes, not {minutes!r}")
+        mps = get("WHATSAPP_MPS", "80")
+        if not mps.isdigit() or not 1 <= int(mps) <= 1000:
+            raise ConfigError(f"WHATSAPP_MPS must be a number from 1 to 1000, not {mps!r}")
         return cls(
             database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
             redis_url=get("REDIS_URL"),
@@ -112,6 +117,8 @@ class Settings:
             api_secret=get("API_JWT_SECRET"),
             api_token_minutes=int(minutes),
             api_rate_limit=get("API_RATE_LIMIT", "100/minute"),
+            waba_id=get("WHATSAPP_WABA_ID"),
+            mps=int(mps),
         )
 
 

@@ -1,0 +1,300 @@
+"""Broadcasts: one template to an audience on the bulk queue, paced, resumable, with progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Iterable
+
+from peewee import fn
+
+from jobs import outbox
+from jobs.queues import BULK, enqueue
+from models import (
+    Broadcast,
+    Contact,
+    Entry,
+    OutboundMessage,
+    WocsUser,
+    db,
+    for_update,
+    utcnow,
+    write_transaction,
+)
+from wocs.audit import audit_job
+from wocs.templates import readable
+
+log = logging.getLogger(__name__)
+
+STEPS = (25, 50, 75, 100)
+SMALL = 20  # audiences below this get the start and the end, not every quarter
+CHUNK = 100  # rows one send job takes
+SEND_THREADS = 8  # sends in flight per job: Meta answers in a few hundred ms, the cap is 80/s
+SENT_STATES = ("sent", "delivered", "read")
+
+
+def audience_phones(audience: str) -> Iterable[str]:
+    """The phone numbers an audience names: a phone, entrants:CODE, agents, admins, all-contacts."""
+    if audience.startswith("entrants:"):
+        code = audience.split(":", 1)[1]
+        query = Entry.select(Entry.phone).join_from(Entry, Entry.campaign.rel_model)
+        query = query.where(Entry.campaign.rel_model.code == code).order_by(Entry.id)
+        return (row.phone for row in query.iterator())
+    if audience in ("agents", "admins"):
+        query = WocsUser.select(WocsUser.phone).where(
+            WocsUser.role == audience[:-1],
+            WocsUser.active == True,  # noqa: E712
+        )
+        return (row.phone for row in query.order_by(WocsUser.id))
+    if audience == "all-contacts":
+        query = Contact.select(Contact.phone).where(Contact.phone.is_null(False))
+        return (row.phone for row in query.order_by(Contact.id).iterator())
+    return [audience]
+
+
+def run_broadcast(broadcast_id: int) -> str:
+    """Turn a due broadcast into outbox rows (once), then queue their sends; safe to repeat."""
+    broadcast = Broadcast.get_or_none(Broadcast.id == broadcast_id)
+    if broadcast is None or broadcast.state in ("done", "cancelled"):
+        return f"skipped ({broadcast.state if broadcast else 'missing'})"
+    if broadcast.send_at and broadcast.send_at > utcnow() + dt.timedelta(seconds=1):
+        enqueue(
+            "jobs.broadcasts.run_broadcast",
+            broadcast.id,
+            queue_name=BULK,
+            job_id=f"broadcast-{broadcast.id}-at",
+            at=broadcast.send_at,
+        )
+        return "scheduled"
+    if broadcast.state in ("queued", "expanding"):
+        _expand(broadcast)
+    queued = _queue_chunks(broadcast.id)
+    report(broadcast.id)
+    return f"sending ({queued} chunks queued)"
+
+
+def _expand(broadcast: Broadcast) -> None:
+    """Write one outbox row per recipient (opted-out ones as skipped), then count them."""
+    Broadcast.update(state="expanding", updated_at=utcnow()).where(
+        Broadcast.id == broadcast.id
+    ).execute()
+    # Read whole before writing: SQLite cannot write from a connection still reading an older
+    # snapshot, and a list of even 100,000 numbers is a few megabytes.
+    phones = list(audience_phones(broadcast.audience))
+    text = readable(broadcast.template, broadcast.language, broadcast.params)
+    template = {
+        "name": broadcast.template,
+        "language": broadcast.language,
+        "params": broadcast.params,
+    }
+    for first in range(0, len(phones), 500):
+        _add_rows(broadcast, phones[first : first + 500], text, template)
+    with write_transaction():
+        current = for_update(Broadcast.select().where(Broadcast.id == broadcast.id)).get()
+        if current.state != "expanding":
+            return  # another worker finished the expansion meanwhile
+        counts = dict(
+            OutboundMessage.select(OutboundMessage.state, fn.COUNT(OutboundMessage.id))
+            .where(OutboundMessage.broadcast == broadcast.id)
+            .group_by(OutboundMessage.state)
+            .tuples()
+        )
+        current.total = sum(counts.values())
+        current.skipped = counts.get("skipped", 0)
+        current.sent = sum(counts.get(s, 0) for s in SENT_STATES)
+        current.failed = counts.get("failed", 0)
+        current.state, current.updated_at = "sending", utcnow()
+        current.save()
+        audit_job(
+            "broadcast.start",
+            f"broadcast:{current.id}",
+            {"state": "queued"},
+            {"state": "sending", "recipients": current.total, "skipped": current.skipped},
+        )
+        keys = _tell(current, f"bc:{current.id}:start", _start_text(current))
+    outbox.release(keys)
+
+
+def _add_rows(broadcast: Broadcast, phones: list[str], text: str, template: dict) -> None:
+    """Insert one batch of recipients' rows; a repeated run inserts nothing new."""
+    if not phones:
+        return
+    stopped = {
+        c.phone
+        for c in Contact.select(Contact.phone).where(
+            Contact.phone.in_(phones), Contact.opted_out_at.is_null(False)
+        )
+    }
+    rows = [
+        {
+            "idempotency_key": f"bc:{broadcast.id}:{phone}",
+            "to": phone,
+            "kind": "template",
+            "body": text,
+            "template": template,
+            "queue": broadcast.queue,
+            "broadcast": broadcast.id,
+            "state": "skipped" if phone in stopped else "pending",
+            "error": "opted out" if phone in stopped else "",
+        }
+        for phone in phones
+    ]
+    with write_transaction():
+        OutboundMessage.insert_many(rows).on_conflict_ignore().execute()
+
+
+def _queue_chunks(broadcast_id: int) -> int:
+    """Queue send jobs for every pending row of the broadcast, CHUNK rows each."""
+    ids = [
+        row.id
+        for row in OutboundMessage.select(OutboundMessage.id)
+        .where(
+            OutboundMessage.broadcast == broadcast_id,
+            OutboundMessage.state == "pending",
+            OutboundMessage.retry_at.is_null() | (OutboundMessage.retry_at <= utcnow()),
+        )
+        .order_by(OutboundMessage.id)
+    ]
+    chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    for chunk in chunks:
+        enqueue(
+            "jobs.broadcasts.send_chunk",
+            broadcast_id,
+            chunk[0],
+            chunk[-1],
+            queue_name=BULK,
+            job_id=f"bc-{broadcast_id}-{chunk[0]}-{chunk[-1]}",
+            timeout=900,
+        )
+    return len(chunks)
+
+
+def send_chunk(broadcast_id: int, first_id: int, last_id: int) -> str:
+    """Send the pending rows of one chunk, SEND_THREADS at a time, each exactly once."""
+    ids = [
+        row.id
+        for row in OutboundMessage.select(OutboundMessage.id).where(
+            OutboundMessage.broadcast == broadcast_id,
+            OutboundMessage.id.between(first_id, last_id),
+            OutboundMessage.state == "pending",
+        )
+    ]
+    stripes = [ids[n::SEND_THREADS] for n in range(SEND_THREADS)]
+    outcomes: list[str] = []
+    threads = [
+        threading.Thread(target=_send_stripe, args=(stripe, outcomes), daemon=True)
+        for stripe in stripes
+        if stripe
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return f"{len(outcomes)} rows: {outcomes.count('sent')} sent"
+
+
+def _send_stripe(ids: list[int], outcomes: list[str]) -> None:
+    """One sending thread: its own database connection, closed when done."""
+    with db.connection_context():
+        for outbound_id in ids:
+            try:
+                outcome = outbox.deliver(outbound_id)
+            except Exception:
+                # The row stays "sending" and the sweeper's lease brings it back.
+                log.exception("sending outbound %s failed", outbound_id)
+                continue
+            if isinstance(outcome, outbox.Later):
+                outbox.enqueue_send(outbound_id, BULK, at=outcome.at)
+                outcome = "later"
+            outcomes.append(outcome)
+
+
+def count(broadcast_id: int, state: str) -> None:
+    """Count one row's final outcome (sent, delivered, read, failed or skipped)."""
+    column = Broadcast.sent if state in SENT_STATES else getattr(Broadcast, state)
+    Broadcast.update({column: column + 1, Broadcast.updated_at: utcnow()}).where(
+        Broadcast.id == broadcast_id
+    ).execute()
+
+
+def tally(broadcast_id: int, state: str) -> None:
+    """Count one row's final outcome, then tell the requester if a step was reached."""
+    count(broadcast_id, state)
+    report(broadcast_id)
+
+
+def report(broadcast_id: int) -> None:
+    """Send the progress message for the highest step reached and not yet told (once each)."""
+    broadcast = Broadcast.get_or_none(Broadcast.id == broadcast_id)
+    if broadcast is None or broadcast.state != "sending":
+        return
+    done = broadcast.sent + broadcast.failed + broadcast.skipped
+    percent = done * 100 // broadcast.total if broadcast.total else 100
+    step = max((s for s in STEPS if s <= percent), default=0)
+    if step <= broadcast.reported or (broadcast.total < SMALL and step < 100):
+        return
+    changes: dict = {"reported": step}
+    if step == 100:
+        changes.update(state="done", finished_at=utcnow())
+    with write_transaction():
+        moved = (
+            Broadcast.update(**changes)
+            .where(Broadcast.id == broadcast_id, Broadcast.reported < step)
+            .execute()
+        )
+        if not moved:
+            return  # another worker told this step
+        text = _done_text(broadcast) if step == 100 else _step_text(broadcast, step, done)
+        keys = _tell(broadcast, f"bc:{broadcast.id}:progress:{step}", text)
+        if step == 100:
+            audit_job(
+                "broadcast.done",
+                f"broadcast:{broadcast.id}",
+                {"state": "sending"},
+                {"sent": broadcast.sent, "skipped": broadcast.skipped, "failed": broadcast.failed},
+            )
+    outbox.release(keys)
+
+
+def _tell(broadcast: Broadcast, key: str, text: str) -> list[str]:
+    """Queue a progress message to whoever asked for the broadcast (nobody: nothing)."""
+    if not broadcast.requested_by:
+        return []
+    outbox.add(broadcast.requested_by, text, key)
+    return [key]
+
+
+def describe(broadcast: Broadcast) -> str:
+    """ "#5 (promo_raya to entrants:RAYA26)"."""
+    return f"#{broadcast.id} ({broadcast.template} to {broadcast.audience})"
+
+
+def _counts(broadcast: Broadcast) -> str:
+    return f"{broadcast.sent:,} sent, {broadcast.skipped:,} skipped, {broadcast.failed:,} failed"
+
+
+def _start_text(broadcast: Broadcast) -> str:
+    stopped = f"; {broadcast.skipped:,} opted out, skipped" if broadcast.skipped else ""
+    return f"📣 Broadcast {describe(broadcast)} started: {broadcast.total:,} recipients{stopped}."
+
+
+def _step_text(broadcast: Broadcast, step: int, done: int) -> str:
+    return (
+        f"📣 Broadcast #{broadcast.id}: {step}% — {done:,} of {broadcast.total:,} "
+        f"({_counts(broadcast)})."
+    )
+
+
+def _done_text(broadcast: Broadcast) -> str:
+    """The closing message, with the failures by error code."""
+    reasons = (
+        OutboundMessage.select(OutboundMessage.error_code, fn.COUNT(OutboundMessage.id))
+        .where(OutboundMessage.broadcast == broadcast.id, OutboundMessage.state == "failed")
+        .group_by(OutboundMessage.error_code)
+        .tuples()
+    )
+    why = ", ".join(f"{count} × error {code or 'unknown'}" for code, count in reasons)
+    return f"✅ Broadcast {describe(broadcast)} done: {_counts(broadcast)}." + (
+        f"\nFailures: {why}." if why else ""
+    )
