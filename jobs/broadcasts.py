@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Iterable
 
 from peewee import fn
@@ -157,6 +158,9 @@ def _queue_chunks(broadcast_id: int) -> int:
         .order_by(OutboundMessage.id)
     ]
     chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    # Each run names its chunks anew: a chunk job of a killed worker still looks "started" for
+    # its whole timeout, and sending the same rows twice is harmless (each row is claimed once).
+    run = int(time.time())
     for chunk in chunks:
         enqueue(
             "jobs.broadcasts.send_chunk",
@@ -164,7 +168,7 @@ def _queue_chunks(broadcast_id: int) -> int:
             chunk[0],
             chunk[-1],
             queue_name=BULK,
-            job_id=f"bc-{broadcast_id}-{chunk[0]}-{chunk[-1]}",
+            job_id=f"bc-{broadcast_id}-{chunk[0]}-{chunk[-1]}-{run}",
             timeout=900,
         )
     return len(chunks)
