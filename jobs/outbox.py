@@ -23,7 +23,13 @@ from models import (
     utcnow,
     write_transaction,
 )
-from whatsapp.errors import GraphError, OptedOut, RateLimited, TransientGraphError
+from whatsapp.errors import (
+    GraphError,
+    OptedOut,
+    OutsideWindow,
+    RateLimited,
+    TransientGraphError,
+)
 from whatsapp.transports import Outgoing, Transport
 from wocs.values import mask_phone
 
@@ -178,6 +184,8 @@ def _failed(row: OutboundMessage, exc: GraphError) -> str | Later:
         Contact.update(opted_out_at=utcnow()).where(Contact.phone == row.to).execute()
     state = "skipped" if isinstance(exc, OptedOut) else "failed"
     _settle(row, state=state, error=str(exc)[:500], error_code=exc.code, failed_at=utcnow())
+    if isinstance(exc, OutsideWindow):
+        _tell_sender(row)
     log.warning(
         "send of outbound %s to %s failed for good (%s, attempt %s)",
         row.id,
@@ -186,6 +194,23 @@ def _failed(row: OutboundMessage, exc: GraphError) -> str | Later:
         row.attempts,
     )
     return f"{state} ({exc.code})"
+
+
+def _tell_sender(row: OutboundMessage) -> None:
+    """A message someone asked us to pass on could not go out (131047): tell them why."""
+    cause = InboundMessage.get_or_none(InboundMessage.id == row.inbound_id)
+    if cause is None or cause.sender == row.to:
+        return  # not passed on for anyone: the failure is in /stats
+    key = f"undelivered:{row.id}"
+    with write_transaction():
+        add(
+            cause.sender,
+            f"I couldn't deliver your message to {mask_phone(row.to)}: they haven't written to "
+            "us in the last 24 hours, and WhatsApp only lets us start a conversation with an "
+            "approved template. Ask them to send any message to this number, then try again.",
+            key,
+        )
+    release([key])
 
 
 def _later(

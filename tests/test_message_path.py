@@ -202,3 +202,17 @@ def test_a_flood_from_one_phone_gets_one_slow_down_then_silence(live, monkeypatc
     )
     assert len(live.graph.sent()) == 3
     assert InboundMessage.select().where(InboundMessage.state == "ignored").count() == 2
+
+
+def test_a_notice_outside_the_window_is_reported_to_whoever_sent_it(live):
+    WocsUser.create(phone=SITI, name="Siti", role="agent")
+    live.say(ADMIN, "/agent task: Setup booth\nfor: Siti\ndue: tomorrow")
+    live.replies_to(ADMIN)
+    live.graph.fail_next(1, code=131047, http_status=400)  # Siti has not written in 24 hours
+    live.say(ADMIN, "/agent task: Pack hampers\nfor: Siti\ndue: tomorrow")
+    texts = live.replies_to(ADMIN, 3)
+    live.settle()
+    failed = OutboundMessage.get(OutboundMessage.state == "failed")
+    assert (failed.to, failed.error_code) == (SITI, 131047)
+    assert texts[2].startswith("I couldn't deliver your message to 60*****")
+    assert "haven't written to us in the last 24 hours" in texts[2]
