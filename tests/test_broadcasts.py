@@ -288,3 +288,23 @@ def test_killed_worker_resumes_broadcast_without_duplicates(live, tmp_path):
     assert (broadcast.sent, broadcast.failed, broadcast.skipped) == (1000, 0, 0)
     done = [t for t in live.replies_to(ADMIN, 2, timeout=30) if t.startswith("✅")]
     assert done and "done: 1,000 sent" in done[0]
+
+
+def test_templates_push_and_list_from_the_command_line(tmp_path, graph):
+    from tests.test_cli import _bot, _env
+
+    env = _env(
+        tmp_path,
+        WHATSAPP_TOKEN=TOKEN,
+        WHATSAPP_PHONE_NUMBER_ID="1",
+        WHATSAPP_APP_SECRET=SECRET,
+        WHATSAPP_API_BASE=graph.base_url,
+    )
+    refused = _bot("templates", "push", env=env)
+    assert refused.returncode == 2 and "WHATSAPP_WABA_ID" in refused.stderr
+    pushed = _bot("templates", "push", env={**env, "WHATSAPP_WABA_ID": "555"})
+    assert pushed.returncode == 0, pushed.stderr
+    assert "campaign_reminder (en): PENDING" in pushed.stdout.splitlines()
+    assert graph.templates["event_invite"]["components"][1]["type"] == "BUTTONS"
+    listed = _bot("templates", "list", env=env)
+    assert "campaign_reminder (en, MARKETING): PENDING" in listed.stdout.splitlines()
