@@ -325,7 +325,7 @@ def test_help_shows_the_event_commands_each_role_may_use(live):
         "/event note <n> text: <note>",
         "/event show <n>",
     ]
-    admin_help, agent_help = ask(live, ADMIN, "/help"), ask(live, SITI, "/help")
+    admin_help, agent_help = ask(live, ADMIN, "/help event"), ask(live, SITI, "/help event")
     assert all(f"{usage}\n" in admin_help for usage in admin_only + everyone)
     assert all(f"{usage}\n" in agent_help for usage in everyone)
     assert not any(usage in agent_help for usage in admin_only)
