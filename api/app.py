@@ -97,9 +97,9 @@ def create_api(settings: Settings) -> OpenAPI:
 
 def _modules() -> list:
     """The modules whose blueprint `bp` (and stricter LIMITS) make up the API."""
-    from api import audit_log, auth, campaigns, events, hooks, sync, tasks, uploads
+    from api import audit_log, auth, campaigns, events, hooks, sync, tasks, templates, uploads
 
-    return [auth, events, tasks, hooks, campaigns, audit_log, sync, uploads]
+    return [auth, events, tasks, hooks, campaigns, templates, audit_log, sync, uploads]
 
 
 def _json_only() -> Response | None:
