@@ -17,7 +17,7 @@ from models import Event, Hook, User
 from tests.conftest import ADMIN, Live
 
 BUDGET = settings(
-    max_examples=8,
+    max_examples=5,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,  # the same examples on every run: CI stays repeatable and bounded
