@@ -225,7 +225,9 @@ def test_stats_counts_sends_statuses_failures_and_replies_to_broadcasts(live):
     sent = [_send(live, phone, f"test:bc:{phone}") for phone in (c1, c2)]
     _send(live, c3, f"test:bc:{c3}", fail=131026)
     _all_delivered()  # a status webhook saves the whole row: let them land before editing it
-    broadcast = Broadcast.create(audience="entrants:RAYA26", campaign=raya, template="raya_promo")
+    broadcast = Broadcast.create(
+        audience="entrants:RAYA26", campaign=raya, template="raya_promo", state="done"
+    )
     # Times are stored to the second (MariaDB): set the hello and the broadcast apart.
     InboundMessage.update(received_at=utcnow() - dt.timedelta(minutes=2)).execute()
     OutboundMessage.update(
