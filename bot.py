@@ -1,4 +1,4 @@
-"""WOCS: the app factory create_app() and the command line (serve, worker, chat, db upgrade)."""
+"""WOCS: the app factory create_app() and the command line (serve, worker, chat, demo, …)."""
 
 from __future__ import annotations
 
@@ -124,14 +124,7 @@ def _verify_draw(args: argparse.Namespace) -> int:
 
 def _chat(args: argparse.Namespace) -> int:
     """Type messages as a phone number; they go through the webhook and jobs like Meta's."""
-    import dataclasses
-    import json
-    import time
-    import uuid
-
-    from webhooks.payload import text_message_body
-    from webhooks.routes import signature_for
-    from whatsapp.transports import RecordingTransport
+    from cli.local import LocalBot
     from wocs.values import ValueProblem, parse_phone
 
     try:
@@ -140,9 +133,7 @@ def _chat(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     # Jobs run in this process and replies are shown here, never sent to WhatsApp.
-    settings = dataclasses.replace(Settings.from_env(), redis_url="")
-    shown = RecordingTransport()
-    client = create_app(settings, transport=shown, start_workers=True).test_client()
+    bot = LocalBot(Settings.from_env())
     member = WocsUser.get_or_none(WocsUser.phone == phone)
     who = (
         f"{member.role} {member.name}"
@@ -160,30 +151,24 @@ def _chat(args: argparse.Namespace) -> int:
             return 0
         if not text.strip():
             continue
-        raw = json.dumps(text_message_body(phone, text, f"wamid.chat.{uuid.uuid4().hex}")).encode()
-        seen = len(shown.sent)
-        answer = client.post(
-            "/webhooks/whatsapp",
-            data=raw,
-            content_type="application/json",
-            headers={"X-Hub-Signature-256": signature_for(settings.app_secret, raw)},
-        )
-        if answer.status_code != 200:
-            print(f"(webhook answered {answer.status_code}: {answer.get_data(as_text=True)})")
+        status, answer = bot.say(phone, text)
+        if status != 200:
+            print(f"(webhook answered {status}: {answer})")
             continue
-        deadline, quiet_after = time.monotonic() + 5, None
-        while time.monotonic() < deadline and (
-            quiet_after is None or time.monotonic() < quiet_after
-        ):
-            time.sleep(0.05)
-            for message in shown.sent[seen:]:
-                seen += 1
-                label = "bot> " if message.to == phone else f"bot → +{message.to}: "
-                shown_kind = "" if message.kind == "text" else f"[{message.kind}] "
-                print(label + shown_kind + message.text.replace("\n", "\n     "))
-                quiet_after = time.monotonic() + 0.5
-        if quiet_after is None:
+        replies = bot.collect(lambda sent: True, timeout=5)
+        for message in replies:
+            label = "bot> " if message.to == phone else f"bot → +{message.to}: "
+            shown_kind = "" if message.kind == "text" else f"[{message.kind}] "
+            print(label + shown_kind + message.text.replace("\n", "\n     "))
+        if not replies:
             print("(no reply)")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """Play a scripted day on a throwaway database and print it as a conversation."""
+    from cli.demo import run
+
+    return run()
 
 
 def _templates(args: argparse.Namespace) -> int:
@@ -246,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     chat = sub.add_parser("chat", help="talk to the bot from this terminal as a phone number")
     chat.add_argument("--as", dest="phone", required=True, help="the phone you write as")
     chat.set_defaults(run=_chat)
+    demo = sub.add_parser("demo", help="a scripted day on a throwaway database, as a conversation")
+    demo.set_defaults(run=_demo)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -1,0 +1,1 @@
+"""Running WOCS in this terminal: the shared local session, `chat` and `demo`."""

@@ -1,0 +1,226 @@
+"""`python bot.py demo`: a scripted day on a throwaway embedded WOCS, printed as a conversation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+from cli.local import LocalBot
+from models import WhatsAppTemplate, WocsUser
+from whatsapp.transports import Outgoing
+from wocs.settings import Settings
+
+ADMIN, AGENT, BUSINESS = "60123456789", "60129998888", "60198765432"
+CUSTOMER_NAMES = (
+    "Farah", "Hafiz", "Mei Ling", "Ravi", "Nurul", "Daniel", "Aina", "Kumar", "Siew Lan", "Amir",
+    "Priya", "Zul", "Hannah", "Wei Jie", "Izzah", "Arjun", "Liyana", "Jason", "Sofea", "Irfan",
+)  # fmt: skip
+CUSTOMERS = tuple((f"6013555{n:04d}", name) for n, name in enumerate(CUSTOMER_NAMES, start=1))
+SHOWN_JOINS = 3  # customers whose JOIN is printed in full; the rest are summed up
+QUITTER = CUSTOMERS[4]  # the customer who sends STOP before the broadcast
+CODE, TEMPLATE = "RAYA26", "campaign_reminder"
+Expect = Callable[[list[Outgoing]], bool]
+
+
+class DemoFailed(Exception):
+    """A step did not get the messages it expects."""
+
+
+def phone_label(digits: str) -> str:
+    """A Malaysian mobile number as people write it: +60 12-345 6789."""
+    return f"+{digits[:2]} {digits[2:4]}-{digits[4:7]} {digits[7:]}"
+
+
+def messages(count: int) -> Expect:
+    """At least `count` messages arrived."""
+    return lambda sent: len(sent) >= count
+
+
+def template_approved_body(name: str, language: str) -> dict:
+    """Meta's message_template_status_update webhook body approving one template."""
+    value = {
+        "event": "APPROVED",
+        "message_template_id": 1689556908129832,
+        "message_template_name": name,
+        "message_template_language": language,
+        "reason": "NONE",
+        "message_template_category": "MARKETING",
+    }
+    change = {"field": "message_template_status_update", "value": value}
+    entry = {"id": "0", "time": int(time.time()), "changes": [change]}
+    return {"object": "whatsapp_business_account", "entry": [entry]}
+
+
+class Script:
+    """Says things as the cast, waits for the jobs, prints who got what."""
+
+    def __init__(self, bot: LocalBot, out: TextIO) -> None:
+        self.bot, self.out = bot, out
+        self.names = {ADMIN: "Aisyah", AGENT: "Siti", **dict(CUSTOMERS)}
+
+    def print(self, text: str = "") -> None:
+        """One line (or block) of the transcript."""
+        print(text, file=self.out, flush=True)
+
+    def heading(self, text: str) -> None:
+        """A part of the day."""
+        self.print(f"\n── {text} ──")
+
+    def who(self, phone: str) -> str:
+        """Number and name of a member of the cast."""
+        name = self.names.get(phone)
+        return f"{phone_label(phone)} ({name})" if name else phone_label(phone)
+
+    def show(self, message: Outgoing) -> None:
+        """One message the bot sent, as its recipient reads it."""
+        kind = f"[template {(message.template or {}).get('name')}] " if message.template else ""
+        body = "\n".join(
+            f"      {line}" if line.strip() else "" for line in (kind + message.text).splitlines()
+        ).lstrip()
+        self.print(f"  bot → {self.who(message.to)}: {body}")
+
+    def post(self, phone: str, text: str) -> None:
+        """Send a message as `phone` through the signed webhook."""
+        status, answer = self.bot.say(phone, text, name=self.names.get(phone, ""))
+        if status != 200:
+            raise DemoFailed(f"the webhook answered {status}: {answer}")
+
+    def wait(self, what: str, expect: Expect, timeout: float = 15.0) -> list[Outgoing]:
+        """The messages the jobs sent for the last posts; DemoFailed if they fell short."""
+        sent = self.bot.collect(expect, timeout)
+        if not expect(sent):
+            got = "; ".join(m.text[:60] for m in sent) or "nothing"
+            raise DemoFailed(f"{what}: after {timeout:.0f} s the bot had sent {got}")
+        return sent
+
+    def say(self, phone: str, text: str, expect: Expect, quiet: bool = False) -> list[Outgoing]:
+        """Send `text` as `phone`, wait for what it causes, print it all (unless quiet)."""
+        shown = text.replace("\n", "\n" + " " * (len(self.names[phone]) + 3))
+        self.print(f"{self.names[phone]} › {shown}")
+        self.post(phone, text)
+        sent = self.wait(text.splitlines()[0], expect)
+        for message in sent:
+            if not (quiet and message.template):
+                self.show(message)
+        return sent
+
+
+def _customers_join(script: Script) -> None:
+    """Twenty customers enter the draw: a few in full, the rest in one line."""
+    for phone, _ in CUSTOMERS[:SHOWN_JOINS]:
+        script.say(phone, f"JOIN {CODE}", messages(1))
+    rest = CUSTOMERS[SHOWN_JOINS:]
+    for phone, _ in rest:
+        script.post(phone, f"JOIN {CODE}")
+    replies = script.wait("the other customers' JOINs", messages(len(rest)))
+    tickets = [m for m in replies if m.text.startswith(f"You're in the {CODE} lucky draw")]
+    script.print(
+        f"… and {len(rest)} more customers ({rest[0][1]} to {rest[-1][1]}) send JOIN {CODE}; "
+        f"{len(tickets)} of them get a ticket the same way."
+    )
+
+
+def _approve_template(script: Script) -> None:
+    """Meta approves the reminder template (synced at start): its status webhook, signed."""
+    row = WhatsAppTemplate.get(WhatsAppTemplate.name == TEMPLATE)
+    status, answer = script.bot.post(template_approved_body(row.name, row.language))
+    row = WhatsAppTemplate.get_by_id(row.id)
+    if status != 200 or row.status != "APPROVED":
+        raise DemoFailed(f"template approval: webhook {status} {answer}, status {row.status}")
+    script.print(f"Meta › (webhook) template {TEMPLATE} is APPROVED")
+
+
+def _broadcast(script: Script, closes: str) -> None:
+    """The reminder to every entrant; the one who said STOP is skipped."""
+
+    def finished(sent: list[Outgoing]) -> bool:
+        return any(m.text.startswith("✅ Broadcast") for m in sent)
+
+    command = f"/broadcast campaign: {CODE} template: {TEMPLATE} vars: {CODE}; {closes}"
+    sent = script.say(ADMIN, command, finished, quiet=True)
+    reminded = {m.to for m in sent if m.template and m.template.get("name") == TEMPLATE}
+    if QUITTER[0] in reminded or len(reminded) != len(CUSTOMERS) - 1:
+        raise DemoFailed(f"the broadcast reached {len(reminded)} customers")
+    sample = next(m for m in sent if m.template)
+    script.print(
+        f"  bot → {len(reminded)} entrants, one by one: [template {TEMPLATE}] {sample.text}\n"
+        f"  ({len(reminded)} reminders sent; {script.who(QUITTER[0])} said STOP and was skipped)"
+    )
+
+
+def _day(script: Script, today: dt.date) -> None:
+    """The scripted day, from hiring an agent to the evening report."""
+    tomorrow, week = today + dt.timedelta(days=1), today + dt.timedelta(days=7)
+    script.heading("Morning: the team and the booth")
+    script.say(ADMIN, "/admin add phone: 012-999 8888 role: agent name: Siti", messages(2))
+    script.say(
+        ADMIN,
+        f"/event create name: Raya Bazaar date: {tomorrow.isoformat()} "
+        "location: Dataran Merdeka fee: RM150",
+        messages(1),
+    )
+    script.say(ADMIN, "/agent task: Setup booth\nfor: Siti\ndue: tomorrow", messages(2))
+    script.say(AGENT, "/task done 1", messages(2))
+
+    script.heading("Noon: a lucky draw, and customers enter it")
+    script.say(
+        ADMIN,
+        f"/campaign create code: {CODE} prize: Raya hamper worth RM200 "
+        f"start: today end: {week.isoformat()}",
+        messages(1),
+    )
+    _customers_join(script)
+    script.say(QUITTER[0], "STOP", messages(1))
+    script.say(ADMIN, f"/campaign show {CODE}", messages(1))
+
+    script.heading("Afternoon: a reminder to every entrant")
+    _approve_template(script)
+    _broadcast(script, week.strftime("%a %d %b"))
+
+    script.heading("Evening: the draw and the report")
+    script.say(ADMIN, f"/draw {CODE}", messages(3))
+    script.say(ADMIN, "/report today", messages(1))
+
+
+def run(out: TextIO = sys.stdout) -> int:
+    """Play the day on a fresh temporary database; 0 when every step got its replies."""
+    logging.disable(logging.INFO)  # the transcript is the output; warnings still show
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="wocs-demo-") as folder:
+        settings = Settings(
+            database_url=f"sqlite:///{folder}/demo.sqlite3",
+            admins=(ADMIN,),
+            business_number=BUSINESS,
+            app_secret=secrets.token_hex(32),
+        )
+        bot = LocalBot(settings)
+        try:
+            # The seeded admin is "Admin 6789"; the demo's owner has a name.
+            WocsUser.update(name="Aisyah").where(WocsUser.phone == ADMIN).execute()
+            script = Script(bot, out)
+            script.print(
+                "WOCS demo: one day of a food stall on a throwaway database. Every message goes\n"
+                "through the signed webhook, the queue and the jobs; what the bot sends is shown\n"
+                "here, not sent to WhatsApp. The numbers are made up:\n"
+                f"  the business {phone_label(BUSINESS)} · Aisyah, admin {phone_label(ADMIN)} · "
+                f"Siti, agent {phone_label(AGENT)}\n"
+                f"  {len(CUSTOMERS)} customers, {phone_label(CUSTOMERS[0][0])} to "
+                f"{phone_label(CUSTOMERS[-1][0])}"
+            )
+            _day(script, dt.datetime.now(settings.tz).date())
+        except DemoFailed as exc:
+            print(f"The demo stopped: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            bot.close()
+    script.print(
+        f"\nThe whole day took {time.monotonic() - started:.1f} s. Talk to the bot yourself:\n"
+        f"  WOCS_ADMINS={ADMIN} python bot.py chat --as 0{ADMIN[2:]}"
+    )
+    return 0

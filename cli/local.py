@@ -1,0 +1,77 @@
+"""A WOCS app in this process: messages go in through the signed webhook, replies are recorded."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+import uuid
+from collections.abc import Callable
+
+import models
+from bot import create_app
+from webhooks.payload import text_message_body
+from webhooks.routes import signature_for
+from whatsapp.transports import Outgoing, RecordingTransport
+from wocs.settings import Settings
+
+
+class LocalBot:
+    """The app on the Redis stand-in with in-process jobs; what it sends is kept, not sent."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = dataclasses.replace(settings, redis_url="")
+        self.transport = RecordingTransport()
+        self.app = create_app(self.settings, transport=self.transport, start_workers=True)
+        self.client = self.app.test_client()
+        self.seen = 0
+
+    def post(self, body: dict) -> tuple[int, str]:
+        """POST a webhook body signed as Meta signs it; the status code and the answer's text."""
+        raw = json.dumps(body).encode()
+        answer = self.client.post(
+            "/webhooks/whatsapp",
+            data=raw,
+            content_type="application/json",
+            headers={"X-Hub-Signature-256": signature_for(self.settings.app_secret, raw)},
+        )
+        return answer.status_code, answer.get_data(as_text=True)
+
+    def say(self, phone: str, text: str, name: str = "") -> tuple[int, str]:
+        """Send a text message as `phone`, the way Meta's webhook delivers it."""
+        wamid = f"wamid.local.{uuid.uuid4().hex}"
+        return self.post(text_message_body(phone, text, wamid, name=name))
+
+    def collect(
+        self, done: Callable[[list[Outgoing]], bool], timeout: float = 10.0
+    ) -> list[Outgoing]:
+        """What was sent since the last collect, once `done` holds for it and nothing is in flight."""
+        deadline = time.monotonic() + timeout
+        while True:
+            fresh = self.transport.sent[self.seen :]
+            if (done(fresh) and settled()) or time.monotonic() > deadline:
+                self.seen += len(fresh)
+                return fresh
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        """Stop the job threads and let go of the database."""
+        self.app.extensions["wocs_workers"].stop()
+        models.db.close()
+
+
+def settled() -> bool:
+    """True when no message, broadcast or draw is still waiting for a job."""
+    return not (
+        models.InboundMessage.select().where(models.InboundMessage.state == "received").exists()
+        or models.OutboundMessage.select()
+        .where(models.OutboundMessage.state.in_(("pending", "sending")))
+        .exists()
+        or models.Broadcast.select()
+        .where(
+            models.Broadcast.state.in_(("queued", "expanding", "sending")),
+            models.Broadcast.send_at.is_null(),
+        )
+        .exists()
+        or models.Draw.select().where(models.Draw.state == "queued").exists()
+    )

@@ -1,0 +1,48 @@
+"""`python bot.py demo`, run as a newcomer would: the whole day prints and exits 0, quickly."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_demo_plays_the_whole_day():
+    # The demo builds its own settings; a developer's .env must not reach it either way.
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("WHATSAPP_", "WOCS_", "REDIS_"))
+    }
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "bot.py", "demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    took = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "bot → +60 12-345 6789 (Aisyah): Siti (60*****8888) added as agent." in out
+    assert "bot → +60 12-999 8888 (Siti): New task #1 from Aisyah: Setup booth" in out
+    assert "bot → +60 12-345 6789 (Aisyah): Siti finished task #1: Setup booth" in out
+    assert (
+        "… and 17 more customers (Ravi to Irfan) send JOIN RAYA26; 17 of them get a ticket" in out
+    )
+    assert out.count("Your ticket: ") == 3  # the first three joins are shown in full
+    assert "open · 20 entries" in out
+    assert "Meta › (webhook) template campaign_reminder is APPROVED" in out
+    assert "20 recipient(s), 1 opted out (skipped), sending now." in out
+    assert "done: 19 sent, 1 skipped, 0 failed." in out
+    assert "(19 reminders sent; +60 13-555 0005 (Nurul) said STOP and was skipped)" in out
+    assert "Drawing 1 winner(s) for RAYA26 among 20 entries." in out
+    assert "Congratulations! 🎉 You won Raya hamper worth RM200" in out
+    assert "Daily report for " in out and "RAYA26: 20 entries, 20 new" in out
+    assert "The whole day took" in out
+    assert "INFO" not in done.stderr  # the transcript is not drowned in logs
+    assert took < 30, f"the demo took {took:.1f} s"
