@@ -69,7 +69,7 @@ TIMES = ["09:00", "9am", "25:00", "12:60", "noon", "-1:00", "9.30pm", ""]
 PHONES = ["012-555 1234", "+60 12-555 1234", "60125551234", "123", "+" + "9" * 30, "phone"]
 PHONES += ["٠١٢٥٥٥١٢٣٤", "+60 (12) 555-1234 ext 1", "0"]
 AMOUNTS = ["RM 50", "50", "-5", "1,000.50", "RM", "5e3", "٥٠", "RM 99999999999999"]
-PERSONS = ["Siti", "siti", "SITI", "Sit", "Siti Aminah", "nobody", "012-999 8888", "@Siti"]
+PERSONS = ["Siti", "siti", "SITI", "Sit", "Siti Aminah", "nobody", "012-555 1234", "@Siti"]
 WORDS = ["open", "mine", "all", "week", "today", "upcoming", "raya", "RAYA26", "x", ""]
 POOLS = {
     "number": NUMBERS,
@@ -219,8 +219,9 @@ def handle(count: int, seed: int) -> tuple[dict, list[str]]:
     silent = [r for r in unanswered if r.sender == STRANGER and not looks_like_command(r.body)]
     unanswered = [row for row in unanswered if row not in silent]
     failures += [f"no reply to {row.sender}\n{row.body!r}" for row in unanswered]
-    bad_length = [text for text in replies.values() if not 0 < len(text) <= TEXT_LIMIT]
-    failures += [f"reply of {len(text)} characters" for text in bad_length]
+    asked = {row.id: row.body for row in rows}
+    bad_length = [n for n, text in replies.items() if not 0 < len(text) <= TEXT_LIMIT]
+    failures += [f"reply of {len(replies[n])} characters\n{asked[n][:300]!r}" for n in bad_length]
     figures = {
         "messages_generated": count,
         "messages_handled_per_second": round(count / elapsed),
