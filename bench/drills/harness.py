@@ -163,6 +163,12 @@ class Stack:
             cursor.execute(sql, args)
             return list(cursor.fetchall())
 
+    def log_since(self, offset: int) -> str:
+        """The stack's log from byte `offset` on (take `log.stat().st_size` as a mark)."""
+        with self.log.open("rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
+
     def swept(self) -> collections.Counter:
         """What the sweeper re-enqueued or released, summed over its log lines."""
         total: collections.Counter = collections.Counter()

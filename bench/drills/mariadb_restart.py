@@ -14,6 +14,7 @@ Prints one figure per line; exits 1 when a check fails.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import threading
 import time
@@ -25,6 +26,7 @@ from bench.drills import harness
 from bench.drills.services import PrivateMariaDB
 
 MAX_ROUNDS = 30
+FAILED_JOB = re.compile(r"job (inbound-\d+): exception raised")
 
 
 def _restart(mariadb: PrivateMariaDB, after: float, down: float, took: list[float]) -> None:
@@ -63,7 +65,7 @@ def run(
     sent = harness.hook_commands("mariadb", commands)
     requests = harness.requests_for(sent)
     took: list[float] = []
-    exits = stack.workers.exits
+    exits, mark = stack.workers.exits, stack.log.stat().st_size
     restarter = threading.Thread(
         target=_restart, args=(stack.mariadb, commands / rate * stop_at, down, took)
     )
@@ -80,6 +82,7 @@ def run(
         "redelivery_rounds": rounds,
         "redelivered": reposts,
         "worker_exits": stack.workers.exits - exits,
+        "inbound_jobs_failed_while_down": len(set(FAILED_JOB.findall(stack.log_since(mark)))),
         "seconds_to_drain_after_load": round(drained, 1),
     } | harness.verify(stack, sent)
     # Every message must have been refused honestly (503) or stored; and the outage must show.
