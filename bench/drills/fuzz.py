@@ -169,7 +169,7 @@ def messages(seed: int, count: int) -> Iterator[str]:
 def wired(database_url: str, redis_url: str) -> Iterator[runtime.Runtime]:
     """Point this process's jobs at a fresh database, with the admin and an agent; undo after."""
     previous, database = runtime._current, models.db.obj
-    os.environ["STORAGE_DIR"] = tempfile.mkdtemp(prefix="wocs-drill-files-")  # QR codes
+    stored_in = os.environ.get("STORAGE_DIR")
     settings = Settings(
         database_url=database_url,
         redis_url=redis_url,
@@ -177,12 +177,18 @@ def wired(database_url: str, redis_url: str) -> Iterator[runtime.Runtime]:
         sender_limit=0,
         app_secret=SECRET,
     )
-    try:
-        yield runtime.configure(settings)
-    finally:
-        runtime._current = previous
-        if database is not None:
-            models.db.initialize(database)
+    with tempfile.TemporaryDirectory(prefix="wocs-drill-files-") as files:
+        os.environ["STORAGE_DIR"] = files  # QR codes of /campaign qr
+        try:
+            yield runtime.configure(settings)
+        finally:
+            runtime._current = previous
+            if database is not None:
+                models.db.initialize(database)
+            if stored_in is None:
+                os.environ.pop("STORAGE_DIR")
+            else:
+                os.environ["STORAGE_DIR"] = stored_in
 
 
 def handle(count: int, seed: int) -> tuple[dict, list[str]]:
