@@ -14,7 +14,7 @@ from wocs.context import CommandError, Context
 from wocs.registry import REGISTRY, Arg, Key, command
 from wocs.replies import LIST_LIMIT, capped_list
 from wocs.types import INT, LONG_TEXT, ValueType
-from wocs.values import MAX_INT, ValueProblem, parse_list
+from wocs.values import MAX_INT, ValueProblem, excerpt, parse_list
 
 TOP_DEFAULT, TOP_LIMIT = 5, 20
 PREVIEW = 60
@@ -168,7 +168,7 @@ def list_hooks(ctx: Context, tag: str | None = None) -> str:
     if not total:
         if tag is None:
             return "No hooks yet. Add one with /hook add text: … tags: …"
-        return f"No hooks are tagged {tag}. Send /hook list to see them all."
+        return f"No hooks are tagged {excerpt(tag)}. Send /hook list to see them all."
     heading = f"Hooks tagged {tag}" if tag else "Hooks"
     return capped_list(heading, total, [_line(h) for h in shown], after=", newest first")
 

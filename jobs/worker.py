@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
@@ -17,6 +19,8 @@ from jobs.sweeper import sweep
 log = logging.getLogger(__name__)
 # Replies (the high queue) get a worker of their own, so they never wait behind a broadcast.
 WORK_QUEUES = tuple(name for name in QUEUE_NAMES if name != HIGH)
+# Each reply waits 0.1-0.3 s for Meta's answer: 8 at once answer 20 commands a second with room.
+REPLY_THREADS = 8
 
 
 class ThreadWorker(SimpleWorker):
@@ -55,7 +59,7 @@ class InProcessWorkers:
             worker = ThreadWorker([Queue(n, connection=conn) for n in names], connection=conn)
             self.workers.append(worker)
             self._spawn(self._work, worker)
-        self._spawn(self._schedule)
+        self._spawn(schedule_forever, self.runtime.redis, self.stop_event)
         self._spawn(_sweep_forever, self.stop_event, self.runtime.settings.sweep_interval)
         return self
 
@@ -83,50 +87,75 @@ class InProcessWorkers:
                 log.exception("in-process worker crashed; restarting it")
                 self.stop_event.wait(1)
 
-    def _schedule(self) -> None:
-        """Move due scheduled jobs and retries onto their queues."""
-        scheduler = RQScheduler(list(QUEUE_NAMES), connection=self.runtime.redis, interval=1)
-        scheduler._connection = self.runtime.redis  # the stand-in cannot be reopened from a URL
-        while not self.stop_event.wait(0.5):
-            try:
-                if scheduler.should_reacquire_locks:
-                    scheduler.acquire_locks()
-                scheduler.enqueue_scheduled_jobs()
-            except Exception:
-                log.exception("in-process scheduler failed; trying again")
-        scheduler.release_locks()
+
+def schedule_forever(connection: Any, stop: threading.Event) -> None:
+    """Move due scheduled jobs and retries of every queue onto it, until told to stop.
+
+    RQ's own worker scheduler serves only the queues its worker listens to, and no worker here
+    listens to all three; one scheduler over all of them (one process at a time holds a queue's
+    lock, the others take over when it lapses) keeps a retry on any queue from being stranded.
+    """
+    scheduler = RQScheduler(list(QUEUE_NAMES), connection=connection, interval=1)
+    scheduler._connection = connection  # the stand-in cannot be reopened from a URL
+    while not stop.wait(0.5):
+        try:
+            if scheduler.should_reacquire_locks:
+                scheduler.acquire_locks()
+            scheduler.enqueue_scheduled_jobs()
+        except Exception:
+            log.exception("scheduler failed; trying again")
+            stop.wait(1)
+    scheduler.release_locks()
 
 
-def reply_worker(runtime: Runtime, stop: threading.Event, burst: bool) -> ThreadWorker:
-    """A thread that serves only the high queue, so replies never wait behind a broadcast chunk."""
-    conn = runtime.new_connection()
-    worker = ThreadWorker([Queue(HIGH, connection=conn)], connection=conn)
+def reply_workers(runtime: Runtime, stop: threading.Event, burst: bool) -> list[ThreadWorker]:
+    """Threads that serve only the high queue, so replies never wait behind a broadcast chunk."""
+    workers = []
+    for n in range(REPLY_THREADS):
+        conn = runtime.new_connection()
+        worker = ThreadWorker([Queue(HIGH, connection=conn)], connection=conn)
+        args = (worker, stop, burst)
+        threading.Thread(target=_serve, args=args, daemon=True, name=f"wocs-replies-{n}").start()
+        workers.append(worker)
+    return workers
 
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                worker.work(burst=burst, max_idle_time=1, logging_level="WARNING")
-            except Exception:
-                log.exception("reply worker crashed; restarting it")
-            if burst:
-                return
 
-    threading.Thread(target=serve, daemon=True, name="wocs-replies").start()
-    return worker
+def _serve(worker: ThreadWorker, stop: threading.Event, burst: bool) -> None:
+    """One reply thread's loop: work until told to stop (or, in burst mode, until idle)."""
+    while not stop.is_set():
+        try:
+            worker.work(burst=burst, max_idle_time=1, logging_level="WARNING")
+        except Exception:
+            log.exception("reply worker crashed; restarting it")
+            stop.wait(1)  # Redis is likely down: do not spin
+        if burst:
+            return
 
 
 def run_worker(runtime: Runtime, burst: bool = False) -> None:
-    """The production worker: replies in a thread, default and bulk, RQ's scheduler, the sweeper."""
+    """The production worker: reply threads, default and bulk, the scheduler, the sweeper."""
     conn = runtime.new_connection()
     stop = threading.Event()
     sweeper = threading.Thread(
         target=_sweep_forever, args=(stop, runtime.settings.sweep_interval), daemon=True
     )
     sweeper.start()
-    replies = reply_worker(runtime, stop, burst)
+    threading.Thread(target=schedule_forever, args=(conn, stop), daemon=True).start()
+    replies = reply_workers(runtime, stop, burst)
     worker = SimpleWorker([Queue(n, connection=conn) for n in WORK_QUEUES], connection=conn)
     try:
-        worker.work(burst=burst, with_scheduler=True)
+        pause = 1.0
+        while True:
+            try:
+                worker.work(burst=burst)
+                break  # asked to stop (a signal), or a burst drained the queues
+            except RedisError:
+                # RQ gives up on a lost connection outside its wait; the database rows keep the
+                # work, so wait for Redis and carry on rather than leave the queues unserved.
+                log.exception("worker lost Redis; working again in %.0f s", pause)
+                time.sleep(pause)
+                pause = min(pause * 2, 30.0)
     finally:
         stop.set()
-        replies._stop_requested = True
+        for reply in replies:
+            reply._stop_requested = True

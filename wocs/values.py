@@ -62,7 +62,7 @@ class ValueProblem(ValueError):
         self.message = message
 
 
-def _show(text: str) -> str:
+def excerpt(text: str) -> str:
     """Return a short, printable excerpt of user input for use inside an error message."""
     shown = "".join(ch if ch.isprintable() else "?" for ch in text.strip())
     return shown if len(shown) <= 40 else shown[:39] + "…"
@@ -90,14 +90,14 @@ def _key(text: str) -> str:
 def _real_date(raw: str, year: int, month: int, day: int) -> datetime.date:
     """Build a date from explicit parts, or raise ValueProblem naming the input."""
     if not (1 <= month <= 12 and 1 <= day <= 31):
-        raise ValueProblem(f"'{_show(raw)}' is not a date. {DATE_HINT}")
+        raise ValueProblem(f"'{excerpt(raw)}' is not a date. {DATE_HINT}")
     if not 1900 <= year <= 2100:
-        raise ValueProblem(f"'{_show(raw)}' has a year outside 1900-2100. {DATE_HINT}")
+        raise ValueProblem(f"'{excerpt(raw)}' has a year outside 1900-2100. {DATE_HINT}")
     try:
         return datetime.date(year, month, day)
     except ValueError:
         raise ValueProblem(
-            f"'{_show(raw)}' is not a real date (that month has no day {day}). {DATE_HINT}"
+            f"'{excerpt(raw)}' is not a real date (that month has no day {day}). {DATE_HINT}"
         ) from None
 
 
@@ -111,7 +111,7 @@ def _next_date(raw: str, month: int, day: int, today: datetime.date) -> datetime
             continue
         if candidate >= today:
             return candidate
-    raise ValueProblem(f"'{_show(raw)}' is too far in the future. {DATE_HINT}")
+    raise ValueProblem(f"'{excerpt(raw)}' is too far in the future. {DATE_HINT}")
 
 
 def parse_date(text: str, today: datetime.date) -> datetime.date:
@@ -125,7 +125,7 @@ def parse_date(text: str, today: datetime.date) -> datetime.date:
         if weekday is not None:
             return today + datetime.timedelta(days=(weekday - today.weekday()) % 7)
     except OverflowError:
-        raise ValueProblem(f"'{_show(raw)}' is outside the calendar. {DATE_HINT}") from None
+        raise ValueProblem(f"'{excerpt(raw)}' is outside the calendar. {DATE_HINT}") from None
     if m := _ISO_DATE.fullmatch(key):
         return _real_date(raw, int(m[1]), int(m[3]), int(m[4]))
     if m := _DMY_DATE.fullmatch(key):
@@ -134,7 +134,7 @@ def parse_date(text: str, today: datetime.date) -> datetime.date:
             return _next_date(raw, month, day, today)
         year = int(m[4]) + (2000 if len(m[4]) == 2 else 0)
         return _real_date(raw, year, month, day)
-    raise ValueProblem(f"'{_show(raw)}' is not a date. {DATE_HINT}")
+    raise ValueProblem(f"'{excerpt(raw)}' is not a date. {DATE_HINT}")
 
 
 def parse_time(text: str) -> datetime.time:
@@ -150,7 +150,7 @@ def parse_time(text: str) -> datetime.time:
         hour, minute = int(m[1]), int(m[2])
     if 0 <= hour <= 23 and 0 <= minute <= 59:
         return datetime.time(hour, minute)
-    raise ValueProblem(f"'{_show(raw)}' is not a time. {TIME_HINT}")
+    raise ValueProblem(f"'{excerpt(raw)}' is not a time. {TIME_HINT}")
 
 
 def parse_money(text: str) -> Decimal:
@@ -158,24 +158,24 @@ def parse_money(text: str) -> Decimal:
     raw = _clean(text, "an amount", MONEY_HINT)
     m = _MONEY.fullmatch(_key(raw))
     if m is None:
-        raise ValueProblem(f"'{_show(raw)}' is not an amount of money. {MONEY_HINT}")
+        raise ValueProblem(f"'{excerpt(raw)}' is not an amount of money. {MONEY_HINT}")
     if m[1] or m[2]:
         raise ValueProblem(
-            f"'{_show(raw)}' is negative; amounts cannot be below zero. {MONEY_HINT}"
+            f"'{excerpt(raw)}' is negative; amounts cannot be below zero. {MONEY_HINT}"
         )
     cents = m[4] or "0"
     if len(cents) > 2:
-        raise ValueProblem(f"'{_show(raw)}' has more than 2 decimal places. {MONEY_HINT}")
+        raise ValueProblem(f"'{excerpt(raw)}' has more than 2 decimal places. {MONEY_HINT}")
     value = Decimal(f"{m[3].replace(',', '')}.{cents}")
     if value > MAX_MONEY:
-        raise ValueProblem(f"'{_show(raw)}' is too large; the most is RM10,000,000. {MONEY_HINT}")
+        raise ValueProblem(f"'{excerpt(raw)}' is too large; the most is RM10,000,000. {MONEY_HINT}")
     return value.quantize(Decimal("0.01"))
 
 
 def parse_phone(text: str, region: str = "MY") -> str:
     """Parse a phone number into E.164 digits without the plus, e.g. 60123456789."""
     raw = _clean(text, "a phone number", PHONE_HINT)
-    problem = ValueProblem(f"'{_show(raw)}' is not a phone number. {PHONE_HINT}")
+    problem = ValueProblem(f"'{excerpt(raw)}' is not a phone number. {PHONE_HINT}")
     if not _PHONE_CHARS.fullmatch(raw):
         raise problem
     digits = "".join(ch for ch in raw if ch.isdigit())
@@ -204,7 +204,7 @@ def parse_list(text: str) -> list[str]:
             seen.add(item.casefold())
             items.append(item)
     if not items:
-        raise ValueProblem(f"'{_show(raw)}' has no items. {LIST_HINT}")
+        raise ValueProblem(f"'{excerpt(raw)}' has no items. {LIST_HINT}")
     return items
 
 
@@ -213,7 +213,7 @@ def parse_priority(text: str) -> str:
     raw = _clean(text, "a priority", PRIORITY_HINT)
     priority = _PRIORITIES.get(_key(raw))
     if priority is None:
-        raise ValueProblem(f"'{_show(raw)}' is not a priority. {PRIORITY_HINT}")
+        raise ValueProblem(f"'{excerpt(raw)}' is not a priority. {PRIORITY_HINT}")
     return priority
 
 
@@ -222,11 +222,11 @@ def parse_int(text: str, what: str = "number") -> int:
     raw = _clean(text, f"a {what}", INT_HINT)
     m = _INT.fullmatch(raw)
     if m is None:
-        raise ValueProblem(f"'{_show(raw)}' is not a {what}. {INT_HINT}")
+        raise ValueProblem(f"'{excerpt(raw)}' is not a {what}. {INT_HINT}")
     digits = m[1].lstrip("0")
     if not digits or len(digits) > 10 or int(digits) > MAX_INT:
         raise ValueProblem(
-            f"'{_show(raw)}' is not a {what}; it must be from 1 to {MAX_INT}. {INT_HINT}"
+            f"'{excerpt(raw)}' is not a {what}; it must be from 1 to {MAX_INT}. {INT_HINT}"
         )
     return int(digits)
 
