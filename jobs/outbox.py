@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import random
@@ -26,6 +27,7 @@ from models import (
 from whatsapp.errors import (
     GraphError,
     OptedOut,
+    OutcomeUnknown,
     OutsideWindow,
     RateLimited,
     TransientGraphError,
@@ -169,6 +171,11 @@ def retry_delay(attempt: int, exc: GraphError) -> float:
 def _failed(row: OutboundMessage, exc: GraphError) -> str | Later:
     """Record a Graph error: pending again until a later attempt, or failed for good."""
     limit = RATE_LIMIT_ATTEMPTS if isinstance(exc, RateLimited) else MAX_ATTEMPTS
+    if isinstance(exc, OutcomeUnknown) and row.attempts < limit:
+        # Meta may have sent it: the row stays "sending" until a status webhook (which names
+        # the row) settles it, or the sweeper's lease lapses with none and it goes out again.
+        log.warning("send of outbound %s timed out; waiting for Meta's status", row.id)
+        return "unknown (timeout)"
     if exc.retryable and row.attempts < limit:
         if isinstance(exc, RateLimited) and not exc.pair_limit:
             ratelimit.pause(1.0)  # the whole number is over its rate: every worker slows down
@@ -226,19 +233,35 @@ def _later(
 
 def _settle(row: OutboundMessage, **fields: object) -> None:
     """Write a send's outcome once (only a row still "sending" moves) and count it."""
+    from jobs import broadcasts  # broadcasts queue their rows through this module
+
     fields["updated_at"] = utcnow()
-    where = (OutboundMessage.id == row.id) & (OutboundMessage.state == "sending")
+    counted = bool(row.broadcast) and fields["state"] != "pending"
     try:
-        moved = OutboundMessage.update(**fields).where(where).execute()
-    except IntegrityError:
-        # Only a stand-in transport repeats a wamid; the send happened, so record it without one.
-        log.error("outbound %s got a wamid another row has; keeping the outcome", row.id)
-        fields.pop("wamid", None)
-        moved = OutboundMessage.update(**fields).where(where).execute()
+        moved = _record(row, fields, counted)
     except DatabaseError:
         log.warning("retrying the outcome of outbound %s after a database error", row.id)
-        moved = OutboundMessage.update(**fields).where(where).execute()
-    if moved and row.broadcast and fields["state"] != "pending":
-        from jobs import broadcasts  # broadcasts queue their rows through this module
+        moved = _record(row, fields, counted)
+    if moved and counted:
+        broadcasts.report(row.broadcast)
 
-        broadcasts.tally(row.broadcast, str(fields["state"]))
+
+def _record(row: OutboundMessage, fields: dict, counted: bool) -> int:
+    """Move a "sending" row to its outcome; a broadcast's count commits in the same transaction.
+
+    Apart, a worker killed between the two would leave its broadcast one short of done for good.
+    """
+    from jobs import broadcasts
+
+    where = (OutboundMessage.id == row.id) & (OutboundMessage.state == "sending")
+    with write_transaction() if counted else contextlib.nullcontext():
+        try:
+            moved = OutboundMessage.update(**fields).where(where).execute()
+        except IntegrityError:
+            # Only a stand-in transport repeats a wamid; the send happened, so record it without one.
+            log.error("outbound %s got a wamid another row has; keeping the outcome", row.id)
+            fields.pop("wamid", None)
+            moved = OutboundMessage.update(**fields).where(where).execute()
+        if moved and counted:
+            broadcasts.count(row.broadcast, str(fields["state"]))
+    return moved

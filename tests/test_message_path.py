@@ -216,3 +216,28 @@ def test_a_notice_outside_the_window_is_reported_to_whoever_sent_it(live):
     assert (failed.to, failed.error_code) == (SITI, 131047)
     assert texts[2].startswith("I couldn't deliver your message to 60*****")
     assert "haven't written to us in the last 24 hours" in texts[2]
+
+
+def test_a_send_whose_answer_never_came_is_settled_by_the_status_not_sent_again(live):
+    from tests.conftest import SECRET, TOKEN, wait_until
+    from whatsapp.cloud import CloudTransport
+
+    wired = runtime.current()
+    before = wired.transport
+    wired.transport = CloudTransport(
+        TOKEN, live.settings.phone_number_id, api_base=live.graph.base_url, timeout=1.0
+    )
+    try:
+        live.graph.send_statuses_to(f"{live.url}/webhooks/whatsapp", SECRET)
+        live.graph.stall_next(1, seconds=6.0)  # answered after a retry would have gone out
+        live.say(ADMIN, "/task list")
+        wait_until(
+            lambda: OutboundMessage.select().where(OutboundMessage.state == "sending").exists()
+        )
+        wait_until(lambda: OutboundMessage.get().state == "delivered", timeout=20)
+    finally:
+        wired.transport = before
+    row = OutboundMessage.get()
+    assert (row.attempts, row.wamid is not None) == (1, True)
+    time.sleep(0.5)
+    assert live.graph.successes() == 1

@@ -16,6 +16,7 @@ from requests.adapters import HTTPAdapter
 
 from whatsapp.errors import (
     GraphError,
+    OutcomeUnknown,
     PermanentGraphError,
     RateLimited,
     TransientGraphError,
@@ -94,6 +95,8 @@ def _graph_errors() -> Iterator[None]:
         if status == 429:  # e.g. a proxy's HTML throttle page: still a rate limit
             cls = RateLimited
         raise cls(f"non-JSON answer (HTTP {status})", http_status=status) from exc
+    except requests.ReadTimeout as exc:
+        raise OutcomeUnknown(f"timeout waiting for Graph API's answer: {exc}") from exc
     except requests.Timeout as exc:
         raise TransientGraphError(f"timeout talking to Graph API: {exc}") from exc
     except requests.ConnectionError as exc:

@@ -66,6 +66,10 @@ class TransientGraphError(GraphError):
     retryable = True
 
 
+class OutcomeUnknown(TransientGraphError):
+    """The request went out but no answer came in time: Meta may have accepted it."""
+
+
 class PermanentGraphError(GraphError):
     """Any other rejection; retrying the same call will not help."""
 
