@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from peewee import DatabaseError
+from peewee import DatabaseError, InterfaceError
 from redis.exceptions import RedisError
 from rq import Retry
 
@@ -53,8 +53,8 @@ def process_inbound(inbound_id: int) -> str:
             row.attempts += 1
             row.processed_at = utcnow()
             row.save()
-    except DatabaseError:
-        raise
+    except (DatabaseError, InterfaceError):
+        raise  # the database went away (a dead connection is an InterfaceError): RQ retries
     except Exception as exc:
         log.exception("handling inbound %s failed", inbound_id)
         keys, jobs = _give_up(inbound_id, exc), []

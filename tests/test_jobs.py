@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+import peewee
+import pytest
+
 from jobs import outbox
 from jobs.inbound import process_inbound
 from jobs.sweeper import sweep
@@ -121,6 +124,21 @@ def test_a_crashing_command_apologises_once_and_is_marked_failed(live, monkeypat
     row = InboundMessage.get_by_id(inbound_id)
     assert (row.state, row.error) == ("failed", "RuntimeError: bug")
     assert live.replies_to(ADMIN)[0].startswith("Sorry, something went wrong on our side")
+
+
+def test_a_dead_database_connection_is_retried_not_apologised_for(live, monkeypatch):
+    # What a MariaDB restart in the middle of a job can raise (seen in the MariaDB drill).
+    def connection_lost(*args, **kwargs):
+        raise peewee.InterfaceError(0, "")
+
+    monkeypatch.setattr("jobs.inbound.run_command", connection_lost)
+    inbound_id = _stored("/task list", "wamid.dead-connection")
+    with pytest.raises(peewee.InterfaceError):
+        process_inbound(inbound_id)
+    monkeypatch.undo()
+    assert InboundMessage.get_by_id(inbound_id).state == "received"
+    assert process_inbound(inbound_id) == "handled (1 messages)"
+    assert live.replies_to(ADMIN) == ["No open tasks."]
 
 
 def test_redis_down_the_webhook_still_answers_and_the_sweeper_catches_up(live, monkeypatch):
