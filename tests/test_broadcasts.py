@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -268,15 +267,26 @@ def test_killed_worker_resumes_broadcast_without_duplicates(live, tmp_path):
         worker.wait(10)
         cut_at = len(template_sends(live))
         assert cut_at < 1000, "the broadcast finished before the kill"
-        time.sleep(2)  # Meta's statuses for sends it accepted arrive and name their rows
-        # Two minutes pass: sends cut off mid-flight are past their lease.
-        models.OutboundMessage.update(
-            updated_at=models.OutboundMessage.updated_at - dt.timedelta(minutes=3)
-        ).where(models.OutboundMessage.state == "sending").execute()
+        # Meta's statuses for the sends it accepted arrive and name their rows.
+        accepted = [int(b["biz_opaque_callback_data"][3:]) for b in live.graph.sent()]
+        wait_until(
+            lambda: (
+                not OutboundMessage.select()
+                .where(OutboundMessage.id.in_(accepted), OutboundMessage.state == "sending")
+                .exists()
+            ),
+            timeout=60,
+        )
+        # Two minutes pass: sends cut off mid-flight are past their lease (a plain value, since
+        # MariaDB cannot subtract a Python timedelta from a column).
+        models.OutboundMessage.update(updated_at=utcnow() - dt.timedelta(minutes=3)).where(
+            models.OutboundMessage.state == "sending"
+        ).execute()
         Broadcast.update(updated_at=utcnow() - dt.timedelta(minutes=3)).execute()
         worker = start_worker()
         wait_for_sends(live, 1000, timeout=120)
-        wait_until(lambda: Broadcast.get().state == "done", timeout=30)
+        # The closing message is sent after the broadcast is marked done: wait for it too.
+        wait_until(lambda: any(t.startswith("✅") for t in live.replies_to(ADMIN, 2)), timeout=30)
     finally:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(10)

@@ -12,6 +12,7 @@ from models import (
     InboundMessage,
     OutboundMessage,
     db,
+    for_update,
     is_mysql,
     utcnow,
     write_transaction,
@@ -103,10 +104,13 @@ def apply_status(status: Status) -> None:
     )
     if row is None and status.reference.startswith("ob:") and status.reference[3:].isdigit():
         row = OutboundMessage.get_or_none(OutboundMessage.id == int(status.reference[3:]))
-        if row is not None and not row.wamid:
-            row.wamid = status.wamid  # the send's own answer was lost; the status names it
     if row is None:
         return
+    # Read again under the row's lock: a sender may be recording this very send, and the state
+    # it commits decides who counts the outcome (counted twice, a broadcast says done too soon).
+    row = for_update(OutboundMessage.select().where(OutboundMessage.id == row.id)).get()
+    if not row.wamid:
+        row.wamid = status.wamid  # the send's own answer was lost; the status names it
     at = status.at or utcnow()
     kind = "read" if status.status == "played" else status.status
     unsettled = row.state in ("pending", "sending")  # the sender never learnt how it went
