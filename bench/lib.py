@@ -194,24 +194,27 @@ def wrk(url: str, script: Path, args: Sequence[str], threads: int, connections: 
 
 @contextlib.contextmanager
 def production_stack(
-    env: dict[str, str], log: Path, worker: bool = True
+    env: dict[str, str], log: Path, worker: bool = True, workers: int = 1
 ) -> Iterator[tuple[int, list[int], subprocess.Popen | None]]:
-    """Migrate, then run `python bot.py worker` (unless told not to) and gunicorn with `env`.
+    """Migrate, then run `workers` × `python bot.py worker` (unless told not to) and gunicorn.
 
-    Yields (web port, web worker pids, the RQ worker process or None); stops both after.
+    Yields (web port, web worker pids, the first RQ worker process or None); stops all after.
     """
     full_env = {**os.environ, **env}
     subprocess.run([sys.executable, "bot.py", "db", "upgrade"], cwd=ROOT, env=full_env, check=True)
-    proc = None
+    procs = []
     if worker:
         with log.open("ab") as out:
-            proc = subprocess.Popen(
-                [sys.executable, "bot.py", "worker"], cwd=ROOT, env=full_env, stdout=out, stderr=out
-            )
+            command = [sys.executable, "bot.py", "worker"]
+            procs = [
+                subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=out, stderr=out)
+                for _ in range(workers)
+            ]
     try:
         with gunicorn("bot:create_app()", env, log) as (port, web_pids):
-            yield port, web_pids, proc
+            yield port, web_pids, procs[0] if procs else None
     finally:
-        if proc is not None:
+        for proc in procs:
             proc.terminate()
+        for proc in procs:
             proc.wait(30)

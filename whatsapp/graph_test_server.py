@@ -9,6 +9,7 @@ import hmac
 import itertools
 import json
 import queue
+import random
 import secrets
 import signal
 import socket
@@ -136,8 +137,11 @@ class GraphTestServer:
         port: int = 0,
         token: str | None = None,
         version: str = "v25.0",
+        latency: tuple[float, float] = (0.0, 0.0),
     ) -> None:
         self.host, self.port, self.token, self.version = host, port, token, version
+        # (least, most) seconds before each message POST is answered; Meta takes 0.1-0.3 s.
+        self.latency = latency
         self.requests: list[dict] = []
         self.media: dict[str, dict] = {}
         self._cond = threading.Condition()
@@ -339,6 +343,8 @@ class GraphTestServer:
             stall = self._stalls.popleft() if self._stalls else None
         if stall is not None and self._stopping.wait(stall):
             return  # stopped while stalling: no answer
+        if self.latency[1] > 0 and self._stopping.wait(random.uniform(*self.latency)):
+            return
         if not h._authorized():
             return
         with self._cond:
