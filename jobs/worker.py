@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import datetime
 from typing import Any
 
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.scheduler import RQScheduler
+from rq.scripts import acquire_or_refresh_lock
 from rq.timeouts import TimerDeathPenalty
 
 from jobs.queues import HIGH, QUEUE_NAMES
@@ -21,6 +23,9 @@ log = logging.getLogger(__name__)
 WORK_QUEUES = tuple(name for name in QUEUE_NAMES if name != HIGH)
 # Each reply waits 0.1-0.3 s for Meta's answer: 8 at once answer 20 commands a second with room.
 REPLY_THREADS = 8
+# A queue's scheduling lock lapses this many seconds after its holder dies (RQ's own lease is 61 s
+# and is only retaken after 120 s, which left retries waiting two minutes after a worker restart).
+LOCK_LEASE = 10
 
 
 class ThreadWorker(SimpleWorker):
@@ -88,19 +93,42 @@ class InProcessWorkers:
                 self.stop_event.wait(1)
 
 
+class QueueScheduler(RQScheduler):
+    """RQ's scheduler holding its queue locks on a short lease that it renews or retakes each call."""
+
+    def acquire_locks(self, auto_start: bool = False) -> set[str]:
+        """Renew the locks this process holds and take any that lapsed; return those held."""
+        held = {
+            name
+            for name in self._queue_names
+            if acquire_or_refresh_lock(
+                self.connection, self.get_locking_key(name), self.name, LOCK_LEASE
+            )
+            in ("acquired", "refreshed")
+        }
+        if held != self._acquired_locks:
+            self._scheduled_job_registries = []  # rebuilt for the queues now held
+        self._acquired_locks = held
+        self.lock_acquisition_time = datetime.now()
+        return held
+
+
 def schedule_forever(connection: Any, stop: threading.Event) -> None:
     """Move due scheduled jobs and retries of every queue onto it, until told to stop.
 
     RQ's own worker scheduler serves only the queues its worker listens to, and no worker here
     listens to all three; one scheduler over all of them (one process at a time holds a queue's
-    lock, the others take over when it lapses) keeps a retry on any queue from being stranded.
+    lock, the others take over within LOCK_LEASE seconds when it dies) keeps a retry on any queue
+    from being stranded.
     """
-    scheduler = RQScheduler(list(QUEUE_NAMES), connection=connection, interval=1)
+    scheduler = QueueScheduler(list(QUEUE_NAMES), connection=connection, interval=1)
     scheduler._connection = connection  # the stand-in cannot be reopened from a URL
+    renewed = 0.0
     while not stop.wait(0.5):
         try:
-            if scheduler.should_reacquire_locks:
+            if time.monotonic() - renewed >= LOCK_LEASE / 4:
                 scheduler.acquire_locks()
+                renewed = time.monotonic()
             scheduler.enqueue_scheduled_jobs()
         except Exception:
             log.exception("scheduler failed; trying again")
