@@ -34,7 +34,9 @@ class Operation(Strict):
     id: str = Field(min_length=1, max_length=64, description="made by the app; unique per user")
     entity: Literal["event", "task", "hook"]
     entity_id: int | None = Field(None, ge=1, le=2**31 - 1, description="for update and delete")
-    type: Literal["create", "update", "delete"]
+    type: Literal["create", "update", "delete"] = Field(
+        description="delete cancels a task or an event (hooks are not deleted)"
+    )
     payload: dict[str, Any] = Field(default_factory=dict)
     client_ts: dt.datetime = Field(description="when the user made the change, ISO 8601")
 
@@ -96,6 +98,7 @@ PAYLOADS: dict[tuple[str, str], type[BaseModel]] = {
 }
 DUMPS = {"event": events.dump, "task": tasks.dump, "hook": hooks.dump}
 TASK_COMMANDS = {"in_progress": "task start", "done": "task done", "cancelled": "task cancel"}
+CANCEL = {"status": "cancelled"}
 
 
 @bp.post("", responses={200: SyncOut}, summary="Send the offline queue")
@@ -226,11 +229,15 @@ def _once(who: Principal, op: Operation) -> dict[str, Any]:
 def _apply(applying: _Applying) -> dict[str, Any]:
     op = applying.op
     result: dict[str, Any] = {"id": op.id, "entity_id": op.entity_id}
-    if op.type == "delete":
-        reason = "Records are not deleted: cancel a task, or move an event to cancelled."
+    if op.type == "delete" and op.entity == "hook":
+        reason = "Hooks are not deleted: their use counts and figures stay with them."
         return {**result, "status": "rejected", "reason": reason}
+    if op.type == "delete":
+        # Deleting a task or an event in the app cancels it, as /task cancel and
+        # /event status N cancelled do: its history stays and both sides agree on it.
+        applying.op = op = op.model_copy(update={"type": "update", "payload": CANCEL})
     if op.type == "update" and op.entity_id is None:
-        return {**result, "status": "rejected", "reason": "An update needs entity_id."}
+        return {**result, "status": "rejected", "reason": "An update or a delete needs entity_id."}
     try:
         payload = PAYLOADS[(op.entity, op.type)].model_validate(op.payload)
         with write_transaction():  # an operation applies whole or not at all

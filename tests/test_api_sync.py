@@ -111,14 +111,14 @@ def test_rejected_operations_say_why_and_change_nothing(api_live):
     results = _sync(
         api_live,
         agent,
-        _op("event", "delete", {}, event),
+        _op("hook", "delete", {}, 1),
         _op("event", "update", {"status": "live", "colour": "red"}, event),
         _op("event", "update", {"status": "confirmed"}, event),
         _op("task", "update", {"status": "done"}, 424242),
         _op("hook", "update", {"views": 5}),
     )
     assert [r["status"] for r in results] == ["rejected"] * 5
-    assert "not deleted" in results[0]["reason"]
+    assert results[0]["reason"].startswith("Hooks are not deleted")
     assert "colour" in results[1]["reason"]
     # An operation applies whole or not at all: the tick before the refused item is undone.
     (whole,) = _sync(
@@ -132,6 +132,35 @@ def test_rejected_operations_say_why_and_change_nothing(api_live):
     (refused,) = _sync(api_live, user, _op("hook", "create", {"text": "Hi"}))
     assert refused["status"] == "rejected" and "only agents" in refused["reason"]
     assert Event.get_by_id(event).status == "planned"
+
+
+def test_deleting_a_task_or_an_event_cancels_it_unless_the_server_changed_it_later(api_live):
+    event = _event(api_live)
+    admin, agent = token_for(api_live, ADMIN), token_for(api_live, AGENT)
+    (made,) = _sync(
+        api_live,
+        admin,
+        _op("task", "create", {"title": "Buy ice", "assignee": "Siti", "due": "tomorrow"}),
+    )
+    api_live.replies_to(AGENT)
+    task = made["entity_id"]
+    # Siti started it on WhatsApp after the admin deleted it offline: her change stands.
+    offline = NOW - dt.timedelta(minutes=10)
+    api_live.say(AGENT, f"/task start {task}")
+    api_live.replies_to(AGENT, 2)
+    (kept,) = _sync(api_live, admin, _op("task", "delete", {}, task, offline))
+    assert kept["status"] == "conflict" and kept["record"]["status"] == "in_progress"
+    (gone, cancelled) = _sync(
+        api_live, admin, _op("task", "delete", {}, task), _op("event", "delete", {}, event)
+    )
+    assert gone["status"] == "applied" and gone["record"]["status"] == "cancelled"
+    assert cancelled["status"] == "applied" and cancelled["record"]["status"] == "cancelled"
+    assert WocsTask.get_by_id(task).status == "cancelled"
+    assert Event.get_by_id(event).status == "cancelled"
+    (refused,) = _sync(api_live, agent, _op("event", "delete", {}, event))
+    assert refused["reason"] == "Sorry, only admins can use /event status."
+    (no_id,) = _sync(api_live, admin, _op("task", "delete", {}))
+    assert no_id["status"] == "rejected" and "entity_id" in no_id["reason"]
 
 
 def test_the_change_feed_lists_changes_from_every_source_deletions_included(api_live):

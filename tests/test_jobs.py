@@ -207,3 +207,20 @@ def test_status_webhooks_from_the_graph_server_mark_rows_delivered(live):
     wait_until(lambda: OutboundMessage.get().state == "delivered")
     row = OutboundMessage.get()
     assert row.wamid == live.graph.requests[0]["wamid"] and row.delivered_at is not None
+
+
+def test_a_killed_schedulers_queues_are_taken_over_when_its_short_lease_lapses(live, monkeypatch):
+    from jobs import runtime, worker
+
+    monkeypatch.setattr(worker, "LOCK_LEASE", 1)
+    names = {"lease-a", "lease-b"}  # not the live worker's queues, whose locks it holds
+    holder = worker.QueueScheduler(list(names), connection=runtime.current().redis)
+    heir = worker.QueueScheduler(list(names), connection=runtime.current().redis)
+    assert holder.acquire_locks() == names
+    for _ in range(3):  # renewed in time, the locks stay with their holder
+        time.sleep(0.6)
+        assert holder.acquire_locks() == names
+        assert heir.acquire_locks() == set()
+    time.sleep(1.2)  # the holder was killed: nothing renews its lease
+    assert heir.acquire_locks() == names
+    assert holder.acquire_locks() == set()
