@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from flask import Flask, jsonify
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import models
 import storage
@@ -54,6 +55,7 @@ def create_app(
 
     app = Flask(__name__, template_folder="templates")
     app.config["WOCS_SETTINGS"] = settings
+    behind_proxies(app, settings.trusted_proxies)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
 
     from pages.landing import bp as landing_bp
@@ -74,6 +76,16 @@ def create_app(
     if start_workers if start_workers is not None else settings.embedded:
         app.extensions["wocs_workers"] = InProcessWorkers(runtime).start()
     return app
+
+
+def behind_proxies(app: Flask, hops: int) -> None:
+    """Take the caller's address, scheme and host from the `hops` proxies in front, if any.
+
+    Only that many X-Forwarded-* entries are believed, counted from the nearest proxy, so a
+    client cannot forge its address past the per-address rate limits.
+    """
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ Special = dict[str, list[tuple[str, Callable[[], str]]]]
 
 
 def address() -> str:
-    """The calling address (the server sits behind no proxy it trusts)."""
+    """The calling address (as the trusted proxies, WOCS_TRUSTED_PROXIES, report it)."""
     return f"ip:{request.remote_addr}"
 
 

@@ -258,3 +258,20 @@ def test_leaving_the_team_makes_a_staff_member_a_plain_user(api_live):
     assert call(api_live, "GET", "/auth/me", access).json()["role"] == "agent"
     WocsUser.update(active=False).where(WocsUser.phone == AGENT).execute()
     assert call(api_live, "GET", "/auth/me", access).json()["role"] == "user"
+
+
+def test_the_per_address_limit_counts_the_caller_behind_a_trusted_proxy(api_live, monkeypatch):
+    from bot import behind_proxies
+
+    def verify(forwarded: str) -> int:
+        headers = {"X-Forwarded-For": forwarded}
+        body = {"phone": USER, "code": "000000"}
+        return call(api_live, "POST", "/auth/verify", json=body, headers=headers).status_code
+
+    # Directly reachable: a forged header does not move the caller to a fresh count.
+    assert [verify(f"203.0.113.{n}") for n in range(11)][-1] == 429
+    api_live.app.extensions["wocs_api"].extensions["wocs_limiter"].reset()
+    monkeypatch.setattr(api_live.app, "wsgi_app", api_live.app.wsgi_app)  # restored afterwards
+    behind_proxies(api_live.app, 1)
+    assert [verify("203.0.113.7") for _ in range(11)][-1] == 429
+    assert verify("203.0.113.8") == 401  # another caller behind the same proxy

@@ -50,3 +50,10 @@ def test_token_selects_cloud_and_transport_can_override():
 def test_bad_values_are_explained(env, message):
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env)
+
+
+def test_trusted_proxies_is_a_small_number():
+    assert Settings.from_env({"WOCS_TRUSTED_PROXIES": "1"}).trusted_proxies == 1
+    assert Settings.from_env({}).trusted_proxies == 0
+    with pytest.raises(ConfigError, match="WOCS_TRUSTED_PROXIES"):
+        Settings.from_env({"WOCS_TRUSTED_PROXIES": "all"})

@@ -41,6 +41,7 @@ class Settings:
     api_secret: str = ""  # signs API tokens; unset: derived from the app secret
     api_token_minutes: int = 60  # lifetime of an API access token
     api_rate_limit: str = "100/minute"  # per API user (per address before login)
+    trusted_proxies: int = 0  # proxies in front whose X-Forwarded-* headers are believed
     # A secret generated per process when none is configured: outside senders
     # can then never pass the signature check, while in-process tools can.
     generated_secret: bool = field(default=False, compare=False)
@@ -92,6 +93,9 @@ class Settings:
         minutes = get("API_TOKEN_MINUTES", "60")
         if not minutes.isdigit() or not 1 <= int(minutes) <= 60:
             raise ConfigError(f"API_TOKEN_MINUTES must be 1 to 60 minutes, not {minutes!r}")
+        proxies = get("WOCS_TRUSTED_PROXIES", "0")
+        if not proxies.isdigit() or int(proxies) > 5:
+            raise ConfigError(f"WOCS_TRUSTED_PROXIES must be a number from 0 to 5, not {proxies!r}")
         mps = get("WHATSAPP_MPS", "80")
         if not mps.isdigit() or not 1 <= int(mps) <= 1000:
             raise ConfigError(f"WHATSAPP_MPS must be a number from 1 to 1000, not {mps!r}")
@@ -119,6 +123,7 @@ class Settings:
             api_rate_limit=get("API_RATE_LIMIT", "100/minute"),
             waba_id=get("WHATSAPP_WABA_ID"),
             mps=int(mps),
+            trusted_proxies=int(proxies),
         )
 
 
