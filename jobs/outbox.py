@@ -33,6 +33,7 @@ from whatsapp.errors import (
     TransientGraphError,
 )
 from whatsapp.transports import Outgoing, Transport
+from wocs.replies import TEXT_LIMIT
 from wocs.values import mask_phone
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6  # the first try and five retries
 RATE_LIMIT_ATTEMPTS = 12  # throttling passes; a message is not failed for Meta's busy minute
 RETRY_SECONDS = [4, 16, 64, 256, 600]  # 4^n, as Meta asks after pair-rate errors
+CAPTION_LIMIT = 1024  # characters WhatsApp takes as an image caption
 
 
 def add(
@@ -58,17 +60,26 @@ def add(
     Text by default; an image file with `text` as its caption; or a template
     ({"name", "language", "params"}) with `text` kept as the readable version.
     """
+    kind = "template" if template else "image" if image else "text"
     OutboundMessage.insert(
         idempotency_key=key[:191],
         to=to,
-        kind="template" if template else "image" if image else "text",
-        body=text,
+        kind=kind,
+        body=text if template else _fitted(text, key, CAPTION_LIMIT if image else TEXT_LIMIT),
         template=template,
         media_path=image,
         queue=queue_name,
         inbound=inbound,
         broadcast=broadcast,
     ).on_conflict_ignore().execute()
+
+
+def _fitted(text: str, key: str, limit: int) -> str:
+    """The text cut to what WhatsApp takes (Meta refuses longer ones), loudly: it is a bug."""
+    if len(text) <= limit:
+        return text
+    log.error("outbound %s is %d characters, over %d: cut", key, len(text), limit)
+    return text[: limit - 1] + "…"
 
 
 def release(keys: list[str]) -> None:

@@ -42,6 +42,19 @@ def test_send_outbound_twice_sends_once(live):
     assert live.graph.sent()[0]["biz_opaque_callback_data"] == f"ob:{row.id}"
 
 
+def test_a_text_longer_than_whatsapp_takes_is_cut_and_logged_not_refused_by_meta(live, caplog):
+    long = _queued("test:long", "x" * 5000, release=True)
+    caption = "y" * 2000
+    with write_transaction():
+        outbox.add(ADMIN, caption, "test:caption", image="photos/booth.png")
+    assert len(long.body) == 4096 and long.body.endswith("x…")
+    captioned = OutboundMessage.idempotency_key == "test:caption"
+    assert len(OutboundMessage.get(captioned).body) == 1024
+    OutboundMessage.delete().where(captioned).execute()  # never released: no photo to send
+    assert "5000 characters, over 4096: cut" in caplog.text
+    assert live.replies_to(ADMIN) == [long.body]
+
+
 def test_the_same_idempotency_key_is_one_row(live):
     _queued("test:key", "first", release=True)
     _queued("test:key", "second", release=True)
