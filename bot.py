@@ -55,7 +55,6 @@ def create_app(
 
     app = Flask(__name__, template_folder="templates")
     app.config["WOCS_SETTINGS"] = settings
-    behind_proxies(app, settings.trusted_proxies)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
 
     from pages.landing import bp as landing_bp
@@ -66,6 +65,7 @@ def create_app(
     app.register_blueprint(pages_bp)
     app.register_blueprint(landing_bp)
     mount_api(app, settings)  # the mobile app's JSON API under /api/v1
+    behind_proxies(app, settings.trusted_proxies)  # outermost: the API sees the caller too
 
     @app.get("/healthz")
     def health() -> Any:
