@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pymysql
 import redis
+from rq.job import Job
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as `python bench/...`
 
@@ -160,8 +161,13 @@ class Store:
             return {row[0] for row in cursor.fetchall()}
 
     def queued(self) -> int:
-        """Jobs waiting on RQ's `high` queue."""
-        return self.redis.llen("rq:queue:high")
+        """Messages waiting on RQ's `high` queue: one a job, or the ids a fan-out job carries."""
+        job_ids = [job_id.decode() for job_id in self.redis.lrange("rq:queue:high", 0, -1)]
+        total = 0
+        for start in range(0, len(job_ids), 1000):
+            for job in Job.fetch_many(job_ids[start : start + 1000], connection=self.redis):
+                total += len(job.args[0]) if job.func_name == "jobs.inbound.fan_out" else 1
+        return total
 
 
 def check(store: Store, label: str, table: str, sent: int, ok: int, ok_ids: set[str] | None) -> str:

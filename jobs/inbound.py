@@ -40,6 +40,30 @@ def enqueue_inbound(inbound_id: int, fresh: bool = False) -> bool:
     )
 
 
+def enqueue_fresh(inbound_ids: list[int]) -> None:
+    """Enqueue rows the webhook just created: one alone as its job, several as one fan-out job.
+
+    One job per hand-off keeps the web worker to a single Redis round trip however many
+    messages arrived meanwhile; the fan-out gives each its own job in a reply worker.
+    """
+    if len(inbound_ids) == 1:
+        enqueue_inbound(inbound_ids[0], fresh=True)
+        return
+    enqueue(
+        "jobs.inbound.fan_out",
+        inbound_ids,
+        queue_name=HIGH,
+        job_id=f"fan-out-{inbound_ids[0]}-{len(inbound_ids)}",
+        fresh=True,
+    )
+
+
+def fan_out(inbound_ids: list[int]) -> str:
+    """Give each stored message of a hand-off its own job, retried and timed on its own."""
+    queued = sum(enqueue_inbound(inbound_id) for inbound_id in inbound_ids)
+    return f"queued {queued} of {len(inbound_ids)}"
+
+
 def process_inbound(inbound_id: int) -> str:
     """Handle a stored inbound message exactly once; database errors raise so RQ retries."""
     jobs: list[tuple[str, tuple]] = []

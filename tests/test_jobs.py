@@ -10,6 +10,7 @@ import pytest
 
 from jobs import outbox
 from jobs.inbound import process_inbound
+from jobs.queues import HIGH, queue
 from jobs.sweeper import sweep
 from models import InboundMessage, OutboundMessage, WocsTask, WocsUser, utcnow, write_transaction
 from tests.conftest import ADMIN, wait_until
@@ -71,6 +72,21 @@ def test_sweeper_processes_an_inbound_row_whose_job_was_lost(live):
     assert InboundMessage.get_by_id(inbound_id).state == "done"
     assert WocsTask.select().count() == 1
     assert live.replies_to(ADMIN)[0].startswith("Task #")
+
+
+def test_rows_stored_together_are_handed_to_the_queue_in_one_job_and_each_handled(live):
+    from jobs.handoff import Handoff
+
+    inbound_ids = [_stored("/task list", f"wamid.together.{n}") for n in range(3)]
+    handoff = Handoff()
+    handoff.add(inbound_ids)
+    handoff.flush()
+    assert live.replies_to(ADMIN, 3) == ["No open tasks."] * 3
+    live.settle()
+    states = [InboundMessage.get_by_id(inbound_id).state for inbound_id in inbound_ids]
+    assert states == ["done"] * 3
+    fan_out = queue(HIGH).fetch_job(f"fan-out-{inbound_ids[0]}-3")
+    assert fan_out.return_value() == "queued 3 of 3"
 
 
 def test_process_inbound_runs_once_even_when_called_again(live):
@@ -158,6 +174,7 @@ def test_redis_down_the_webhook_still_answers_and_the_sweeper_catches_up(live, m
     import dataclasses
 
     from jobs import queues, runtime
+    from webhooks.routes import handoff
 
     wired = runtime.current()
     down = dataclasses.replace(wired.settings, redis_url="redis://127.0.0.1:1/0")
@@ -165,6 +182,7 @@ def test_redis_down_the_webhook_still_answers_and_the_sweeper_catches_up(live, m
     started = time.monotonic()
     answers = [live.say(ADMIN, "/task list").status_code for _ in range(3)]
     took = time.monotonic() - started
+    handoff.flush()  # the enqueues after the answers have met the dead Redis too
     monkeypatch.undo()
     assert answers == [200, 200, 200] and took < 3, took
     assert InboundMessage.select().where(InboundMessage.state == "received").count() == 3

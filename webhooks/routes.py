@@ -10,6 +10,7 @@ import logging
 from flask import Blueprint, Response, current_app, jsonify, request
 from peewee import DatabaseError, InterfaceError
 
+from jobs.handoff import Handoff
 from jobs.inbound import enqueue_inbound
 from webhooks.intake import store
 from webhooks.payload import BadPayload, parse_body
@@ -17,6 +18,7 @@ from wocs.settings import Settings
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
+handoff = Handoff()  # enqueues new rows after the answer, many per Redis round trip
 
 
 def _settings() -> Settings:
@@ -68,8 +70,7 @@ def receive() -> tuple[Response, int]:
     except (DatabaseError, InterfaceError):
         log.exception("could not store a webhook body; answering 503 so Meta retries")
         return _problem(503, "temporarily unavailable")
-    for inbound_id in stored.created:
-        enqueue_inbound(inbound_id, fresh=True)
+    handoff.add(stored.created)
     for inbound_id in stored.unhandled:
         enqueue_inbound(inbound_id)
     return jsonify(
