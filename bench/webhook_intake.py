@@ -147,6 +147,9 @@ class Store:
 
     def reset(self) -> None:
         """Empty the message tables and the Redis database."""
+        # Let the web workers' hand-off threads enqueue the last phase's ids first: TRUNCATE
+        # restarts the ids, so a late job would carry an id the next phase stores again.
+        time.sleep(0.5)
         with self.db.cursor() as cursor:
             cursor.execute("SET FOREIGN_KEY_CHECKS = 0")  # outbound_message refers to inbound
             for table in ("inbound_message", "pywa_message"):

@@ -13,7 +13,7 @@ from jobs.inbound import enqueue_fresh
 log = logging.getLogger(__name__)
 
 # After a hand-off, wait this long so that rows stored meanwhile go in one Redis round trip.
-LINGER_SECONDS = 0.002
+LINGER_SECONDS = 0.005
 
 
 class Handoff:
