@@ -105,9 +105,21 @@ def _drop_if_done(job_id: str) -> bool:
             and (dt.datetime.now(dt.UTC) - job.started_at.replace(tzinfo=dt.UTC)).total_seconds()
             > (job.timeout or 180) + STARTED_GRACE
         )
-        if status not in done and not dead:
+        # A job popped by a worker killed before it marked the job started stays "queued" in
+        # RQ's intermediate list, on no queue, until RQ's maintenance notices 10-20 min later.
+        popped = status == JobStatus.QUEUED and _off_its_queue(job)
+        if status not in done and not dead and not popped:
             return False
         job.delete()
     except (NoSuchJobError, InvalidJobOperation):
         pass  # gone meanwhile (another process replaced it): enqueue again
+    return True
+
+
+def _off_its_queue(job: Job) -> bool:
+    """True (and the job dropped from RQ's intermediate list) when a queued job is on no queue."""
+    home = Queue(job.origin, connection=current().redis)
+    if home.get_job_position(job.id) is not None:
+        return False
+    home.intermediate_queue.remove(job.id)  # else RQ's clean-up would fail it again later
     return True

@@ -229,6 +229,34 @@ def test_a_job_left_started_by_a_killed_worker_is_replaced_by_the_sweeper(live):
     assert InboundMessage.get_by_id(inbound_id).state == "done"
 
 
+def test_a_job_popped_by_a_worker_killed_before_it_started_is_replaced_by_the_sweeper(live):
+    from rq import Queue
+    from rq.job import JobStatus
+
+    from jobs import queues
+
+    inbound_id = _stored("/task list", "wamid.popped")
+    InboundMessage.update(received_at=utcnow() - dt.timedelta(minutes=5)).execute()
+    high = queue(HIGH)
+    # What SIGKILL between RQ's pop and its "started" mark leaves: a queued job on no queue.
+    orphan = high.create_job(
+        "jobs.inbound.process_inbound", args=(inbound_id,), job_id=f"inbound-{inbound_id}"
+    )
+    orphan.set_status(JobStatus.QUEUED)
+    orphan.save()
+    high.connection.lpush(high.intermediate_queue_key, orphan.id)
+    assert sweep()["inbound"] == 1
+    assert live.replies_to(ADMIN) == ["No open tasks."]
+    live.settle()
+    assert InboundMessage.get_by_id(inbound_id).state == "done"
+    assert orphan.id not in high.intermediate_queue.get_job_ids()
+    # A queued job still on its queue (one no worker here serves) is left alone: it will run.
+    parked = Queue("parked", connection=high.connection)
+    parked.enqueue_job(parked.create_job("jobs.inbound.process_inbound", args=(0,), job_id="p-1"))
+    assert queues._drop_if_done("p-1") is False
+    parked.empty()
+
+
 def test_status_webhooks_from_the_graph_server_mark_rows_delivered(live):
     from tests.conftest import SECRET
 
