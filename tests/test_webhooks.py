@@ -147,3 +147,47 @@ def test_sql_metacharacters_and_emoji_are_stored_verbatim(live):
     assert InboundMessage.get(InboundMessage.wamid == "wamid.sql").body == text
     live.settle()
     assert InboundMessage.select().count() == 1
+
+
+def _status_value(rows: list, state: str) -> dict:
+    statuses = [
+        {"id": row.wamid, "status": state, "timestamp": "1767225600", "recipient_id": ADMIN}
+        for row in rows
+    ]
+    value = {"messaging_product": "whatsapp", "statuses": statuses}
+    change = {"field": "messages", "value": value}
+    return {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
+
+
+def test_a_status_body_chosen_as_a_deadlock_victim_is_stored_on_a_second_try(live, caplog):
+    import threading
+    import time
+
+    if not models.is_mysql():
+        pytest.skip("a deadlock between two transactions needs InnoDB")
+    for _ in range(3):
+        live.say(ADMIN, "/task list")
+    live.replies_to(ADMIN, 3)
+    live.settle()
+    first, second, third = OutboundMessage.select().order_by(OutboundMessage.id)
+    other = models.open_database(live.settings.database_url)
+    other.connect()
+    try:
+        # Another writer holds the second row and has done more work, so InnoDB picks the
+        # webhook, which holds the first row and waits for the second, as the victim.
+        other.execute_sql("START TRANSACTION")
+        for row in (second, third):
+            other.execute_sql("UPDATE outbound_message SET error = 'x' WHERE id = %s", (row.id,))
+        answers: list[int] = []
+        body = _status_value([first, second], "delivered")
+        posting = threading.Thread(target=lambda: answers.append(live.post(body).status_code))
+        posting.start()
+        time.sleep(1.0)  # the webhook now holds the first row and waits for the second
+        other.execute_sql("UPDATE outbound_message SET error = '' WHERE id = %s", (first.id,))
+        other.execute_sql("COMMIT")
+        posting.join(30)
+    finally:
+        other.close()
+    assert answers == [200]
+    assert "storing a webhook body met 1213; trying again" in caplog.text
+    assert [OutboundMessage.get_by_id(r.id).state for r in (first, second)] == ["delivered"] * 2

@@ -6,6 +6,8 @@ import functools
 import logging
 from dataclasses import dataclass, field
 
+from peewee import OperationalError
+
 from jobs import broadcasts
 from models import (
     Contact,
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 PROGRESS = {"pending": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 STAMPS = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at"}
 OPTED_OUT = 131050
+LOCK_ERRORS = (1205, 1213)  # MySQL: lock wait timeout, deadlock
+ATTEMPTS = 3
 
 
 COLUMNS = ("wamid", "sender", "sender_bsuid", "sender_name", "type", "body", "raw", "sent_at")
@@ -45,6 +49,21 @@ def store(batch: Batch) -> Stored:
         return _store_one(batch.messages[0])  # nearly every body Meta sends
     if not (batch.messages or batch.updates):
         return Stored()
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            _store_many(batch)
+            break
+        except OperationalError as exc:
+            # InnoDB chose this transaction as a deadlock's victim (or it waited too long for a
+            # lock) and it was rolled back whole: the usual remedy is to run it again.
+            if attempt == ATTEMPTS or not exc.args or exc.args[0] not in LOCK_ERRORS:
+                raise
+            log.warning("storing a webhook body met %s; trying again", exc.args[0])
+    return Stored(unhandled=_unhandled([m.wamid for m in batch.messages]))
+
+
+def _store_many(batch: Batch) -> None:
+    """Everything a body other than a lone message carries, in one transaction."""
     with write_transaction():
         if batch.messages:
             rows = [{name: getattr(m, name) for name in COLUMNS} for m in batch.messages]
@@ -61,7 +80,6 @@ def store(batch: Batch) -> Stored:
                 meta_id=update.meta_id,
                 reason=update.reason,
             )
-    return Stored(unhandled=_unhandled([m.wamid for m in batch.messages]))
 
 
 def _store_one(message: Message) -> Stored:
