@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 STEPS = (25, 50, 75, 100)
 SMALL = 20  # audiences below this get the start and the end, not every quarter
-CHUNK = 100  # rows one send job takes
+CHUNK = 400  # rows one send job takes
 # Sends in flight per worker process: Meta answers in 0.1-0.3 s, so one worker needs about 24 to
 # reach an 80/s cap; the shared limit keeps more workers from sending any faster.
 SEND_THREADS = 24

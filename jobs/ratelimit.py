@@ -22,8 +22,10 @@ _bulk_turn = threading.Lock()
 
 # One sorted set per business number holds the send times of the last window; the script
 # drops the old ones and takes a slot if one is free, atomically, on Redis's own clock. Bulk
-# slots are also spaced `gap` ms apart (a key that lives that long): a whole window's slots
-# taken in one burst would let in-flight jitter push two bursts into one second at Meta's end.
+# slots are also spaced on a grid `gap` ms apart (KEYS[3] holds the next slot's time): a whole
+# window's slots taken in one burst would let in-flight jitter push two bursts into one second
+# at Meta's end. A sender that wakes late may take the next slot at once (one slot of slack),
+# so late wake-ups do not stretch every slot that follows.
 _TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -31,15 +33,16 @@ local window = tonumber(ARGV[2])
 local gap = tonumber(ARGV[4])
 local paused = redis.call('PTTL', KEYS[2])
 if paused > 0 then return paused end
+local due = now
 if gap > 0 then
-  local spaced = redis.call('PTTL', KEYS[3])
-  if spaced > 0 then return spaced end
+  due = math.max(tonumber(redis.call('GET', KEYS[3]) or '0'), now - gap)
+  if due > now then return due - now end
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
   redis.call('ZADD', KEYS[1], now, ARGV[3])
   redis.call('PEXPIRE', KEYS[1], window)
-  if gap > 0 then redis.call('SET', KEYS[3], 1, 'PX', gap) end
+  if gap > 0 then redis.call('SET', KEYS[3], due + gap, 'PX', window) end
   return 0
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
