@@ -19,8 +19,8 @@ from models import (
     WocsTask,
     WocsUser,
 )
-from whatsapp.errors import AUTH_CODES, RATE_LIMIT_CODES, TEMPLATE_CODES, TRANSIENT_CODES
 from wocs.context import Context
+from wocs.meta_errors import error_name
 from wocs.registry import Arg, command
 from wocs.replies import LIST_LIMIT, TEXT_LIMIT, capped_list
 from wocs.types import choice
@@ -35,33 +35,6 @@ STAMPS: dict[str, Field] = {
     "read": OutboundMessage.read_at,
     "failed": OutboundMessage.failed_at,
 }
-# Short names for the Cloud API error codes staff meet most; the rest by their family.
-ERROR_NAMES = {
-    131047: "outside the 24h window",
-    131050: "opted out of marketing",
-    130429: "rate limit",
-    131056: "pair rate limit",
-    131026: "undeliverable",
-    131049: "marketing cap per user",
-    131048: "spam limit",
-    132000: "template parameters wrong",
-    132001: "template missing or unapproved",
-    190: "access token expired",
-}
-ERROR_FAMILIES = (
-    (RATE_LIMIT_CODES, "rate limit"),
-    (TEMPLATE_CODES, "template problem"),
-    (AUTH_CODES, "access token or permission"),
-    (TRANSIENT_CODES, "temporary error at Meta"),
-)
-
-
-def error_name(code: int | None) -> str:
-    """A failure code with a short name staff can act on (`131047 outside the 24h window`)."""
-    if code is None:
-        return "no error code"
-    family = next((name for codes, name in ERROR_FAMILIES if code in codes), "other")
-    return f"{code} {ERROR_NAMES.get(code, family)}"
 
 
 def midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:

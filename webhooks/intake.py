@@ -21,13 +21,13 @@ from models import (
 )
 from webhooks.payload import Batch, Message, Preference, Status
 from wocs import templates
+from wocs.meta_errors import OPTED_OUT
 
 log = logging.getLogger(__name__)
 
 # Meta may send statuses out of order (read before delivered): a state only moves forward.
 PROGRESS = {"pending": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 STAMPS = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at"}
-OPTED_OUT = 131050
 LOCK_ERRORS = (1205, 1213)  # MySQL: lock wait timeout, deadlock
 ATTEMPTS = 3
 

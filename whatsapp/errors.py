@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from wocs.meta_errors import (
+    AUTH_CODES,
+    OPTED_OUT,
+    OUTSIDE_WINDOW,
+    RATE_LIMIT_CODES,
+    TEMPLATE_CODES,
+    TRANSIENT_CODES,
+)
+
 
 class GraphError(Exception):
     """A failed Graph API call; branch on the subclass or on `retryable`."""
@@ -74,18 +83,13 @@ class PermanentGraphError(GraphError):
     """Any other rejection; retrying the same call will not help."""
 
 
-RATE_LIMIT_CODES = frozenset({130429, 131056, 80007, 4, 613})
-TEMPLATE_CODES = frozenset({132000, 132001, 132005, 132007, 132012, 132015, 132016})
-AUTH_CODES = frozenset({190, 10, 200})
-TRANSIENT_CODES = frozenset({1, 2, 131000, 131016, 133004})
-
 _BY_CODE: dict[int, type[GraphError]] = {
     **dict.fromkeys(RATE_LIMIT_CODES, RateLimited),
     **dict.fromkeys(TEMPLATE_CODES, TemplateProblem),
     **dict.fromkeys(AUTH_CODES, AuthFailed),
     **dict.fromkeys(TRANSIENT_CODES, TransientGraphError),
-    131047: OutsideWindow,
-    131050: OptedOut,
+    OUTSIDE_WINDOW: OutsideWindow,
+    OPTED_OUT: OptedOut,
 }
 
 
