@@ -249,11 +249,13 @@ def _settle(row: OutboundMessage, **fields: object) -> None:
     fields["updated_at"] = utcnow()
     counted = bool(row.broadcast) and fields["state"] != "pending"
     try:
-        moved = _record(row, fields, counted)
+        _record(row, fields, counted)
     except DatabaseError:
         log.warning("retrying the outcome of outbound %s after a database error", row.id)
-        moved = _record(row, fields, counted)
-    if moved and counted:
+        _record(row, fields, counted)
+    if counted:
+        # Reported even when a status webhook settled (and counted) the row first: the webhook
+        # does not report, so for a broadcast's last row this is the only one left to say done.
         broadcasts.report(row.broadcast)
 
 
