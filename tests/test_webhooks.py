@@ -13,7 +13,7 @@ from models import Contact, InboundMessage, OutboundMessage
 from tests.conftest import ADMIN
 from webhooks.payload import text_message_body
 
-CORPUS = pathlib.Path(__file__).resolve().parents[2] / "shared" / "corpus" / "meta-webhooks"
+CORPUS = pathlib.Path(__file__).resolve().parent / "data" / "meta-webhooks"
 BODIES = sorted(CORPUS.glob("*.json"))
 
 
@@ -127,6 +127,20 @@ def test_user_preferences_stop_and_resume(live):
     pref["value"] = "resume"
     assert live.post(body).status_code == 200
     assert Contact.get(Contact.phone == pref["wa_id"]).opted_out_at is None
+
+
+def test_a_failed_status_for_an_opted_out_recipient_marks_the_contact(live):
+    live.say(ADMIN, "/task list")
+    live.replies_to(ADMIN)
+    live.settle()
+    row = OutboundMessage.get()
+    body = json.loads((CORPUS / "wocs__status_failed_opted_out.json").read_bytes())
+    status = body["entry"][0]["changes"][0]["value"]["statuses"][0]
+    status.update(id=row.wamid, recipient_id=row.to)
+    assert live.post(body).status_code == 200
+    row = OutboundMessage.get()
+    assert (row.state, row.error_code) == ("failed", 131050)
+    assert Contact.get(Contact.phone == row.to).opted_out_at is not None
 
 
 def test_database_down_answers_503_and_then_recovers(live):
