@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, jsonify
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import commands
 import models
 import storage
 from api import mount as mount_api
@@ -18,7 +19,7 @@ from jobs import runtime as jobs_runtime
 from jobs.worker import InProcessWorkers, run_worker
 from models import WocsUser
 from whatsapp.transports import Transport
-from wocs import templates
+from wocs import registry, templates
 from wocs.settings import ConfigError, Settings
 
 log = logging.getLogger("wocs")
@@ -42,6 +43,7 @@ def create_app(
 ) -> Flask:
     """Build the web app; in embedded mode also migrate and start the in-process workers."""
     settings = settings or Settings.from_env()
+    registry.load(commands)
     storage.from_env(os.environ)  # a half-configured bucket stops the start, not the first photo
     runtime = jobs_runtime.configure(
         settings, transport=transport, redis_connection=redis_connection
@@ -108,6 +110,7 @@ def _worker(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    registry.load(commands)
     runtime = jobs_runtime.configure(settings)
     seed_admins(settings.admins)
     run_worker(runtime, burst=args.burst)
@@ -205,13 +208,6 @@ def _templates(args: argparse.Namespace) -> int:
         reason = f" — {row.reason}" if row.reason else ""
         print(f"{row.name} ({row.language}, {row.category}): {row.status}{reason}")
     return 0
-
-
-class QuietHeyoo(logging.Filter):
-    """Drop heyoo's chatter: it logs every send on the root logger; the transport logs a masked line."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.WARNING or "heyoo" not in record.pathname
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,6 +33,10 @@ db = DatabaseProxy()
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+# The job queues, drained in this order; outbox rows and broadcasts name the one their sends use.
+HIGH, DEFAULT, BULK = "high", "default", "bulk"
+
+
 def utcnow() -> dt.datetime:
     """The current UTC time as a naive datetime, the way every time is stored."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -266,7 +270,7 @@ class OutboundMessage(BaseModel):
     body = TextField(default="")
     media_path = CharField(max_length=500, default="")  # a local file to upload and send
     template = JSONText(null=True)
-    queue = CharField(max_length=10, default="high")
+    queue = CharField(max_length=10, default=HIGH)
     state = CharField(max_length=12, default="pending")
     wamid = CharField(max_length=191, null=True, unique=True)
     error = TextField(default="")
@@ -328,7 +332,7 @@ class Broadcast(BaseModel):
     language = CharField(max_length=12, default="en")
     params = JSONText(default=list)
     requested_by = CharField(max_length=20, default="")  # who gets the progress
-    queue = CharField(max_length=10, default="bulk")
+    queue = CharField(max_length=10, default=BULK)
     send_at = DateTimeField(null=True, index=True)  # None: now
     state = CharField(max_length=10, default="queued")  # queued → expanding → sending → done
     total = IntegerField(default=0)

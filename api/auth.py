@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api import PREFIX, limits, principal, tokens
 from api.errors import ApiError, ErrorOut
-from jobs import outbox
+from jobs import outbox, staging
 from models import ApiOtp, User, for_update, utcnow, write_transaction
 from wocs.audit import audit
 from wocs.values import ValueProblem, parse_phone
@@ -106,7 +106,7 @@ def request_code(body: PhoneIn) -> tuple[dict, int]:
             phone=phone, code_hash=_code_hash(phone, code), expires_at=utcnow() + CODE_LIFETIME
         )
         key = f"otp:{otp.id}"
-        outbox.add(
+        staging.add(
             phone,
             f"{code} is your WOCS app login code. It expires in 5 minutes; do not share it.",
             key,

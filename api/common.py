@@ -18,12 +18,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class MessageOut(BaseModel):
-    """The reply the bot would have sent for the same change."""
-
-    message: str
-
-
 class IdPath(BaseModel):
     id: int = Field(ge=1, le=2**31 - 1)
 

@@ -7,13 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api import commands, principal
-from api.common import IdPath, Strict, blueprint, not_found
-from api.errors import ApiError
+from api import actions
+from api.common import IdPath, Strict, blueprint
 from api.pages import Page, PageQuery, page
-from commands.events import NEXT_STATUS, find_item
+from commands.events import NEXT_STATUS, get_event
 from models import Event
-from wocs.context import CommandError
 
 bp = blueprint("events", "Booths at events, their checklists and notes")
 Status = Literal["planned", "confirmed", "setup", "live", "closed", "cancelled"]
@@ -106,33 +104,13 @@ def dump(event: Event) -> dict[str, Any]:
     }
 
 
-def _visible(event_id: int, name: str = "event show") -> Event:
-    commands.permit(principal.current(), name)
-    event = Event.get_or_none(Event.id == event_id)
-    if event is None:
-        raise not_found(f"event #{event_id}")
-    return event
-
-
-def item_number(event_id: int, wanted: str) -> int:
-    """The number of the checklist item meant by its number or text, as /event check reads it."""
-    event = Event.get_or_none(Event.id == event_id)
-    if event is None:
-        raise not_found(f"event #{event_id}")
-    try:
-        return find_item(event, " ".join(wanted.split()))
-    except CommandError as exc:
-        raise ApiError(409, str(exc), code="rejected") from None
-
-
-def _changed(outcome: commands.Outcome, event_id: int) -> dict[str, Any]:
-    return {"message": outcome.reply, "event": dump(Event.get_by_id(event_id))}
+CHANGES = actions.Changes("event", lambda key: dump(Event.get_by_id(int(key))))
 
 
 @bp.get("", responses={200: EventPage}, summary="List events")
 def list_events(query: EventQuery) -> dict:
     """Events by date (or id), filtered by status and dates; agents and admins."""
-    commands.permit(principal.current(), "event list")
+    actions.permit("event list")
     rows = Event.select()
     if query.status:
         rows = rows.where(Event.status == query.status)
@@ -147,44 +125,35 @@ def list_events(query: EventQuery) -> dict:
 @bp.get("/<int:id>", responses={200: EventOut}, summary="Show an event")
 def show_event(path: IdPath) -> dict:
     """One event with its checklist, notes and photos."""
-    return dump(_visible(path.id))
+    actions.permit("event show")
+    return dump(actions.found(lambda: get_event(path.id)))
 
 
 @bp.post("", responses={201: ChangedEventOut}, summary="Plan an event")
 def create_event(body: EventIn) -> tuple[dict, int]:
     """Create an event with the standard booth checklist (as /event create; admins)."""
-    outcome = commands.run(principal.current(), "event create", body.model_dump())
-    return _changed(outcome, outcome.entity_id("event") or 0), 201
+    return CHANGES.run("event create", body.model_dump()), 201
 
 
 @bp.post("/<int:id>/status", responses={200: ChangedEventOut}, summary="Move an event along")
 def change_status(path: IdPath, body: StatusIn) -> dict:
     """planned → confirmed → setup → live → closed, or cancelled (as /event status; admins)."""
-    _visible(path.id, "event status")
-    values = {"n": path.id, "status": body.status}
-    return _changed(commands.run(principal.current(), "event status", values), path.id)
+    return CHANGES.run("event status", {"n": path.id, "status": body.status})
 
 
 @bp.post("/<int:id>/checklist", responses={200: ChangedEventOut}, summary="Add a checklist item")
 def add_item(path: IdPath, body: ItemIn) -> dict:
     """Add an item to the checklist (as /event checklist; admins)."""
-    _visible(path.id, "event checklist")
-    values = {"n": path.id, "add": body.text}
-    outcome = commands.run(principal.current(), "event checklist", values, {"add": "text"})
-    return _changed(outcome, path.id)
+    return CHANGES.run("event checklist", {"n": path.id, "add": body.text}, {"add": "text"})
 
 
 @bp.post("/<int:id>/check", responses={200: ChangedEventOut}, summary="Tick a checklist item")
 def check_item(path: IdPath, body: CheckIn) -> dict:
     """Tick an item by its number or the start of its text (as /event check)."""
-    _visible(path.id, "event check")
-    values = {"n": path.id, "item": body.item}
-    return _changed(commands.run(principal.current(), "event check", values), path.id)
+    return CHANGES.run("event check", {"n": path.id, "item": body.item})
 
 
 @bp.post("/<int:id>/notes", responses={200: ChangedEventOut}, summary="Add a note")
 def add_note(path: IdPath, body: NoteIn) -> dict:
     """Add a note (as /event note)."""
-    _visible(path.id, "event note")
-    values = {"n": path.id, "text": body.text}
-    return _changed(commands.run(principal.current(), "event note", values), path.id)
+    return CHANGES.run("event note", {"n": path.id, "text": body.text})

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api import commands, principal
+from api import actions
 from api.common import IdPath, Strict, blueprint, not_found
 from api.errors import ApiError
 from api.pages import Page, PageQuery, page
@@ -72,20 +72,13 @@ def dump(hook: Hook) -> dict[str, Any]:
     }
 
 
-def _visible(hook_id: int, name: str) -> None:
-    commands.permit(principal.current(), name)
-    if not Hook.select().where(Hook.id == hook_id).exists():
-        raise not_found(f"hook #{hook_id}")
-
-
-def _changed(outcome: commands.Outcome, hook_id: int) -> dict[str, Any]:
-    return {"message": outcome.reply, "hook": dump(Hook.get_by_id(hook_id))}
+CHANGES = actions.Changes("hook", lambda key: dump(Hook.get_by_id(int(key))))
 
 
 @bp.get("", responses={200: HookPage}, summary="List hooks")
 def list_hooks(query: HookQuery) -> dict:
     """Hooks, newest first, or only those with a tag."""
-    ctx = commands.permit(principal.current(), "hook list")
+    ctx = actions.permit("hook list")
     rows = Hook.select()
     if query.tag is not None:
         try:
@@ -98,27 +91,26 @@ def list_hooks(query: HookQuery) -> dict:
 @bp.get("/<int:id>", responses={200: HookOut}, summary="Show a hook")
 def show_hook(path: IdPath) -> dict:
     """One hook with its figures."""
-    _visible(path.id, "hook list")
-    return dump(Hook.get_by_id(path.id))
+    actions.permit("hook list")
+    hook = Hook.get_or_none(Hook.id == path.id)
+    if hook is None:
+        raise not_found(f"hook #{path.id}")
+    return dump(hook)
 
 
 @bp.post("", responses={201: ChangedHookOut}, summary="Save a hook")
 def add_hook(body: HookIn) -> tuple[dict, int]:
     """Save a hook with its tags (as /hook add)."""
-    outcome = commands.run(principal.current(), "hook add", body.model_dump())
-    return _changed(outcome, outcome.entity_id("hook") or 0), 201
+    return CHANGES.run("hook add", body.model_dump()), 201
 
 
 @bp.post("/<int:id>/use", responses={200: ChangedHookOut}, summary="Use a hook")
 def use_hook(path: IdPath) -> dict:
     """Count a use; the message is the text to copy (as /hook use)."""
-    _visible(path.id, "hook use")
-    return _changed(commands.run(principal.current(), "hook use", {"n": path.id}), path.id)
+    return CHANGES.run("hook use", {"n": path.id})
 
 
 @bp.post("/<int:id>/stats", responses={200: ChangedHookOut}, summary="Record figures")
 def hook_stats(path: IdPath, body: FiguresIn) -> dict:
     """Record views, likes and shares; the engagement rate follows (as /hook stats)."""
-    _visible(path.id, "hook stats")
-    values = {"n": path.id, **body.model_dump()}
-    return _changed(commands.run(principal.current(), "hook stats", values), path.id)
+    return CHANGES.run("hook stats", {"n": path.id, **body.model_dump()})

@@ -73,14 +73,6 @@ def current() -> Principal:
     return who
 
 
-def require(role: str) -> Principal:
-    """The caller if they hold `role`, else 403 (401 when not logged in)."""
-    who = current()
-    if not who.may(role):
-        raise ApiError(403, f"Only {role}s may do this.")
-    return who
-
-
 def _authenticate() -> Principal:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")

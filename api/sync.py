@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from typing import Any, Literal
 
 from flask import current_app
+from peewee import fn
 from pydantic import BaseModel, Field, ValidationError
 
-from api import campaigns, commands, events, hooks, principal, tasks
+from api import actions, campaigns, events, hooks, principal, tasks
 from api.common import Strict, blueprint
 from api.errors import ApiError
 from api.principal import Principal
-from commands.tasks import visible_tasks
+from domain.tasks import visible_tasks
+from jobs import effects
 from models import (
     ApiSyncOp,
     AuditLog,
@@ -24,6 +27,8 @@ from models import (
     utcnow,
     write_transaction,
 )
+from wocs import dispatch, registry
+from wocs.context import Result
 
 bp = blueprint("sync", "The app's offline queue: send operations, fetch what changed")
 LAG = dt.timedelta(seconds=2)  # changes still committing may hold lower audit ids than newer ones
@@ -98,6 +103,7 @@ PAYLOADS: dict[tuple[str, str], type[BaseModel]] = {
 }
 DUMPS = {"event": events.dump, "task": tasks.dump, "hook": hooks.dump}
 TASK_COMMANDS = {"in_progress": "task start", "done": "task done", "cancelled": "task cancel"}
+CREATE = {"task": "agent", "event": "event create", "hook": "hook add"}
 CANCEL = {"status": "cancelled"}
 
 
@@ -147,7 +153,7 @@ def _current(who: Principal, kind: str, key: str) -> dict[str, Any] | None:
         found = Campaign.get_or_none(Campaign.code == key)
         return {**gone, "deleted": False, "record": campaigns.dump(found)} if found else gone
     ctx = who.context()
-    if not ctx.may(commands.command(f"{kind} list").role) or not key.isdigit():
+    if not ctx.may(registry.named(f"{kind} list").role) or not key.isdigit():
         return None
     query = visible_tasks(ctx) if kind == "task" else KINDS[kind].select()
     found = query.where(KINDS[kind].id == int(key)).first()
@@ -155,24 +161,34 @@ def _current(who: Principal, kind: str, key: str) -> dict[str, Any] | None:
 
 
 class _Applying:
-    """One operation being applied: the commands it ran, their replies and audit entries."""
+    """One operation being applied: the commands it ran, their results and audit entries."""
 
-    def __init__(self, who: Principal, op: Operation) -> None:
-        self.who, self.op = who, op
+    def __init__(self, who: Principal, op: Operation, payload: BaseModel | None) -> None:
+        self.who, self.op, self.payload = who, op, payload
+        self.ctx = who.context()
         self.at = _utc(op.client_ts)
         self.entity = f"{op.entity}:{op.entity_id}"
         self.lost: list[str] = []
-        self.outcomes: list[commands.Outcome] = []
+        self.results: list[Result] = []
+        self.audit_ids: list[int] = []
+        self.keys: list[str] = []  # the notices staged, released once the operation commits
 
-    @property
-    def audit_ids(self) -> list[int]:
-        return [audit_id for outcome in self.outcomes for audit_id in outcome.audit_ids]
-
-    def run(self, name: str, values: dict[str, Any], fields: dict[str, str] | None = None) -> Any:
-        """Run a command inside the operation's transaction."""
-        outcome = commands.apply(self.who, name, values, fields)
-        self.outcomes.append(outcome)
-        return outcome
+    def run(
+        self, name: str, values: dict[str, Any], labels: dict[str, str] | None = None
+    ) -> Result:
+        """Run a command inside the operation's transaction, noting the audit entries it wrote."""
+        # The first read fixes MySQL's snapshot: later rows of others stay invisible below.
+        mark = AuditLog.select(fn.MAX(AuditLog.id)).scalar() or 0
+        result = actions.apply(self.ctx, name, values, labels)
+        self.results.append(result)
+        self.keys += effects.stage(result, f"api-{uuid.uuid4().hex}")
+        self.audit_ids += [
+            row.id
+            for row in AuditLog.select(AuditLog.id)
+            .where(AuditLog.id > mark, AuditLog.actor == self.ctx.actor, AuditLog.source == "api")
+            .order_by(AuditLog.id)
+        ]
+        return result
 
     def later(self, field: str, actions: tuple[str, ...]) -> bool:
         """True (and the field counted as lost) when the server changed it after the client did.
@@ -197,8 +213,55 @@ def _synced_before(audit_id: int, at: dt.datetime) -> bool:
     return any(audit_id in op.audit_ids and op.client_ts <= at for op in candidates)
 
 
+def _commands(op: Operation, payload: Any) -> list[str]:
+    """The commands an operation runs, so that the caller's role is checked before anything."""
+    if op.type == "create":
+        return [CREATE[op.entity]]
+    if op.entity == "task":
+        return [TASK_COMMANDS[payload.status]]
+    if op.entity == "hook":
+        return ["hook stats"]
+    wanted = [("event status", payload.status is not None), ("event check", payload.check)]
+    wanted += [("event checklist", payload.add_items), ("event note", payload.notes)]
+    return [name for name, asked in wanted if asked] or ["event show"]
+
+
+def _prepared(who: Principal, op: Operation) -> tuple[Operation, BaseModel | None, str | None]:
+    """The operation as it will run, its payload, or why it is refused before it is stored.
+
+    Permission comes first: a caller who may not run the operation's commands learns only
+    that, whatever the record or its id, and the operation is not kept.
+    """
+    ctx = who.context()
+    kind_role = registry.named(f"{op.entity} list").role
+    if not ctx.may(kind_role):
+        return op, None, f"Sorry, only {kind_role}s can change {op.entity}s."
+    if op.type == "delete" and op.entity == "hook":
+        return op, None, "Hooks are not deleted: their use counts and figures stay with them."
+    if op.type == "delete":
+        # Deleting a task or an event in the app cancels it, as /task cancel and
+        # /event status N cancelled do: its history stays and both sides agree on it.
+        op = op.model_copy(update={"type": "update", "payload": CANCEL})
+    if op.type == "update" and op.entity_id is None:
+        return op, None, "An update or a delete needs entity_id."
+    try:
+        payload = PAYLOADS[(op.entity, op.type)].model_validate(op.payload)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return op, None, problems
+    for name in _commands(op, payload):
+        try:
+            dispatch.permit(ctx, registry.named(name))
+        except dispatch.Refusal as refusal:
+            return op, None, refusal.reply
+    return op, payload, None
+
+
 def _once(who: Principal, op: Operation) -> dict[str, Any]:
     """Apply an operation unless this user sent its id before; then answer the first result."""
+    sent, (op, payload, refused) = op, _prepared(who, op)
+    if refused is not None:
+        return {"id": op.id, "entity_id": op.entity_id, "status": "rejected", "reason": refused}
     mine = (ApiSyncOp.user == who.user_id) & (ApiSyncOp.op_id == op.id)
     claimed = (
         ApiSyncOp.insert(user=who.user_id, op_id=op.id, client_ts=_utc(op.client_ts))
@@ -209,10 +272,10 @@ def _once(who: Principal, op: Operation) -> dict[str, Any]:
     if not claimed:
         first = ApiSyncOp.get(mine).result
         return {"id": op.id, "status": "duplicate", "first": first}
-    applying = _Applying(who, op)
+    applying = _Applying(who, op, payload)
     try:
         # Kept exactly as it is answered, so a replay answers the same JSON.
-        result = json.loads(current_app.json.dumps(_apply(applying)))
+        result = json.loads(current_app.json.dumps(_apply(applying, sent.entity_id)))
     except Exception:
         ApiSyncOp.delete().where(mine).execute()
         raise
@@ -226,34 +289,24 @@ def _once(who: Principal, op: Operation) -> dict[str, Any]:
     return result
 
 
-def _apply(applying: _Applying) -> dict[str, Any]:
-    op = applying.op
-    result: dict[str, Any] = {"id": op.id, "entity_id": op.entity_id}
-    if op.type == "delete" and op.entity == "hook":
-        reason = "Hooks are not deleted: their use counts and figures stay with them."
-        return {**result, "status": "rejected", "reason": reason}
-    if op.type == "delete":
-        # Deleting a task or an event in the app cancels it, as /task cancel and
-        # /event status N cancelled do: its history stays and both sides agree on it.
-        applying.op = op = op.model_copy(update={"type": "update", "payload": CANCEL})
-    if op.type == "update" and op.entity_id is None:
-        return {**result, "status": "rejected", "reason": "An update or a delete needs entity_id."}
+def _apply(applying: _Applying, entity_id: int | None) -> dict[str, Any]:
+    op, payload = applying.op, applying.payload
+    result: dict[str, Any] = {"id": op.id, "entity_id": entity_id}
     try:
-        payload = PAYLOADS[(op.entity, op.type)].model_validate(op.payload)
         with write_transaction():  # an operation applies whole or not at all
             if op.type == "create":
                 number = _create(applying, payload)
             else:
                 _update(applying, payload)
                 number = op.entity_id
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        return {**result, "status": "rejected", "reason": problems}
-    except ApiError as exc:
-        fields = "; ".join(f"{k}: {v}" for k, v in (exc.fields or {}).items())
-        return {**result, "status": "rejected", "reason": fields or exc.message}
-    for outcome in applying.outcomes:
-        outcome.release()
+    except dispatch.Refusal as refusal:
+        fields = "; ".join(f"{k}: {v}" for k, v in refusal.problems.items())
+        return {
+            **result,
+            "status": "rejected",
+            "reason": fields or actions.refusal_error(refusal).message,
+        }
+    effects.release(applying.keys, tuple(job for done in applying.results for job in done.jobs))
     record = _current(applying.who, op.entity, str(number))
     lost = applying.lost
     return {
@@ -263,7 +316,7 @@ def _apply(applying: _Applying) -> dict[str, Any]:
         "reason": "Changed later on the server, so its values stand: " + ", ".join(lost)
         if lost
         else None,
-        "message": "\n".join(o.reply for o in applying.outcomes) or None,
+        "message": "\n".join(r.text for r in applying.results) or None,
         "record": record["record"] if record else None,
     }
 
@@ -273,12 +326,11 @@ def _create(applying: _Applying, payload: Any) -> int | None:
     if kind == "task":
         values = {"task": payload.title, "assignee": payload.assignee, "due": payload.due}
         values |= {"priority": payload.priority, "note": payload.note}
-        outcome = applying.run("agent", values, {"task": "title"})
+        done = applying.run("agent", values, {"task": "title"})
     else:
-        outcome = applying.run(
-            "event create" if kind == "event" else "hook add", payload.model_dump()
-        )
-    return outcome.entity_id(kind)
+        done = applying.run(CREATE[kind], payload.model_dump())
+    key = done.entity_key(kind)
+    return int(key) if key else None
 
 
 def _update(applying: _Applying, payload: Any) -> None:
@@ -297,7 +349,7 @@ def _update(applying: _Applying, payload: Any) -> None:
         applying.run("event status", {"n": n, "status": payload.status})
     # Checklists merge item by item: ticks and new items from both sides all stand.
     for wanted in payload.check:
-        applying.run("event check", {"n": n, "item": str(events.item_number(n, wanted))})
+        applying.run("event check", {"n": n, "item": wanted})
     for text in payload.add_items:
         applying.run("event checklist", {"n": n, "add": text}, {"add": "text"})
     for text in payload.notes:

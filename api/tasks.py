@@ -7,13 +7,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api import commands, principal
-from api.common import IdPath, Strict, blueprint, not_found
+from api import actions
+from api.common import IdPath, Strict, blueprint
 from api.pages import Page, PageQuery, page
-from commands import tasks as task_commands
+from domain.tasks import visible_task, visible_tasks
 from models import WocsTask
-from wocs.context import CommandError
-from wocs.dispatch import Refusal, prepare
+from wocs.dispatch import Refusal, check
 
 bp = blueprint("tasks", "Work assigned to the team")
 Status = Literal["open", "in_progress", "done", "cancelled"]
@@ -105,17 +104,7 @@ def dump(task: WocsTask) -> dict[str, Any]:
     }
 
 
-def _visible(task_id: int, name: str = "task show") -> WocsTask:
-    """The task if the caller may see it (admins, or its assignee), else 404, as /task decides."""
-    ctx = commands.permit(principal.current(), name)
-    try:
-        return task_commands.get_task(ctx, task_id)
-    except CommandError:
-        raise not_found(f"task #{task_id}") from None
-
-
-def _changed(outcome: commands.Outcome, task_id: int) -> dict[str, Any]:
-    return {"message": outcome.reply, "task": dump(WocsTask.get_by_id(task_id))}
+CHANGES = actions.Changes("task", lambda key: dump(WocsTask.get_by_id(int(key))))
 
 
 def _json(value: Any) -> Any:
@@ -130,7 +119,7 @@ def _json(value: Any) -> Any:
 def parse_command(body: ParseIn) -> dict:
     """Read a slash command as the bot would: its values, or the exact answer the bot would send."""
     try:
-        cmd, kwargs = prepare(body.text, principal.current().context())
+        cmd, kwargs = check(body.text, actions.context())
     except Refusal as refusal:
         return {"ok": False, "reply": refusal.reply}
     params = {name: _json(value) for name, value in kwargs.items()}
@@ -140,8 +129,7 @@ def parse_command(body: ParseIn) -> dict:
 @bp.get("", responses={200: TaskPage}, summary="List tasks")
 def list_tasks(query: TaskQuery) -> dict:
     """Admins see every task, agents the tasks assigned to them; filter by status and priority."""
-    ctx = commands.permit(principal.current(), "task list")
-    rows = task_commands.visible_tasks(ctx)
+    rows = visible_tasks(actions.permit("task list"))
     if query.status:
         rows = rows.where(WocsTask.status == query.status)
     if query.priority:
@@ -155,7 +143,8 @@ def list_tasks(query: TaskQuery) -> dict:
 @bp.get("/<int:id>", responses={200: TaskOut}, summary="Show a task")
 def show_task(path: IdPath) -> dict:
     """One task; another agent's task answers 404."""
-    return dump(_visible(path.id))
+    ctx = actions.permit("task show")
+    return dump(actions.found(lambda: visible_task(ctx, path.id)))
 
 
 @bp.post("", responses={201: ChangedTaskOut}, summary="Create a task")
@@ -168,27 +157,22 @@ def create_task(body: TaskIn) -> tuple[dict, int]:
         "priority": body.priority,
         "note": body.note,
     }
-    outcome = commands.run(principal.current(), "agent", values, {"task": "title"})
-    return _changed(outcome, outcome.entity_id("task") or 0), 201
+    return CHANGES.run("agent", values, {"task": "title"}), 201
 
 
 @bp.post("/<int:id>/start", responses={200: ChangedTaskOut}, summary="Start a task")
 def start_task(path: IdPath) -> dict:
     """Mark the task in progress (as /task start)."""
-    _visible(path.id, "task start")
-    return _changed(commands.run(principal.current(), "task start", {"n": path.id}), path.id)
+    return CHANGES.run("task start", {"n": path.id})
 
 
 @bp.post("/<int:id>/done", responses={200: ChangedTaskOut}, summary="Finish a task")
 def finish_task(path: IdPath, body: DoneIn) -> dict:
     """Mark the task done; whoever created it is told (as /task done)."""
-    _visible(path.id, "task done")
-    values = {"n": path.id, "note": body.note}
-    return _changed(commands.run(principal.current(), "task done", values), path.id)
+    return CHANGES.run("task done", {"n": path.id, "note": body.note})
 
 
 @bp.post("/<int:id>/cancel", responses={200: ChangedTaskOut}, summary="Cancel a task")
 def cancel_task(path: IdPath) -> dict:
     """Cancel the task; the assignee is told (as /task cancel; admins)."""
-    _visible(path.id, "task cancel")
-    return _changed(commands.run(principal.current(), "task cancel", {"n": path.id}), path.id)
+    return CHANGES.run("task cancel", {"n": path.id})

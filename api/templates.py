@@ -8,7 +8,7 @@ from typing import Any
 from peewee import fn
 from pydantic import BaseModel, Field
 
-from api import commands, principal
+from api import actions
 from api.common import Strict, blueprint, not_found
 from models import Broadcast, OutboundMessage, WhatsAppTemplate
 
@@ -74,10 +74,13 @@ def _broadcast(row: Broadcast) -> dict[str, Any]:
     return {**{name: getattr(row, name) for name in fields}, "send_at": row.send_at}
 
 
+SENDS = actions.Changes("broadcast", lambda key: _broadcast(Broadcast.get_by_id(int(key))))
+
+
 @bp.get("", responses={200: TemplateList}, summary="List templates")
 def list_templates() -> dict:
     """Every template with Meta's status (admins, as /send)."""
-    commands.permit(principal.current(), "send")
+    actions.permit("send")
     rows = WhatsAppTemplate.select().order_by(WhatsAppTemplate.name, WhatsAppTemplate.language)
     fields = ("name", "language", "category", "status", "reason", "body", "variables")
     items = [{**{f: getattr(t, f) for f in fields}, "updated_at": t.updated_at} for t in rows]
@@ -88,15 +91,13 @@ def list_templates() -> dict:
 def send_template(body: SendIn) -> tuple[dict, int]:
     """Queue an approved template to a phone or a segment, now or later (as /send)."""
     values = {"to": body.to, "template": body.template, "vars": "; ".join(body.vars), "at": body.at}
-    outcome = commands.run(principal.current(), "send", values)
-    sent = Broadcast.get_by_id(outcome.entity_id("broadcast"))
-    return {"message": outcome.reply, "broadcast": _broadcast(sent)}, 202
+    return SENDS.run("send", values), 202
 
 
 @bp.get("/<name>/stats", responses={200: StatsOut}, summary="How a template's sends went")
 def template_stats(path: NamePath) -> dict:
     """Broadcasts of the template and their messages: sent, skipped, failed, delivered, read."""
-    commands.permit(principal.current(), "send")
+    actions.permit("send")
     if not WhatsAppTemplate.select().where(WhatsAppTemplate.name == path.name).exists():
         raise not_found(f"template {path.name}")
     mine = Broadcast.template == path.name

@@ -12,7 +12,7 @@ from flask import Response, request, url_for
 from pydantic import BaseModel, Field
 
 import storage
-from api import commands, principal, tokens
+from api import actions, principal, tokens
 from api.common import IdPath, Strict, blueprint, not_found
 from api.errors import ApiError
 from api.events import ChangedEventOut, dump
@@ -57,8 +57,8 @@ def _signature(upload_id: int, expires: int) -> str:
 @bp.post("/uploads", responses={201: UploadOut}, summary="Get an upload URL for a photo")
 def start_upload(body: UploadIn) -> tuple[dict, int]:
     """A URL to PUT the photo to, valid 15 minutes (agents and admins, as /event photo)."""
+    actions.permit("event photo")
     who = principal.current()
-    commands.permit(who, "event photo")
     suffix = storage.extension_for(body.content_type)
     key = storage.check_key(f"uploads/{who.user_id}/{secrets.token_hex(16)}{suffix}")
     expires_at = utcnow() + LIFETIME
@@ -116,8 +116,8 @@ def put_content(path: IdPath, query: ContentQuery) -> Response:
 @bp.post("/events/<int:id>/photos", responses={200: ChangedEventOut}, summary="Attach a photo")
 def attach_photo(path: IdPath, body: PhotoIn) -> dict:
     """Attach a photo uploaded with a URL from POST /uploads (as /event photo)."""
+    ctx = actions.permit("event photo")
     who = principal.current()
-    ctx = commands.permit(who, "event photo")
     if not Event.select().where(Event.id == path.id).exists():
         raise not_found(f"event #{path.id}")
     row = ApiUpload.get_or_none(ApiUpload.key == body.key, ApiUpload.user == who.user_id)

@@ -1,20 +1,4 @@
-"""Every command family; importing this package registers them all."""
-
-# photos after events: it uses events.get_event
-from commands import (
-    admin,
-    audit,
-    campaigns,
-    config,
-    events,
-    help,
-    hooks,
-    landing,
-    messaging,
-    photos,
-    reports,
-    tasks,
-)
+"""Every command family, one module each; `wocs.registry.load(commands)` registers them all."""
 
 __all__ = [
     "admin",

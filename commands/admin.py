@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from models import WocsUser
 from wocs.audit import audit
-from wocs.context import CommandError, Context
+from wocs.context import CommandError, Context, Result
 from wocs.registry import Key, command
 from wocs.types import PHONE, TEXT, choice
 from wocs.values import mask_phone
@@ -29,7 +29,7 @@ def _row(user: WocsUser) -> dict:
         Key("name", TEXT, required=True, aliases=("nama",), hint="<name>"),
     ),
 )
-def add_member(ctx: Context, phone: str, role: str, name: str) -> str:
+def add_member(ctx: Context, phone: str, role: str, name: str) -> Result:
     """Add a team member as admin or agent (or change their role or name)."""
     clash = WocsUser.get_or_none(
         (WocsUser.name == name) & (WocsUser.phone != phone) & WocsUser.active
@@ -50,7 +50,7 @@ def add_member(ctx: Context, phone: str, role: str, name: str) -> str:
     ctx.notify(
         phone, f"Hi {user.name}, you're on the team as {role}. Send /help to see what you can do."
     )
-    return f"{user.name} ({mask_phone(phone)}) {verb} as {role}."
+    return Result(f"{user.name} ({mask_phone(phone)}) {verb} as {role}.")
 
 
 @command(
@@ -58,7 +58,7 @@ def add_member(ctx: Context, phone: str, role: str, name: str) -> str:
     role="admin",
     keys=(Key("phone", PHONE, required=True, aliases=("telefon", "nombor"), hint="<phone>"),),
 )
-def remove_member(ctx: Context, phone: str) -> str:
+def remove_member(ctx: Context, phone: str) -> Result:
     """Take someone off the team; their tasks stay as they are."""
     user = WocsUser.get_or_none((WocsUser.phone == phone) & WocsUser.active)
     if user is None:
@@ -72,12 +72,12 @@ def remove_member(ctx: Context, phone: str) -> str:
     user.active = False
     user.save()
     audit(ctx, "member.remove", f"wocs_user:{user.id}", before, _row(user))
-    return f"{user.name} ({mask_phone(phone)}) is off the team."
+    return Result(f"{user.name} ({mask_phone(phone)}) is off the team.")
 
 
 @command("admin list", role="admin")
-def list_members(ctx: Context) -> str:
+def list_members(ctx: Context) -> Result:
     """List the team with their roles."""
     team = WocsUser.select().where(WocsUser.active).order_by(WocsUser.role, WocsUser.name)
     lines = [f"{u.name} ({mask_phone(u.phone)}) — {u.role}" for u in team]
-    return "Team:\n" + "\n".join(lines) if lines else "Nobody is on the team yet."
+    return Result("Team:\n" + "\n".join(lines) if lines else "Nobody is on the team yet.")

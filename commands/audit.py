@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from models import AuditLog
-from wocs.context import Context
+from wocs.context import Context, Result
 from wocs.registry import Arg, command
 from wocs.replies import TEXT_LIMIT
 from wocs.types import INT
@@ -64,11 +64,11 @@ def entry_line(row: AuditLog, ctx: Context, width: int) -> str:
 
 
 @command("audit", role="admin", args=(Arg("n", INT, required=False),))
-def show_audit(ctx: Context, n: int = DEFAULT_COUNT) -> str:
+def show_audit(ctx: Context, n: int = DEFAULT_COUNT) -> Result:
     """Show the latest audit entries (10, or n up to 50), newest first."""
     total = AuditLog.select().count()
     if not total:
-        return "The audit log is empty."
+        return Result("The audit log is empty.")
     note = f" (at most {MOST} at a time)" if n > MOST else ""
     rows = list(
         AuditLog.select().order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(min(n, MOST))
@@ -76,4 +76,6 @@ def show_audit(ctx: Context, n: int = DEFAULT_COUNT) -> str:
     # Fewer characters per line as the list grows, so it always fits one WhatsApp message.
     width = min(LINE_LIMIT, (TEXT_LIMIT - 100) // len(rows) - 1)
     lines = [entry_line(row, ctx, width) for row in rows]
-    return f"Latest {len(rows)} of {total} audit entries, newest first{note}:\n" + "\n".join(lines)
+    return Result(
+        f"Latest {len(rows)} of {total} audit entries, newest first{note}:\n" + "\n".join(lines)
+    )

@@ -7,11 +7,12 @@ import re
 import secrets
 
 import storage
+from domain.campaigns import entries, state_of
 from models import Campaign, Draw, Entry, utcnow
 from wocs import draw as draws
 from wocs import qr
 from wocs.audit import audit
-from wocs.context import CommandError, Context, Reply
+from wocs.context import CommandError, Context, NotFound, Result
 from wocs.flags import flag
 from wocs.registry import Arg, Key, command
 from wocs.replies import LIST_LIMIT, capped_list
@@ -42,11 +43,6 @@ CODE = ValueType("code", _code)
 URL = ValueType("link", _url)
 
 
-def entries(count: int) -> str:
-    """ "1 entry", "5 entries"."""
-    return f"{count} {'entry' if count == 1 else 'entries'}"
-
-
 def business_day_bounds(day: dt.date, ctx: Context) -> tuple[dt.datetime, dt.datetime]:
     """The first and last moment of a business day, as naive UTC."""
     start = dt.datetime.combine(day, dt.time.min, tzinfo=ctx.tz)
@@ -66,19 +62,11 @@ def find(code: str) -> Campaign:
     """The campaign with this code, or a CommandError that says how to find one."""
     campaign = Campaign.get_or_none(Campaign.code == code.upper())
     if campaign is None:
-        raise CommandError(
-            f"There is no campaign {code.upper()[:20]}. Send /campaign list to see them."
+        raise NotFound(
+            f"There is no campaign {code.upper()[:20]}. Send /campaign list to see them.",
+            f"campaign {code.upper()[:20]}",
         )
     return campaign
-
-
-def state_of(campaign: Campaign, now: dt.datetime) -> str:
-    """open, upcoming, ended or closed, as a customer would experience it."""
-    if campaign.status == "closed":
-        return "closed"
-    if now < campaign.start_at:
-        return "upcoming"
-    return "ended" if now > campaign.end_at else "open"
 
 
 @command(
@@ -101,7 +89,7 @@ def create_campaign(
     end: dt.date,
     requirements: str = "",
     form: str = "",
-) -> str:
+) -> Result:
     """Create a lucky-draw campaign; its draw is committed to a secret seed at once."""
     if end < start:
         raise CommandError("end: comes before start:. Give an end date on or after the start date.")
@@ -129,31 +117,32 @@ def create_campaign(
         None,
         {"prize": prize, "start": start, "end": end},
     )
-    return (
+    return Result(
         f"Campaign {code} created: {prize}, {local_day(start_at, ctx)} to {local_day(end_at, ctx)}.\n"
         f"Customers enter by sending: JOIN {code}\n"
-        f"Send /campaign qr {code} for the QR code."
+        f"Send /campaign qr {code} for the QR code.",
+        entity=f"campaign:{code}",
     )
 
 
 @command("campaign list", role="agent")
-def list_campaigns(ctx: Context) -> str:
+def list_campaigns(ctx: Context) -> Result:
     """List campaigns, newest first, with their entry counts."""
     now = utcnow()
     rows = Campaign.select().order_by(Campaign.start_at.desc(), Campaign.id.desc())
     total = rows.count()
     if not total:
-        return "No campaigns yet. Create one with /campaign create."
+        return Result("No campaigns yet. Create one with /campaign create.")
     lines = [
         f"{c.code} — {c.prize} ({state_of(c, now)}, {entries(c.entries.count())}, "
         f"{local_day(c.start_at, ctx)} to {local_day(c.end_at, ctx)})"
         for c in rows.limit(LIST_LIMIT)
     ]
-    return capped_list("Campaigns", total, lines)
+    return Result(capped_list("Campaigns", total, lines))
 
 
 @command("campaign show", role="agent", args=(Arg("code", CODE, hint="<CODE>"),))
-def show_campaign(ctx: Context, code: str) -> str:
+def show_campaign(ctx: Context, code: str) -> Result:
     """Show a campaign: dates, entries, how to enter, and its draw commitment."""
     campaign = find(code)
     draw = Draw.get(Draw.campaign == campaign)
@@ -170,34 +159,39 @@ def show_campaign(ctx: Context, code: str) -> str:
     lines.append(f"Draw commitment (SHA-256 of the secret seed): {draw.commitment}")
     if draw.state == "drawn":
         lines.append(f"Drawn: seed {draw.seed}, {len(draw.winners)} winner(s).")
-    return "\n".join(lines)
+    return Result("\n".join(lines), entity=f"campaign:{campaign.code}")
 
 
 @command("campaign qr", role="agent", args=(Arg("code", CODE, hint="<CODE>"),))
-def campaign_qr(ctx: Context, code: str) -> Reply:
+def campaign_qr(ctx: Context, code: str) -> Result:
     """Get the campaign's QR code: scanning it opens WhatsApp with JOIN <CODE> typed in."""
     campaign = find(code)
     # Kept in storage, not a local file: the worker that sends it may run on another machine.
     stored = storage.current().save(
         f"qr/{campaign.code}.png", qr.qr_png(campaign.qr_code), "image/png"
     )
-    return Reply(
-        f"Scan to join {campaign.code}: {campaign.prize}\n{campaign.qr_code}", image=stored.key
+    return Result(
+        f"Scan to join {campaign.code}: {campaign.prize}\n{campaign.qr_code}",
+        image=stored.key,
+        entity=f"campaign:{campaign.code}",
     )
 
 
 @command("campaign close", role="admin", args=(Arg("code", CODE, hint="<CODE>"),))
-def close_campaign(ctx: Context, code: str) -> str:
+def close_campaign(ctx: Context, code: str) -> Result:
     """Close a campaign to new entries (it can still be drawn)."""
     campaign = find(code)
     if campaign.status == "closed":
-        return f"{campaign.code} is already closed."
+        return Result(f"{campaign.code} is already closed.", entity=f"campaign:{campaign.code}")
     campaign.status = "closed"
     campaign.save()
     audit(
         ctx, "campaign.close", f"campaign:{campaign.code}", {"status": "open"}, {"status": "closed"}
     )
-    return f"{campaign.code} is closed to new entries ({entries(campaign.entries.count())}). Draw it with /draw {campaign.code}."
+    return Result(
+        f"{campaign.code} is closed to new entries ({entries(campaign.entries.count())}). Draw it with /draw {campaign.code}.",
+        entity=f"campaign:{campaign.code}",
+    )
 
 
 @command(
@@ -206,7 +200,7 @@ def close_campaign(ctx: Context, code: str) -> str:
     args=(Arg("code", CODE, hint="<CODE>"),),
     keys=(Key("winners", INT, aliases=("pemenang",), hint="<how many>"),),
 )
-def draw_campaign(ctx: Context, code: str, winners: int = 1) -> str:
+def draw_campaign(ctx: Context, code: str, winners: int = 1) -> Result:
     """Draw the winners of a campaign, once, in a way anyone can check."""
     if not flag("draws_enabled"):
         raise CommandError(
@@ -216,10 +210,13 @@ def draw_campaign(ctx: Context, code: str, winners: int = 1) -> str:
     campaign = find(code)
     draw = Draw.get(Draw.campaign == campaign)
     if draw.state != "committed":
-        return f"{campaign.code} has already been drawn." + (
-            " The result is on its way."
-            if draw.state == "queued"
-            else f" See /campaign show {campaign.code}."
+        raise CommandError(
+            f"{campaign.code} has already been drawn."
+            + (
+                " The result is on its way."
+                if draw.state == "queued"
+                else f" See /campaign show {campaign.code}."
+            )
         )
     count = campaign.entries.count()
     if not count:
@@ -230,7 +227,10 @@ def draw_campaign(ctx: Context, code: str, winners: int = 1) -> str:
     draw.save()
     audit(ctx, "draw.request", f"campaign:{campaign.code}", None, {"winners": winners})
     ctx.later("jobs.draws.run_draw", draw.id)
-    return f"Drawing {winners} winner(s) for {campaign.code} among {entries(count)}. The result follows shortly."
+    return Result(
+        f"Drawing {winners} winner(s) for {campaign.code} among {entries(count)}. The result follows shortly.",
+        entity=f"campaign:{campaign.code}",
+    )
 
 
 def join(phone: str, name: str, code: str, ctx: Context) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wocs import flags
 from wocs.audit import audit
-from wocs.context import CommandError, Context
+from wocs.context import CommandError, Context, Result
 from wocs.registry import Arg, Key, command
 from wocs.replies import capped_list
 from wocs.types import TEXT
@@ -34,7 +34,7 @@ def _line(spec: flags.Flag, value: flags.Value) -> str:
         Key("value", TEXT, required=True, aliases=("nilai",), hint="<value>"),
     ),
 )
-def set_config(ctx: Context, key: str, value: str) -> str:
+def set_config(ctx: Context, key: str, value: str) -> Result:
     """Change a feature flag (send /config list to see them)."""
     spec = _known(key)
     try:
@@ -43,7 +43,7 @@ def set_config(ctx: Context, key: str, value: str) -> str:
         raise CommandError(str(exc)) from None
     before = flags.flag(spec.name)
     if wanted == before:
-        return f"{spec.name} is already {spec.show(before)}."
+        return Result(f"{spec.name} is already {spec.show(before)}.")
     after = flags.set_flag(spec.name, value)
     audit(
         ctx,
@@ -52,19 +52,19 @@ def set_config(ctx: Context, key: str, value: str) -> str:
         {"value": spec.show(before)},
         {"value": spec.show(after)},
     )
-    return f"{spec.name} is now {spec.show(after)} (was {spec.show(before)})."
+    return Result(f"{spec.name} is now {spec.show(after)} (was {spec.show(before)}).")
 
 
 @command("config get", role="agent", args=(Arg("key", TEXT, hint="<flag>"),))
-def get_config(ctx: Context, key: str) -> str:
+def get_config(ctx: Context, key: str) -> Result:
     """Show one feature flag's value and what it does."""
     spec = _known(key)
-    return _line(spec, flags.flag(spec.name))
+    return Result(_line(spec, flags.flag(spec.name)))
 
 
 @command("config list", role="agent")
-def list_config(ctx: Context) -> str:
+def list_config(ctx: Context) -> Result:
     """List every feature flag with its value and what it does."""
     values = flags.all_flags()
     lines = [_line(flags.FLAGS[name], value) for name, value in values.items()]
-    return capped_list("Feature flags", len(lines), lines) + f"\n{HOW_TO_SET}"
+    return Result(capped_list("Feature flags", len(lines), lines) + f"\n{HOW_TO_SET}")

@@ -7,10 +7,10 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from commands.tasks import show_date
+from domain.tasks import show_date
 from models import Event, for_update, utcnow
 from wocs.audit import audit
-from wocs.context import CommandError, Context
+from wocs.context import CommandError, Context, NotFound, Result
 from wocs.registry import Arg, Key, command
 from wocs.replies import LIST_LIMIT, capped_list
 from wocs.types import DATE, INT, LONG_TEXT, MONEY, PHONE, TEXT, choice
@@ -45,7 +45,9 @@ def get_event(n: int, lock: bool = False) -> Event:
     query = Event.select().where(Event.id == n)
     event = (for_update(query) if lock else query).first()
     if event is None:
-        raise CommandError(f"There is no event #{n}. Send /event list to see the events.")
+        raise NotFound(
+            f"There is no event #{n}. Send /event list to see the events.", f"event #{n}"
+        )
     return event
 
 
@@ -99,7 +101,7 @@ def create_event(
     location: str,
     fee: Decimal = Decimal("0.00"),
     eo: str = "",
-) -> str:
+) -> Result:
     """Plan a booth at an event; it starts with the standard booth checklist."""
     if date < ctx.today:
         raise CommandError(f"date: {show_date(date)} is in the past. Give today or a later date.")
@@ -124,17 +126,18 @@ def create_event(
         None,
         {"name": event.name, "date": date, "location": event.location, "fee": fee, "eo": eo},
     )
-    return (
+    return Result(
         f"Event #{event.id} created: {event.name}, {show_date(date)} at {event.location}.\n"
         f"{_facts(event)}\n"
-        f"Checklist: {len(event.checklist)} items. Send /event show {event.id} to see it."
+        f"Checklist: {len(event.checklist)} items. Send /event show {event.id} to see it.",
+        entity=f"event:{event.id}",
     )
 
 
 @command(
     "event list", role="agent", args=(Arg("which", choice("upcoming", "past"), required=False),)
 )
-def list_events(ctx: Context, which: str = "upcoming") -> str:
+def list_events(ctx: Context, which: str = "upcoming") -> Result:
     """List upcoming events (soonest first) or past ones (latest first)."""
     if which == "past":
         query = Event.select().where(Event.date < ctx.today).order_by(-Event.date, -Event.id)
@@ -142,16 +145,16 @@ def list_events(ctx: Context, which: str = "upcoming") -> str:
         query = Event.select().where(Event.date >= ctx.today).order_by(Event.date, Event.id)
     total = query.count()
     if not total:
-        return f"No {which} events."
+        return Result(f"No {which} events.")
     lines = [
         f"#{e.id} {show_date(e.date)} — {e.name}, {e.location} ({e.status})"
         for e in query.limit(LIST_LIMIT)
     ]
-    return capped_list(f"{which.capitalize()} events", total, lines)
+    return Result(capped_list(f"{which.capitalize()} events", total, lines))
 
 
 @command("event show", role="agent", args=(Arg("n", INT),))
-def show_event(ctx: Context, n: int) -> str:
+def show_event(ctx: Context, n: int) -> Result:
     """Show an event with its checklist, latest notes and photo count."""
     event = get_event(n)
     items = event.checklist
@@ -164,15 +167,18 @@ def show_event(ctx: Context, n: int) -> str:
     earlier = len(event.notes) - len(notes)
     if earlier:
         notes.insert(0, f"…{earlier} earlier")
-    return "\n".join(
-        [
-            f"Event #{n}: {event.name}",
-            f"{show_date(event.date)} at {event.location}",
-            _facts(event),
-            checklist,
-            "Notes:\n" + "\n".join(notes) if notes else "Notes: none",
-            f"Photos: {len(event.photos)}",
-        ]
+    return Result(
+        "\n".join(
+            [
+                f"Event #{n}: {event.name}",
+                f"{show_date(event.date)} at {event.location}",
+                _facts(event),
+                checklist,
+                "Notes:\n" + "\n".join(notes) if notes else "Notes: none",
+                f"Photos: {len(event.photos)}",
+            ]
+        ),
+        entity=f"event:{n}",
     )
 
 
@@ -191,12 +197,12 @@ def _show_note(note: dict, ctx: Context) -> str:
         Arg("status", choice(*NEXT_STATUS), hint="<" + "|".join(NEXT_STATUS) + ">"),
     ),
 )
-def change_status(ctx: Context, n: int, status: str) -> str:
+def change_status(ctx: Context, n: int, status: str) -> Result:
     """Move an event along: planned, confirmed, setup, live, then closed (or cancelled)."""
     event = get_event(n, lock=True)
     allowed = NEXT_STATUS[event.status]
     if status == event.status:
-        return f"Event #{n} is already {status}."
+        return Result(f"Event #{n} is already {status}.", entity=f"event:{n}")
     if not allowed:
         raise CommandError(f"Event #{n} is {event.status}, which is final; it cannot change.")
     if status not in allowed:
@@ -206,7 +212,7 @@ def change_status(ctx: Context, n: int, status: str) -> str:
     before = {"status": event.status}
     event.status = status
     _changed(ctx, event, "status", before, {"status": status})
-    return f"Event #{n} ({event.name}) is now {status}."
+    return Result(f"Event #{n} ({event.name}) is now {status}.", entity=f"event:{n}")
 
 
 @command(
@@ -215,7 +221,7 @@ def change_status(ctx: Context, n: int, status: str) -> str:
     args=(Arg("n", INT),),
     keys=(Key("add", TEXT, required=True, aliases=("tambah",), hint="<item>"),),
 )
-def add_item(ctx: Context, n: int, add: str) -> str:
+def add_item(ctx: Context, n: int, add: str) -> Result:
     """Add an item to an event's checklist."""
     text = " ".join(add.split())
     if len(text) > ITEM_MAX:
@@ -235,7 +241,10 @@ def add_item(ctx: Context, n: int, add: str) -> str:
     _changed(
         ctx, event, "checklist.add", {"items": len(items)}, {"item": len(items) + 1, "text": text}
     )
-    return f"Added item {len(items) + 1} to event #{n}: {text}. {_progress(event.checklist)}."
+    return Result(
+        f"Added item {len(items) + 1} to event #{n}: {text}. {_progress(event.checklist)}.",
+        entity=f"event:{n}",
+    )
 
 
 @command(
@@ -244,20 +253,24 @@ def add_item(ctx: Context, n: int, add: str) -> str:
     args=(Arg("n", INT),),
     keys=(Key("item", TEXT, required=True, hint="<number or start of its text>"),),
 )
-def check_item(ctx: Context, n: int, item: str) -> str:
+def check_item(ctx: Context, n: int, item: str) -> Result:
     """Tick a checklist item, by its number or the start of its text."""
     event = get_event(n, lock=True)
     items = event.checklist
     number = find_item(event, " ".join(item.split()))
     chosen = items[number - 1]
     if chosen["done"]:
-        return f"Item {number} on event #{n} ({chosen['text']}) is already ticked."
+        return Result(
+            f"Item {number} on event #{n} ({chosen['text']}) is already ticked.",
+            entity=f"event:{n}",
+        )
     event.checklist = [dict(it, done=True) if i == number else it for i, it in enumerate(items, 1)]
     _changed(ctx, event, "check", {"item": number, "done": False}, {"item": number, "done": True})
     complete = all(it["done"] for it in event.checklist)
-    return (
+    return Result(
         f"Ticked item {number} on event #{n}: {chosen['text']}. {_progress(event.checklist)}."
-        + (" The checklist is complete!" if complete else "")
+        + (" The checklist is complete!" if complete else ""),
+        entity=f"event:{n}",
     )
 
 
@@ -291,10 +304,13 @@ def find_item(event: Event, wanted: str) -> int:
     args=(Arg("n", INT),),
     keys=(Key("text", LONG_TEXT, required=True, aliases=("nota",), hint="<note>"),),
 )
-def add_note(ctx: Context, n: int, text: str) -> str:
+def add_note(ctx: Context, n: int, text: str) -> Result:
     """Add a note to an event (it may run over several lines)."""
     event = get_event(n, lock=True)
     note = {"text": text, "by": ctx.user.name or ctx.phone, "at": f"{ctx.now:%Y-%m-%dT%H:%M:%S}Z"}
     event.notes = [*event.notes, note]
     _changed(ctx, event, "note", {"notes": len(event.notes) - 1}, note)
-    return f"Note added to event #{n} ({event.name}). Send /event show {n} to read the notes."
+    return Result(
+        f"Note added to event #{n} ({event.name}). Send /event show {n} to read the notes.",
+        entity=f"event:{n}",
+    )

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from wocs.context import Context
+from wocs.context import Context, Result
 from wocs.registry import Arg, Command, closest, command, visible_to
 from wocs.replies import TEXT_LIMIT
 
 
 @command("help", role="agent", args=(Arg("topic", required=False, greedy=True, hint="<command>"),))
-def show_help(ctx: Context, topic: str | None = None) -> str:
+def show_help(ctx: Context, topic: str | None = None) -> Result:
     """List the commands you can use, or explain one."""
     mine = visible_to(ctx)
     if not topic:
-        return overview(mine)
+        return Result(overview(mine))
     wanted = topic.lower().lstrip("/").split()
     matches = [c for c in mine if c.full_name.split()[: len(wanted)] == wanted]
     if not matches:
         names = sorted({c.name for c in mine} | {c.full_name for c in mine})
         guess = closest(" ".join(wanted), names)
         hint = f" Did you mean /help {guess}?" if guess else ""
-        return f"There is no /{' '.join(wanted)[:30]} you can use.{hint}"
-    return "\n\n".join(_explain(c) for c in matches)
+        return Result(f"There is no /{' '.join(wanted)[:30]} you can use.{hint}")
+    return Result("\n\n".join(_explain(c) for c in matches))
 
 
 def overview(commands: list[Command], limit: int = TEXT_LIMIT) -> str:

@@ -10,7 +10,7 @@ from peewee import OP, SQL, Expression, NodeList, Value
 
 from models import Hook, for_update, utcnow
 from wocs.audit import audit
-from wocs.context import CommandError, Context
+from wocs.context import CommandError, Context, NotFound, Result
 from wocs.registry import REGISTRY, Arg, Key, command
 from wocs.replies import LIST_LIMIT, capped_list
 from wocs.types import INT, LONG_TEXT, ValueType
@@ -80,7 +80,7 @@ def _get(n: int) -> Hook:
     """Hook #n, locked until the command's transaction ends (uses and stats race otherwise)."""
     hook = for_update(Hook.select().where(Hook.id == n)).first()
     if hook is None:
-        raise CommandError(f"There is no hook #{n}. Send /hook list to see them all.")
+        raise NotFound(f"There is no hook #{n}. Send /hook list to see them all.", f"hook #{n}")
     return hook
 
 
@@ -141,7 +141,7 @@ def tagged(tag: str) -> Expression:
         Key("tags", TAGS, hint="<tag, tag>"),
     ),
 )
-def add_hook(ctx: Context, text: str, tags: list[str] | None = None) -> str:
+def add_hook(ctx: Context, text: str, tags: list[str] | None = None) -> Result:
     """Save a TikTok hook with its tags."""
     if tags is None and _TAGS_IN_TEXT.search(text):
         raise CommandError(
@@ -151,11 +151,14 @@ def add_hook(ctx: Context, text: str, tags: list[str] | None = None) -> str:
     hook = Hook.create(text=text, tags=tags or [])
     audit(ctx, "hook.add", f"hook:{hook.id}", None, {"text": text, "tags": hook.tags})
     tagged = f"tags: {', '.join(hook.tags)}" if hook.tags else "no tags"
-    return f"Hook #{hook.id} saved ({tagged}). Send /hook use {hook.id} to copy it when you post."
+    return Result(
+        f"Hook #{hook.id} saved ({tagged}). Send /hook use {hook.id} to copy it when you post.",
+        entity=f"hook:{hook.id}",
+    )
 
 
 @command("hook list", role="agent", args=(Arg("tag", TAG, required=False, greedy=True),))
-def list_hooks(ctx: Context, tag: str | None = None) -> str:
+def list_hooks(ctx: Context, tag: str | None = None) -> Result:
     """List hooks, newest first, or only those with a tag."""
     query = Hook.select().order_by(Hook.created_at.desc(), Hook.id.desc())
     if tag is None:
@@ -167,14 +170,14 @@ def list_hooks(ctx: Context, tag: str | None = None) -> str:
         total, shown = len(found), found[:LIST_LIMIT]
     if not total:
         if tag is None:
-            return "No hooks yet. Add one with /hook add text: … tags: …"
-        return f"No hooks are tagged {excerpt(tag)}. Send /hook list to see them all."
+            return Result("No hooks yet. Add one with /hook add text: … tags: …")
+        return Result(f"No hooks are tagged {excerpt(tag)}. Send /hook list to see them all.")
     heading = f"Hooks tagged {tag}" if tag else "Hooks"
-    return capped_list(heading, total, [_line(h) for h in shown], after=", newest first")
+    return Result(capped_list(heading, total, [_line(h) for h in shown], after=", newest first"))
 
 
 @command("hook top", role="agent", args=(Arg("n", INT, required=False),))
-def top_hooks(ctx: Context, n: int = TOP_DEFAULT) -> str:
+def top_hooks(ctx: Context, n: int = TOP_DEFAULT) -> Result:
     """Show the hooks with the best engagement (up to 20)."""
     n = min(n, TOP_LIMIT)
     measured = Hook.select().where(Hook.views > 0)
@@ -184,7 +187,9 @@ def top_hooks(ctx: Context, n: int = TOP_DEFAULT) -> str:
         ).limit(n)
     )
     if not best:
-        return "No hook has views yet. Add figures with /hook stats <n> views: … likes: … shares: …"
+        return Result(
+            "No hook has views yet. Add figures with /hook stats <n> views: … likes: … shares: …"
+        )
     unmeasured = Hook.select().where(Hook.views == 0).count()
     later = (
         f"\n{unmeasured} more {'has' if unmeasured == 1 else 'have'} no views yet: "
@@ -197,11 +202,11 @@ def top_hooks(ctx: Context, n: int = TOP_DEFAULT) -> str:
         for place, h in enumerate(best, start=1)
     ]
     title = "hook" if len(best) == 1 else f"{len(best)} hooks"
-    return f"Top {title} by engagement:\n" + "\n".join(lines) + later
+    return Result(f"Top {title} by engagement:\n" + "\n".join(lines) + later)
 
 
 @command("hook use", role="agent", args=(Arg("n", INT),))
-def use_hook(ctx: Context, n: int) -> str:
+def use_hook(ctx: Context, n: int) -> Result:
     """Count a use of a hook and get its text alone, to copy."""
     hook = _get(n)
     before = {"used_count": hook.used_count, "last_used": hook.last_used}
@@ -215,7 +220,7 @@ def use_hook(ctx: Context, n: int) -> str:
         before,
         {"used_count": hook.used_count, "last_used": hook.last_used},
     )
-    return hook.text
+    return Result(hook.text, entity=f"hook:{n}")
 
 
 @command(
@@ -230,7 +235,7 @@ def hook_stats(
     views: int | None = None,
     likes: int | None = None,
     shares: int | None = None,
-) -> str:
+) -> Result:
     """Record a hook's views, likes and shares; the engagement rate follows."""
     given = {"views": views, "likes": likes, "shares": shares}
     if all(value is None for value in given.values()):
@@ -254,8 +259,9 @@ def hook_stats(
     hook.engagement_rate = reactions / hook.views if hook.views else 0.0
     hook.save()
     audit(ctx, "hook.stats", f"hook:{n}", before, _figures(hook))
-    return (
+    return Result(
         f"Hook #{n}: {_count_of(hook.views, 'view')} · {_count_of(hook.likes, 'like')} · "
         f"{_count_of(hook.shares, 'share')}\n"
-        f"Engagement: {_rate(hook)}" + ("" if hook.views else " (no views yet)")
+        f"Engagement: {_rate(hook)}" + ("" if hook.views else " (no views yet)"),
+        entity=f"hook:{n}",
     )

@@ -10,7 +10,7 @@ from peewee import IntegrityError, fn
 from commands.campaigns import local_day
 from models import WocsLandingVersion, db, for_update
 from wocs.audit import audit
-from wocs.context import CommandError, Context
+from wocs.context import CommandError, Context, Result
 from wocs.registry import Key, command
 from wocs.replies import LIST_LIMIT, capped_list
 from wocs.types import INT, LONG_TEXT, TEXT, ValueType
@@ -93,7 +93,7 @@ def _numbers(rows: list[WocsLandingVersion]) -> str:
         Key("content", LONG_TEXT, required=True, aliases=("kandungan",), hint="<Markdown>"),
     ),
 )
-def publish(ctx: Context, slug: str, title: str, content: str) -> str:
+def publish(ctx: Context, slug: str, title: str, content: str) -> Result:
     """Publish a new version of a landing page at /p/<slug> (content in Markdown, many lines)."""
     if len(title) > TITLE_LIMIT:
         raise CommandError(f"title: is {len(title)} characters; keep it to {TITLE_LIMIT}.")
@@ -125,16 +125,16 @@ def publish(ctx: Context, slug: str, title: str, content: str) -> str:
             f"\nVersion {before[0]} is no longer live. To bring it back: "
             f"/landing rollback slug: {slug} version: {before[0]}"
         )
-    return reply
+    return Result(reply)
 
 
 @command("landing list", role="agent")
-def list_pages(ctx: Context) -> str:
+def list_pages(ctx: Context) -> Result:
     """List landing pages with their live version, title and date."""
     live = WocsLandingVersion.select().where(WocsLandingVersion.published)
     total = live.count()
     if not total:
-        return "No landing pages yet. Publish one with /landing publish."
+        return Result("No landing pages yet. Publish one with /landing publish.")
     shown = list(live.order_by(WocsLandingVersion.slug).limit(LIST_LIMIT))
     counts = dict(
         WocsLandingVersion.select(WocsLandingVersion.slug, fn.COUNT(WocsLandingVersion.id))
@@ -147,7 +147,7 @@ def list_pages(ctx: Context) -> str:
         f"{local_day(p.created_at, ctx)}"
         for p in shown
     ]
-    return capped_list("Landing pages", total, lines)
+    return Result(capped_list("Landing pages", total, lines))
 
 
 @command(
@@ -155,7 +155,7 @@ def list_pages(ctx: Context) -> str:
     role="admin",
     keys=(SLUG_KEY, Key("version", INT, required=True, aliases=("versi",), hint="<n>")),
 )
-def rollback(ctx: Context, slug: str, version: int) -> str:
+def rollback(ctx: Context, slug: str, version: int) -> Result:
     """Make an earlier version of a landing page the live one again."""
     rows = _versions(slug)
     if not rows:
@@ -168,7 +168,7 @@ def rollback(ctx: Context, slug: str, version: int) -> str:
             f"/p/{slug} has no version {version}. It has {_numbers(rows)}{live_text}."
         )
     if target is live:
-        return f"Version {version} of /p/{slug} is already live."
+        return Result(f"Version {version} of /p/{slug} is already live.")
     WocsLandingVersion.update(published=WocsLandingVersion.id == target.id).where(
         WocsLandingVersion.slug == slug
     ).execute()
@@ -180,4 +180,4 @@ def rollback(ctx: Context, slug: str, version: int) -> str:
         {"live": target.version},
     )
     was = f" (was version {live.version})" if live else ""
-    return f"/p/{slug} now shows version {version}: {target.title}{was}."
+    return Result(f"/p/{slug} now shows version {version}: {target.title}{was}.")

@@ -6,12 +6,11 @@ import datetime as dt
 import re
 
 from commands.campaigns import CODE, find
-from jobs.broadcasts import audience_phones, describe
-from jobs.queues import BULK, DEFAULT
-from models import Broadcast, Campaign, Contact, utcnow
+from domain.broadcasts import audience_phones, describe
+from models import BULK, DEFAULT, Broadcast, Campaign, Contact, utcnow
 from wocs import values
 from wocs.audit import audit
-from wocs.context import CommandError, Context
+from wocs.context import CommandError, Context, Result
 from wocs.registry import Arg, Key, command
 from wocs.replies import capped_list
 from wocs.templates import readable, usable
@@ -81,7 +80,9 @@ _TEMPLATE_KEYS = (
 )
 
 
-def _queue(ctx: Context, audience: str, template: str, params: list[str], at: dt.datetime | None):
+def _queue(
+    ctx: Context, audience: str, template: str, params: list[str], at: dt.datetime | None
+) -> Result:
     """Check the template and the audience, store the broadcast, and ask for its job."""
     try:
         approved = usable(template, params)
@@ -118,9 +119,10 @@ def _queue(ctx: Context, audience: str, template: str, params: list[str], at: dt
         at.replace(tzinfo=dt.UTC).astimezone(ctx.tz).strftime("%a %d %b %Y %H:%M") if at else "now"
     )
     skip = f", {stopped} opted out (skipped)" if stopped else ""
-    return (
+    return Result(
         f"Broadcast {describe(broadcast)}: {len(phones):,} recipient(s){skip}, sending {when}. "
-        f"I'll tell you how it goes.\nPreview: {readable(approved.name, approved.language, params)}"
+        f"I'll tell you how it goes.\nPreview: {readable(approved.name, approved.language, params)}",
+        entity=f"broadcast:{broadcast.id}",
     )
 
 
@@ -138,7 +140,7 @@ def send(
     template: str,
     vars: list[str] | None = None,
     at: dt.datetime | None = None,
-) -> str:
+) -> Result:
     """Send an approved template to a phone or a segment (entrants:CODE, agents, admins, all-contacts)."""
     return _queue(ctx, to, template, vars or [], at)
 
@@ -157,27 +159,27 @@ def broadcast(
     template: str,
     vars: list[str] | None = None,
     at: dt.datetime | None = None,
-) -> str:
+) -> Result:
     """Send an approved template to every entrant of a campaign, paced, with progress."""
     return _queue(ctx, f"entrants:{find(campaign).code}", template, vars or [], at)
 
 
 @command("broadcast list", role="admin")
-def list_broadcasts(ctx: Context) -> str:
+def list_broadcasts(ctx: Context) -> Result:
     """The latest broadcasts and how far each got."""
     rows = list(Broadcast.select().order_by(Broadcast.id.desc()).limit(10))
     if not rows:
-        return "No broadcasts yet. Send one with /broadcast campaign: CODE template: NAME"
+        return Result("No broadcasts yet. Send one with /broadcast campaign: CODE template: NAME")
     lines = [
         f"{describe(b)}: {b.state}, {b.sent:,}/{b.total:,} sent, "
         f"{b.skipped:,} skipped, {b.failed:,} failed"
         for b in rows
     ]
-    return capped_list("Latest broadcasts", Broadcast.select().count(), lines)
+    return Result(capped_list("Latest broadcasts", Broadcast.select().count(), lines))
 
 
 @command("broadcast cancel", role="admin", args=(Arg("number", INT, hint="<N>"),))
-def cancel_broadcast(ctx: Context, number: int) -> str:
+def cancel_broadcast(ctx: Context, number: int) -> Result:
     """Cancel a broadcast that has not started sending."""
     found = Broadcast.get_or_none(Broadcast.id == number)
     if found is None:
@@ -192,4 +194,7 @@ def cancel_broadcast(ctx: Context, number: int) -> str:
     audit(
         ctx, "broadcast.cancel", f"broadcast:{number}", {"state": "queued"}, {"state": "cancelled"}
     )
-    return f"Broadcast {describe(found)} is cancelled; nothing was sent."
+    return Result(
+        f"Broadcast {describe(found)} is cancelled; nothing was sent.",
+        entity=f"broadcast:{found.id}",
+    )

@@ -5,13 +5,13 @@ from __future__ import annotations
 from commands.events import get_event
 from models import WocsAttachment
 from wocs.audit import audit
-from wocs.context import CommandError, Context
+from wocs.context import CommandError, Context, Result
 from wocs.registry import Arg, command
 from wocs.types import INT
 
 
 @command("event photo", role="agent", args=(Arg("n", INT),))
-def event_photo(ctx: Context, n: int) -> str:
+def event_photo(ctx: Context, n: int) -> Result:
     """Save a photo to an event: send the photo with the caption /event photo N."""
     event = get_event(n)
     if not ctx.media:
@@ -35,4 +35,4 @@ def event_photo(ctx: Context, n: int) -> str:
     )
     audit(ctx, "event.photo", f"event:{n}", None, {"attachment": attachment.id})
     ctx.later("jobs.media.fetch_attachment", attachment.id)
-    return f"Got it — saving the photo to event #{n} ({event.name})."
+    return Result(f"Got it — saving the photo to event #{n} ({event.name}).", entity=f"event:{n}")

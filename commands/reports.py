@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from peewee import JOIN, SQL, Case, Expression, Field, fn
 
-from commands.campaigns import entries
-from commands.tasks import OPEN_STATES, show_date
+from domain.campaigns import entries
+from domain.tasks import OPEN_STATES, show_date
 from models import (
     Broadcast,
     Campaign,
@@ -19,7 +19,7 @@ from models import (
     WocsTask,
     WocsUser,
 )
-from wocs.context import Context
+from wocs.context import Context, Result
 from wocs.meta_errors import error_name
 from wocs.registry import Arg, command
 from wocs.replies import LIST_LIMIT, TEXT_LIMIT, capped_list
@@ -207,10 +207,10 @@ def report(first: dt.date, last: dt.date, tz: ZoneInfo) -> str:
 
 
 @command("report", role="admin", args=(Arg("period", choice("today", "week"), required=False),))
-def show_report(ctx: Context, period: str = "today") -> str:
+def show_report(ctx: Context, period: str = "today") -> Result:
     """Report on today or the last 7 days: tasks, events, campaign entries and messages."""
     first = ctx.today - dt.timedelta(days=WEEK - 1) if period == "week" else ctx.today
-    return report(first, ctx.today, ctx.tz)
+    return Result(report(first, ctx.today, ctx.tz))
 
 
 def _row(label: str, counts: list[int]) -> str:
@@ -245,11 +245,11 @@ def _reply_stats() -> str:
 
 
 @command("stats", role="admin", args=(Arg("what", choice("messages", "replies"), required=False),))
-def show_stats(ctx: Context, what: str | None = None) -> str:
+def show_stats(ctx: Context, what: str | None = None) -> Result:
     """Messages sent, delivered, read and failed (and why), and who replied to each broadcast."""
     parts = []
     if what in (None, "messages"):
         parts.append(_message_stats(ctx))
     if what in (None, "replies"):
         parts.append(_reply_stats())
-    return "\n\n".join(parts)
+    return Result("\n\n".join(parts))

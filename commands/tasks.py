@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from peewee import ModelSelect
-
+from domain.tasks import OPEN_STATES, show_date, visible_task, visible_tasks
 from models import WocsTask, WocsTaskLog, WocsUser, utcnow
 from wocs.audit import audit
-from wocs.context import CommandError, Context
+from wocs.context import CommandError, Context, Result
 from wocs.registry import Arg, Key, command
 from wocs.replies import LIST_LIMIT, capped_list
 from wocs.types import DATE, INT, LONG_TEXT, PERSON, PRIORITY, TEXT, choice
-
-OPEN_STATES = ("open", "in_progress")
-
-
-def show_date(day: dt.date | None) -> str:
-    """A date the way people read it in a chat (Tue 20 Jan 2026)."""
-    return day.strftime("%a %d %b %Y") if day else "no date"
 
 
 def _label(user: WocsUser | None) -> str:
@@ -27,20 +19,6 @@ def _label(user: WocsUser | None) -> str:
 
 def _log(task: WocsTask, ctx: Context, message: str) -> None:
     WocsTaskLog.create(task=task, message=f"{message} (by {_label(ctx.user)})")
-
-
-def visible_tasks(ctx: Context) -> ModelSelect:
-    """The tasks the sender may see: all of them for admins, their own for agents."""
-    query = WocsTask.select()
-    return query if ctx.may("admin") else query.where(WocsTask.assignee == ctx.user)
-
-
-def get_task(ctx: Context, number: int) -> WocsTask:
-    """The task numbered `number`, if the sender may see it."""
-    task = visible_tasks(ctx).where(WocsTask.id == number).first()
-    if task is None:
-        raise CommandError(f"There is no task #{number} for you. Send /task list to see yours.")
-    return task
 
 
 def _change(ctx: Context, task: WocsTask, status: str, note: str = "") -> None:
@@ -84,7 +62,7 @@ def create_task(
     due: dt.date,
     priority: str = "normal",
     note: str = "",
-) -> str:
+) -> Result:
     """Create a task for a team member and tell them by WhatsApp."""
     if due < ctx.today:
         raise CommandError(f"due: {show_date(due)} is in the past. Give today or a later date.")
@@ -106,7 +84,10 @@ def create_task(
         f"Due: {show_date(due)} · Priority: {priority}{details}\n"
         f"Reply /task start {row.id} when you begin and /task done {row.id} when it is finished.",
     )
-    return f"Task #{row.id} created for {_label(assignee)}, due {show_date(due)}. I've told them."
+    return Result(
+        f"Task #{row.id} created for {_label(assignee)}, due {show_date(due)}. I've told them.",
+        entity=f"task:{row.id}",
+    )
 
 
 @command(
@@ -114,7 +95,7 @@ def create_task(
     role="agent",
     args=(Arg("which", choice("mine", "open", "overdue", "all"), required=False),),
 )
-def list_tasks(ctx: Context, which: str | None = None) -> str:
+def list_tasks(ctx: Context, which: str | None = None) -> Result:
     """List tasks: yours by default, or open, overdue or all (admins)."""
     which = which or ("open" if ctx.may("admin") else "mine")
     mine = WocsTask.select().where(WocsTask.assignee == ctx.user)
@@ -125,40 +106,44 @@ def list_tasks(ctx: Context, which: str | None = None) -> str:
         query = query.where(WocsTask.status.in_(OPEN_STATES), WocsTask.due < ctx.today)
     total = query.count()
     if not total:
-        return f"No {which} tasks."
+        return Result(f"No {which} tasks.")
     lines = [
         f"#{t.id} {t.title} — {_label(t.assignee)}, due {show_date(t.due)} "
         f"({t.status.replace('_', ' ')}{', ' + t.priority if t.priority != 'normal' else ''})"
         for t in query.limit(LIST_LIMIT)
     ]
-    return capped_list(f"{which.capitalize()} tasks", total, lines)
+    return Result(capped_list(f"{which.capitalize()} tasks", total, lines))
 
 
 @command("task show", role="agent", args=(Arg("n", INT),))
-def show_task(ctx: Context, n: int) -> str:
+def show_task(ctx: Context, n: int) -> Result:
     """Show one task with its latest history."""
-    task = get_task(ctx, n)
+    task = visible_task(ctx, n)
     logs = task.logs.order_by(WocsTaskLog.at.desc(), WocsTaskLog.id.desc()).limit(5)
     history = "\n".join(f"  {log.at:%d %b %H:%M} UTC {log.message}" for log in logs)
     note = task.params.get("note") if isinstance(task.params, dict) else None
-    return (
+    return Result(
         f"Task #{task.id}: {task.title}\n"
         f"For: {_label(task.assignee)} · Due: {show_date(task.due)} · "
         f"Priority: {task.priority} · Status: {task.status.replace('_', ' ')}"
         + (f"\nNote: {note}" if note else "")
         + (f"\nResult: {task.result}" if task.result else "")
-        + (f"\nHistory:\n{history}" if history else "")
+        + (f"\nHistory:\n{history}" if history else ""),
+        entity=f"task:{n}",
     )
 
 
 @command("task start", role="agent", args=(Arg("n", INT),))
-def start_task(ctx: Context, n: int) -> str:
+def start_task(ctx: Context, n: int) -> Result:
     """Mark a task as started."""
-    task = get_task(ctx, n)
+    task = visible_task(ctx, n)
     if task.status == "in_progress":
-        return f"Task #{n} is already in progress."
+        return Result(f"Task #{n} is already in progress.", entity=f"task:{n}")
     _change(ctx, task, "in_progress")
-    return f"Task #{n} started: {task.title}. Send /task done {n} when it is finished."
+    return Result(
+        f"Task #{n} started: {task.title}. Send /task done {n} when it is finished.",
+        entity=f"task:{n}",
+    )
 
 
 @command(
@@ -167,25 +152,25 @@ def start_task(ctx: Context, n: int) -> str:
     args=(Arg("n", INT),),
     keys=(Key("note", LONG_TEXT, aliases=("nota",), hint="<what was done>"),),
 )
-def finish_task(ctx: Context, n: int, note: str = "") -> str:
+def finish_task(ctx: Context, n: int, note: str = "") -> Result:
     """Mark a task as done, with an optional note; whoever created it is told."""
-    task = get_task(ctx, n)
+    task = visible_task(ctx, n)
     _change(ctx, task, "done", note)
     creator = task.user
     if creator is not None and creator.id != ctx.user.id and creator.active:
         extra = f"\nNote: {note}" if note else ""
         ctx.notify(creator.phone, f"{_label(ctx.user)} finished task #{n}: {task.title}{extra}")
-    return f"Task #{n} is done. Thank you!"
+    return Result(f"Task #{n} is done. Thank you!", entity=f"task:{n}")
 
 
 @command("task cancel", role="admin", args=(Arg("n", INT),))
-def cancel_task(ctx: Context, n: int) -> str:
+def cancel_task(ctx: Context, n: int) -> Result:
     """Cancel a task; the assignee is told."""
-    task = get_task(ctx, n)
+    task = visible_task(ctx, n)
     _change(ctx, task, "cancelled")
     if task.assignee is not None and task.assignee_id != ctx.user.id:
         ctx.notify(task.assignee.phone, f"Task #{n} ({task.title}) was cancelled.")
-    return f"Task #{n} is cancelled."
+    return Result(f"Task #{n} is cancelled.", entity=f"task:{n}")
 
 
 @command(
@@ -194,9 +179,9 @@ def cancel_task(ctx: Context, n: int) -> str:
     args=(Arg("n", INT),),
     keys=(Key("for", PERSON, required=True, aliases=("untuk",), dest="assignee", hint="<name>"),),
 )
-def assign_task(ctx: Context, n: int, assignee: WocsUser) -> str:
+def assign_task(ctx: Context, n: int, assignee: WocsUser) -> Result:
     """Give a task to someone else; the new assignee is told."""
-    task = get_task(ctx, n)
+    task = visible_task(ctx, n)
     if task.status not in OPEN_STATES:
         raise CommandError(f"Task #{n} is {task.status}; only open tasks can be reassigned.")
     before = {"assignee": task.assignee_id}
@@ -210,4 +195,6 @@ def assign_task(ctx: Context, n: int, assignee: WocsUser) -> str:
         f"Task #{n} is now yours: {task.title}\nDue: {show_date(task.due)}\n"
         f"Reply /task done {n} when it is finished.",
     )
-    return f"Task #{n} now belongs to {_label(assignee)}. I've told them."
+    return Result(
+        f"Task #{n} now belongs to {_label(assignee)}. I've told them.", entity=f"task:{n}"
+    )

@@ -5,19 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from peewee import fn
 
-from jobs import outbox
-from jobs.queues import BULK, enqueue
+from domain.broadcasts import SENT_STATES, audience_phones
+from jobs import outbox, progress
+from jobs.queues import BULK, job, submit
 from models import (
     Broadcast,
     Contact,
-    Entry,
     OutboundMessage,
-    WocsUser,
     db,
     for_update,
     utcnow,
@@ -28,55 +26,28 @@ from wocs.templates import readable
 
 log = logging.getLogger(__name__)
 
-STEPS = (25, 50, 75, 100)
-SMALL = 20  # audiences below this get the start and the end, not every quarter
 CHUNK = 400  # rows one send job takes
 # Sends in flight per worker process: Meta answers in 0.1-0.3 s, so one worker needs about 24 to
 # reach an 80/s cap; the shared limit keeps more workers from sending any faster.
 SEND_THREADS = 24
-SENT_STATES = ("sent", "delivered", "read")
 # The sending threads outlive a chunk and keep their database connection: opening one costs
 # tens of milliseconds (PyMySQL builds a TLS context), under a lock peewee holds per process.
 _senders = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="wocs-send")
 
 
-def audience_phones(audience: str) -> Iterable[str]:
-    """The phone numbers an audience names: a phone, entrants:CODE, agents, admins, all-contacts."""
-    if audience.startswith("entrants:"):
-        code = audience.split(":", 1)[1]
-        query = Entry.select(Entry.phone).join_from(Entry, Entry.campaign.rel_model)
-        query = query.where(Entry.campaign.rel_model.code == code).order_by(Entry.id)
-        return (row.phone for row in query.iterator())
-    if audience in ("agents", "admins"):
-        query = WocsUser.select(WocsUser.phone).where(
-            WocsUser.role == audience[:-1],
-            WocsUser.active == True,  # noqa: E712
-        )
-        return (row.phone for row in query.order_by(WocsUser.id))
-    if audience == "all-contacts":
-        query = Contact.select(Contact.phone).where(Contact.phone.is_null(False))
-        return (row.phone for row in query.order_by(Contact.id).iterator())
-    return [audience]
-
-
+@job(BULK, job_id="broadcast-{0}", retry=(10, 60, 300))
 def run_broadcast(broadcast_id: int) -> str:
     """Turn a due broadcast into outbox rows (once), then queue their sends; safe to repeat."""
     broadcast = Broadcast.get_or_none(Broadcast.id == broadcast_id)
     if broadcast is None or broadcast.state in ("done", "cancelled"):
         return f"skipped ({broadcast.state if broadcast else 'missing'})"
     if broadcast.send_at and broadcast.send_at > utcnow() + dt.timedelta(seconds=1):
-        enqueue(
-            "jobs.broadcasts.run_broadcast",
-            broadcast.id,
-            queue_name=BULK,
-            job_id=f"broadcast-{broadcast.id}-at",
-            at=broadcast.send_at,
-        )
+        submit(run_broadcast, broadcast.id, suffix="-at", at=broadcast.send_at)
         return "scheduled"
     if broadcast.state in ("queued", "expanding"):
         _expand(broadcast)
     queued = _queue_chunks(broadcast.id)
-    report(broadcast.id)
+    outbox.release(progress.report(broadcast.id))
     return f"sending ({queued} chunks queued)"
 
 
@@ -118,7 +89,7 @@ def _expand(broadcast: Broadcast) -> None:
             {"state": "queued"},
             {"state": "sending", "recipients": current.total, "skipped": current.skipped},
         )
-        keys = _tell(current, f"bc:{current.id}:start", _start_text(current))
+        keys = progress.tell(current, f"bc:{current.id}:start", progress.start_text(current))
     outbox.release(keys)
 
 
@@ -167,18 +138,11 @@ def _queue_chunks(broadcast_id: int) -> int:
     # its whole timeout, and sending the same rows twice is harmless (each row is claimed once).
     run = int(time.time())
     for chunk in chunks:
-        enqueue(
-            "jobs.broadcasts.send_chunk",
-            broadcast_id,
-            chunk[0],
-            chunk[-1],
-            queue_name=BULK,
-            job_id=f"bc-{broadcast_id}-{chunk[0]}-{chunk[-1]}-{run}",
-            timeout=900,
-        )
+        submit(send_chunk, broadcast_id, chunk[0], chunk[-1], suffix=f"-{run}")
     return len(chunks)
 
 
+@job(BULK, job_id="bc-{0}-{1}-{2}", timeout=900)
 def send_chunk(broadcast_id: int, first_id: int, last_id: int) -> str:
     """Send the pending rows of one chunk, SEND_THREADS at a time, each exactly once."""
     ids = [
@@ -208,87 +172,3 @@ def _send_one(outbound_id: int) -> str:
         outbox.enqueue_send(outbound_id, BULK, at=outcome.at)
         return "later"
     return outcome
-
-
-def count(broadcast_id: int, state: str) -> None:
-    """Count one row's final outcome (sent, delivered, read, failed or skipped)."""
-    column = Broadcast.sent if state in SENT_STATES else getattr(Broadcast, state)
-    Broadcast.update({column: column + 1, Broadcast.updated_at: utcnow()}).where(
-        Broadcast.id == broadcast_id
-    ).execute()
-
-
-def report(broadcast_id: int) -> None:
-    """Send the progress message for the highest step reached and not yet told (once each)."""
-    broadcast = Broadcast.get_or_none(Broadcast.id == broadcast_id)
-    if broadcast is None or broadcast.state != "sending":
-        return
-    done = broadcast.sent + broadcast.failed + broadcast.skipped
-    percent = done * 100 // broadcast.total if broadcast.total else 100
-    step = max((s for s in STEPS if s <= percent), default=0)
-    if step <= broadcast.reported or (broadcast.total < SMALL and step < 100):
-        return
-    changes: dict = {"reported": step}
-    if step == 100:
-        changes.update(state="done", finished_at=utcnow())
-    with write_transaction():
-        moved = (
-            Broadcast.update(**changes)
-            .where(Broadcast.id == broadcast_id, Broadcast.reported < step)
-            .execute()
-        )
-        if not moved:
-            return  # another worker told this step
-        text = _done_text(broadcast) if step == 100 else _step_text(broadcast, step, done)
-        keys = _tell(broadcast, f"bc:{broadcast.id}:progress:{step}", text)
-        if step == 100:
-            audit_job(
-                "broadcast.done",
-                f"broadcast:{broadcast.id}",
-                {"state": "sending"},
-                {"sent": broadcast.sent, "skipped": broadcast.skipped, "failed": broadcast.failed},
-            )
-    outbox.release(keys)
-
-
-def _tell(broadcast: Broadcast, key: str, text: str) -> list[str]:
-    """Queue a progress message to whoever asked for the broadcast (nobody: nothing)."""
-    if not broadcast.requested_by:
-        return []
-    outbox.add(broadcast.requested_by, text, key)
-    return [key]
-
-
-def describe(broadcast: Broadcast) -> str:
-    """ "#5 (promo_raya to entrants:RAYA26)"."""
-    return f"#{broadcast.id} ({broadcast.template} to {broadcast.audience})"
-
-
-def _counts(broadcast: Broadcast) -> str:
-    return f"{broadcast.sent:,} sent, {broadcast.skipped:,} skipped, {broadcast.failed:,} failed"
-
-
-def _start_text(broadcast: Broadcast) -> str:
-    stopped = f"; {broadcast.skipped:,} opted out, skipped" if broadcast.skipped else ""
-    return f"📣 Broadcast {describe(broadcast)} started: {broadcast.total:,} recipients{stopped}."
-
-
-def _step_text(broadcast: Broadcast, step: int, done: int) -> str:
-    return (
-        f"📣 Broadcast #{broadcast.id}: {step}% — {done:,} of {broadcast.total:,} "
-        f"({_counts(broadcast)})."
-    )
-
-
-def _done_text(broadcast: Broadcast) -> str:
-    """The closing message, with the failures by error code."""
-    reasons = (
-        OutboundMessage.select(OutboundMessage.error_code, fn.COUNT(OutboundMessage.id))
-        .where(OutboundMessage.broadcast == broadcast.id, OutboundMessage.state == "failed")
-        .group_by(OutboundMessage.error_code)
-        .tuples()
-    )
-    why = ", ".join(f"{count} × error {code or 'unknown'}" for code, count in reasons)
-    return f"✅ Broadcast {describe(broadcast)} done: {_counts(broadcast)}." + (
-        f"\nFailures: {why}." if why else ""
-    )

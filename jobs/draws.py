@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from commands.campaigns import entries
-from jobs import outbox
+from domain.campaigns import entries
+from jobs import outbox, staging
+from jobs.queues import DEFAULT, job
 from models import Campaign, Contact, Draw, Entry, for_update, utcnow, write_transaction
 from wocs import draw as draws
 from wocs.audit import audit_job
@@ -32,6 +33,7 @@ def published_lines(campaign: Campaign, limit: int | None = None) -> list[str]:
     return draws.canonical_entries(query.iterator())
 
 
+@job(DEFAULT, job_id="draw-{0}", retry=(10, 60, 300))
 def run_draw(draw_id: int) -> str:
     """Pick the winners of a queued draw exactly once (row lock + state), then queue the messages."""
     with write_transaction():
@@ -99,14 +101,14 @@ def _announce(draw: Draw, campaign: Campaign) -> list[str]:
                 "params": [campaign.prize, campaign.code],
             }
         )
-        outbox.add(winner["phone"], text, keys[-1], template=template)
+        staging.add(winner["phone"], text, keys[-1], template=template)
     if draw.requested_by:
         listed = "\n".join(
             f"{n}. {w['name'] or 'Entrant'} ({mask_phone(w['phone'])}), ticket {w['ticket']}"
             for n, w in enumerate(draw.winners, start=1)
         )
         keys.append(f"draw:{draw.id}:result")
-        outbox.add(
+        staging.add(
             draw.requested_by,
             f"{campaign.code} draw among {entries(draw.entry_count)}:\n{listed}\n"
             f"Seed {draw.seed}\nEntries digest {draw.entries_digest}\n"

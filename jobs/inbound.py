@@ -7,16 +7,14 @@ import time
 
 from peewee import DatabaseError, InterfaceError
 from redis.exceptions import RedisError
-from rq import Retry
 
-import commands  # noqa: F401  (registers every command)
 from commands import customers
-from jobs import outbox
-from jobs.queues import HIGH, backoff, enqueue
+from jobs import effects, staging
+from jobs.queues import HIGH, job, submit
 from jobs.runtime import current
 from models import Contact, InboundMessage, WocsUser, for_update, utcnow, write_transaction
 from webhooks.payload import message_choice
-from wocs.context import Context, Reply
+from wocs.context import Context, Result
 from wocs.dispatch import run_command
 from wocs.grammar import looks_like_command
 from wocs.replies import reply
@@ -30,14 +28,7 @@ CAPTIONED_TYPES = {"image", "document", "video"}
 
 def enqueue_inbound(inbound_id: int, fresh: bool = False) -> bool:
     """Put one stored message on the high queue; `fresh` when its row was created just now."""
-    return enqueue(
-        "jobs.inbound.process_inbound",
-        inbound_id,
-        queue_name=HIGH,
-        job_id=f"inbound-{inbound_id}",
-        retry=Retry(max=5, interval=backoff([2, 10, 30, 120, 300])),
-        fresh=fresh,
-    )
+    return submit(process_inbound, inbound_id, fresh=fresh)
 
 
 def enqueue_fresh(inbound_ids: list[int]) -> None:
@@ -49,30 +40,26 @@ def enqueue_fresh(inbound_ids: list[int]) -> None:
     if len(inbound_ids) == 1:
         enqueue_inbound(inbound_ids[0], fresh=True)
         return
-    enqueue(
-        "jobs.inbound.fan_out",
-        inbound_ids,
-        queue_name=HIGH,
-        job_id=f"fan-out-{inbound_ids[0]}-{len(inbound_ids)}",
-        fresh=True,
-    )
+    submit(fan_out, inbound_ids, suffix=f"-{len(inbound_ids)}", fresh=True)
 
 
+@job(HIGH, job_id="fan-out-{0[0]}")
 def fan_out(inbound_ids: list[int]) -> str:
     """Give each stored message of a hand-off its own job, retried and timed on its own."""
     queued = sum(enqueue_inbound(inbound_id) for inbound_id in inbound_ids)
     return f"queued {queued} of {len(inbound_ids)}"
 
 
+@job(HIGH, job_id="inbound-{0}", retry=(2, 10, 30, 120, 300))
 def process_inbound(inbound_id: int) -> str:
     """Handle a stored inbound message exactly once; database errors raise so RQ retries."""
-    jobs: list[tuple[str, tuple]] = []
+    jobs: tuple[tuple[str, tuple], ...] = ()
     try:
         with write_transaction():
             row = for_update(InboundMessage.select().where(InboundMessage.id == inbound_id)).first()
             if row is None or row.state != "received":
                 return f"skipped ({row.state if row else 'missing'})"
-            keys = _route(row, jobs)
+            keys, jobs = _route(row)
             row.state = "done" if keys else "ignored"
             row.attempts += 1
             row.processed_at = utcnow()
@@ -81,27 +68,18 @@ def process_inbound(inbound_id: int) -> str:
         raise  # the database went away (a dead connection is an InterfaceError): RQ retries
     except Exception as exc:
         log.exception("handling inbound %s failed", inbound_id)
-        keys, jobs = _give_up(inbound_id, exc), []
-    outbox.release(keys)
-    for number, (func, args) in enumerate(jobs, start=1):
-        enqueue(
-            func,
-            *args,
-            job_id=f"job-{inbound_id}-{number}",
-            retry=Retry(max=3, interval=[10, 60, 300]),
-        )
+        keys, jobs = _give_up(inbound_id, exc), ()
+    effects.release(keys, jobs)
     return f"handled ({len(keys)} messages)"
 
 
-def _route(row: InboundMessage, jobs: list[tuple[str, tuple]]) -> list[str]:
-    """Decide what the message is and queue the answers; return their outbox keys.
-
-    Jobs the command asked for are added to `jobs`, to be enqueued after the commit.
-    """
+def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...]]:
+    """Decide what the message is and queue the answers; return their outbox keys and the
+    jobs a command asked for, to be enqueued after the commit."""
     contact = _remember(row)
     if not row.sender:
         log.info("inbound %s has no phone number to answer; stored only", row.id)
-        return []
+        return [], ()
     user = WocsUser.get_or_none(WocsUser.phone == row.sender)
     settings = current().settings
     ctx = Context(
@@ -116,31 +94,29 @@ def _route(row: InboundMessage, jobs: list[tuple[str, tuple]]) -> list[str]:
         # A tapped button carries its meaning in its id (e.g. JOIN RAYA26), not its title.
         text = message_choice(row.raw) or text
     if row.type not in TEXT_TYPES | CAPTIONED_TYPES:
-        return []
-    answer: str | Reply | None
+        return [], ()
+    answer: Result | None
     over = _over_limit(row.sender)
     if over:
         log.warning(
             "%s is over the message limit; inbound %s not acted on", mask_phone(row.sender), row.id
         )
         # Say it once per window; after that, silence (a loop with another bot ends here).
-        answer = reply("slow_down") if over == 1 else None
+        answer = Result(reply("slow_down")) if over == 1 else None
     elif looks_like_command(text):
         answer = run_command(text, ctx)
     elif row.type in TEXT_TYPES:
-        answer = reply("staff_hint") if ctx.may("agent") else customers.answer(contact, text, ctx)
+        answer = (
+            Result(reply("staff_hint"))
+            if ctx.may("agent")
+            else customers.answer(contact, text, ctx)
+        )
     else:
         answer = None
-    keys = []
-    if answer:
-        keys.append(f"reply:{row.id}")
-        text, image = (answer.text, answer.image) if isinstance(answer, Reply) else (answer, "")
-        outbox.add(row.sender, text, keys[-1], image=image, inbound=row)
-    for number, notice in enumerate(ctx.notices, start=1):
-        keys.append(f"notice:{row.id}:{number}")
-        outbox.add(notice.to, notice.text, keys[-1], inbound=row)
-    jobs.extend(ctx.jobs)
-    return keys
+    if answer is None or not answer.text:
+        return [], ()
+    staging.add(row.sender, answer.text, f"reply:{row.id}", image=answer.image, inbound=row)
+    return [f"reply:{row.id}", *effects.stage(answer, str(row.id), row)], answer.jobs
 
 
 def _media(row: InboundMessage) -> dict[str, str] | None:
@@ -188,6 +164,6 @@ def _give_up(inbound_id: int, exc: Exception) -> list[str]:
         row.save()
         if not row.sender:
             return []
-        outbox.add(row.sender, reply("apology"), f"reply:{row.id}", inbound=row)
+        staging.add(row.sender, reply("apology"), f"reply:{row.id}", inbound=row)
     log.error("inbound %s from %s marked failed", inbound_id, mask_phone(row.sender))
     return [f"reply:{row.id}"]

@@ -6,10 +6,8 @@ import datetime as dt
 import logging
 from pathlib import PurePosixPath
 
-from rq import Retry
-
 import storage
-from jobs.queues import DEFAULT, backoff, enqueue
+from jobs.queues import DEFAULT, job, submit
 from jobs.runtime import current
 from models import Event, WocsAttachment, for_update, utcnow, write_transaction
 from whatsapp.errors import GraphError
@@ -25,14 +23,7 @@ SERVED_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif", 
 
 def enqueue_fetch(attachment_id: int) -> bool:
     """Put one attachment's fetch on the default queue (once)."""
-    return enqueue(
-        "jobs.media.fetch_attachment",
-        attachment_id,
-        queue_name=DEFAULT,
-        job_id=f"attachment-{attachment_id}",
-        retry=Retry(max=3, interval=backoff([10, 60, 300])),
-        timeout=180,
-    )
+    return submit(fetch_attachment, attachment_id)
 
 
 def _prefix(row: WocsAttachment) -> str:
@@ -42,6 +33,7 @@ def _prefix(row: WocsAttachment) -> str:
     return f"tasks/{row.task_id}" if row.task_id else "attachments"
 
 
+@job(DEFAULT, job_id="attachment-{0}", retry=(10, 60, 300), timeout=180)
 def fetch_attachment(attachment_id: int) -> str:
     """Fetch a pending attachment from WhatsApp, store it and attach it; safe to run twice.
 

@@ -13,8 +13,9 @@ from pathlib import Path
 from peewee import DatabaseError, IntegrityError
 
 import storage
-from jobs import ratelimit
-from jobs.queues import BULK, HIGH, enqueue
+from domain import broadcasts
+from jobs import progress, ratelimit, staging
+from jobs.queues import BULK, HIGH, job, submit
 from jobs.runtime import current
 from models import (
     Contact,
@@ -33,7 +34,6 @@ from whatsapp.errors import (
     TransientGraphError,
 )
 from whatsapp.transports import Outgoing, Transport
-from wocs.replies import TEXT_LIMIT
 from wocs.values import mask_phone
 
 log = logging.getLogger(__name__)
@@ -41,45 +41,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6  # the first try and five retries
 RATE_LIMIT_ATTEMPTS = 12  # throttling passes; a message is not failed for Meta's busy minute
 RETRY_SECONDS = [4, 16, 64, 256, 600]  # 4^n, as Meta asks after pair-rate errors
-CAPTION_LIMIT = 1024  # characters WhatsApp takes as an image caption
-
-
-def add(
-    to: str,
-    text: str,
-    key: str,
-    *,
-    image: str = "",
-    template: dict | None = None,
-    inbound: InboundMessage | None = None,
-    queue_name: str = HIGH,
-    broadcast: int | None = None,
-) -> None:
-    """Add a message to the outbox inside the caller's transaction; a repeated key is a no-op.
-
-    Text by default; an image file with `text` as its caption; or a template
-    ({"name", "language", "params"}) with `text` kept as the readable version.
-    """
-    kind = "template" if template else "image" if image else "text"
-    OutboundMessage.insert(
-        idempotency_key=key[:191],
-        to=to,
-        kind=kind,
-        body=text if template else _fitted(text, key, CAPTION_LIMIT if image else TEXT_LIMIT),
-        template=template,
-        media_path=image,
-        queue=queue_name,
-        inbound=inbound,
-        broadcast=broadcast,
-    ).on_conflict_ignore().execute()
-
-
-def _fitted(text: str, key: str, limit: int) -> str:
-    """The text cut to what WhatsApp takes (Meta refuses longer ones), loudly: it is a bug."""
-    if len(text) <= limit:
-        return text
-    log.error("outbound %s is %d characters, over %d: cut", key, len(text), limit)
-    return text[: limit - 1] + "…"
 
 
 def release(keys: list[str]) -> None:
@@ -95,17 +56,12 @@ def release(keys: list[str]) -> None:
 
 def enqueue_send(outbound_id: int, queue_name: str = HIGH, at: dt.datetime | None = None) -> bool:
     """Put one outbox row's send on its queue (at a later moment when `at` is given)."""
-    return enqueue(
-        "jobs.outbox.send_outbound",
-        outbound_id,
-        queue_name=queue_name,
-        # A retry is scheduled while its own job still runs, so it needs an id of its own.
-        job_id=f"send-{outbound_id}" + (f"-at{int(at.timestamp() * 1000)}" if at else ""),
-        timeout=60 + int(ratelimit.MAX_WAIT),
-        at=at,
-    )
+    # A retry is scheduled while its own job still runs, so it needs an id of its own.
+    suffix = f"-at{int(at.timestamp() * 1000)}" if at else ""
+    return submit(send_outbound, outbound_id, queue_name=queue_name, suffix=suffix, at=at)
 
 
+@job(HIGH, job_id="send-{0}", timeout=60 + int(ratelimit.MAX_WAIT))
 def send_outbound(outbound_id: int) -> str:
     """RQ job: send one outbox row once; a send that may succeed later is scheduled again."""
     outcome = deliver(outbound_id)
@@ -221,7 +177,7 @@ def _tell_sender(row: OutboundMessage) -> None:
         return  # not passed on for anyone: the failure is in /stats
     key = f"undelivered:{row.id}"
     with write_transaction():
-        add(
+        staging.add(
             cause.sender,
             f"I couldn't deliver your message to {mask_phone(row.to)}: they haven't written to "
             "us in the last 24 hours, and WhatsApp only lets us start a conversation with an "
@@ -244,8 +200,6 @@ def _later(
 
 def _settle(row: OutboundMessage, **fields: object) -> None:
     """Write a send's outcome once (only a row still "sending" moves) and count it."""
-    from jobs import broadcasts  # broadcasts queue their rows through this module
-
     fields["updated_at"] = utcnow()
     counted = bool(row.broadcast) and fields["state"] != "pending"
     try:
@@ -256,7 +210,7 @@ def _settle(row: OutboundMessage, **fields: object) -> None:
     if counted:
         # Reported even when a status webhook settled (and counted) the row first: the webhook
         # does not report, so for a broadcast's last row this is the only one left to say done.
-        broadcasts.report(row.broadcast)
+        release(progress.report(row.broadcast))
 
 
 def _record(row: OutboundMessage, fields: dict, counted: bool) -> int:
@@ -264,8 +218,6 @@ def _record(row: OutboundMessage, fields: dict, counted: bool) -> int:
 
     Apart, a worker killed between the two would leave its broadcast one short of done for good.
     """
-    from jobs import broadcasts
-
     where = (OutboundMessage.id == row.id) & (OutboundMessage.state == "sending")
     with write_transaction() if counted else contextlib.nullcontext():
         try:

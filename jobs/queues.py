@@ -6,7 +6,9 @@ import datetime as dt
 import logging
 import random
 import time
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from redis.exceptions import RedisError
 from rq import Queue, Retry
@@ -14,14 +16,74 @@ from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from jobs.runtime import current
+from models import BULK, DEFAULT, HIGH
 
 log = logging.getLogger(__name__)
 
-HIGH, DEFAULT, BULK = "high", "default", "bulk"
 BREAK_SECONDS = 5.0
 STARTED_GRACE = 30  # seconds past a job's timeout before a "started" job counts as dead
 _redis_down_until = 0.0  # while Redis is unreachable, fail fast instead of waiting per message
 QUEUE_NAMES = (HIGH, DEFAULT, BULK)  # a worker drains them in this order
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A job's policy, declared once beside its function: queue, id, retries, timeout."""
+
+    path: str
+    queue: str
+    job_id: str  # formatted with the job's arguments: "draw-{0}"
+    retry: tuple[int, ...] = ()  # seconds before each retry (jittered); empty: no retry
+    timeout: int = 60
+
+
+DECLARED: dict[str, Declared] = {}
+
+
+def job(
+    queue_name: str, *, job_id: str, retry: tuple[int, ...] = (), timeout: int = 60
+) -> Callable[[F], F]:
+    """Declare a job (rq's @job, with the id scheme that keeps it queued once per record)."""
+
+    def declare(func: F) -> F:
+        path = f"{func.__module__}.{func.__name__}"
+        DECLARED[path] = Declared(path, queue_name, job_id, retry, timeout)
+        return func
+
+    return declare
+
+
+def submit(
+    func: Callable[..., Any] | str,
+    *args: Any,
+    queue_name: str = "",
+    suffix: str = "",
+    fresh: bool = False,
+    at: dt.datetime | None = None,
+) -> bool:
+    """Enqueue a declared job by its function (or its dotted path) with its declared policy.
+
+    `queue_name` overrides the declared queue for work whose row names it (an outbox row);
+    `suffix` tells apart runs of the same record that may wait side by side (a retry at a
+    later moment while this run still works).
+    """
+    path = func if isinstance(func, str) else f"{func.__module__}.{func.__name__}"
+    spec = DECLARED[path]
+    return enqueue(
+        path,
+        *args,
+        queue_name=queue_name or spec.queue,
+        job_id=spec.job_id.format(*args) + suffix,
+        retry=Retry(max=len(spec.retry), interval=backoff(list(spec.retry)))
+        if spec.retry
+        else None,
+        timeout=spec.timeout,
+        fresh=fresh,
+        at=at,
+    )
 
 
 def queue(name: str) -> Queue:

@@ -12,8 +12,8 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from commands.reports import report
-from commands.tasks import OPEN_STATES, show_date
-from jobs import outbox
+from domain.tasks import OPEN_STATES, show_date
+from jobs import outbox, staging
 from jobs.queues import DEFAULT, queue
 from jobs.runtime import current
 from models import OutboundMessage, WocsTask, WocsUser, utcnow, write_transaction
@@ -78,7 +78,7 @@ def _queue(keys: dict[str, tuple[str, str]]) -> None:
     """Add each (key → (phone, text)) message to the outbox in one commit, then send them."""
     with write_transaction():
         for key, (phone, text) in keys.items():
-            outbox.add(phone, text, key, queue_name=DEFAULT)
+            staging.add(phone, text, key, queue_name=DEFAULT)
     outbox.release(list(keys))
 
 

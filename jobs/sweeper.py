@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from jobs import media, outbox, reports
+from jobs import broadcasts, draws, media, outbox, reports
 from jobs.inbound import enqueue_inbound
-from jobs.queues import BULK, enqueue
+from jobs.queues import submit
 from models import Broadcast, Draw, InboundMessage, OutboundMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def sweep() -> dict[str, int]:
         counts["outbound"] += outbox.enqueue_send(row.id, row.queue)
     # A queued draw whose job was lost; running it twice is harmless (row lock + state).
     for draw in Draw.select(Draw.id).where(Draw.state == "queued"):
-        counts["draws"] += enqueue("jobs.draws.run_draw", draw.id, job_id=f"draw-{draw.id}")
+        counts["draws"] += submit(draws.run_draw, draw.id)
     # A broadcast cut off while expanding or sending: running it again queues what is left.
     stalled = Broadcast.select(Broadcast.id).where(
         Broadcast.state.in_(("queued", "expanding", "sending")),
@@ -61,12 +61,7 @@ def sweep() -> dict[str, int]:
         Broadcast.updated_at < now - GRACE,
     )
     for broadcast in stalled:
-        counts["broadcasts"] += enqueue(
-            "jobs.broadcasts.run_broadcast",
-            broadcast.id,
-            queue_name=BULK,
-            job_id=f"broadcast-{broadcast.id}",
-        )
+        counts["broadcasts"] += submit(broadcasts.run_broadcast, broadcast.id)
     counts.update(media.sweep_attachments())
     counts.update(reports.plan(now))
     if any(counts.values()):

@@ -15,12 +15,16 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+import commands
 import models
 from bot import create_app, seed_admins
 from webhooks.payload import text_message_body
 from webhooks.routes import signature_for
 from whatsapp.graph_test_server import GraphTestServer
+from wocs import registry
 from wocs.settings import Settings
+
+registry.load(commands)  # every test module sees the whole registry, as the app does
 
 ADMIN = "60123456789"
 SECRET = "test-app-secret"

@@ -8,7 +8,7 @@ import time
 import peewee
 import pytest
 
-from jobs import outbox
+from jobs import outbox, staging
 from jobs.inbound import process_inbound
 from jobs.queues import HIGH, queue
 from jobs.sweeper import sweep
@@ -27,7 +27,7 @@ def _stored(text: str, wamid: str) -> int:
 def _queued(key: str, text: str = "hello", release: bool = False) -> OutboundMessage:
     """Add an outbox row; without `release` no job is enqueued, as if Redis had lost it."""
     with write_transaction():
-        outbox.add(ADMIN, text, key)
+        staging.add(ADMIN, text, key)
     if release:
         outbox.release([key])
     return OutboundMessage.get(OutboundMessage.idempotency_key == key)
@@ -47,7 +47,7 @@ def test_a_text_longer_than_whatsapp_takes_is_cut_and_logged_not_refused_by_meta
     long = _queued("test:long", "x" * 5000, release=True)
     caption = "y" * 2000
     with write_transaction():
-        outbox.add(ADMIN, caption, "test:caption", image="photos/booth.png")
+        staging.add(ADMIN, caption, "test:caption", image="photos/booth.png")
     assert len(long.body) == 4096 and long.body.endswith("x…")
     captioned = OutboundMessage.idempotency_key == "test:caption"
     assert len(OutboundMessage.get(captioned).body) == 1024

@@ -304,7 +304,7 @@ def test_a_publish_racing_another_takes_the_next_number(live, caplog):
         try:
             with write_transaction():
                 text = "/landing publish slug: race title: Second\ncontent: two"
-                replies.append(run_command(text, Context(phone=ADMIN, user=admin)))
+                replies.append(run_command(text, Context(phone=ADMIN, user=admin)).text)
         finally:
             models.db.close()
 

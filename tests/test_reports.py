@@ -12,8 +12,8 @@ import pytest
 
 import models
 from commands.reports import report
-from commands.tasks import show_date
-from jobs import outbox
+from domain.tasks import show_date
+from jobs import outbox, staging
 from jobs.queues import DEFAULT, queue
 from jobs.reports import daily_report, plan, remind_due
 from jobs.sweeper import sweep
@@ -201,7 +201,7 @@ def _send(live, phone: str, key: str, fail: int | None = None) -> OutboundMessag
     if fail:
         live.graph.fail_next(code=fail)
     with write_transaction():
-        outbox.add(phone, "Raya promo: 20% off this week!", key)
+        staging.add(phone, "Raya promo: 20% off this week!", key)
     outbox.release([key])
     live.settle()
     return OutboundMessage.get(OutboundMessage.idempotency_key == key)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from peewee import OperationalError
 
-from jobs import broadcasts
+from domain import broadcasts
 from models import (
     Contact,
     InboundMessage,

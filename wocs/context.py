@@ -19,12 +19,15 @@ class CommandError(Exception):
     """A command that cannot go ahead; `str()` is the reply to the sender."""
 
 
-@dataclass(frozen=True)
-class Reply:
-    """A reply that is more than text: an image (a local file) with the text as its caption."""
+class NotFound(CommandError):
+    """The record a command names does not exist or is not the sender's to see (the same answer).
 
-    text: str
-    image: str = ""
+    `what` names it for other channels (`task #12`): the API answers 404 with it.
+    """
+
+    def __init__(self, reply: str, what: str) -> None:
+        super().__init__(reply)
+        self.what = what
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,26 @@ class Notice:
 
     to: str
     text: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a command did: its reply (with an image to send, if any), the record it touched.
+
+    `entity` names that record (`task:12`, `campaign:RAYA26`) so that callers need not look
+    for it; the notices and jobs the command asked for are filled in by the dispatcher.
+    """
+
+    text: str
+    image: str = ""  # a local file sent as a picture, with `text` as its caption
+    entity: str = ""
+    notices: tuple[Notice, ...] = ()
+    jobs: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+
+    def entity_key(self, kind: str) -> str | None:
+        """The key of the record of `kind` the command touched (`12` for `task:12`)."""
+        name, _, key = self.entity.partition(":")
+        return key if name == kind and key else None
 
 
 @dataclass

@@ -1,34 +1,102 @@
-"""Run one command message: parse, find, check permission, bind, call; always a reply."""
+"""The one way a command runs, from WhatsApp, the API and sync: permit, convert, run, refuse."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from wocs import registry
 from wocs.audit import audit
-from wocs.context import CommandError, Context
+from wocs.context import CommandError, Context, NotFound, Result
 from wocs.grammar import CommandSyntaxError, parse
 from wocs.replies import reply
 from wocs.values import mask_phone
 
 log = logging.getLogger(__name__)
 
+# Why a command did not run; each channel answers them its own way (the API: 400, 403, 404, 409).
+SYNTAX, FORBIDDEN, INVALID, NOT_FOUND, REJECTED = (
+    "syntax",
+    "forbidden",
+    "invalid",
+    "not_found",
+    "rejected",
+)
+
 
 class Refusal(Exception):
-    """A command message that will not run; `reply` is what the bot answers."""
+    """A command that did not run; `reply` is the answer, `kind` the check that stopped it."""
 
-    def __init__(self, reply: str, audited: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        reply: str,
+        kind: str = SYNTAX,
+        *,
+        audited: dict[str, Any] | None = None,
+        problems: dict[str, str] | None = None,
+        what: str = "",
+    ) -> None:
         super().__init__(reply)
         self.reply = reply
-        self.audited = audited  # the audit entry a refusal of permission leaves
+        self.kind = kind
+        self.audited = audited  # the audit entry the refusal leaves (permission refusals)
+        self.problems = problems or {}  # per field, for values given by field
+        self.what = what  # for NOT_FOUND: the record, as `task #12`
 
 
-def prepare(text: str, ctx: Context) -> tuple[registry.Command, dict[str, Any]]:
-    """Parse, find, permit and bind a command message; Refusal carries the reply otherwise."""
+def execute(ctx: Context, cmd: registry.Command, convert: Callable[[], dict[str, Any]]) -> Result:
+    """Run `cmd` for the sender: permission before anything is looked up or converted.
+
+    `convert` turns what the channel received (typed words and keys, or JSON fields) into
+    the command's arguments. The result carries the notices and jobs the command asked for.
+    """
+    permit(ctx, cmd)
+    try:
+        kwargs = convert()
+    except registry.FieldProblems as exc:
+        raise Refusal(exc.message, INVALID, problems=exc.problems) from None
+    except CommandSyntaxError as exc:
+        raise Refusal(f"{exc.message}\nUsage: {cmd.usage}") from None
+    try:
+        result = cmd.func(ctx, **kwargs)
+    except NotFound as exc:
+        raise Refusal(str(exc), NOT_FOUND, what=exc.what) from None
+    except CommandError as exc:
+        raise Refusal(str(exc), REJECTED) from None
+    return dataclasses.replace(result, notices=tuple(ctx.notices), jobs=tuple(ctx.jobs))
+
+
+def permit(ctx: Context, cmd: registry.Command) -> None:
+    """Refuse a sender whose role is below the command's; the refusal is audited."""
+    if not ctx.may(cmd.role):
+        raise Refusal(
+            f"Sorry, only {cmd.role}s can use /{cmd.full_name}.",
+            FORBIDDEN,
+            audited={
+                "action": "command.refused",
+                "entity": cmd.full_name,
+                "after": {"reason": f"needs {cmd.role}"},
+            },
+        )
+
+
+def refused(ctx: Context, refusal: Refusal) -> Result:
+    """Record a refusal that leaves an audit entry; the reply to send instead of a result."""
+    if refusal.audited:
+        audit(ctx, **refusal.audited)
+    return Result(refusal.reply)
+
+
+def prepare(text: str, ctx: Context) -> tuple[registry.Command, Callable[[], dict[str, Any]]]:
+    """Read a command message: the command it names and how to convert its values."""
     if ctx.role == "customer":
         reason = {"text": text[:200], "reason": "not on the whitelist"}
-        raise Refusal(reply("stranger"), {"action": "command.refused", "after": reason})
+        log.info("refused a command from %s: not on the whitelist", mask_phone(ctx.phone))
+        raise Refusal(
+            reply("stranger"), FORBIDDEN, audited={"action": "command.refused", "after": reason}
+        )
     try:
         parsed = parse(text)
     except CommandSyntaxError as exc:
@@ -39,35 +107,26 @@ def prepare(text: str, ctx: Context) -> tuple[registry.Command, dict[str, Any]]:
         raise Refusal(_unknown(parsed.name, ctx)) from None
     except CommandSyntaxError as exc:
         raise Refusal(exc.message) from None
-    if not ctx.may(cmd.role):
-        raise Refusal(
-            f"Sorry, only {cmd.role}s can use /{cmd.full_name}.",
-            {
-                "action": "command.refused",
-                "entity": cmd.full_name,
-                "after": {"reason": f"needs {cmd.role}"},
-            },
-        )
+    return cmd, lambda: registry.bind(cmd, words, parsed.items, ctx)
+
+
+def check(text: str, ctx: Context) -> tuple[registry.Command, dict[str, Any]]:
+    """Read a command message without running it: the command and its converted values."""
+    cmd, convert = prepare(text, ctx)
+    permit(ctx, cmd)
     try:
-        return cmd, registry.bind(cmd, words, parsed.items, ctx)
+        return cmd, convert()
     except CommandSyntaxError as exc:
         raise Refusal(f"{exc.message}\nUsage: {cmd.usage}") from None
 
 
-def run_command(text: str, ctx: Context) -> str:
+def run_command(text: str, ctx: Context) -> Result:
     """Answer a slash-command message; never raises for anything the sender typed."""
     try:
-        cmd, kwargs = prepare(text, ctx)
+        cmd, convert = prepare(text, ctx)
+        return execute(ctx, cmd, convert)
     except Refusal as refusal:
-        if refusal.audited:
-            audit(ctx, **refusal.audited)
-        if ctx.role == "customer":
-            log.info("refused a command from %s: not on the whitelist", mask_phone(ctx.phone))
-        return refusal.reply
-    try:
-        return cmd.func(ctx, **kwargs)
-    except CommandError as exc:
-        return str(exc)
+        return refused(ctx, refusal)
 
 
 def _unknown(name: str, ctx: Context) -> str:

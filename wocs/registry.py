@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import difflib
 import functools
+import importlib
 import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
-from wocs.context import Context
+from wocs.context import Context, Result
 from wocs.grammar import CommandSyntaxError, Line, Pair, ParsedCommand
 from wocs.types import TEXT, ValueType
 from wocs.values import ValueProblem
@@ -57,7 +59,7 @@ class Command:
 
     name: str
     sub: str | None
-    func: Callable[..., str]
+    func: Callable[..., Result]
     role: str
     args: tuple[Arg, ...]
     keys: tuple[Key, ...]
@@ -100,11 +102,11 @@ def command(
     role: str = "admin",
     args: tuple[Arg, ...] = (),
     keys: tuple[Key, ...] = (),
-) -> Callable[[Callable[..., str]], Callable[..., str]]:
+) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
     """Declare a command: `name` may carry a sub-command ("task done"); summary is the docstring."""
     base, _, sub = name.lower().partition(" ")
 
-    def register(func: Callable[..., str]) -> Callable[..., str]:
+    def register(func: Callable[..., Result]) -> Callable[..., Result]:
         summary = (inspect.getdoc(func) or "").splitlines()[0] if func.__doc__ else ""
         entry = Command(base, sub or None, func, role, tuple(args), tuple(keys), summary)
         if (base, entry.sub) in REGISTRY:
@@ -113,6 +115,13 @@ def command(
         return func
 
     return register
+
+
+def load(package: ModuleType) -> int:
+    """Register the commands of every module a package lists in `__all__`; the count registered."""
+    for name in package.__all__:
+        importlib.import_module(f"{package.__name__}.{name}")
+    return len(REGISTRY)
 
 
 def visible_to(ctx: Context) -> list[Command]:
@@ -150,7 +159,52 @@ def resolve(parsed: ParsedCommand) -> tuple[Command, tuple[str, ...]]:
     raise CommandSyntaxError(f"{opening}{hint}\n{lines}" if said else f"{opening}\n{lines}")
 
 
-def bind(cmd: Command, words: tuple[str, ...], items: tuple[Pair | Line, ...], ctx: Context):
+def named(full_name: str) -> Command:
+    """A registered command by its full name ("task done"); a wrong name is a bug (KeyError)."""
+    base, _, sub = full_name.partition(" ")
+    return REGISTRY[(base, sub or None)]
+
+
+class FieldProblems(CommandSyntaxError):
+    """Values given by field (the API) that are missing or do not convert; one message each."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("Some fields are missing or invalid.")
+        self.problems = problems
+
+
+def bind_fields(
+    cmd: Command, values: dict[str, Any], ctx: Context, labels: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Convert values given by field into the command's keyword arguments.
+
+    Each value goes through the command's own value type, exactly as if typed after its
+    key on WhatsApp; `labels` renames parameters in the problems (`task` → `title`).
+    """
+    kwargs: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    declared = [(a.name, a.type, a.required) for a in cmd.args]
+    declared += [(k.param, k.type, k.required) for k in cmd.keys]
+    for param, kind, required in declared:
+        label = (labels or {}).get(param, param)
+        value = values.get(param)
+        if value is None or value == "":
+            if required:
+                problems[label] = "This field is required."
+            continue
+        text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        try:
+            kwargs[param] = kind.convert(text, ctx)
+        except ValueProblem as exc:
+            problems[label] = str(exc)
+    if problems:
+        raise FieldProblems(problems)
+    return kwargs
+
+
+def bind(
+    cmd: Command, words: tuple[str, ...], items: tuple[Pair | Line, ...], ctx: Context
+) -> dict[str, Any]:
     """Check and convert a message's words and keys into the command's keyword arguments."""
     kwargs: dict[str, Any] = {}
     words = list(words)

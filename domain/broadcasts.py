@@ -1,0 +1,45 @@
+"""Broadcasts as every channel sees them: who an audience names, and each row's outcome counted once.
+
+A broadcast row's final outcome is counted by whoever moves it out of "sending": the sender
+when Meta answers, or the status webhook when the sender never learnt the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from models import Broadcast, Contact, Entry, WocsUser, utcnow
+
+SENT_STATES = ("sent", "delivered", "read")
+
+
+def audience_phones(audience: str) -> Iterable[str]:
+    """The phone numbers an audience names: a phone, entrants:CODE, agents, admins, all-contacts."""
+    if audience.startswith("entrants:"):
+        code = audience.split(":", 1)[1]
+        query = Entry.select(Entry.phone).join_from(Entry, Entry.campaign.rel_model)
+        query = query.where(Entry.campaign.rel_model.code == code).order_by(Entry.id)
+        return (row.phone for row in query.iterator())
+    if audience in ("agents", "admins"):
+        query = WocsUser.select(WocsUser.phone).where(
+            WocsUser.role == audience[:-1],
+            WocsUser.active == True,  # noqa: E712
+        )
+        return (row.phone for row in query.order_by(WocsUser.id))
+    if audience == "all-contacts":
+        query = Contact.select(Contact.phone).where(Contact.phone.is_null(False))
+        return (row.phone for row in query.order_by(Contact.id).iterator())
+    return [audience]
+
+
+def describe(broadcast: Broadcast) -> str:
+    """ "#5 (promo_raya to entrants:RAYA26)"."""
+    return f"#{broadcast.id} ({broadcast.template} to {broadcast.audience})"
+
+
+def count(broadcast_id: int, state: str) -> None:
+    """Count one row's final outcome (sent, delivered, read, failed or skipped)."""
+    column = Broadcast.sent if state in SENT_STATES else getattr(Broadcast, state)
+    Broadcast.update({column: column + 1, Broadcast.updated_at: utcnow()}).where(
+        Broadcast.id == broadcast_id
+    ).execute()

@@ -1,0 +1,32 @@
+"""What a command asked for besides its reply: notices staged in the outbox, jobs started later."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobs import broadcasts, draws, media, outbox, staging
+from jobs.queues import submit
+from models import InboundMessage
+from wocs.context import Result
+
+# The jobs a command may ask for (by dotted path, since commands sit below jobs).
+REQUESTABLE = {
+    f"{func.__module__}.{func.__name__}": func
+    for func in (broadcasts.run_broadcast, draws.run_draw, media.fetch_attachment)
+}
+
+
+def stage(result: Result, cause: str, inbound: InboundMessage | None = None) -> list[str]:
+    """Add the command's notices to the outbox (inside its transaction); return their keys."""
+    keys = []
+    for number, notice in enumerate(result.notices, start=1):
+        keys.append(f"notice:{cause}:{number}")
+        staging.add(notice.to, notice.text, keys[-1], inbound=inbound)
+    return keys
+
+
+def release(keys: list[str], jobs: tuple[tuple[str, tuple[Any, ...]], ...] = ()) -> None:
+    """After the commit: send the staged messages and start the jobs, each with its own policy."""
+    outbox.release(keys)
+    for func, args in jobs:
+        submit(REQUESTABLE[func], *args)

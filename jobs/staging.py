@@ -1,0 +1,50 @@
+"""Staging outgoing messages: each is an outbox row added in the caller's transaction, once."""
+
+from __future__ import annotations
+
+import logging
+
+from models import HIGH, InboundMessage, OutboundMessage
+from wocs.replies import TEXT_LIMIT
+
+log = logging.getLogger(__name__)
+
+CAPTION_LIMIT = 1024  # characters WhatsApp takes as an image caption
+
+
+def add(
+    to: str,
+    text: str,
+    key: str,
+    *,
+    image: str = "",
+    template: dict | None = None,
+    inbound: InboundMessage | None = None,
+    queue_name: str = HIGH,
+    broadcast: int | None = None,
+) -> None:
+    """Add a message to the outbox inside the caller's transaction; a repeated key is a no-op.
+
+    Text by default; an image file with `text` as its caption; or a template
+    ({"name", "language", "params"}) with `text` kept as the readable version.
+    """
+    kind = "template" if template else "image" if image else "text"
+    OutboundMessage.insert(
+        idempotency_key=key[:191],
+        to=to,
+        kind=kind,
+        body=text if template else _fitted(text, key, CAPTION_LIMIT if image else TEXT_LIMIT),
+        template=template,
+        media_path=image,
+        queue=queue_name,
+        inbound=inbound,
+        broadcast=broadcast,
+    ).on_conflict_ignore().execute()
+
+
+def _fitted(text: str, key: str, limit: int) -> str:
+    """The text cut to what WhatsApp takes (Meta refuses longer ones), loudly: it is a bug."""
+    if len(text) <= limit:
+        return text
+    log.error("outbound %s is %d characters, over %d: cut", key, len(text), limit)
+    return text[: limit - 1] + "…"
