@@ -1,98 +1,32 @@
-"""WOCS: the app factory create_app() and the command line (serve, worker, chat, demo, …)."""
+"""WOCS's command line: serve, worker, db, verify-draw, templates, chat, demo."""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
-from typing import Any
 
-from flask import Flask, jsonify
-from werkzeug.middleware.proxy_fix import ProxyFix
+from dotenv import load_dotenv
+from werkzeug.serving import run_simple
 
 import commands
 import models
-import storage
-from api import mount as mount_api
+from app import create_app, seed_admins
+from cli import demo
+from cli.local import LocalBot
 from jobs import runtime as jobs_runtime
-from jobs.worker import InProcessWorkers, run_worker
+from jobs.draws import verify_campaign
+from jobs.worker import run_worker
 from models import WocsUser
-from whatsapp.transports import Transport
-from wocs import registry, templates
+from whatsapp import template_review
+from wocs import message_templates, registry
 from wocs.settings import ConfigError, Settings
+from wocs.values import ValueProblem, parse_phone
 
 log = logging.getLogger("wocs")
 
 
-def seed_admins(phones: tuple[str, ...]) -> None:
-    """Make sure every phone in WOCS_ADMINS is an active admin; safe when many processes start."""
-    if not phones:
-        return
-    rows = [{"phone": p, "name": f"Admin {p[-4:]}", "role": "admin"} for p in phones]
-    WocsUser.insert_many(rows).on_conflict_ignore().execute()
-    WocsUser.update(role="admin", active=True).where(WocsUser.phone.in_(phones)).execute()
-
-
-def create_app(
-    settings: Settings | None = None,
-    *,
-    start_workers: bool | None = None,
-    transport: Transport | None = None,
-    redis_connection: Any = None,
-) -> Flask:
-    """Build the web app; in embedded mode also migrate and start the in-process workers."""
-    settings = settings or Settings.from_env()
-    registry.load(commands)
-    storage.from_env(os.environ)  # a half-configured bucket stops the start, not the first photo
-    runtime = jobs_runtime.configure(
-        settings, transport=transport, redis_connection=redis_connection
-    )
-    if settings.embedded:
-        models.upgrade()
-    seed_admins(settings.admins)
-    templates.sync()
-    if settings.generated_secret:
-        log.warning("WHATSAPP_APP_SECRET is not set: webhooks from outside will be refused (403)")
-
-    app = Flask(__name__, template_folder="templates")
-    app.config["WOCS_SETTINGS"] = settings
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-
-    from pages.landing import bp as landing_bp
-    from pages.routes import bp as pages_bp
-    from webhooks.routes import bp as webhooks_bp
-
-    app.register_blueprint(webhooks_bp)
-    app.register_blueprint(pages_bp)
-    app.register_blueprint(landing_bp)
-    mount_api(app, settings)  # the mobile app's JSON API under /api/v1
-    behind_proxies(app, settings.trusted_proxies)  # outermost: the API sees the caller too
-
-    @app.get("/healthz")
-    def health() -> Any:
-        """Liveness for load balancers: the database answers."""
-        models.db.execute_sql("SELECT 1")
-        return jsonify(status="ok", embedded=settings.embedded)
-
-    if start_workers if start_workers is not None else settings.embedded:
-        app.extensions["wocs_workers"] = InProcessWorkers(runtime).start()
-    return app
-
-
-def behind_proxies(app: Flask, hops: int) -> None:
-    """Take the caller's address, scheme and host from the `hops` proxies in front, if any.
-
-    Only that many X-Forwarded-* entries are believed, counted from the nearest proxy, so a
-    client cannot forge its address past the per-address rate limits.
-    """
-    if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-
-
 def _serve(args: argparse.Namespace) -> int:
-    from werkzeug.serving import run_simple
-
     settings = Settings.from_env()
     app = create_app(settings)
     port = args.port or settings.port
@@ -126,8 +60,6 @@ def _db(args: argparse.Namespace) -> int:
 
 def _verify_draw(args: argparse.Namespace) -> int:
     """Recompute a campaign's draw from its published data; exit 0 only when it matches."""
-    from jobs.draws import verify_campaign
-
     models.init_db(Settings.from_env().database_url)
     problems = verify_campaign(args.code)
     for problem in problems:
@@ -139,9 +71,6 @@ def _verify_draw(args: argparse.Namespace) -> int:
 
 def _chat(args: argparse.Namespace) -> int:
     """Type messages as a phone number; they go through the webhook and jobs like Meta's."""
-    from cli.local import LocalBot
-    from wocs.values import ValueProblem, parse_phone
-
     try:
         phone = parse_phone(args.phone)
     except ValueProblem as exc:
@@ -181,9 +110,7 @@ def _chat(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     """Play a scripted day on a throwaway database and print it as a conversation."""
-    from cli.demo import run
-
-    return run()
+    return demo.run()
 
 
 def _templates(args: argparse.Namespace) -> int:
@@ -200,10 +127,10 @@ def _templates(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        for line in templates.push(wired.transport, settings.waba_id):
+        for line in template_review.push(wired.transport, settings.waba_id):
             print(line)
         return 0
-    templates.sync()
+    message_templates.sync()
     for row in models.WhatsAppTemplate.select().order_by(models.WhatsAppTemplate.name):
         reason = f" — {row.reason}" if row.reason else ""
         print(f"{row.name} ({row.language}, {row.category}): {row.status}{reason}")
@@ -212,8 +139,6 @@ def _templates(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python bot.py`."""
-    from dotenv import load_dotenv
-
     load_dotenv()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -13,7 +13,20 @@ from flask_openapi3 import Info, OpenAPI
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from api import PREFIX, errors, limits
+from api import (
+    PREFIX,
+    audit_log,
+    auth,
+    campaigns,
+    errors,
+    events,
+    hooks,
+    limits,
+    sync,
+    tasks,
+    templates,
+    uploads,
+)
 from wocs.settings import Settings
 
 MAX_BODY = 1024 * 1024
@@ -97,8 +110,6 @@ def create_api(settings: Settings) -> OpenAPI:
 
 def _modules() -> list:
     """The modules whose blueprint `bp` (and stricter LIMITS) make up the API."""
-    from api import audit_log, auth, campaigns, events, hooks, sync, tasks, templates, uploads
-
     return [auth, events, tasks, hooks, campaigns, templates, audit_log, sync, uploads]
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import Flask, request
 from flask_limiter import Limiter
 
+from api import principal
 from wocs.settings import Settings
 
 # endpoint → [(limit, what it counts by)]; declared next to the views they guard
@@ -20,8 +21,6 @@ def address() -> str:
 
 def rate_key() -> str:
     """Who a request counts against: the logged-in user, else the calling address."""
-    from api import principal
-
     who = principal.peek()
     return f"user:{who.user_id}" if who is not None else address()
 

@@ -39,7 +39,7 @@ from bench.round_trip import (
 from jobs.ratelimit import BULK_SHARE
 from models import Broadcast, Campaign, Entry, utcnow
 from whatsapp.graph_test_server import GraphTestServer
-from wocs import templates
+from wocs import message_templates as templates
 
 CODE, TEMPLATE = "BENCH26", "campaign_reminder"
 PROGRESS_MARKS = ("📣", "✅")  # how the broadcast's start, quarter and done messages begin

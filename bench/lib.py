@@ -211,7 +211,7 @@ def production_stack(
                 for _ in range(workers)
             ]
     try:
-        with gunicorn("bot:create_app()", env, log) as (port, web_pids):
+        with gunicorn("app:create_app()", env, log) as (port, web_pids):
             yield port, web_pids, procs[0] if procs else None
     finally:
         for proc in procs:

@@ -28,9 +28,9 @@ import pymysql
 import redis
 
 from bench.lib import http_request, mysql_params, open_loop, percentile, production_stack
-from webhooks.payload import text_message_body
 from webhooks.routes import signature_for
 from whatsapp.graph_test_server import GraphTestServer
+from whatsapp.payload import text_message_body
 
 # Both are emptied at the start (the database dropped and created again): keep them for this.
 DATABASE_URL = os.environ.get(

@@ -19,9 +19,9 @@ from rq.job import Job
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as `python bench/...`
 
 from bench.lib import ROOT, gunicorn, http_request, mysql_params, open_loop, percentile, wrk
-from webhooks.payload import text_message_body
 from webhooks.routes import signature_for
 from whatsapp.graph_test_server import GraphTestServer
+from whatsapp.payload import text_message_body
 
 SECRET = "bench-app-secret"  # noqa: S105  (signs synthetic bodies only)
 PATH = "/webhooks/whatsapp"
@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS pywa_message (
 """
 SERVERS = {
     # name: (gunicorn app, extra env, table holding one row per message)
-    "wocs": ("bot:create_app()", {}, "inbound_message"),
+    "wocs": ("app:create_app()", {}, "inbound_message"),
     "pywa_insert": (
         "bench.reference_pywa_app:app",
         {"PYWA_BENCH_HANDLER": "insert"},

@@ -9,9 +9,9 @@ import uuid
 from collections.abc import Callable
 
 import models
-from bot import create_app
-from webhooks.payload import text_message_body
+from app import create_app
 from webhooks.routes import signature_for
+from whatsapp.payload import text_message_body
 from whatsapp.transports import Outgoing, RecordingTransport
 from wocs.settings import Settings
 

@@ -11,9 +11,9 @@ from models import BULK, DEFAULT, Broadcast, Campaign, Contact, utcnow
 from wocs import values
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
+from wocs.message_templates import readable, usable
 from wocs.registry import Arg, Key, command
 from wocs.replies import capped_list
-from wocs.templates import readable, usable
 from wocs.types import INT, TEXT, ValueType
 from wocs.values import ValueProblem
 

@@ -22,7 +22,7 @@ from models import (
     write_transaction,
 )
 from wocs.audit import audit_job
-from wocs.templates import readable
+from wocs.message_templates import readable
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from jobs import effects, staging
 from jobs.queues import HIGH, job, submit
 from jobs.runtime import current
 from models import Contact, InboundMessage, WocsUser, for_update, utcnow, write_transaction
-from webhooks.payload import message_choice
+from whatsapp.payload import message_choice
 from wocs.context import Context, Result
 from wocs.dispatch import run_command
 from wocs.grammar import looks_like_command

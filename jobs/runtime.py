@@ -11,7 +11,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 import models
-from whatsapp.transports import Transport, make_transport
+from whatsapp.make import make_transport
+from whatsapp.transports import Transport
 from wocs.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -17,10 +17,10 @@ from werkzeug.serving import make_server
 
 import commands
 import models
-from bot import create_app, seed_admins
-from webhooks.payload import text_message_body
+from app import create_app, seed_admins
 from webhooks.routes import signature_for
 from whatsapp.graph_test_server import GraphTestServer
+from whatsapp.payload import text_message_body
 from wocs import registry
 from wocs.settings import Settings
 

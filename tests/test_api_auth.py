@@ -261,7 +261,7 @@ def test_leaving_the_team_makes_a_staff_member_a_plain_user(api_live):
 
 
 def test_the_per_address_limit_counts_the_caller_behind_a_trusted_proxy(api_live, monkeypatch):
-    from bot import behind_proxies
+    from app import behind_proxies
 
     def verify(forwarded: str) -> int:
         headers = {"X-Forwarded-For": forwarded}

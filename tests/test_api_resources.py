@@ -106,7 +106,10 @@ def test_parse_answers_what_the_bot_would(api_live, team):
     ):
         answer = call(api_live, "POST", "/tasks/parse", team[who], json={"text": text}).json()
         phone = {"admin": ADMIN, "agent": AGENT, "user": USER}[who]
-        assert answer == {"ok": False, "reply": run_command(text, Context(phone=phone, user=user)).text}
+        assert answer == {
+            "ok": False,
+            "reply": run_command(text, Context(phone=phone, user=user)).text,
+        }
 
 
 def test_agents_see_and_move_only_their_own_tasks(api_live, team):

@@ -7,7 +7,7 @@ import pytest
 from models import WhatsAppTemplate
 from tests.conftest import ADMIN, Live, wait_until
 from tests.test_api_auth import AGENT, call, fresh, token_for
-from wocs import templates
+from wocs import message_templates as templates
 
 CUSTOMER = "60123450000"
 

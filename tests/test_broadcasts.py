@@ -21,7 +21,8 @@ from jobs.queues import BULK, queue
 from jobs.worker import InProcessWorkers
 from models import Broadcast, Campaign, Contact, Entry, OutboundMessage, WhatsAppTemplate, utcnow
 from tests.conftest import ADMIN, SECRET, TOKEN, wait_until
-from wocs import templates
+from whatsapp import template_review
+from wocs import message_templates as templates
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,7 +96,7 @@ def fast(live):
 
 def test_push_submits_every_template_and_webhooks_keep_their_status(live):
     live.graph.send_statuses_to(f"{live.url}/webhooks/whatsapp", SECRET)
-    lines = templates.push(runtime.current().transport, "987654321")
+    lines = template_review.push(runtime.current().transport, "987654321")
     assert {"campaign_reminder (en): PENDING", "event_invite (en): PENDING"} <= set(lines)
     assert len(lines) == len(templates.definitions()) and all("PENDING" in x for x in lines)
     submitted = live.graph.templates["campaign_reminder"]

@@ -13,7 +13,7 @@ import requests
 from jobs.draws import run_draw
 from models import AuditLog, Campaign, Draw, Entry
 from tests.conftest import ADMIN
-from webhooks.payload import text_message_body
+from whatsapp.payload import text_message_body
 
 CUSTOMERS = [f"6011{n:07d}" for n in range(1, 6)]
 ROOT = Path(__file__).resolve().parents[1]

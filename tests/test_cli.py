@@ -106,7 +106,7 @@ def test_serve_starts_on_the_embedded_default(tmp_path):
 def test_production_worker_process_handles_a_command(tmp_path):
     """The web app enqueues on real Redis; a separate `python bot.py worker` process runs the job."""
     import models
-    from bot import create_app
+    from app import create_app
     from tests.conftest import ADMIN, SECRET
     from whatsapp.graph_test_server import GraphTestServer
     from wocs.settings import Settings
@@ -130,8 +130,8 @@ def test_production_worker_process_handles_a_command(tmp_path):
         ).execute()
         import json
 
-        from webhooks.payload import text_message_body
         from webhooks.routes import signature_for
+        from whatsapp.payload import text_message_body
 
         raw = json.dumps(text_message_body(ADMIN, "/help task done", "wamid.cli.worker")).encode()
         answer = app.test_client().post(

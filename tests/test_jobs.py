@@ -15,7 +15,7 @@ from jobs.sweeper import sweep
 from models import InboundMessage, OutboundMessage, WocsTask, WocsUser, utcnow, write_transaction
 from tests.conftest import ADMIN, wait_until
 from webhooks.intake import store
-from webhooks.payload import parse_body, text_message_body
+from whatsapp.payload import parse_body, text_message_body
 
 
 def _stored(text: str, wamid: str) -> int:

@@ -10,7 +10,7 @@ import uuid
 from jobs import runtime
 from models import AuditLog, InboundMessage, OutboundMessage, WocsTask, WocsTaskLog, WocsUser
 from tests.conftest import ADMIN
-from webhooks.payload import text_message_body
+from whatsapp.payload import text_message_body
 from wocs.replies import reply
 
 SITI = "60129998888"

@@ -16,8 +16,8 @@ from jobs import media
 from models import AuditLog, Event, WocsAttachment, WocsUser, utcnow
 from tests.conftest import ADMIN, wait_until
 from tests.test_storage import moto_server, s3_client, s3_env
-from webhooks.payload import text_message_body
 from whatsapp.errors import TransientGraphError
+from whatsapp.payload import text_message_body
 
 SITI = "60129998888"
 PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(range(256)) * 40

@@ -28,13 +28,13 @@ from whatsapp.errors import (
     error_from_response,
 )
 from whatsapp.graph_test_server import GraphTestServer
+from whatsapp.make import make_transport
 from whatsapp.transports import (
     ConsoleTransport,
     Outgoing,
     RecordingTransport,
     Transport,
     build_payload,
-    make_transport,
 )
 from wocs.values import mask_phone
 

@@ -11,7 +11,7 @@ import requests
 import models
 from models import Contact, InboundMessage, OutboundMessage
 from tests.conftest import ADMIN
-from webhooks.payload import text_message_body
+from whatsapp.payload import text_message_body
 
 CORPUS = pathlib.Path(__file__).resolve().parent / "data" / "meta-webhooks"
 BODIES = sorted(CORPUS.glob("*.json"))

@@ -19,8 +19,8 @@ from models import (
     utcnow,
     write_transaction,
 )
-from webhooks.payload import Batch, Message, Preference, Status
-from wocs import templates
+from whatsapp.payload import Batch, Message, Preference, Status
+from wocs import message_templates as templates
 from wocs.meta_errors import OPTED_OUT
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from peewee import DatabaseError, InterfaceError
 from jobs.handoff import Handoff
 from jobs.inbound import enqueue_inbound
 from webhooks.intake import store
-from webhooks.payload import BadPayload, parse_body
+from whatsapp.payload import BadPayload, parse_body
 from wocs.settings import Settings
 
 log = logging.getLogger(__name__)

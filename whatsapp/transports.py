@@ -212,28 +212,3 @@ class RecordingTransport:
         if found is None:
             raise PermanentGraphError(f"media {media_id} not found", code=100, http_status=400)
         return found
-
-
-def make_transport(
-    kind: str,
-    *,
-    token: str = "",
-    phone_number_id: str = "",
-    api_base: str = DEFAULT_API_BASE,
-    stream: TextIO | None = None,
-    timeout: float = 10.0,
-    connect_timeout: float = 3.0,
-) -> Transport:
-    """Build a transport by name: "cloud", "console" or "recording"."""
-    if kind == "cloud":
-        missing = [n for n, v in (("token", token), ("phone_number_id", phone_number_id)) if not v]
-        if missing:
-            raise ValueError(f"cloud transport needs {' and '.join(missing)} (WhatsApp Cloud API)")
-        from whatsapp.cloud import CloudTransport  # here: cloud.py builds on this module
-
-        return CloudTransport(token, phone_number_id, api_base, timeout, connect_timeout)
-    if kind == "console":
-        return ConsoleTransport(stream)
-    if kind == "recording":
-        return RecordingTransport()
-    raise ValueError(f"unknown transport {kind!r}; expected cloud, console or recording")

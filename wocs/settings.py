@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from wocs.values import ValueProblem, parse_phone
+
 DEFAULT_API_BASE = "https://graph.facebook.com/v25.0"
 DEFAULT_DATABASE_URL = "sqlite:///instance/wocs.sqlite3"
 
@@ -129,8 +131,6 @@ class Settings:
 
 def _admin_phones(raw: str) -> tuple[str, ...]:
     """Normalise the comma-separated WOCS_ADMINS list to E.164 digits."""
-    from wocs.values import ValueProblem, parse_phone
-
     phones = []
     for item in filter(None, (part.strip() for part in raw.split(","))):
         try:

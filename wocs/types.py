@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from models import WocsUser
 from wocs import values
+from wocs.context import Context
 from wocs.values import ValueProblem
-
-if TYPE_CHECKING:
-    from wocs.context import Context
 
 
 @dataclass(frozen=True)
@@ -40,8 +39,6 @@ def _choice(options: tuple[str, ...]) -> Callable[[str, Context], str]:
 
 def _person(text: str, ctx: Context) -> Any:
     """Find the active staff member meant by a name or phone number."""
-    from models import WocsUser
-
     wanted = text.strip()
     active = WocsUser.select().where(WocsUser.active == True)  # noqa: E712
     if any(ch.isdigit() for ch in wanted):

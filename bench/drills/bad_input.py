@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.drills import fuzz, harness
 from bench.drills.harness import SECRET, Command
-from webhooks.payload import text_message_body
 from webhooks.routes import signature_for
+from whatsapp.payload import text_message_body
 
 STRANGER = fuzz.STRANGER
 FUZZ_DATABASE = "wocs_fuzz"

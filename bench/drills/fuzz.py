@@ -20,12 +20,12 @@ from collections.abc import Callable, Iterator
 
 import commands  # noqa: F401  (registers every command)
 import models
+from app import seed_admins
 from bench.drills.harness import ADMIN, SECRET
-from bot import seed_admins
 from jobs import runtime
 from jobs.inbound import process_inbound
 from webhooks.intake import store
-from webhooks.payload import parse_body, text_message_body
+from whatsapp.payload import parse_body, text_message_body
 from wocs.grammar import looks_like_command
 from wocs.registry import REGISTRY
 from wocs.replies import TEXT_LIMIT

@@ -29,9 +29,9 @@ import pymysql
 
 from bench.drills.services import PrivateMariaDB, PrivateRedis, private_services
 from bench.lib import ROOT, OpenLoopResult, http_request, mysql_params, open_loop, production_stack
-from webhooks.payload import text_message_body
 from webhooks.routes import signature_for
 from whatsapp.graph_test_server import GraphTestServer
+from whatsapp.payload import text_message_body
 
 SECRET, TOKEN, ADMIN = "drill-secret", "drill-token", "60123456789"
 DATABASE = "wocs_drill"

@@ -161,24 +161,3 @@ def readable(name: str, language: str, params: list[str]) -> str:
         return params[index] if 0 <= index < len(params) else match.group(0)
 
     return _PLACEHOLDER.sub(fill, body)
-
-
-def push(transport: Any, waba_id: str) -> list[str]:
-    """Submit every defined template to Meta; one line per template saying what happened."""
-    from whatsapp.errors import GraphError
-
-    found = definitions()
-    sync(found)
-    lines = []
-    for definition in found:
-        try:
-            answer = transport.create_template(waba_id, definition.graph_payload())
-        except GraphError as exc:
-            lines.append(f"{definition.name} ({definition.language}): refused — {exc}")
-            continue
-        status = str(answer.get("status") or "PENDING")
-        record_status(
-            definition.name, definition.language, status, meta_id=str(answer.get("id") or "")
-        )
-        lines.append(f"{definition.name} ({definition.language}): {status}")
-    return lines
