@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from api import actions
 from api.common import blueprint
-from api.pages import Page, PageQuery, page
+from api.paging import Page, PageQuery, page
 from models import AuditLog
 
 bp = blueprint("audit", "Who changed or was refused what, from where (admins)")

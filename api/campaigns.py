@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api import actions, principal
 from api.common import Strict, blueprint, not_found
-from api.pages import Page, PageQuery, page
+from api.paging import Page, PageQuery, page
 from domain.campaigns import state_of
 from models import Campaign, Draw, Entry, utcnow
 from wocs.values import mask_phone

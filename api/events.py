@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from api import actions
 from api.common import IdPath, Strict, blueprint
-from api.pages import Page, PageQuery, page
+from api.paging import Page, PageQuery, page
 from commands.events import NEXT_STATUS, get_event
 from models import Event
 

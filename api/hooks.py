@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from api import actions
 from api.common import IdPath, Strict, blueprint, not_found
 from api.errors import ApiError
-from api.pages import Page, PageQuery, page
+from api.paging import Page, PageQuery, page
 from commands.hooks import TAG, tagged
 from models import Hook
 from wocs.values import ValueProblem

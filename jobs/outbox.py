@@ -213,7 +213,7 @@ def _settle(row: OutboundMessage, **fields: object) -> None:
         release(progress.report(row.broadcast))
 
 
-def _record(row: OutboundMessage, fields: dict, counted: bool) -> int:
+def _record(row: OutboundMessage, fields: dict, counted: bool) -> None:
     """Move a "sending" row to its outcome; a broadcast's count commits in the same transaction.
 
     Apart, a worker killed between the two would leave its broadcast one short of done for good.
@@ -229,4 +229,3 @@ def _record(row: OutboundMessage, fields: dict, counted: bool) -> int:
             moved = OutboundMessage.update(**fields).where(where).execute()
         if moved and counted:
             broadcasts.count(row.broadcast, str(fields["state"]))
-    return moved
