@@ -96,3 +96,22 @@ def test_too_many_requests_answer_429_with_retry_after(strict_api):
     refused = requests.get(f"{strict_api}{API}/openapi.json", timeout=10)
     _error(refused, 429, "rate_limited")
     assert 0 < int(refused.headers["Retry-After"]) <= 60
+
+
+def test_the_limit_is_one_budget_across_every_endpoint(strict_api):
+    # Per-route limits let one caller spend the budget again on each endpoint.
+    paths = ["/events", "/tasks", "/hooks"]
+    first = [requests.get(f"{strict_api}{API}{p}", timeout=10) for p in paths]
+    assert [a.status_code for a in first] == [401, 401, 401]
+    assert [a.headers["X-RateLimit-Limit"] for a in first] == ["3", "3", "3"]
+    assert [a.headers["X-RateLimit-Remaining"] for a in first] == ["2", "1", "0"]
+    _error(requests.get(f"{strict_api}{API}/campaigns", timeout=10), 429, "rate_limited")
+
+
+def test_a_sync_spends_one_request_of_the_budget_per_operation(strict_api):
+    op = {"entity": "task", "type": "delete", "entity_id": 1, "client_ts": "2030-01-01T00:00:00Z"}
+    body = {"operations": [dict(op, id="a"), dict(op, id="b")]}
+    pushed = requests.post(f"{strict_api}{API}/sync", json=body, timeout=10)
+    assert pushed.headers["X-RateLimit-Remaining"] == "1"
+    assert requests.get(f"{strict_api}{API}/events", timeout=10).status_code == 401
+    _error(requests.get(f"{strict_api}{API}/events", timeout=10), 429, "rate_limited")

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from models import AuditLog, Event, WocsTask, WocsUser
+from models import ApiSyncOp, AuditLog, Event, WocsTask, WocsUser
 from tests.conftest import ADMIN, Live
 from tests.test_api_auth import AGENT, USER, call, fresh, token_for
 
@@ -188,3 +188,32 @@ def test_the_change_feed_lists_changes_from_every_source_deletions_included(api_
     mine = {(c["entity"], c["id"]): c for c in everything["changes"]}
     assert mine[("task", str(task.id))]["record"]["assignee"]["name"] == "Ali"
     assert call(api_live, "GET", "/sync?since=abc", agent).status_code == 400
+
+
+def test_a_customer_learns_nothing_about_records_through_sync(api_live):
+    # The outside tester's request: a plain user ticking an unknown item of a staff checklist
+    # was told every item of it, and an id that exists answered unlike one that does not.
+    event = _event(api_live)
+    user = token_for(api_live, USER)
+    op = {"entity": "event", "type": "update", "client_ts": "2030-01-01T00:00:00Z"}
+    existing = dict(op, id="x", entity_id=event, payload={"check": ["zzz"]})
+    missing = dict(op, id="y", entity_id=event + 1000, payload={"check": ["zzz"]})
+    answers = _sync(api_live, user, existing, missing)
+    assert [a["status"] for a in answers] == ["rejected", "rejected"]
+    assert answers[0]["reason"] == answers[1]["reason"] == "Sorry, only agents can change events."
+    assert "Tent" not in str(answers)
+    assert ApiSyncOp.select().count() == 0  # an operation the caller may not run is not kept
+    assert Event.get_by_id(event).checklist[0]["done"] is False
+
+
+def test_an_agent_is_refused_an_admin_only_change_before_any_lookup(api_live):
+    agent = token_for(api_live, AGENT)
+    op = _op("task", "update", {"status": "cancelled"}, entity_id=424242)
+    (answer,) = _sync(api_live, agent, op)
+    assert answer == {
+        "id": op["id"],
+        "entity_id": 424242,
+        "status": "rejected",
+        "reason": "Sorry, only admins can use /task cancel.",
+    }
+    assert ApiSyncOp.select().count() == 0
