@@ -85,6 +85,12 @@ class Live:
         assert answer.status_code == 200, answer.text
         return answer
 
+    def ask(self, text: str, phone: str = ADMIN) -> str:
+        """Send one message as `phone` (the admin by default) and return the one reply it gets."""
+        seen = len(self.replies_to(phone, 0))
+        self.say(phone, text)
+        return self.replies_to(phone, seen + 1)[seen]
+
     def replies_to(self, phone: str, count: int = 1, timeout: float = 15.0) -> list[str]:
         """Wait until `phone` has received `count` messages at the Graph server; return their texts."""
         deadline = time.monotonic() + timeout

@@ -8,7 +8,6 @@ import commands.audit  # registers /audit
 import commands.config  # noqa: F401  (registers /config)
 from models import AuditLog, WocsUser
 from tests.conftest import ADMIN
-from tests.test_config import ask
 
 SITI = "60129998888"
 
@@ -58,7 +57,7 @@ def test_lines_show_business_time_masked_actor_action_entity_and_change(live):
             source=source,
             at=_at(minute),
         )
-    assert ask(live, ADMIN, "/audit") == (
+    assert live.ask("/audit") == (
         "Latest 6 of 6 audit entries, newest first:\n"
         "14 Jan 10:05 · 60*****6789 · task.assign task:5 · assignee: 2→4\n"
         "14 Jan 10:04 · 60*****6789 (api) · hook.delete hook:7 · text: Buy now → (removed)\n"
@@ -69,20 +68,18 @@ def test_lines_show_business_time_masked_actor_action_entity_and_change(live):
         "phone: 60*****8888, name: Siti, role: agent\n"
         "14 Jan 10:00 · 60*****6789 · config.set config:draws_enabled · value: on→off"
     )
-    assert ask(live, ADMIN, "/audit 2").splitlines()[0] == (
-        "Latest 2 of 6 audit entries, newest first:"
-    )
+    assert live.ask("/audit 2").splitlines()[0] == ("Latest 2 of 6 audit entries, newest first:")
 
 
 def test_config_changes_show_up_in_the_audit(live):
-    ask(live, ADMIN, "/config set key: auto_reply_enabled value: off")
-    shown = ask(live, ADMIN, "/audit 1")
+    live.ask("/config set key: auto_reply_enabled value: off")
+    shown = live.ask("/audit 1")
     assert shown.startswith("Latest 1 of 1 audit entries, newest first:\n")
     assert shown.endswith(" · 60*****6789 · config.set config:auto_reply_enabled · value: on→off")
 
 
 def test_count_defaults_to_ten_stops_at_fifty_and_fits_one_message(live):
-    assert ask(live, ADMIN, "/audit") == "The audit log is empty."
+    assert live.ask("/audit") == "The audit log is empty."
     AuditLog.insert_many(
         [
             {
@@ -95,17 +92,17 @@ def test_count_defaults_to_ten_stops_at_fifty_and_fits_one_message(live):
             for n in range(60)
         ]
     ).execute()
-    default = ask(live, ADMIN, "/audit").splitlines()
+    default = live.ask("/audit").splitlines()
     assert default[0] == "Latest 10 of 60 audit entries, newest first:"
     assert [line.split(" · ")[2].split()[0] for line in default[1:]] == [
         f"test.{n}" for n in range(59, 49, -1)
     ]
-    most = ask(live, ADMIN, "/audit 99")
+    most = live.ask("/audit 99")
     lines = most.splitlines()
     assert lines[0] == "Latest 50 of 60 audit entries, newest first (at most 50 at a time):"
     assert len(lines) == 51 and lines[-1].split(" · ")[2].startswith("test.10 ")
     assert len(most) <= 4096 and all(len(line) <= 78 for line in lines[1:])
-    assert ask(live, ADMIN, "/audit 0") == (
+    assert live.ask("/audit 0") == (
         "<n> '0' is not a number; it must be from 1 to 2147483647. "
         "Write a whole number like 12 or #12.\nUsage: /audit [<n>]"
     )
@@ -113,6 +110,6 @@ def test_count_defaults_to_ten_stops_at_fifty_and_fits_one_message(live):
 
 def test_agents_are_refused(live):
     WocsUser.create(phone=SITI, name="Siti", role="agent")
-    assert ask(live, SITI, "/audit") == "Sorry, only admins can use /audit."
+    assert live.ask("/audit", SITI) == "Sorry, only admins can use /audit."
     refused = AuditLog.get()
     assert (refused.actor, refused.action, refused.entity) == (SITI, "command.refused", "audit")

@@ -16,16 +16,9 @@ STRANGER = "60175550000"
 FLAG_NAMES = "draws_enabled, auto_reply_enabled, daily_report_hour"
 
 
-def ask(live, phone: str, text: str) -> str:
-    """Send one message and return the reply it gets."""
-    seen = len(live.replies_to(phone, 0))
-    live.say(phone, text)
-    return live.replies_to(phone, seen + 1)[-1]
-
-
 def test_list_shows_every_flag_with_its_value_default_and_meaning(live):
     flags.set_flag("daily_report_hour", "7")
-    assert ask(live, ADMIN, "/config list") == (
+    assert live.ask("/config list") == (
         "Feature flags (3):\n"
         "draws_enabled: on (default) — /draw may run\n"
         "auto_reply_enabled: on (default) — customers get the short menu\n"
@@ -35,22 +28,22 @@ def test_list_shows_every_flag_with_its_value_default_and_meaning(live):
 
 
 def test_set_and_get_change_the_flag_and_audit_before_and_after(live):
-    assert ask(live, ADMIN, "/config set key: draws_enabled value: OFF") == (
+    assert live.ask("/config set key: draws_enabled value: OFF") == (
         "draws_enabled is now off (was on)."
     )
-    assert ask(live, ADMIN, "/config get Draws_Enabled") == (
+    assert live.ask("/config get Draws_Enabled") == (
         "draws_enabled: off (default on) — /draw may run"
     )
-    assert ask(live, ADMIN, "/config set key: draws_enabled value: tidak") == (
+    assert live.ask("/config set key: draws_enabled value: tidak") == (
         "draws_enabled is already off."
     )
-    assert ask(live, ADMIN, "/config set kunci: draws_enabled nilai: ya") == (
+    assert live.ask("/config set kunci: draws_enabled nilai: ya") == (
         "draws_enabled is now on (was off)."
     )
-    assert ask(live, ADMIN, "/config set key: daily_report_hour\nvalue: 0") == (
+    assert live.ask("/config set key: daily_report_hour\nvalue: 0") == (
         "daily_report_hour is now 0 (was 21)."
     )
-    assert ask(live, ADMIN, "/config get daily_report_hour") == (
+    assert live.ask("/config get daily_report_hour") == (
         "daily_report_hour: 0 (default 21) — hour (business time) the daily report goes to admins"
     )
     stored = {row.key: (row.value, row.description) for row in WocsAppConfig.select()}
@@ -89,16 +82,16 @@ def test_set_and_get_change_the_flag_and_audit_before_and_after(live):
 
 def test_bad_values_are_explained_and_change_nothing(live):
     bool_hint = "on or off (also yes/no, true/false, ya/tidak, 1/0)"
-    assert ask(live, ADMIN, "/config set key: draws_enabled value: maybe") == (
+    assert live.ask("/config set key: draws_enabled value: maybe") == (
         f"draws_enabled takes {bool_hint}, not 'maybe'."
     )
-    assert ask(live, ADMIN, "/config set key: daily_report_hour value: 24") == (
+    assert live.ask("/config set key: daily_report_hour value: 24") == (
         "daily_report_hour takes a whole number from 0 to 23, not '24'."
     )
-    assert ask(live, ADMIN, "/config set key: daily_report_hour value: 9pm") == (
+    assert live.ask("/config set key: daily_report_hour value: 9pm") == (
         "daily_report_hour takes a whole number from 0 to 23, not '9pm'."
     )
-    assert ask(live, ADMIN, "/config set key: draws_enabled") == (
+    assert live.ask("/config set key: draws_enabled") == (
         "Missing value:.\nUsage: /config set key: <flag> value: <value>"
     )
     assert WocsAppConfig.select().count() == 0
@@ -106,11 +99,11 @@ def test_bad_values_are_explained_and_change_nothing(live):
 
 
 def test_unknown_flags_get_the_closest_suggestion_and_the_list(live):
-    assert ask(live, ADMIN, "/config set key: draw_enabled value: off") == (
+    assert live.ask("/config set key: draw_enabled value: off") == (
         f"There is no flag 'draw_enabled'. Did you mean draws_enabled? The flags are: {FLAG_NAMES}."
         " Send /config list to see them with their values."
     )
-    assert ask(live, ADMIN, "/config get colour") == (
+    assert live.ask("/config get colour") == (
         f"There is no flag 'colour'. The flags are: {FLAG_NAMES}."
         " Send /config list to see them with their values."
     )
@@ -119,10 +112,10 @@ def test_unknown_flags_get_the_closest_suggestion_and_the_list(live):
 
 def test_agents_may_read_flags_but_not_change_them(live):
     WocsUser.create(phone=SITI, name="Siti", role="agent")
-    assert ask(live, SITI, "/config set key: draws_enabled value: off") == (
+    assert live.ask("/config set key: draws_enabled value: off", SITI) == (
         "Sorry, only admins can use /config set."
     )
-    assert ask(live, SITI, "/config get draws_enabled") == (
+    assert live.ask("/config get draws_enabled", SITI) == (
         "draws_enabled: on (default) — /draw may run"
     )
     assert flags.flag("draws_enabled") is True
@@ -135,35 +128,29 @@ def test_agents_may_read_flags_but_not_change_them(live):
 
 
 def test_draw_is_refused_while_draws_are_switched_off(live):
-    ask(
-        live,
-        ADMIN,
-        "/campaign create code: RAYA26 prize: Hamper\nstart: 2026-01-01\nend: 2030-12-31",
-    )
-    ask(live, ADMIN, "/config set key: draws_enabled value: off")
-    assert ask(live, ADMIN, "/draw RAYA26") == (
+    live.ask("/campaign create code: RAYA26 prize: Hamper\nstart: 2026-01-01\nend: 2030-12-31")
+    live.ask("/config set key: draws_enabled value: off")
+    assert live.ask("/draw RAYA26") == (
         "Draws are switched off (draws_enabled is off), so nothing was drawn. "
         "An admin can switch them on with /config set key: draws_enabled value: on"
     )
     assert Draw.get(Draw.campaign == Campaign.get()).state == "committed"
-    ask(live, ADMIN, "/config set key: draws_enabled value: on")
-    assert ask(live, ADMIN, "/draw RAYA26") == (
-        "RAYA26 has no entries yet, so there is nobody to draw."
-    )
+    live.ask("/config set key: draws_enabled value: on")
+    assert live.ask("/draw RAYA26") == ("RAYA26 has no entries yet, so there is nobody to draw.")
 
 
 def test_menu_is_silent_while_auto_reply_is_off_but_stop_and_join_are_answered(live):
-    ask(live, ADMIN, "/config set key: auto_reply_enabled value: off")
+    live.ask("/config set key: auto_reply_enabled value: off")
     live.say(STRANGER, "hello")
     live.settle()
     assert live.replies_to(STRANGER, 0) == []
-    assert ask(live, STRANGER, "JOIN NOPE").startswith(
+    assert live.ask("JOIN NOPE", STRANGER).startswith(
         "Sorry, we couldn't find a campaign called NOPE."
     )
-    assert ask(live, STRANGER, "STOP") == reply("stopped")
+    assert live.ask("STOP", STRANGER) == reply("stopped")
     assert Contact.get(Contact.phone == STRANGER).last_menu_at is None
-    ask(live, ADMIN, "/config set key: auto_reply_enabled value: on")
-    assert ask(live, STRANGER, "hello again") == reply("menu")
+    live.ask("/config set key: auto_reply_enabled value: on")
+    assert live.ask("hello again", STRANGER) == reply("menu")
     live.settle()
     assert len(live.replies_to(STRANGER, 0)) == 3
 

@@ -34,13 +34,6 @@ CREATE_USAGE = (
 UNTICKED = "\n".join(f"{i}. ☐ {text}" for i, text in enumerate(CHECKLIST, 1))
 
 
-def ask(live, phone: str, text: str) -> str:
-    """Send one message as `phone` and return the one reply it gets."""
-    seen = len(live.replies_to(phone, 0))
-    live.say(phone, text)
-    return live.replies_to(phone, seen + 1)[seen]
-
-
 def booth(**fields) -> Event:
     """An event made straight in the database, with the default checklist."""
     values = {
@@ -55,11 +48,9 @@ def booth(**fields) -> Event:
 
 
 def test_admin_creates_lists_and_shows_events(live):
-    answer = ask(
-        live,
-        ADMIN,
+    answer = live.ask(
         "/event create name: Pasar Malam Raya\ndate: 2030-03-01\nlocation: Dataran Merdeka\n"
-        "fee: RM150\neo: 019-876 5432",
+        "fee: RM150\neo: 019-876 5432"
     )
     raya = Event.get(Event.name == "Pasar Malam Raya")
     assert answer == (
@@ -80,9 +71,7 @@ def test_admin_creates_lists_and_shows_events(live):
     assert (created.actor, created.entity, created.before) == (ADMIN, f"event:{raya.id}", None)
     assert created.after["fee"] == "150.00" and created.after["eo"] == "60198765432"
 
-    answer = ask(
-        live, ADMIN, "/event create name: Karnival Usahawan date: 10/2/2030 location: Shah Alam"
-    )
+    answer = live.ask("/event create name: Karnival Usahawan date: 10/2/2030 location: Shah Alam")
     karnival = Event.get(Event.name == "Karnival Usahawan")
     assert answer == (
         f"Event #{karnival.id} created: Karnival Usahawan, Sun 10 Feb 2030 at Shah Alam.\n"
@@ -93,19 +82,19 @@ def test_admin_creates_lists_and_shows_events(live):
         name="Bazar Ramadan", date=dt.date(2024, 3, 20), location="Bangsar", status="closed"
     )
 
-    assert ask(live, ADMIN, "/event list") == (
+    assert live.ask("/event list") == (
         "Upcoming events (2):\n"
         f"#{karnival.id} Sun 10 Feb 2030 — Karnival Usahawan, Shah Alam (planned)\n"
         f"#{raya.id} Fri 01 Mar 2030 — Pasar Malam Raya, Dataran Merdeka (planned)"
     )
-    assert ask(live, ADMIN, "/event list past") == (
+    assert live.ask("/event list past") == (
         f"Past events (1):\n#{bazar.id} Wed 20 Mar 2024 — Bazar Ramadan, Bangsar (closed)"
     )
 
     # A stored photo is counted; one still being fetched is not.
     WocsAttachment.create(event=raya, filename="booth.jpg", url="", state="pending")
     Event.update(photos=["events/1/booth.jpg"]).where(Event.id == raya.id).execute()
-    assert ask(live, ADMIN, f"/event show {raya.id}") == (
+    assert live.ask(f"/event show {raya.id}") == (
         f"Event #{raya.id}: Pasar Malam Raya\n"
         "Fri 01 Mar 2030 at Dataran Merdeka\n"
         "Status: planned · Fee: RM150.00 · EO: 60*****5432\n"
@@ -117,13 +106,11 @@ def test_admin_creates_lists_and_shows_events(live):
 
 def test_same_event_twice_and_past_dates_are_refused(live):
     raya = booth()
-    assert ask(
-        live, ADMIN, "/event create name: Pasar Malam Raya date: 2030-03-01 location: Bangsar"
-    ) == (
+    assert live.ask("/event create name: Pasar Malam Raya date: 2030-03-01 location: Bangsar") == (
         f"Event #{raya.id} is already Pasar Malam Raya on Fri 01 Mar 2030. "
         f"Send /event show {raya.id} to see it."
     )
-    assert ask(live, ADMIN, "/event create name: Bazar date: 2020-01-01 location: Bangsar") == (
+    assert live.ask("/event create name: Bazar date: 2020-01-01 location: Bangsar") == (
         "date: Wed 01 Jan 2020 is in the past. Give today or a later date."
     )
     assert Event.select().count() == 1
@@ -142,7 +129,7 @@ def test_same_event_twice_and_past_dates_are_refused(live):
     ],
 )
 def test_bad_date_fee_or_phone_gets_the_problem_and_usage(live, extra, problem):
-    answer = ask(live, ADMIN, f"/event create name: Bazar location: Bangsar {extra}")
+    answer = live.ask(f"/event create name: Bazar location: Bangsar {extra}")
     assert answer == f"{problem}\n{CREATE_USAGE}"
     assert Event.select().count() == 0
 
@@ -150,31 +137,29 @@ def test_bad_date_fee_or_phone_gets_the_problem_and_usage(live, extra, problem):
 def test_status_moves_only_along_legal_transitions(live):
     raya, rain = booth(), booth(name="Bazar Hujan")
     n = raya.id
-    assert ask(live, ADMIN, f"/event status {n} live") == (
+    assert live.ask(f"/event status {n} live") == (
         f"Event #{n} is planned; from there it can only become confirmed or cancelled."
     )
     for status in ("confirmed", "setup", "live", "closed"):
-        assert ask(live, ADMIN, f"/event status {n} {status}") == (
+        assert live.ask(f"/event status {n} {status}") == (
             f"Event #{n} (Pasar Malam Raya) is now {status}."
         )
         if status == "confirmed":
-            assert ask(live, ADMIN, f"/event status {n} CONFIRMED") == (
-                f"Event #{n} is already confirmed."
-            )
-            assert ask(live, ADMIN, f"/event status {n} planned") == (
+            assert live.ask(f"/event status {n} CONFIRMED") == (f"Event #{n} is already confirmed.")
+            assert live.ask(f"/event status {n} planned") == (
                 f"Event #{n} is confirmed; from there it can only become setup or cancelled."
             )
-    assert ask(live, ADMIN, f"/event status {n} planned") == (
+    assert live.ask(f"/event status {n} planned") == (
         f"Event #{n} is closed, which is final; it cannot change."
     )
-    assert ask(live, ADMIN, f"/event status {n} open") == (
+    assert live.ask(f"/event status {n} open") == (
         "<status> 'open' is not one of: planned, confirmed, setup, live, closed, cancelled.\n"
         "Usage: /event status <n> <planned|confirmed|setup|live|closed|cancelled>"
     )
-    assert ask(live, ADMIN, f"/event status {rain.id} cancelled") == (
+    assert live.ask(f"/event status {rain.id} cancelled") == (
         f"Event #{rain.id} (Bazar Hujan) is now cancelled."
     )
-    assert ask(live, ADMIN, f"/event status {rain.id} confirmed") == (
+    assert live.ask(f"/event status {rain.id} confirmed") == (
         f"Event #{rain.id} is cancelled, which is final; it cannot change."
     )
 
@@ -193,31 +178,31 @@ def test_checklist_add_and_check_by_number_or_prefix(live):
     raya = booth()
     n = raya.id
     usage = f"Send /event check {n} item: <number>"
-    assert ask(live, ADMIN, f"/event checklist {n} add: Extra  gas tong") == (
+    assert live.ask(f"/event checklist {n} add: Extra  gas tong") == (
         f"Added item 10 to event #{n}: Extra gas tong. 0 of 10 done."
     )
-    assert ask(live, ADMIN, f"/event checklist {n} add: extra GAS tong") == (
+    assert live.ask(f"/event checklist {n} add: extra GAS tong") == (
         f"Event #{n} already has item 10: Extra gas tong."
     )
-    assert ask(live, ADMIN, f"/event check {n} item: 2") == (
+    assert live.ask(f"/event check {n} item: 2") == (
         f"Ticked item 2 on event #{n}: Table, tablecloth and two chairs. 1 of 10 done."
     )
-    assert ask(live, ADMIN, f"/event check {n} item: ICE") == (
+    assert live.ask(f"/event check {n} item: ICE") == (
         f"Ticked item 6 on event #{n}: Ice and coolers for drinks. 2 of 10 done."
     )
-    assert ask(live, ADMIN, f"/event check {n} item: #6") == (
+    assert live.ask(f"/event check {n} item: #6") == (
         f"Item 6 on event #{n} (Ice and coolers for drinks) is already ticked."
     )
-    assert ask(live, ADMIN, f"/event check {n} item: t") == (
+    assert live.ask(f"/event check {n} item: t") == (
         f"'t' matches 2 items on event #{n}:\n"
         "1. ☐ Tent/canopy 3x3 m with weights and pegs\n"
         "2. ☑ Table, tablecloth and two chairs\n" + usage
     )
     ticked = UNTICKED.replace("2. ☐", "2. ☑").replace("6. ☐", "6. ☑") + "\n10. ☐ Extra gas tong"
-    assert ask(live, ADMIN, f"/event check {n} item: generator") == (
+    assert live.ask(f"/event check {n} item: generator") == (
         f"Event #{n} has no item 'generator'. Its checklist:\n{ticked}\n{usage}"
     )
-    assert ask(live, ADMIN, f"/event check {n} item: 11") == (
+    assert live.ask(f"/event check {n} item: 11") == (
         f"Event #{n} has no item 11. Its checklist:\n{ticked}\n{usage}"
     )
 
@@ -230,7 +215,7 @@ def test_checklist_add_and_check_by_number_or_prefix(live):
 
     raya.checklist = [dict(item, done=True) for item in raya.checklist[:-1]] + raya.checklist[-1:]
     raya.save()
-    assert ask(live, ADMIN, f"/event check {n} item: extra gas tong") == (
+    assert live.ask(f"/event check {n} item: extra gas tong") == (
         f"Ticked item 10 on event #{n}: Extra gas tong. 10 of 10 done. The checklist is complete!"
     )
 
@@ -242,8 +227,8 @@ def test_notes_span_lines_and_show_lists_the_latest(live):
     ]
     raya = booth(notes=earlier)
     n = raya.id
-    assert ask(
-        live, SITI, f"/event note {n} text: EO says load-in from 3pm\nPark behind Block B"
+    assert live.ask(
+        f"/event note {n} text: EO says load-in from 3pm\nPark behind Block B", SITI
     ) == (f"Note added to event #{n} (Pasar Malam Raya). Send /event show {n} to read the notes.")
     raya = Event.get_by_id(n)
     note = raya.notes[-1]
@@ -254,7 +239,7 @@ def test_notes_span_lines_and_show_lists_the_latest(live):
     assert AuditLog.get(AuditLog.action == "event.note").after == note
 
     kl = ZoneInfo("Asia/Kuala_Lumpur")
-    shown = ask(live, SITI, f"/event show {n}")
+    shown = live.ask(f"/event show {n}", SITI)
     assert shown.endswith(
         "Notes:\n…1 earlier\n"
         + "".join(f"01 Feb 09:00 Aisyah: note {i}\n" for i in range(1, 5))
@@ -266,9 +251,9 @@ def test_notes_span_lines_and_show_lists_the_latest(live):
 def test_agent_may_list_show_check_and_note_but_not_change_the_event(live):
     WocsUser.create(phone=SITI, name="Siti", role="agent")
     n = booth().id
-    assert ask(live, SITI, "/event list").startswith("Upcoming events (1):\n")
-    assert ask(live, SITI, f"/event show {n}").startswith(f"Event #{n}: Pasar Malam Raya\n")
-    assert ask(live, SITI, f"/event check {n} item: banner") == (
+    assert live.ask("/event list", SITI).startswith("Upcoming events (1):\n")
+    assert live.ask(f"/event show {n}", SITI).startswith(f"Event #{n}: Pasar Malam Raya\n")
+    assert live.ask(f"/event check {n} item: banner", SITI) == (
         f"Ticked item 3 on event #{n}: Banner, menu board and price tags. 1 of 9 done."
     )
     refused = {
@@ -277,7 +262,7 @@ def test_agent_may_list_show_check_and_note_but_not_change_the_event(live):
         f"/event checklist {n} add: Kipas": "event checklist",
     }
     for text, name in refused.items():
-        assert ask(live, SITI, text) == f"Sorry, only admins can use /{name}."
+        assert live.ask(text, SITI) == f"Sorry, only admins can use /{name}."
     assert [
         a.entity
         for a in AuditLog.select().where(AuditLog.action == "command.refused").order_by(AuditLog.id)
@@ -294,18 +279,16 @@ def test_unknown_event_numbers_point_to_the_list(live):
         "/event check 999 item: 1",
         "/event note 999 text: hello",
     ):
-        assert (
-            ask(live, ADMIN, text) == "There is no event #999. Send /event list to see the events."
-        )
+        assert live.ask(text) == "There is no event #999. Send /event list to see the events."
     assert not AuditLog.select().exists()
 
 
 def test_lists_are_capped_and_empty_lists_say_so(live):
-    assert ask(live, ADMIN, "/event list") == "No upcoming events."
-    assert ask(live, ADMIN, "/event list past") == "No past events."
+    assert live.ask("/event list") == "No upcoming events."
+    assert live.ask("/event list past") == "No past events."
     for day in range(1, 23):
         booth(name=f"Bazar {day}", date=dt.date(2030, 1, day))
-    answer = ask(live, ADMIN, "/event list upcoming").splitlines()
+    answer = live.ask("/event list upcoming").splitlines()
     assert answer[0] == "Upcoming events (22):"
     assert answer[1].endswith("Tue 01 Jan 2030 — Bazar 1, Dataran Merdeka (planned)")
     assert (len(answer), answer[-1]) == (22, "…and 2 more.")
@@ -325,7 +308,7 @@ def test_help_shows_the_event_commands_each_role_may_use(live):
         "/event note <n> text: <note>",
         "/event show <n>",
     ]
-    admin_help, agent_help = ask(live, ADMIN, "/help event"), ask(live, SITI, "/help event")
+    admin_help, agent_help = live.ask("/help event"), live.ask("/help event", SITI)
     assert all(f"{usage}\n" in admin_help for usage in admin_only + everyone)
     assert all(f"{usage}\n" in agent_help for usage in everyone)
     assert not any(usage in agent_help for usage in admin_only)

@@ -38,13 +38,6 @@ ALLOWED_TAGS = {
 SAFE_HREF = ("http://", "https://", "mailto:", "tel:", "/")
 
 
-def _ask(live, text: str, phone: str = ADMIN) -> str:
-    """Send a message and return the reply to it."""
-    before = len(live.replies_to(phone, 0))
-    live.say(phone, text)
-    return live.replies_to(phone, before + 1)[before]
-
-
 def _page(live, slug: str) -> requests.Response:
     answer = requests.get(f"{live.url}/p/{slug}", timeout=5)
     assert answer.status_code != 404 or "Page not found" in answer.text, (
@@ -84,7 +77,7 @@ def _assert_inert(html: str) -> list[tuple[str, dict[str, str | None]]]:
 
 
 def test_publish_keeps_every_line_and_each_publish_is_a_new_version(live):
-    reply = _ask(live, PAGE)
+    reply = live.ask(PAGE)
     assert reply == "Published /p/raya-promo version 1: Kuih Raya 2026"
     row = WocsLandingVersion.get()
     assert (row.slug, row.version, row.published, row.title) == (
@@ -97,7 +90,7 @@ def test_publish_keeps_every_line_and_each_publish_is_a_new_version(live):
         "# Fresh every morning\n\nPrice: RM5\nOrder: https://wa.me/60123456789\n\n"
         "- Kuih bangkit\n- Tart **nenas**"
     )
-    reply = _ask(live, "/landing publish slug: raya-promo\ntitle: Kuih Raya\ncontent: Sold out!")
+    reply = live.ask("/landing publish slug: raya-promo\ntitle: Kuih Raya\ncontent: Sold out!")
     assert reply == (
         "Published /p/raya-promo version 2: Kuih Raya\n"
         "Version 1 is no longer live. To bring it back: "
@@ -116,7 +109,7 @@ def test_publish_keeps_every_line_and_each_publish_is_a_new_version(live):
 
 
 def test_the_page_shows_the_published_markdown_with_a_strict_policy(live):
-    _ask(live, PAGE)
+    live.ask(PAGE)
     page = _page(live, "raya-promo")
     assert page.status_code == 200
     assert page.headers["Content-Security-Policy"] == CSP
@@ -133,12 +126,12 @@ def test_the_page_shows_the_published_markdown_with_a_strict_policy(live):
 
 
 def test_list_shows_each_page_with_its_live_version(live):
-    _ask(live, PAGE)
-    _ask(live, "/landing publish slug: raya-promo title: Raya v2 content: two")
-    _ask(live, "/landing publish slug: about-us title: About us content: Since 2019.")
+    live.ask(PAGE)
+    live.ask("/landing publish slug: raya-promo title: Raya v2 content: two")
+    live.ask("/landing publish slug: about-us title: About us content: Since 2019.")
     ctx = Context(phone=ADMIN)
     day = {v.slug: local_day(v.created_at, ctx) for v in WocsLandingVersion.select()}
-    assert _ask(live, "/landing list") == (
+    assert live.ask("/landing list") == (
         "Landing pages (2):\n"
         f"/p/about-us: About us — version 1 of 1, {day['about-us']}\n"
         f"/p/raya-promo: Raya v2 — version 2 of 2, {day['raya-promo']}"
@@ -146,15 +139,13 @@ def test_list_shows_each_page_with_its_live_version(live):
 
 
 def test_list_when_there_are_no_pages(live):
-    assert _ask(live, "/landing list") == (
-        "No landing pages yet. Publish one with /landing publish."
-    )
+    assert live.ask("/landing list") == ("No landing pages yet. Publish one with /landing publish.")
 
 
 def test_rollback_brings_an_earlier_version_back_without_a_new_row(live):
     for n in (1, 2, 3):
-        _ask(live, f"/landing publish slug: menu title: Menu {n}\ncontent: Menu number {n}")
-    assert _ask(live, "/landing rollback slug: menu version: 1") == (
+        live.ask(f"/landing publish slug: menu title: Menu {n}\ncontent: Menu number {n}")
+    assert live.ask("/landing rollback slug: menu version: 1") == (
         "/p/menu now shows version 1: Menu 1 (was version 3)."
     )
     rows = WocsLandingVersion.select().order_by(WocsLandingVersion.version)
@@ -168,16 +159,16 @@ def test_rollback_brings_an_earlier_version_back_without_a_new_row(live):
         {"live": 1},
     )
 
-    assert _ask(live, "/landing rollback slug: menu version: 1") == (
+    assert live.ask("/landing rollback slug: menu version: 1") == (
         "Version 1 of /p/menu is already live."
     )
-    assert _ask(live, "/landing rollback slug: menu version: 7") == (
+    assert live.ask("/landing rollback slug: menu version: 7") == (
         "/p/menu has no version 7. It has versions 1, 2, 3; version 1 is live."
     )
-    assert _ask(live, "/landing rollback slug: nope version: 1") == (
+    assert live.ask("/landing rollback slug: nope version: 1") == (
         "There is no page /p/nope. Send /landing list to see them."
     )
-    assert _ask(live, "/landing publish slug: menu title: Menu 4 content: four") == (
+    assert live.ask("/landing publish slug: menu title: Menu 4 content: four") == (
         "Published /p/menu version 4: Menu 4\nVersion 1 is no longer live. "
         "To bring it back: /landing rollback slug: menu version: 1"
     )
@@ -201,7 +192,7 @@ HOSTILE = {
 def test_hostile_content_is_rendered_inert(live):
     for name, content in HOSTILE.items():
         slug = f"bad-{name}"
-        assert _ask(live, f"/landing publish slug: {slug} title: T\ncontent: {content}") == (
+        assert live.ask(f"/landing publish slug: {slug} title: T\ncontent: {content}") == (
             f"Published /p/{slug} version 1: T"
         )
         page = _page(live, slug)
@@ -253,26 +244,26 @@ def test_unknown_or_bad_slugs_get_the_not_found_page(live):
 
 
 def test_bad_values_are_explained(live):
-    assert _ask(live, "/landing publish slug: Raya Promo! title: T content: x") == (
+    assert live.ask("/landing publish slug: Raya Promo! title: T content: x") == (
         "slug: 'Raya Promo!' is not a page name: use 2 to 60 lowercase letters, digits and "
         "hyphens, like raya-promo.\nUsage: /landing publish slug: <page-name> title: <title> "
         "content: <Markdown>"
     )
-    assert _ask(live, "/landing publish slug: ok title: T").startswith("Missing content:.")
-    assert _ask(live, f"/landing publish slug: ok title: {'t' * 201} content: x") == (
+    assert live.ask("/landing publish slug: ok title: T").startswith("Missing content:.")
+    assert live.ask(f"/landing publish slug: ok title: {'t' * 201} content: x") == (
         "title: is 201 characters; keep it to 200."
     )
     assert WocsLandingVersion.select().count() == 0
 
 
 def test_an_agent_may_list_but_not_publish_or_roll_back(live):
-    _ask(live, "/admin add phone: 012-999 8888 role: agent name: Siti")
-    _ask(live, PAGE)
-    assert _ask(live, PAGE, phone=SITI) == "Sorry, only admins can use /landing publish."
-    assert _ask(live, "/landing rollback slug: raya-promo version: 1", phone=SITI) == (
+    live.ask("/admin add phone: 012-999 8888 role: agent name: Siti")
+    live.ask(PAGE)
+    assert live.ask(PAGE, SITI) == "Sorry, only admins can use /landing publish."
+    assert live.ask("/landing rollback slug: raya-promo version: 1", SITI) == (
         "Sorry, only admins can use /landing rollback."
     )
-    assert _ask(live, "/landing list", phone=SITI).startswith("Landing pages (1):\n/p/raya-promo")
+    assert live.ask("/landing list", SITI).startswith("Landing pages (1):\n/p/raya-promo")
     assert WocsLandingVersion.select().count() == 1
     refused = AuditLog.select().where(AuditLog.action == "command.refused", AuditLog.actor == SITI)
     assert [a.entity for a in refused.order_by(AuditLog.id)] == [

@@ -41,15 +41,6 @@ FUTURE = dt.date(2030, 1, 20)  # a Sunday no test session reaches: its jobs stay
 LONG_AGO = dt.datetime(2025, 1, 1)
 
 
-def ask(live, phone: str, text: str) -> str:
-    """Send one message as `phone`, return the reply, and let every send finish."""
-    seen = len(live.replies_to(phone, 0))
-    live.say(phone, text)
-    answer = live.replies_to(phone, seen + 1)[seen]
-    live.settle()
-    return answer
-
-
 def kl(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     """A moment in business time."""
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=KL)
@@ -102,9 +93,9 @@ def test_report_today_and_week_on_real_data(live):
     today = dt.datetime.now(KL).date()
     day = dt.timedelta(days=1)
     siti = WocsUser.create(phone=SITI, name="Siti", role="agent")
-    assert ask(live, ADMIN, "/agent task: Setup booth\nfor: Siti\ndue: tomorrow").startswith("Task")
+    assert live.ask("/agent task: Setup booth\nfor: Siti\ndue: tomorrow").startswith("Task")
     booth = WocsTask.get(WocsTask.title == "Setup booth")
-    assert ask(live, SITI, f"/task done {booth.id}") == f"Task #{booth.id} is done. Thank you!"
+    assert live.ask(f"/task done {booth.id}", SITI) == f"Task #{booth.id} is done. Thank you!"
     banner = WocsTask.create(
         command="agent", title="Print banner", due=today - 2 * day, assignee=siti
     )
@@ -133,7 +124,7 @@ def test_report_today_and_week_on_real_data(live):
     Entry.create(campaign=raya, phone=CUSTOMERS[2], submitted_at=utcnow() - 5 * day)
     Entry.create(campaign=old, phone=CUSTOMERS[3])
 
-    assert ask(live, ADMIN, "/report") == (
+    assert live.ask("/report") == (
         f"Daily report for {show_date(today)}\n\n"
         f"Tasks done today (1):\n#{booth.id} Setup booth — Siti\n\n"
         "Overdue tasks (2):\n"
@@ -147,7 +138,7 @@ def test_report_today_and_week_on_real_data(live):
         # the task notice, two replies and the note to the admin; /agent, /task done, /report
         "Messages today: 4 sent, 0 delivered, 0 read, 0 failed; 3 received."
     )
-    week = ask(live, ADMIN, "/report week")
+    week = live.ask("/report week")
     assert week.startswith(
         f"Report for {show_date(today - 6 * day)} – {show_date(today)}\n\n"
         f"Tasks done these 7 days (2):\n#{ice.id} Buy ice — nobody\n#{booth.id} Setup booth — Siti\n\n"
@@ -162,8 +153,8 @@ def test_report_today_and_week_on_real_data(live):
         "New campaign entries these 7 days: 4.\n"
         "Messages these 7 days: 5 sent, 0 delivered, 0 read, 0 failed; 4 received."
     )
-    assert ask(live, SITI, "/report") == "Sorry, only admins can use /report."
-    assert ask(live, ADMIN, "/report month") == (
+    assert live.ask("/report", SITI) == "Sorry, only admins can use /report."
+    assert live.ask("/report month") == (
         "<period> 'month' is not one of: today, week.\nUsage: /report [today|week]"
     )
 
@@ -256,7 +247,7 @@ def test_stats_counts_sends_statuses_failures_and_replies_to_broadcasts(live):
         "Replies to broadcasts, newest first (1):\n"
         f"#{broadcast.id} RAYA26 · raya_promo: 1 of 2 replied (50%)"
     )
-    assert ask(live, ADMIN, "/stats") == (
+    assert live.ask("/stats") == (
         "Messages we sent (today · last 7 days · all time):\n"
         "Sent: 3 · 4 · 4\n"  # the broadcast to c1 and c2, the menu c1 got; c2's menu days ago
         "Delivered: 3 · 4 · 4\n"
@@ -267,14 +258,14 @@ def test_stats_counts_sends_statuses_failures_and_replies_to_broadcasts(live):
         "131047 outside the 24h window: 0 · 0 · 1\n"
         "131050 opted out of marketing: 1 · 1 · 1\n\n" + replies
     )
-    assert ask(live, ADMIN, "/stats replies") == replies
-    messages = ask(live, ADMIN, "/stats messages")
+    assert live.ask("/stats replies") == replies
+    messages = live.ask("/stats messages")
     assert messages.startswith("Messages we sent") and "Replies" not in messages
-    assert ask(live, SITI, "/stats") == reply("stranger")  # not on the team
+    assert live.ask("/stats", SITI) == reply("stranger")  # not on the team
 
 
 def test_stats_before_anything_was_sent(live):
-    assert ask(live, ADMIN, "/stats") == (
+    assert live.ask("/stats") == (
         "Messages we sent (today · last 7 days · all time):\n"
         "Sent: 0 · 0 · 0\nDelivered: 0 · 0 · 0\nRead: 0 · 0 · 0\nFailed: 0 · 0 · 0\n\n"
         "Replies to broadcasts: no broadcast has been sent yet."
