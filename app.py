@@ -35,6 +35,19 @@ def seed_admins(phones: tuple[str, ...]) -> None:
     WocsUser.update(role="admin", active=True).where(WocsUser.phone.in_(phones)).execute()
 
 
+def start_up(settings: Settings) -> None:
+    """What a start does once before serving or working: migrate (embedded), admins, templates.
+
+    `serve`, `worker` and `db upgrade` run it; gunicorn's workers only build the app, after
+    `python bot.py db upgrade` ran it for them.
+    """
+    models.init_db(settings.database_url)
+    if settings.embedded:
+        models.upgrade()
+    seed_admins(settings.admins)
+    message_templates.sync()
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -42,17 +55,13 @@ def create_app(
     transport: Transport | None = None,
     redis_connection: Any = None,
 ) -> Flask:
-    """Build the web app; in embedded mode also migrate and start the in-process workers."""
+    """Build the web app on a database that start_up() prepared; embedded, with its workers."""
     settings = settings or Settings.from_env()
     registry.load(commands)
     storage.from_env(os.environ)  # a half-configured bucket stops the start, not the first photo
     runtime = jobs_runtime.configure(
         settings, transport=transport, redis_connection=redis_connection
     )
-    if settings.embedded:
-        models.upgrade()
-    seed_admins(settings.admins)
-    message_templates.sync()
     if settings.generated_secret:
         log.warning("WHATSAPP_APP_SECRET is not set: webhooks from outside will be refused (403)")
 

@@ -11,7 +11,7 @@ from werkzeug.serving import run_simple
 
 import commands
 import models
-from app import create_app, seed_admins
+from app import create_app, start_up
 from cli import demo
 from cli.local import LocalBot
 from jobs import runtime as jobs_runtime
@@ -28,6 +28,7 @@ log = logging.getLogger("wocs")
 
 def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    start_up(settings)
     app = create_app(settings)
     port = args.port or settings.port
     mode = "embedded (SQLite + in-process jobs)" if settings.embedded else "production"
@@ -45,15 +46,17 @@ def _worker(args: argparse.Namespace) -> int:
         )
         return 2
     registry.load(commands)
+    start_up(settings)
     runtime = jobs_runtime.configure(settings)
-    seed_admins(settings.admins)
     run_worker(runtime, burst=args.burst)
     return 0
 
 
 def _db(args: argparse.Namespace) -> int:
-    models.init_db(Settings.from_env().database_url)
+    settings = Settings.from_env()
+    models.init_db(settings.database_url)
     applied = models.upgrade()
+    start_up(settings)  # the admins and templates too, for the web workers that follow
     print("applied: " + ", ".join(applied) if applied else "the database is up to date")
     return 0
 

@@ -37,11 +37,6 @@ PATHS = [
 CAP = 10_000  # requests at the most, should the limit never answer
 
 
-def _wait_for_a_new_minute() -> None:
-    """The limits count fixed one-minute windows: start at the beginning of one."""
-    time.sleep(60.5 - time.time() % 60)
-
-
 def main() -> None:
     """Spend one user's budget on reads, then on sync operations; print where 429 came."""
     env = {
@@ -57,18 +52,19 @@ def main() -> None:
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {token}"
         base = f"http://127.0.0.1:{port}/api/v1"
-        _wait_for_a_new_minute()
         counts: dict[str, int] = {}
+        retry_after = 0
         for number, path in enumerate(itertools.islice(itertools.cycle(PATHS), CAP), start=1):
             answer = session.get(base + path, timeout=30)
             if answer.status_code == 429:
                 print(f"requests_before_first_429: {number - 1}")
                 print(f"endpoints_used: {len(counts)}")
                 print(f"x_ratelimit_limit: {answer.headers.get('X-RateLimit-Limit')}")
-                print(f"retry_after_s: {answer.headers.get('Retry-After')}")
+                retry_after = int(answer.headers.get("Retry-After") or 60)
+                print(f"retry_after_s: {retry_after}")
                 break
             counts[path] = counts.get(path, 0) + 1
-        _wait_for_a_new_minute()
+        time.sleep(retry_after + 1)  # the window opened by the first request is over
         op = {"entity": "task", "type": "delete", "client_ts": "2030-01-01T00:00:00Z"}
         sent = 0
         for batch in range(CAP):

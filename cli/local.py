@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 
 import models
-from app import create_app
+from app import create_app, start_up
 from webhooks.routes import signature_for
 from whatsapp.payload import text_message_body
 from whatsapp.transports import Outgoing, RecordingTransport
@@ -22,6 +22,7 @@ class LocalBot:
     def __init__(self, settings: Settings) -> None:
         self.settings = dataclasses.replace(settings, redis_url="")
         self.transport = RecordingTransport()
+        start_up(self.settings)
         self.app = create_app(self.settings, transport=self.transport, start_workers=True)
         self.client = self.app.test_client()
         self.seen = 0

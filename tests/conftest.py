@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 
 import commands
 import models
-from app import create_app, seed_admins
+from app import create_app, seed_admins, start_up
 from webhooks.routes import signature_for
 from whatsapp.graph_test_server import GraphTestServer
 from whatsapp.payload import text_message_body
@@ -167,6 +167,7 @@ def live_stack(request, graph, tmp_path_factory) -> Iterator[Live]:
         models.db.drop_tables(models.ALL_MODELS)
         models.db.execute_sql("DROP TABLE IF EXISTS schema_migration")
         models.upgrade()
+    start_up(settings)
     app = create_app(settings, start_workers=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -106,7 +106,7 @@ def test_serve_starts_on_the_embedded_default(tmp_path):
 def test_production_worker_process_handles_a_command(tmp_path):
     """The web app enqueues on real Redis; a separate `python bot.py worker` process runs the job."""
     import models
-    from app import create_app
+    from app import create_app, start_up
     from tests.conftest import ADMIN, SECRET
     from whatsapp.graph_test_server import GraphTestServer
     from wocs.settings import Settings
@@ -124,6 +124,7 @@ def test_production_worker_process_handles_a_command(tmp_path):
             WOCS_ADMINS=ADMIN,
         )
         settings = Settings.from_env(env)
+        start_up(settings)
         app = create_app(settings, start_workers=False)
         models.InboundMessage.delete().where(
             models.InboundMessage.wamid == "wamid.cli.worker"
