@@ -22,6 +22,8 @@ from webhooks.routes import signature_for
 from whatsapp.graph_test_server import GraphTestServer
 from whatsapp.payload import text_message_body
 from wocs import registry
+from wocs.context import Context, Result
+from wocs.dispatch import run_command
 from wocs.settings import Settings
 
 registry.load(commands)  # every test module sees the whole registry, as the app does
@@ -196,3 +198,39 @@ def live(live_stack: Live) -> Iterator[Live]:
     live_stack.graph.reset()
     seed_admins(live_stack.settings.admins)
     yield live_stack
+
+
+@dataclass
+class CommandRunner:
+    """Runs commands straight on a database, as a given sender: for command logic alone."""
+
+    now: Any = None  # the clock the commands see (aware datetime); None: the real one
+
+    def run(self, text: str, phone: str = ADMIN) -> Result:
+        """Run a command message as `phone` (the admin by default); its Result."""
+        user = models.WocsUser.get_or_none(models.WocsUser.phone == phone)
+        ctx = (
+            Context(phone=phone, user=user)
+            if self.now is None
+            else Context(phone=phone, user=user, now=self.now)
+        )
+        return run_command(text, ctx)
+
+
+@pytest.fixture(params=_stacks())
+def commands_db(request, tmp_path) -> Iterator[CommandRunner]:
+    """A migrated, empty database with the admin seeded, and no HTTP, queue or Graph server."""
+    previous = models.db.obj
+    if request.param == "embedded":
+        models.init_db(f"sqlite:///{tmp_path}/commands.sqlite3")
+    else:
+        models.init_db(os.environ["TEST_DATABASE_URL"])
+    models.upgrade()
+    for model in reversed(models.ALL_MODELS):
+        model.delete().execute()
+    seed_admins((ADMIN,))
+    try:
+        yield CommandRunner()
+    finally:
+        models.db.obj.close()
+        models.db.initialize(previous)

@@ -9,9 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models import AuditLog, WocsUser
-from tests.conftest import ADMIN
-from wocs.context import Context
-from wocs.dispatch import run_command
+from tests.conftest import CommandRunner
 from wocs.registry import REGISTRY
 
 NOW = dt.datetime(2026, 1, 14, 2, 0, tzinfo=dt.UTC)
@@ -19,8 +17,11 @@ NAMES = sorted({f"/{c.full_name}" for c in REGISTRY.values()})
 KEYS = sorted({k.name for c in REGISTRY.values() for k in c.keys})
 
 
-def _ctx(phone: str) -> Context:
-    return Context(phone=phone, user=WocsUser.get_or_none(WocsUser.phone == phone), now=NOW)
+@pytest.fixture
+def db(commands_db: CommandRunner) -> CommandRunner:
+    """Command logic needs only the database: no HTTP, queue or Graph server."""
+    commands_db.now = NOW
+    return commands_db
 
 
 command_like = st.builds(
@@ -38,14 +39,14 @@ command_like = st.builds(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(text=st.one_of(command_like, st.text(max_size=80).map(lambda t: "/" + t)))
-def test_any_text_from_an_admin_gets_a_reply_and_never_raises(live, text):
-    answer = run_command(text, _ctx(ADMIN)).text
+def test_any_text_from_an_admin_gets_a_reply_and_never_raises(db, text):
+    answer = db.run(text).text
     assert isinstance(answer, str) and answer.strip()
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if n != "/help"])
-def test_strangers_are_refused_every_command_and_it_is_audited(live, name):
-    answer = run_command(f"{name} 1", _ctx("60175550000")).text
+def test_strangers_are_refused_every_command_and_it_is_audited(db, name):
+    answer = db.run(f"{name} 1", "60175550000").text
     assert answer.startswith("Sorry, commands are only for our team.")
     assert AuditLog.select().where(AuditLog.action == "command.refused").count() == 1
 
@@ -53,9 +54,9 @@ def test_strangers_are_refused_every_command_and_it_is_audited(live, name):
 @pytest.mark.parametrize(
     "cmd", [c for c in REGISTRY.values() if c.role == "admin"], ids=lambda c: c.full_name
 )
-def test_agents_are_refused_admin_commands(live, cmd):
+def test_agents_are_refused_admin_commands(db, cmd):
     WocsUser.create(phone="60129998888", name="Siti", role="agent")
-    answer = run_command(f"/{cmd.full_name}", _ctx("60129998888")).text
+    answer = db.run(f"/{cmd.full_name}", "60129998888").text
     assert answer == f"Sorry, only admins can use /{cmd.full_name}."
 
 
