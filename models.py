@@ -7,9 +7,10 @@ import json
 import logging
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peewee import (
+    AutoField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -27,6 +28,9 @@ from peewee import (
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
 from playhouse.shortcuts import ReconnectMixin
+
+if TYPE_CHECKING:
+    from peewee import ModelSelect
 
 log = logging.getLogger(__name__)
 db = DatabaseProxy()
@@ -61,6 +65,15 @@ class LongText(TextField):
 
 
 class BaseModel(Model):
+    # The primary key peewee would add anyway (an AutoField named id), spelled out so that the
+    # type checker knows every model's `id`: the schema is the same.
+    id = AutoField()
+
+    # Peewee also adds, at run time, `<field>_id` for each foreign key (the raw id) and the
+    # backref named on the foreign key (a select of the rows pointing here); its stubs cannot see
+    # them, so each model declares its own for the type checker under TYPE_CHECKING, which adds
+    # nothing at run time (tests/test_models.py checks them against what peewee adds).
+
     class Meta:
         database = db
         legacy_table_names = False
@@ -76,6 +89,11 @@ class User(BaseModel):
     name = CharField(max_length=120, default="")
     created_at = DateTimeField(default=utcnow)
 
+    if TYPE_CHECKING:
+        api_sessions: ModelSelect[ApiSession]
+        sync_ops: ModelSelect[ApiSyncOp]
+        uploads: ModelSelect[ApiUpload]
+
 
 class WocsUser(BaseModel):
     """A whitelisted staff member: an admin or an agent."""
@@ -85,6 +103,10 @@ class WocsUser(BaseModel):
     role = CharField(max_length=10, default="agent", index=True)
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
+
+    if TYPE_CHECKING:
+        created_tasks: ModelSelect[WocsTask]
+        tasks: ModelSelect[WocsTask]
 
 
 class Event(BaseModel):
@@ -101,6 +123,9 @@ class Event(BaseModel):
     notes = JSONText(default=list)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+
+    if TYPE_CHECKING:
+        attachments: ModelSelect[WocsAttachment]
 
 
 class Hook(BaseModel):
@@ -130,6 +155,11 @@ class Campaign(BaseModel):
     status = CharField(max_length=10, default="open", index=True)
     created_at = DateTimeField(default=utcnow)
 
+    if TYPE_CHECKING:
+        entries: ModelSelect[Entry]
+        draws: ModelSelect[Draw]
+        broadcasts: ModelSelect[Broadcast]
+
 
 class Entry(BaseModel):
     """One customer's entry in a campaign's draw."""
@@ -142,6 +172,9 @@ class Entry(BaseModel):
     )  # published instead of the phone, see jobs/draws.py
     verified = BooleanField(default=False)
     submitted_at = DateTimeField(default=utcnow)
+
+    if TYPE_CHECKING:
+        campaign_id: int
 
     class Meta:
         indexes = ((("campaign", "phone"), True), (("campaign", "submitted_at"), False))
@@ -164,6 +197,12 @@ class WocsTask(BaseModel):
     started_at = DateTimeField(null=True)
     completed_at = DateTimeField(null=True)
 
+    if TYPE_CHECKING:
+        user_id: int | None
+        assignee_id: int | None
+        logs: ModelSelect[WocsTaskLog]
+        attachments: ModelSelect[WocsAttachment]
+
     class Meta:
         indexes = ((("status", "due"), False), (("assignee", "status"), False))
 
@@ -175,6 +214,9 @@ class WocsTaskLog(BaseModel):
     message = TextField()
     level = CharField(max_length=8, default="info")
     at = DateTimeField(default=utcnow)
+
+    if TYPE_CHECKING:
+        task_id: int
 
 
 class WocsAttachment(BaseModel):
@@ -189,6 +231,10 @@ class WocsAttachment(BaseModel):
     mime_type = CharField(max_length=100, default="")
     state = CharField(max_length=10, default="stored")  # pending until fetched
     created_at = DateTimeField(default=utcnow)
+
+    if TYPE_CHECKING:
+        task_id: int | None
+        event_id: int | None
 
 
 class WocsLandingVersion(BaseModel):
@@ -257,6 +303,9 @@ class InboundMessage(BaseModel):
     received_at = DateTimeField(default=utcnow)
     processed_at = DateTimeField(null=True)
 
+    if TYPE_CHECKING:
+        replies: ModelSelect[OutboundMessage]
+
     class Meta:
         indexes = ((("state", "received_at"), False),)
 
@@ -286,6 +335,9 @@ class OutboundMessage(BaseModel):
     read_at = DateTimeField(null=True)
     failed_at = DateTimeField(null=True)
 
+    if TYPE_CHECKING:
+        inbound_id: int | None
+
     class Meta:
         indexes = ((("state", "updated_at"), False),)
 
@@ -303,6 +355,9 @@ class Draw(BaseModel):
     requested_by = CharField(max_length=20, default="")  # who gets the result
     state = CharField(max_length=10, default="committed")  # committed → queued → drawn
     drawn_at = DateTimeField(null=True)
+
+    if TYPE_CHECKING:
+        campaign_id: int
 
 
 class WhatsAppTemplate(BaseModel):
@@ -344,6 +399,9 @@ class Broadcast(BaseModel):
     updated_at = DateTimeField(default=utcnow)
     finished_at = DateTimeField(null=True)
 
+    if TYPE_CHECKING:
+        campaign_id: int | None
+
 
 class AuditLog(BaseModel):
     """Who changed or was refused what, from where."""
@@ -382,6 +440,10 @@ class ApiSession(BaseModel):
     revoked_at = DateTimeField(null=True)
     revoked_reason = CharField(max_length=20, default="")
 
+    if TYPE_CHECKING:
+        user_id: int
+        refresh_tokens: ModelSelect[ApiRefreshToken]
+
 
 class ApiRefreshToken(BaseModel):
     """A single-use refresh token, kept only as a hash."""
@@ -391,6 +453,9 @@ class ApiRefreshToken(BaseModel):
     expires_at = DateTimeField()
     used_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+
+    if TYPE_CHECKING:
+        session_id: int
 
 
 class ApiSyncOp(BaseModel):
@@ -404,6 +469,9 @@ class ApiSyncOp(BaseModel):
     audit_ids = JSONText(default=list)
     result = JSONText(null=True)
     created_at = DateTimeField(default=utcnow)
+
+    if TYPE_CHECKING:
+        user_id: int
 
     class Meta:
         indexes = ((("user", "op_id"), True), (("first_audit", "last_audit"), False))
@@ -420,6 +488,9 @@ class ApiUpload(BaseModel):
     state = CharField(max_length=10, default="pending")  # pending → stored → attached
     expires_at = DateTimeField()
     created_at = DateTimeField(default=utcnow)
+
+    if TYPE_CHECKING:
+        user_id: int
 
 
 ALL_MODELS: list[type[BaseModel]] = [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
+from typing import cast
 
 from peewee import IntegrityError, fn
 
@@ -137,10 +139,13 @@ def list_pages(ctx: Context) -> Result:
         return Result("No landing pages yet. Publish one with /landing publish.")
     shown = list(live.order_by(WocsLandingVersion.slug).limit(LIST_LIMIT))
     counts = dict(
-        WocsLandingVersion.select(WocsLandingVersion.slug, fn.COUNT(WocsLandingVersion.id))
-        .where(WocsLandingVersion.slug.in_([p.slug for p in shown]))
-        .group_by(WocsLandingVersion.slug)
-        .tuples()
+        cast(
+            "Iterable[tuple[str, int]]",  # .tuples() rows (peewee's stubs say models)
+            WocsLandingVersion.select(WocsLandingVersion.slug, fn.COUNT(WocsLandingVersion.id))
+            .where(WocsLandingVersion.slug.in_([p.slug for p in shown]))
+            .group_by(WocsLandingVersion.slug)
+            .tuples(),
+        )
     )
     lines = [
         f"/p/{p.slug}: {p.title} — version {p.version} of {counts[p.slug]}, "

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Iterable
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from peewee import JOIN, SQL, Case, Expression, Field, fn
+from peewee import JOIN, SQL, Case, ColumnBase, Expression, Field, fn
 
 from domain.campaigns import entries
 from domain.tasks import OPEN_STATES, show_date
@@ -52,7 +54,7 @@ def _within(field: Field, since: dt.datetime | None, until: dt.datetime | None) 
     return condition
 
 
-def _count_if(condition: Expression) -> Expression:
+def _count_if(condition: ColumnBase) -> ColumnBase:
     return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
 
 
@@ -64,7 +66,8 @@ def message_counts(
     for n, since in enumerate(periods):
         for name, field in STAMPS.items():
             columns.append(_count_if(_within(field, since, until)).alias(f"{name}{n}"))
-    row = OutboundMessage.select(*columns).dicts().get()
+    # .dicts() rows are dicts (peewee's stubs say models), as in the queries below.
+    row = cast("dict[str, Any]", OutboundMessage.select(*columns).dicts().get())
     return [{name: int(row[f"{name}{n}"]) for name in STAMPS} for n in range(len(periods))]
 
 
@@ -74,12 +77,13 @@ def failures_by_code(periods: list[dt.datetime | None]) -> list[tuple[int | None
         _count_if(_within(OutboundMessage.failed_at, since, None)).alias(f"p{n}")
         for n, since in enumerate(periods)
     ]
-    rows = (
+    rows = cast(
+        "Iterable[dict[str, Any]]",
         OutboundMessage.select(OutboundMessage.error_code, *columns)
         .where(OutboundMessage.failed_at.is_null(False))
         .group_by(OutboundMessage.error_code)
         .order_by(fn.COUNT(OutboundMessage.id).desc(), OutboundMessage.error_code)
-        .dicts()
+        .dicts(),
     )
     return [(r["error_code"], [int(r[f"p{n}"]) for n in range(len(periods))]) for r in rows]
 
@@ -92,7 +96,8 @@ def broadcast_replies() -> list[tuple[Broadcast, int, int]]:
             InboundMessage.received_at > OutboundMessage.sent_at,
         )
     )
-    counts = (
+    counts = cast(
+        "Iterable[dict[str, Any]]",
         OutboundMessage.select(
             OutboundMessage.broadcast,
             fn.COUNT(OutboundMessage.id).alias("reached"),
@@ -104,7 +109,7 @@ def broadcast_replies() -> list[tuple[Broadcast, int, int]]:
             OutboundMessage.failed_at.is_null(),
         )
         .group_by(OutboundMessage.broadcast)
-        .dicts()
+        .dicts(),
     )
     found = {row["broadcast"]: (int(row["reached"]), int(row["replied"])) for row in counts}
     broadcasts = (
@@ -145,7 +150,8 @@ def report(first: dt.date, last: dt.date, tz: ZoneInfo) -> str:
     done_total, done = _tasks(WocsTask.status == "done", _within(WocsTask.completed_at, start, end))
     late_total, late = _tasks(WocsTask.status.in_(OPEN_STATES), WocsTask.due < last)
     events = Event.select().where(Event.date.between(first, last + dt.timedelta(days=1)))
-    campaigns = (
+    campaigns = cast(
+        "Collection[dict[str, Any]]",  # counted with len(), then listed
         Campaign.select(
             Campaign.code,
             fn.COUNT(Entry.id).alias("total"),
@@ -155,7 +161,7 @@ def report(first: dt.date, last: dt.date, tz: ZoneInfo) -> str:
         .where(Campaign.status == "open", Campaign.start_at < end, Campaign.end_at >= start)
         .group_by(Campaign.id, Campaign.code)
         .order_by(Campaign.code)
-        .dicts()
+        .dicts(),
     )
     sections = [
         ("Tasks done " + span, done_total, [f"#{t.id} {t.title} — {_who(t)}" for t in done]),

@@ -17,18 +17,18 @@ def audience_phones(audience: str) -> Iterable[str]:
     """The phone numbers an audience names: a phone, entrants:CODE, agents, admins, all-contacts."""
     if audience.startswith("entrants:"):
         code = audience.split(":", 1)[1]
-        query = Entry.select(Entry.phone).join_from(Entry, Entry.campaign.rel_model)
-        query = query.where(Entry.campaign.rel_model.code == code).order_by(Entry.id)
-        return (row.phone for row in query.iterator())
+        entrants = Entry.select(Entry.phone).join_from(Entry, Entry.campaign.rel_model)
+        entrants = entrants.where(Entry.campaign.rel_model.code == code).order_by(Entry.id)
+        return (row.phone for row in entrants.iterator())
     if audience in ("agents", "admins"):
-        query = WocsUser.select(WocsUser.phone).where(
+        staff = WocsUser.select(WocsUser.phone).where(
             WocsUser.role == audience[:-1],
             WocsUser.active == True,  # noqa: E712
         )
-        return (row.phone for row in query.order_by(WocsUser.id))
+        return (row.phone for row in staff.order_by(WocsUser.id))
     if audience == "all-contacts":
-        query = Contact.select(Contact.phone).where(Contact.phone.is_null(False))
-        return (row.phone for row in query.order_by(Contact.id).iterator())
+        contacts = Contact.select(Contact.phone).where(Contact.phone.is_null(False))
+        return (row.phone for row in contacts.order_by(Contact.id).iterator())
     return [audience]
 
 

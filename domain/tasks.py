@@ -17,7 +17,7 @@ def show_date(day: dt.date | None) -> str:
     return day.strftime("%a %d %b %Y") if day else "no date"
 
 
-def visible_tasks(ctx: Context) -> ModelSelect:
+def visible_tasks(ctx: Context) -> ModelSelect[WocsTask]:
     """The tasks the sender may see: all of them for admins, their own for agents."""
     query = WocsTask.select()
     return query if ctx.may("admin") else query.where(WocsTask.assignee == ctx.user)

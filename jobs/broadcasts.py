@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import cast
 
 from peewee import fn
 
@@ -72,10 +74,13 @@ def _expand(broadcast: Broadcast) -> None:
         if current.state != "expanding":
             return  # another worker finished the expansion meanwhile
         counts = dict(
-            OutboundMessage.select(OutboundMessage.state, fn.COUNT(OutboundMessage.id))
-            .where(OutboundMessage.broadcast == broadcast.id)
-            .group_by(OutboundMessage.state)
-            .tuples()
+            cast(
+                "Iterable[tuple[str, int]]",  # .tuples() rows (peewee's stubs say models)
+                OutboundMessage.select(OutboundMessage.state, fn.COUNT(OutboundMessage.id))
+                .where(OutboundMessage.broadcast == broadcast.id)
+                .group_by(OutboundMessage.state)
+                .tuples(),
+            )
         )
         current.total = sum(counts.values())
         current.skipped = counts.get("skipped", 0)

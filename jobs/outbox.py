@@ -201,25 +201,26 @@ def _later(
 def _settle(row: OutboundMessage, **fields: object) -> None:
     """Write a send's outcome once (only a row still "sending" moves) and count it."""
     fields["updated_at"] = utcnow()
-    counted = bool(row.broadcast) and fields["state"] != "pending"
+    # The broadcast this outcome counts in; None when the row has none or has no outcome yet.
+    broadcast_id = row.broadcast if row.broadcast and fields["state"] != "pending" else None
     try:
-        _record(row, fields, counted)
+        _record(row, fields, broadcast_id)
     except DatabaseError:
         log.warning("retrying the outcome of outbound %s after a database error", row.id)
-        _record(row, fields, counted)
-    if counted:
+        _record(row, fields, broadcast_id)
+    if broadcast_id is not None:
         # Reported even when a status webhook settled (and counted) the row first: the webhook
         # does not report, so for a broadcast's last row this is the only one left to say done.
-        release(progress.report(row.broadcast))
+        release(progress.report(broadcast_id))
 
 
-def _record(row: OutboundMessage, fields: dict, counted: bool) -> None:
+def _record(row: OutboundMessage, fields: dict, broadcast_id: int | None) -> None:
     """Move a "sending" row to its outcome; a broadcast's count commits in the same transaction.
 
     Apart, a worker killed between the two would leave its broadcast one short of done for good.
     """
     where = (OutboundMessage.id == row.id) & (OutboundMessage.state == "sending")
-    with write_transaction() if counted else contextlib.nullcontext():
+    with write_transaction() if broadcast_id is not None else contextlib.nullcontext():
         try:
             moved = OutboundMessage.update(**fields).where(where).execute()
         except IntegrityError:
@@ -227,5 +228,5 @@ def _record(row: OutboundMessage, fields: dict, counted: bool) -> None:
             log.error("outbound %s got a wamid another row has; keeping the outcome", row.id)
             fields.pop("wamid", None)
             moved = OutboundMessage.update(**fields).where(where).execute()
-        if moved and counted:
-            broadcasts.count(row.broadcast, str(fields["state"]))
+        if moved and broadcast_id is not None:
+            broadcasts.count(broadcast_id, str(fields["state"]))

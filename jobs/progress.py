@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import cast
+
 from peewee import fn
 
 from domain.broadcasts import describe
@@ -75,11 +78,12 @@ def _step_text(broadcast: Broadcast, step: int, done: int) -> str:
 
 def _done_text(broadcast: Broadcast) -> str:
     """The closing message, with the failures by error code."""
-    reasons = (
+    reasons = cast(
+        "Iterable[tuple[int | None, int]]",  # .tuples() rows (peewee's stubs say models)
         OutboundMessage.select(OutboundMessage.error_code, fn.COUNT(OutboundMessage.id))
         .where(OutboundMessage.broadcast == broadcast.id, OutboundMessage.state == "failed")
         .group_by(OutboundMessage.error_code)
-        .tuples()
+        .tuples(),
     )
     why = ", ".join(f"{count} × error {code or 'unknown'}" for code, count in reasons)
     return f"✅ Broadcast {describe(broadcast)} done: {_counts(broadcast)}." + (

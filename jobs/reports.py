@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from redis.exceptions import RedisError
@@ -63,7 +63,7 @@ def due_tasks(day: dt.date, due: dt.datetime) -> dict[str, WocsTask]:
     return {f"remind:{t.id}:{day.isoformat()}": t for t in tasks}
 
 
-def _unsent(keys: dict[str, object]) -> list[str]:
+def _unsent(keys: Mapping[str, object]) -> list[str]:
     """The keys among these that have no outbox row yet."""
     if not keys:
         return []
@@ -125,7 +125,8 @@ def remind_due(day: str, now: dt.datetime | None = None) -> str:
     unsent = _unsent(tasks)
     if not unsent:
         return "nothing to remind"
-    _queue({key: (tasks[key].assignee.phone, _reminder(tasks[key])) for key in unsent})
+    # due_tasks joins each task's assignee, so none is None here.
+    _queue({key: (tasks[key].assignee.phone, _reminder(tasks[key])) for key in unsent})  # type: ignore[union-attr]
     return f"reminded {len(unsent)}"
 
 

@@ -49,8 +49,8 @@ def sweep() -> dict[str, int]:
         .order_by(OutboundMessage.id)
         .limit(BATCH)
     )
-    for row in stale_outbound:
-        counts["outbound"] += outbox.enqueue_send(row.id, row.queue)
+    for outbound in stale_outbound:
+        counts["outbound"] += outbox.enqueue_send(outbound.id, outbound.queue)
     # A queued draw whose job was lost; running it twice is harmless (row lock + state).
     for draw in Draw.select(Draw.id).where(Draw.state == "queued"):
         counts["draws"] += submit(draws.run_draw, draw.id)

@@ -109,7 +109,8 @@ class QueueScheduler(RQScheduler):
         if held != self._acquired_locks:
             self._scheduled_job_registries = []  # rebuilt for the queues now held
         self._acquired_locks = held
-        self.lock_acquisition_time = datetime.now()
+        # RQ declares it None in __init__ and sets a datetime itself, as here.
+        self.lock_acquisition_time = datetime.now()  # type: ignore[assignment]
         return held
 
 

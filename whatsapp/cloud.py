@@ -91,7 +91,9 @@ def _graph_errors() -> Iterator[None]:
         yield
     except requests.exceptions.JSONDecodeError as exc:
         status = last_status()
-        cls = TransientGraphError if status is None or status >= 500 else PermanentGraphError
+        cls: type[GraphError] = (
+            TransientGraphError if status is None or status >= 500 else PermanentGraphError
+        )
         if status == 429:  # e.g. a proxy's HTML throttle page: still a rate limit
             cls = RateLimited
         raise cls(f"non-JSON answer (HTTP {status})", http_status=status) from exc

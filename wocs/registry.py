@@ -207,19 +207,19 @@ def bind(
 ) -> dict[str, Any]:
     """Check and convert a message's words and keys into the command's keyword arguments."""
     kwargs: dict[str, Any] = {}
-    words = list(words)
+    left = list(words)
     for arg in cmd.args:
-        if not words:
+        if not left:
             if arg.required:
                 raise CommandSyntaxError(f"Missing <{arg.name}>.")
             continue
-        raw = " ".join(words) if arg.greedy else words.pop(0)
+        raw = " ".join(left) if arg.greedy else left.pop(0)
         if arg.greedy:
-            words = []
+            left = []
         kwargs[arg.name] = _convert(arg.type, raw, ctx, f"<{arg.name}>", 1)
-    if words:
+    if left:
         raise CommandSyntaxError(
-            f"I did not expect '{' '.join(words)[:40]}' after /{cmd.full_name}."
+            f"I did not expect '{' '.join(left)[:40]}' after /{cmd.full_name}."
         )
     for key, (text, line) in _collect(cmd, items).items():
         kwargs[key.param] = _convert(key.type, text, ctx, f"{key.name}:", line)
@@ -236,7 +236,7 @@ def _collect(cmd: Command, items: tuple[Pair | Line, ...]) -> dict[Key, tuple[st
     current: Key | None = None
     for item in _split_inline(cmd, items):
         key = cmd.key_for(item.key) if isinstance(item, Pair) else None
-        if key is not None:
+        if isinstance(item, Pair) and key is not None:
             if key in found:
                 raise CommandSyntaxError(
                     f"Line {item.line}: {key.name}: is given twice.", item.line
@@ -280,8 +280,10 @@ def _split_inline(cmd: Command, items: tuple[Pair | Line, ...]) -> list[Pair | L
     while pending:
         item = pending.pop(0)
         key = cmd.key_for(item.key) if isinstance(item, Pair) else None
-        found = cmd.inline_keys.search(item.value) if key and not key.type.multiline else None
-        if found is None:
+        # A command with a key has its inline_keys pattern.
+        pattern = cmd.inline_keys if key and not key.type.multiline else None
+        found = pattern.search(item.value) if isinstance(item, Pair) and pattern else None
+        if not isinstance(item, Pair) or found is None:
             out.append(item)
             continue
         rest = item.value[found.end() :]
