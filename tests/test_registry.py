@@ -458,9 +458,79 @@ def test_bind_inline_aliases(ctx: Context) -> None:
     }
 
 
-def test_bind_multiline_key_is_never_split_inline(ctx: Context) -> None:
-    _, kwargs = run("/zzdemo task: a for: b note: call for: x at 10:30", ctx)
-    assert kwargs == {"task": "a", "assignee": "b", "note": "call for: x at 10:30"}
+def test_bind_multiline_value_splits_at_a_later_key(ctx: Context) -> None:
+    _, kwargs = run("/zzdemo task: X for: Raj due: esok note: bring ice priority: urgent", ctx)
+    assert kwargs == {
+        "task": "X",
+        "assignee": "Raj",
+        "due": date(2026, 1, 15),
+        "note": "bring ice",
+        "priority": "urgent",
+    }
+
+
+def test_bind_required_key_after_a_multiline_value_is_found(ctx: Context) -> None:
+    _, kwargs = run("/zzdemo task: X for: Raj note: bring ice priority: urgent due: esok", ctx)
+    assert kwargs["due"] == date(2026, 1, 15)
+    assert (kwargs["note"], kwargs["priority"]) == ("bring ice", "urgent")
+
+
+def test_bind_key_inside_a_continuation_line_splits(ctx: Context) -> None:
+    _, kwargs = run("/zzdemo task: a for: b note: line one\n  line two due: esok", ctx)
+    assert kwargs == {
+        "task": "a",
+        "assignee": "b",
+        "note": "line one\n  line two",
+        "due": date(2026, 1, 15),
+    }
+
+
+def test_bind_key_after_an_unknown_key_line_in_a_note_splits(ctx: Context) -> None:
+    _, kwargs = run("/zzdemo task: a for: b note: one\nfoo: bar due: esok", ctx)
+    assert (kwargs["note"], kwargs["due"]) == ("one\nfoo: bar", date(2026, 1, 15))
+
+
+@pytest.mark.parametrize(
+    ("typed", "note"),
+    [
+        ("call at 10:30 re: booth", "call at 10:30 re: booth"),  # a time, an unknown word
+        ("see https://for: x", "see https://for: x"),
+        ("ask priority\\: urgent", "ask priority: urgent"),
+        ("ask priority \\: urgent", "ask priority : urgent"),
+        ('he wrote "priority: urgent" on it', 'he wrote "priority: urgent" on it'),
+        ('"due: esok" is what he said', '"due: esok" is what he said'),
+        ('a "quote" then nothing', 'a "quote" then nothing'),
+    ],
+)
+def test_bind_key_phrase_kept_in_free_text(typed: str, note: str, ctx: Context) -> None:
+    _, kwargs = run(f"/zzdemo task: a for: b note: {typed}", ctx)
+    assert kwargs == {"task": "a", "assignee": "b", "note": note}
+
+
+def test_bind_escaped_key_at_the_start_of_a_note_line(ctx: Context) -> None:
+    _, kwargs = run("/zzdemo task: a for: b note: first\npriority\\: urgent", ctx)
+    assert kwargs["note"] == "first\npriority: urgent"
+    assert "priority" not in kwargs
+
+
+def test_bind_key_after_a_closed_quote_still_splits(ctx: Context) -> None:
+    _, kwargs = run('/zzdemo task: a for: b note: say "hi" priority: high', ctx)
+    assert (kwargs["note"], kwargs["priority"]) == ('say "hi"', "high")
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("/zzdemo task: a for: b note: x priority: high priority: low", 1),
+        ("/zzdemo task: a for: b note: x due: esok\ntarikh: lusa", 2),
+        ("/zzdemo task: a for: b note: x\nmore due: esok\ndue: lusa", 3),
+        ("/zzdemo task: a for: b due: esok\nnote: x tarikh: lusa", 2),
+    ],
+)
+def test_bind_key_found_inline_given_twice(text: str, line: int, ctx: Context) -> None:
+    err = bind_error(text, ctx)
+    key = "priority" if "priority: low" in text else "due"
+    assert (err.message, err.line) == (f"Line {line}: {key}: is given twice.", line)
 
 
 def test_bind_inline_only_at_declared_keys_and_not_in_urls(ctx: Context) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from wocs.context import Context, Result
 from wocs.grammar import CommandSyntaxError, Line, Pair, ParsedCommand
+from wocs.keysplit import key_pattern, split, unescape
 from wocs.types import TEXT, ValueType
 from wocs.values import ValueProblem
 
@@ -87,10 +88,7 @@ class Command:
     @functools.cached_property
     def inline_keys(self) -> re.Pattern[str] | None:
         """Where one of this command's own keys starts inside a line (`task: X for: Siti`)."""
-        words = [w for k in self.keys for w in (k.name, *k.aliases)]
-        if not words:
-            return None
-        return re.compile(r"(?<!\S)(" + "|".join(map(re.escape, words)) + r")[ \t]*:(?!//)", re.I)
+        return key_pattern(w for k in self.keys for w in (k.name, *k.aliases))
 
 
 REGISTRY: dict[tuple[str, str | None], Command] = {}
@@ -260,9 +258,11 @@ def _collect(cmd: Command, items: tuple[Pair | Line, ...]) -> dict[Key, tuple[st
         found[current][0].append(text)
     return {
         key: (
-            "\n".join(parts).strip()
-            if key.type.multiline
-            else " ".join(p.strip() for p in parts if p.strip()),
+            unescape(
+                "\n".join(parts).strip()
+                if key.type.multiline
+                else " ".join(p.strip() for p in parts if p.strip())
+            ),
             line,
         )
         for key, (parts, line) in found.items()
@@ -270,26 +270,13 @@ def _collect(cmd: Command, items: tuple[Pair | Line, ...]) -> dict[Key, tuple[st
 
 
 def _split_inline(cmd: Command, items: tuple[Pair | Line, ...]) -> list[Pair | Line]:
-    """Split one-line values at the command's own keys, so `task: X for: Siti` is two pairs.
+    """Split every value at the command's own keys, so `task: X for: Siti` is two pairs.
 
-    Only declared keys split a line, and multi-line values (notes, page content)
-    are never split, so `note: call at 10:30` and free text stay whole.
+    Multi-line values split too (`note: bring ice priority: urgent`); a time (10:30), a URL
+    and a word that is not one of the command's keys stay in the text.
     """
-    out: list[Pair | Line] = []
-    pending = list(items)
-    while pending:
-        item = pending.pop(0)
-        key = cmd.key_for(item.key) if isinstance(item, Pair) else None
-        # A command with a key has its inline_keys pattern.
-        pattern = cmd.inline_keys if key and not key.type.multiline else None
-        found = pattern.search(item.value) if isinstance(item, Pair) and pattern else None
-        if not isinstance(item, Pair) or found is None:
-            out.append(item)
-            continue
-        rest = item.value[found.end() :]
-        out.append(Pair(item.key, item.value[: found.start()].strip(), item.line, item.raw))
-        pending.insert(0, Pair(found.group(1).lower(), rest.strip(), item.line))
-    return out
+    pattern = cmd.inline_keys
+    return split(pattern, items) if pattern is not None else list(items)
 
 
 def _unknown_key(cmd: Command, pair: Pair) -> CommandSyntaxError:
