@@ -40,7 +40,7 @@ def _url(text: str, ctx: Context) -> str:
 
 
 CODE = ValueType("code", _code)
-URL = ValueType("link", _url)
+URL = ValueType("link", _url, verbatim=True)
 
 
 def business_day_bounds(day: dt.date, ctx: Context) -> tuple[dt.datetime, dt.datetime]:

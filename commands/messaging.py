@@ -72,7 +72,7 @@ def _vars(text: str, ctx: Context) -> list[str]:
 
 AUDIENCE = ValueType("phone or segment", _audience)
 MOMENT = ValueType("date and time", _moment)
-VARS = ValueType("values", _vars)
+VARS = ValueType("values", _vars, verbatim=True)
 _TEMPLATE_KEYS = (
     Key("template", TEXT, required=True, aliases=("templat",), hint="<name>"),
     Key("vars", VARS, aliases=("values", "nilai"), hint="<value; value>"),

@@ -53,6 +53,37 @@ GOOD = [
         cmd("agent", (), Pair("task", "a", 1, ""), Pair("for", "Siti", 2, "for: Siti")),
         id="unicode-line-separator-read-as-newline",
     ),
+    pytest.param(
+        "/task done\u200a12\u3000note:\u2009ok\u205fthen",
+        cmd("task", ("done", "12"), Pair("note", "ok then", 1, "")),
+        id="thin-hair-ideographic-spaces-read-as-spaces",
+    ),
+    pytest.param(
+        "\ufeff/task\u200b done 12 note: o\u200ek",
+        cmd("task", ("done", "12"), Pair("note", "ok", 1, "")),
+        id="zero-width-marks-removed",
+    ),
+    pytest.param(
+        "/hook add text: \U0001f468\u200d\U0001f469\u200d\U0001f467 family",
+        cmd(
+            "hook",
+            ("add",),
+            Pair("text", "\U0001f468\u200d\U0001f469\u200d\U0001f467 family", 1, ""),
+        ),
+        id="zero-width-joiner-kept-in-emoji",
+    ),
+    pytest.param(
+        "/hook add text: \u201cJom\u201d makan, it\u2019s \u2018sedap\u2019 \u201elah\u201f",
+        cmd("hook", ("add",), Pair("text", '"Jom" makan, it\'s \'sedap\' "lah"', 1, "")),
+        id="smart-quotes-made-straight",
+    ),
+    pytest.param(
+        "/hook add text: 10\u201312 \u2014 dashes in free text stay",
+        cmd("hook", ("add",), Pair("text", "10\u201312 \u2014 dashes in free text stay", 1, "")),
+        id="dashes-in-free-text-kept",
+    ),
+    pytest.param("/ event list", cmd("event", ("list",)), id="space-after-slash"),
+    pytest.param(" \xa0/\u00a0\tevent list", cmd("event", ("list",)), id="odd-spaces-after-slash"),
     pytest.param("/TaSk Done 12", cmd("task", ("Done", "12")), id="mixed-case-name"),
     pytest.param("/HELP", cmd("help"), id="upper-case-name"),
     pytest.param("/Hook_2-x", cmd("hook_2-x"), id="name-with-digit-underscore-hyphen"),
@@ -216,7 +247,7 @@ def test_parse_good(text: str, expected: ParsedCommand) -> None:
 
 BAD = [
     pytest.param("/", NOT_A_NAME.format("/"), 1, 2, id="slash-only"),
-    pytest.param("/ hi", NOT_A_NAME.format("/"), 1, 2, id="space-after-slash"),
+    pytest.param("/ 1abc", NOT_A_NAME.format("/"), 1, 2, id="space-after-slash-then-digit"),
     pytest.param("/1abc", NOT_A_NAME.format("/1abc"), 1, 2, id="digit-first"),
     pytest.param("/é", NOT_A_NAME.format("/é"), 1, 2, id="non-ascii-letter"),
     pytest.param("/_task", NOT_A_NAME.format("/_task"), 1, 2, id="underscore-first"),
@@ -293,8 +324,10 @@ def test_error_position_is_counted_in_the_original_text_when_tabs_precede() -> N
         ("/é", True),
         ("//", True),
         ("/", False),
-        ("/ help", False),
-        ("/\thelp", False),
+        ("/ help", True),  # a keyboard's space after the slash
+        ("/\thelp", True),
+        ("\u200b/help", True),  # a zero-width space pasted before it
+        ("/ 12", False),
         ("/\nhelp", False),
         ("help", False),
         ("JOIN RAYA26", False),

@@ -498,6 +498,7 @@ def test_bind_key_after_an_unknown_key_line_in_a_note_splits(ctx: Context) -> No
         ("ask priority\\: urgent", "ask priority: urgent"),
         ("ask priority \\: urgent", "ask priority : urgent"),
         ('he wrote "priority: urgent" on it', 'he wrote "priority: urgent" on it'),
+        ("he wrote \u201cpriority: urgent\u201d", 'he wrote "priority: urgent"'),
         ('"due: esok" is what he said', '"due: esok" is what he said'),
         ('a "quote" then nothing', 'a "quote" then nothing'),
     ],
@@ -505,6 +506,17 @@ def test_bind_key_after_an_unknown_key_line_in_a_note_splits(ctx: Context) -> No
 def test_bind_key_phrase_kept_in_free_text(typed: str, note: str, ctx: Context) -> None:
     _, kwargs = run(f"/zzdemo task: a for: b note: {typed}", ctx)
     assert kwargs == {"task": "a", "assignee": "b", "note": note}
+
+
+def test_bind_reads_dashes_as_hyphens_only_in_typed_values(ctx: Context) -> None:
+    _, kwargs = run(
+        "/zzdemo task: Banner \u2014 big for: Siti\u2013Ali due: 2026\u201301\u201420", ctx
+    )
+    assert kwargs == {
+        "task": "Banner \u2014 big",
+        "assignee": "Siti\u2013Ali",
+        "due": date(2026, 1, 20),
+    }
 
 
 def test_bind_escaped_key_at_the_start_of_a_note_line(ctx: Context) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pyparsing as pp
 
+from wocs.normalise import plain
 from wocs.replies import TEXT_LIMIT
 
 
@@ -69,31 +70,17 @@ def _grammar() -> pp.ParserElement:
 
 _GRAMMAR = _grammar()
 _NAME_ONLY = pp.Regex(r"/([A-Za-z][A-Za-z0-9_-]{0,39})").set_whitespace_chars(" \t")
-# Pasted text brings other spaces and line breaks; read them as the plain ones.
-_PLAIN = str.maketrans(
-    {
-        "\xa0": " ",
-        "\u2007": " ",
-        "\u202f": " ",
-        "\x0b": " ",
-        "\x0c": " ",
-        "\x85": "\n",
-        "\u2028": "\n",
-        "\u2029": "\n",
-        "\r": "\n",
-    }
-)
 
 
 def looks_like_command(text: str) -> bool:
     """True when a message is meant as a slash command."""
-    stripped = text.lstrip()
+    stripped = plain(text)
     return stripped.startswith("/") and len(stripped) > 1 and not stripped[1].isspace()
 
 
 def parse(text: str) -> ParsedCommand:
     """Parse a command message; raise CommandSyntaxError with the line and column on failure."""
-    text = text.replace("\r\n", "\n").translate(_PLAIN).strip()
+    text = plain(text)
     if len(text) > TEXT_LIMIT:
         raise CommandSyntaxError(f"That message is too long ({len(text)} characters).")
     if not text.startswith("/"):

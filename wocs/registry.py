@@ -15,6 +15,7 @@ from typing import Any
 from wocs.context import Context, Result
 from wocs.grammar import CommandSyntaxError, Line, Pair, ParsedCommand
 from wocs.keysplit import key_pattern, split, unescape
+from wocs.normalise import hyphens
 from wocs.types import TEXT, ValueType
 from wocs.values import ValueProblem
 
@@ -292,7 +293,7 @@ def _unknown_key(cmd: Command, pair: Pair) -> CommandSyntaxError:
 
 def _convert(kind: ValueType, text: str, ctx: Context, label: str, line: int) -> Any:
     try:
-        return kind.convert(text, ctx)
+        return kind.convert(text if kind.verbatim else hyphens(text), ctx)
     except ValueProblem as exc:
         where = f"Line {line}, " if line > 1 else ""
         raise CommandSyntaxError(f"{where}{label} {exc}", line) from None

@@ -19,6 +19,9 @@ class ValueType:
     name: str
     convert: Callable[[str, Context], Any]
     multiline: bool = False
+    # Free text is taken as typed; other values read the dashes a phone or a pasted document
+    # puts in (2026–01–20, 012–345 6789) as the hyphens that were meant.
+    verbatim: bool = False
 
 
 def _text(text: str, ctx: Context) -> str:
@@ -64,8 +67,8 @@ def _person(text: str, ctx: Context) -> Any:
     )
 
 
-TEXT = ValueType("text", _text)
-LONG_TEXT = ValueType("text", _text, multiline=True)
+TEXT = ValueType("text", _text, verbatim=True)
+LONG_TEXT = ValueType("text", _text, multiline=True, verbatim=True)
 INT = ValueType("number", lambda text, ctx: values.parse_int(text))
 DATE = ValueType("date", lambda text, ctx: values.parse_date(text, ctx.today))
 TIME = ValueType("time", lambda text, ctx: values.parse_time(text))
