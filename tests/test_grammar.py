@@ -257,14 +257,16 @@ BAD = [
     pytest.param(" \n\t ", NO_SLASH, 1, 1, id="whitespace-only"),
     pytest.param(
         "/" + "a" * TEXT_LIMIT,
-        f"That message is too long ({TEXT_LIMIT + 1} characters).",
+        f"That message is too long ({TEXT_LIMIT + 1} characters; one message holds at most "
+        f"{TEXT_LIMIT}). Nothing was saved.",
         1,
         1,
         id="one-over-limit",
     ),
     pytest.param(
         "hello " * 1000,
-        "That message is too long (5999 characters).",
+        "That message is too long (5999 characters; one message holds at most 4096). "
+        "Nothing was saved.",
         1,
         1,
         id="too-long-checked-before-slash",

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_WAMID = 191
+# A body is kept whole well past what one reply or command may hold (4,096), so an over-long
+# message is answered "too long" instead of being read cut; the bound fits a MySQL TEXT
+# column in utf8mb4 (65,535 bytes at 4 bytes a character).
+MAX_BODY = 16_000
 
 
 class BadPayload(ValueError):
@@ -183,7 +187,7 @@ def _read_change(value: dict, batch: Batch) -> None:
                 )[:80],
                 sender_name=str(names.get(message.get("from")) or "")[:120],
                 type=str(message.get("type") or "unknown")[:24],
-                body=message_body(message)[:4096],
+                body=message_body(message)[:MAX_BODY],
                 sent_at=_when(message.get("timestamp")),
                 raw=message,
             )

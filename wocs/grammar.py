@@ -82,7 +82,10 @@ def parse(text: str) -> ParsedCommand:
     """Parse a command message; raise CommandSyntaxError with the line and column on failure."""
     text = plain(text)
     if len(text) > TEXT_LIMIT:
-        raise CommandSyntaxError(f"That message is too long ({len(text)} characters).")
+        raise CommandSyntaxError(
+            f"That message is too long ({len(text)} characters; one message holds at most "
+            f"{TEXT_LIMIT}). Nothing was saved."
+        )
     if not text.startswith("/"):
         raise CommandSyntaxError("A command starts with /, for example /help.")
     try:
