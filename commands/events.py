@@ -127,7 +127,8 @@ def create_event(
         {"name": event.name, "date": date, "location": event.location, "fee": fee, "eo": eo},
     )
     return Result(
-        f"Event #{event.id} created: {event.name}, {show_date(date)} at {event.location}.\n"
+        f"Event #{event.id} created: {event.name}, {show_date(date, ctx.today)} "
+        f"at {event.location}.\n"
         f"{_facts(event)}\n"
         f"Checklist: {len(event.checklist)} items. Send /event show {event.id} to see it.",
         entity=f"event:{event.id}",

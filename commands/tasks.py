@@ -85,7 +85,8 @@ def create_task(
         f"Reply /task start {row.id} when you begin and /task done {row.id} when it is finished.",
     )
     return Result(
-        f"Task #{row.id} created for {_label(assignee)}, due {show_date(due)}. I've told them.",
+        f"Task #{row.id} created for {_label(assignee)}, due {show_date(due, ctx.today)}. "
+        "I've told them.",
         entity=f"task:{row.id}",
     )
 

@@ -12,9 +12,13 @@ from wocs.context import Context, NotFound
 OPEN_STATES = ("open", "in_progress")
 
 
-def show_date(day: dt.date | None) -> str:
-    """A date the way people read it in a chat (Tue 20 Jan 2026)."""
-    return day.strftime("%a %d %b %Y") if day else "no date"
+def show_date(day: dt.date | None, today: dt.date | None = None) -> str:
+    """A date the way people read it in a chat (Tue 20 Jan 2026), `(next year)` after it if so."""
+    if not day:
+        return "no date"
+    # A day-month typed without a year that has passed means next year: the reply says so.
+    later = " (next year)" if today is not None and day.year == today.year + 1 else ""
+    return day.strftime("%a %d %b %Y") + later
 
 
 def visible_tasks(ctx: Context) -> ModelSelect[WocsTask]:
