@@ -43,4 +43,16 @@ def _explain(cmd: Command) -> str:
     for key in cmd.keys:
         also = f" (also {', '.join(a + ':' for a in key.aliases)})" if key.aliases else ""
         lines.append(f"  {key.name}: a {key.type.name}{also}{'' if key.required else ', optional'}")
-    return "\n".join(lines)
+    return "\n".join(lines + _literal_keys(cmd))
+
+
+def _literal_keys(cmd: Command) -> list[str]:
+    """How to keep a key phrase inside free text, for a command that takes some."""
+    free = next((k for k in cmd.keys if k.type.multiline), None)
+    if free is None:
+        return []
+    other = ([free] + [k for k in cmd.keys if k is not free])[-1]  # the last other key
+    return [
+        f"  A key starts wherever it is written, mid-line too. To keep one as text in "
+        f'{free.name}:, write {other.name}\\: … or put it in quotes: "{other.name}: …".'
+    ]
