@@ -23,10 +23,7 @@ FIGURES = ("views", "likes", "shares")
 
 _COUNT = re.compile(r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?[ \t]*([km])?")
 _SCALE = {"k": 1_000, "m": 1_000_000}
-# A one-line `/hook add text: … tags: …` keeps `tags:` inside the text, because multi-line
-# values are never split at keys (so free text stays whole). There is no `tag:` alias, since
-# a hook line like "Tag: your bestie" must stay text.
-_TAGS_IN_TEXT = re.compile(r"(?<!\S)tags[ \t]*:", re.I)
+# There is no `tag:` alias, since a hook line like "Tag: your bestie" must stay text.
 
 
 def _tag(text: str) -> str:
@@ -143,11 +140,6 @@ def tagged(tag: str) -> Expression:
 )
 def add_hook(ctx: Context, text: str, tags: list[str] | None = None) -> Result:
     """Save a TikTok hook with its tags."""
-    if tags is None and _TAGS_IN_TEXT.search(text):
-        raise CommandError(
-            "Put tags: on a line of its own after the hook text, like:\n"
-            "/hook add text: Stop scrolling!\ntags: raya, promo"
-        )
     hook = Hook.create(text=text, tags=tags or [])
     audit(ctx, "hook.add", f"hook:{hook.id}", None, {"text": text, "tags": hook.tags})
     tagged = f"tags: {', '.join(hook.tags)}" if hook.tags else "no tags"

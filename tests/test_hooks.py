@@ -52,12 +52,13 @@ def test_add_keeps_every_line_and_normalises_tags(live):
     )
 
 
-def test_tags_on_the_text_line_are_refused_instead_of_stored_as_text(live):
-    assert live.ask("/hook add text: Stop scrolling! tags: raya") == (
-        "Put tags: on a line of its own after the hook text, like:\n"
-        "/hook add text: Stop scrolling!\ntags: raya, promo"
-    )
-    assert Hook.select().count() == 0 and not AuditLog.select().exists()
+def test_tags_on_the_text_line_are_tags_not_text(live):
+    answer = live.ask("/hook add text: Stop scrolling! tags: food, pov")
+    row = Hook.get()
+    assert answer.startswith(f"Hook #{row.id} saved (tags: food, pov).")
+    assert (row.text, row.tags) == ("Stop scrolling!", ["food", "pov"])
+    live.ask('/hook add text: Write "tags: raya" in the caption')
+    assert Hook.select().order_by(Hook.id.desc()).get().text == 'Write "tags: raya" in the caption'
 
 
 def test_list_shows_newest_first_and_filters_by_exact_tag(live):
