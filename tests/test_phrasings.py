@@ -1,0 +1,323 @@
+"""The natural-phrasings table: how people type commands (English, Malay, mixed), and what each binds to.
+
+Grow it whenever a user-reported phrasing is found: one row, the words as typed, the values
+the command must receive. The clock is Wednesday 14 January 2026, 10:00 in Kuala Lumpur.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from models import WocsUser
+from tests.conftest import ADMIN
+from wocs.context import Context
+from wocs.dispatch import check
+
+NOW = datetime(2026, 1, 14, 2, 0, tzinfo=UTC)
+TEAM = {"60129998888": "Siti", "60129997777": "Raj"}
+
+
+def jan(day: int) -> date:
+    """A day of January 2026."""
+    return date(2026, 1, day)
+
+
+def row(typed: str, command: str, /, **values: Any) -> Any:
+    """One phrasing: what is typed, the command it names and the values that command gets."""
+    return pytest.param(typed, command, values, id=typed.splitlines()[0][:60])
+
+
+AGENT = [
+    row(
+        "/agent task: Setup booth for: Siti due: esok",
+        "agent",
+        task="Setup booth",
+        assignee="Siti",
+        due=jan(15),
+    ),
+    row(
+        "/agent tugas: Susun meja untuk: Siti tarikh: esok",
+        "agent",
+        task="Susun meja",
+        assignee="Siti",
+        due=jan(15),
+    ),
+    row(
+        "/agent tugas: Susun meja\nuntuk: Siti\ntarikh: lusa\nkeutamaan: tinggi",
+        "agent",
+        task="Susun meja",
+        assignee="Siti",
+        due=jan(16),
+        priority="high",
+    ),
+    row(
+        "/agent task: Beli ais untuk: Raj tarikh: jumaat nota: bawa cooler",
+        "agent",
+        task="Beli ais",
+        assignee="Raj",
+        due=jan(16),
+        note="bawa cooler",
+    ),
+    row(
+        "/agent task: X for: Raj due: esok note: bring ice priority: urgent",
+        "agent",
+        task="X",
+        assignee="Raj",
+        due=jan(15),
+        note="bring ice",
+        priority="urgent",
+    ),
+    row(
+        "/agent task: X for: Raj note: bring ice priority: urgent due: esok",
+        "agent",
+        task="X",
+        assignee="Raj",
+        due=jan(15),
+        note="bring ice",
+        priority="urgent",
+    ),
+    row(
+        "/agent task: Call EO for: Siti due: 20/1 note: call at 10:30 re: booth",
+        "agent",
+        task="Call EO",
+        assignee="Siti",
+        due=jan(20),
+        note="call at 10:30 re: booth",
+    ),
+    row(
+        "/agent tugas: Hantar 2 kotak untuk: Siti tarikh: 20/1 keutamaan: p2 "
+        "nota: Hubungi EO: Encik Ali pukul 10:30",
+        "agent",
+        task="Hantar 2 kotak",
+        assignee="Siti",
+        due=jan(20),
+        priority="high",
+        note="Hubungi EO: Encik Ali pukul 10:30",
+    ),
+    row(
+        "/agent task: Print \u201cJom\u201d banner for: Siti due: 2026\u201301\u201320",
+        "agent",
+        task='Print "Jom" banner',
+        assignee="Siti",
+        due=jan(20),
+    ),
+    row(
+        "/agent task: Fix Ali\u2019s stall Untuk: Raj Tarikh: Khamis",
+        "agent",
+        task="Fix Ali's stall",
+        assignee="Raj",
+        due=jan(15),
+    ),
+    row("/ agent task: X for: Siti due: today", "agent", task="X", assignee="Siti", due=jan(14)),
+    row(
+        "/AGENT TASK: X FOR: Siti DUE: TOMORROW PRIORITY: P1",
+        "agent",
+        task="X",
+        assignee="Siti",
+        due=jan(15),
+        priority="urgent",
+    ),
+    row("/agent task:X for:Siti due:esok", "agent", task="X", assignee="Siti", due=jan(15)),
+    row(
+        '/agent task: X for: Siti due: esok note: ask "priority: high" first',
+        "agent",
+        task="X",
+        assignee="Siti",
+        due=jan(15),
+        note='ask "priority: high" first',
+    ),
+    row(
+        "/agent task: X for: Siti due: esok note: ask priority\\: high",
+        "agent",
+        task="X",
+        assignee="Siti",
+        due=jan(15),
+        note="ask priority: high",
+    ),
+    row(
+        "/agent task: Angkat khemah untuk: Raj tarikh: isnin keutamaan: segera nota: guna lori\n"
+        "balik sebelum 6",
+        "agent",
+        task="Angkat khemah",
+        assignee="Raj",
+        due=jan(19),
+        priority="urgent",
+        note="guna lori\nbalik sebelum 6",
+    ),
+    row(
+        "/agent\u00a0task: X\u2009for: Siti\u200b due: esok",
+        "agent",
+        task="X",
+        assignee="Siti",
+        due=jan(15),
+    ),
+    row(
+        "/agent nota: bawa ais tugas: Beli ais untuk: Raj tarikh: esok",
+        "agent",
+        task="Beli ais",
+        assignee="Raj",
+        due=jan(15),
+        note="bawa ais",
+    ),
+    row(
+        "/agent task: Setup booth\nnear door for: Siti due: esok",
+        "agent",
+        task="Setup booth near door",
+        assignee="Siti",
+        due=jan(15),
+    ),
+]
+
+EVENTS = [
+    row(
+        "/event create name: Bazaar Raya date: 20/3 location: Mid Valley fee: RM150",
+        "event create",
+        name="Bazaar Raya",
+        date=date(2026, 3, 20),
+        location="Mid Valley",
+        fee=Decimal("150.00"),
+    ),
+    row(
+        "/event create nama: Pasar Malam tarikh: sabtu lokasi: SS2 yuran: RM1,500.50 "
+        "penganjur: 012\u2013345 6789",
+        "event create",
+        name="Pasar Malam",
+        date=jan(17),
+        location="SS2",
+        fee=Decimal("1500.50"),
+        eo="60123456789",
+    ),
+    row(
+        "/event create name: Car boot\ndate: 2026-02-01\ntempat: Amcorp",
+        "event create",
+        name="Car boot",
+        date=date(2026, 2, 1),
+        location="Amcorp",
+    ),
+    row("/event note 1 text: Booth A12 near exit", "event note", n=1, text="Booth A12 near exit"),
+    row(
+        "/event note 1 nota: Booth at https://maps.app/x: left side",
+        "event note",
+        n=1,
+        text="Booth at https://maps.app/x: left side",
+    ),
+    row("/event checklist 2 tambah: Extension cord", "event checklist", n=2, add="Extension cord"),
+    row("/event check 2 item: 3", "event check", n=2, item="3"),
+]
+
+CAMPAIGNS = [
+    row(
+        "/campaign create code: RAYA26 prize: Hamper start: today end: 2026-02-28 "
+        "requirements: Follow us form: https://forms.gle/abc",
+        "campaign create",
+        code="RAYA26",
+        prize="Hamper",
+        start=jan(14),
+        end=date(2026, 2, 28),
+        requirements="Follow us",
+        form="https://forms.gle/abc",
+    ),
+    row(
+        "/campaign create kod: CNY27 hadiah: Angpau mula: esok tamat: 28/2 "
+        "syarat: Ikut kami di TikTok\nKongsi video",
+        "campaign create",
+        code="CNY27",
+        prize="Angpau",
+        start=jan(15),
+        end=date(2026, 2, 28),
+        requirements="Ikut kami di TikTok\nKongsi video",
+    ),
+    row("/draw CNY27 pemenang: 3", "draw", code="CNY27", winners=3),
+    row(
+        "/broadcast kempen: CNY27 templat: promo nilai: Siti; RM5 pada: esok 9am",
+        "broadcast",
+        campaign="CNY27",
+        template="promo",
+        vars=["Siti", "RM5"],
+        at=datetime(2026, 1, 15, 1, 0),
+    ),
+    row(
+        "/send to: 012-345 6789 template: welcome vars: Siti; 10:30 at: esok 9am",
+        "send",
+        to="60123456789",
+        template="welcome",
+        vars=["Siti", "10:30"],
+        at=datetime(2026, 1, 15, 1, 0),
+    ),
+]
+
+OTHERS = [
+    row(
+        "/hook add text: Jom makan! tags: food, pov",
+        "hook add",
+        text="Jom makan!",
+        tags=["food", "pov"],
+    ),
+    row(
+        "/hook add teks: Line one\nLine two\ntags: raya",
+        "hook add",
+        text="Line one\nLine two",
+        tags=["raya"],
+    ),
+    row(
+        "/hook stats 4 views: 1200 likes: 85 shares: 9",
+        "hook stats",
+        n=4,
+        views=1200,
+        likes=85,
+        shares=9,
+    ),
+    row("/task done 12 note: tables up at 10:30", "task done", n=12, note="tables up at 10:30"),
+    row("/task done 12 nota: siap!", "task done", n=12, note="siap!"),
+    row("/task assign 3 untuk: Raj", "task assign", n=3, assignee="Raj"),
+    row(
+        "/landing publish slug: raya title: Raya menu content: Kuih raya\nPrice: RM5",
+        "landing publish",
+        slug="raya",
+        title="Raya menu",
+        content="Kuih raya\nPrice: RM5",
+    ),
+    row(
+        "/landing rollback slug: raya\u2013promo versi: 2",
+        "landing rollback",
+        slug="raya-promo",
+        version=2,
+    ),
+    row(
+        "/admin add telefon: 012\u2013999 8888 peranan: agent nama: Siti Aminah",
+        "admin add",
+        phone="60129998888",
+        role="agent",
+        name="Siti Aminah",
+    ),
+    row(
+        "/config set kunci: daily_report_hour nilai: 20",
+        "config set",
+        key="daily_report_hour",
+        value="20",
+    ),
+]
+
+PHRASINGS = AGENT + EVENTS + CAMPAIGNS + OTHERS
+
+
+def _shown(value: Any) -> Any:
+    """A team member by name, so that rows need not know database ids."""
+    return value.name if isinstance(value, WocsUser) else value
+
+
+@pytest.mark.parametrize(("text", "command", "values"), PHRASINGS)
+def test_phrasing_binds_to(commands_db, text: str, command: str, values: dict[str, Any]) -> None:
+    for phone, name in TEAM.items():
+        WocsUser.create(phone=phone, name=name, role="agent")
+    ctx = Context(phone=ADMIN, user=WocsUser.get(WocsUser.phone == ADMIN), now=NOW)
+    cmd, kwargs = check(text, ctx)
+    assert (cmd.full_name, {k: _shown(v) for k, v in kwargs.items()}) == (command, values)
+
+
+def test_the_table_has_enough_rows() -> None:
+    assert len(PHRASINGS) >= 30
