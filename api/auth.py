@@ -10,9 +10,10 @@ from typing import Literal
 
 from flask import Response, request
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api import PREFIX, limits, principal, tokens
+from api.common import BEARER, Strict
 from api.errors import ApiError, ErrorOut
 from jobs import outbox
 from models import ApiOtp, User, for_update, utcnow, write_transaction
@@ -24,7 +25,6 @@ MAX_TRIES = 5
 SENT = "If this number uses WhatsApp, a 6-digit code is on its way. It is valid for 5 minutes."
 WRONG = "That code is wrong or has expired. Ask for a new one if needed."
 ERRORS = {code: ErrorOut for code in (400, 401, 415, 429)}
-BEARER = [{"bearer": []}]
 
 bp = APIBlueprint(
     "auth",
@@ -33,12 +33,6 @@ bp = APIBlueprint(
     abp_tags=[Tag(name="auth", description="Log in with a code sent by WhatsApp")],
     abp_responses=ERRORS,
 )
-
-
-class Strict(BaseModel):
-    """A request body that refuses fields it does not know."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class PhoneIn(Strict):

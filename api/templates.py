@@ -58,7 +58,7 @@ class SentOut(BaseModel):
     broadcast: BroadcastOut
 
 
-class StatsOut(BaseModel):
+class TemplateStatsOut(BaseModel):
     name: str
     broadcasts: int
     recipients: int
@@ -93,7 +93,7 @@ def send_template(body: SendIn) -> tuple[dict, int]:
     return {"message": outcome.reply, "broadcast": _broadcast(sent)}, 202
 
 
-@bp.get("/<name>/stats", responses={200: StatsOut}, summary="How a template's sends went")
+@bp.get("/<name>/stats", responses={200: TemplateStatsOut}, summary="How a template's sends went")
 def template_stats(path: NamePath) -> dict:
     """Broadcasts of the template and their messages: sent, skipped, failed, delivered, read."""
     commands.permit(principal.current(), "send")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
+import typing
 from collections.abc import Iterator
 
 import pytest
 import requests
+from pydantic import BaseModel
 from werkzeug.serving import make_server
 
-from api.app import create_api
+from api import common, errors, pages
+from api.app import _modules, create_api
 from wocs.settings import Settings
 
 API = "/api/v1"
@@ -64,6 +68,45 @@ def test_the_openapi_document_is_served(live):
     assert doc["openapi"].startswith("3.1")
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert "ErrorOut" in doc["components"]["schemas"]
+
+
+def _models_within(annotation: object) -> Iterator[type[BaseModel]]:
+    """The pydantic models a field's type holds (list[X], X | None, dict[str, X], …)."""
+    if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
+        yield annotation
+    for argument in typing.get_args(annotation):
+        yield from _models_within(argument)
+
+
+def _api_models() -> set[type[BaseModel]]:
+    """Every pydantic model the API's modules define, and every model nested in their fields."""
+    todo = [
+        value
+        for module in [*_modules(), common, errors, pages]
+        for value in vars(module).values()
+        if inspect.isclass(value) and issubclass(value, BaseModel)
+        if value.__module__ == module.__name__
+    ]
+    found: set[type[BaseModel]] = set()
+    while todo:
+        model = todo.pop()
+        if model not in found:
+            found.add(model)
+            for field in model.model_fields.values():
+                todo.extend(_models_within(field.annotation))
+    return found
+
+
+def test_distinct_schemas_get_distinct_names_in_the_document(live):
+    doc = requests.get(f"{live.url}{API}/openapi.json", timeout=10).json()
+    components = doc["components"]["schemas"]
+    named: dict[str, set[str]] = {}
+    for model in _api_models():
+        named.setdefault(model.__name__, set()).add(f"{model.__module__}.{model.__qualname__}")
+        if model.__name__ in components:  # bodies and answers; queries become parameters
+            documented = set(components[model.__name__].get("properties", {}))
+            assert documented == set(model.model_fields), f"{model.__name__} shows another schema"
+    assert {name: where for name, where in named.items() if len(where) > 1} == {}
 
 
 def test_cors_is_granted_only_to_configured_origins(strict_api):
