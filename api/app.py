@@ -11,7 +11,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from flask_openapi3 import Info, OpenAPI
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from api import PREFIX, errors, limits
 from wocs.settings import Settings
@@ -51,6 +51,14 @@ class IsoJSON(DefaultJSONProvider):
         if isinstance(o, Decimal):
             return str(o)
         return DefaultJSONProvider.default(o)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse JSON; nesting deeper than Python's recursion limit is invalid JSON, not a crash."""
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            # Flask's silent get_json (flask-openapi3's) only swallows ValueError.
+            raise ValueError("JSON nested too deeply") from None
 
 
 def create_api(settings: Settings) -> OpenAPI:
@@ -103,16 +111,17 @@ def _modules() -> list:
 
 
 def _json_only() -> Response | None:
-    """Bodies must be JSON; anything else is refused before a view reads it."""
+    """Bodies must be JSON that parses; anything else is refused before a view reads it."""
     has_body = request.content_length or request.headers.get("Transfer-Encoding")
     photo = request.endpoint == "uploads.put_content"  # the one body that is a file
-    if (
-        request.method in ("POST", "PUT", "PATCH")
-        and has_body
-        and not request.is_json
-        and not photo
-    ):
+    if request.method not in ("POST", "PUT", "PATCH") or not has_body or photo:
+        return None
+    if not request.is_json:
         return errors.error_response(415, "Send the body as application/json.")
+    try:
+        request.get_json()  # parsed once here; the views' silent reads get the cached result
+    except BadRequest:
+        return errors.error_response(400, "The body is not valid JSON.")
     return None
 
 

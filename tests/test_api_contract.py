@@ -63,6 +63,18 @@ def test_every_api_answer_carries_security_headers(live):
         assert "Retry-After" not in answer.headers
 
 
+@pytest.mark.parametrize("path", ["/auth/otp", "/auth/verify", "/auth/refresh", "/sync"])
+def test_json_nested_too_deeply_is_a_400_before_login(live, path):
+    deep = "[" * 100_000
+    answer = requests.post(
+        f"{live.url}{API}{path}",
+        data=deep,
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert "JSON" in _error(answer, 400, "invalid")["message"]
+
+
 def test_the_openapi_document_is_served(live):
     doc = requests.get(f"{live.url}{API}/openapi.json", timeout=10).json()
     assert doc["openapi"].startswith("3.1")

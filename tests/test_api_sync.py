@@ -188,3 +188,10 @@ def test_the_change_feed_lists_changes_from_every_source_deletions_included(api_
     mine = {(c["entity"], c["id"]): c for c in everything["changes"]}
     assert mine[("task", str(task.id))]["record"]["assignee"]["name"] == "Ali"
     assert call(api_live, "GET", "/sync?since=abc", agent).status_code == 400
+
+
+@pytest.mark.parametrize("since", ["²", "٣", "3.0", " 3", "99999999999999999999"])
+def test_since_takes_only_the_ascii_digits_it_handed_out(api_live, since):
+    answer = call(api_live, "GET", "/sync", token_for(api_live, AGENT), params={"since": since})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["fields"] == {"since": "Pass next_since."}
