@@ -57,6 +57,7 @@ def create_app(
     app.config["WOCS_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
 
+    from pages import site
     from pages.landing import bp as landing_bp
     from pages.routes import bp as pages_bp
     from webhooks.routes import bp as webhooks_bp
@@ -64,6 +65,7 @@ def create_app(
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(landing_bp)
+    site.init(app)  # security headers on every answer outside the API, errors included
     mount_api(app, settings)  # the mobile app's JSON API under /api/v1
     behind_proxies(app, settings.trusted_proxies)  # outermost: the API sees the caller too
 

@@ -26,6 +26,13 @@ def test_handshake_answers_the_challenge_only_with_the_token(live):
         live, **{"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "42"}
     )
     assert (ok.status_code, ok.text) == (200, "42")
+    assert ok.headers["Content-Type"].startswith("text/plain")
+    assert ok.headers["X-Content-Type-Options"] == "nosniff"
+    markup = _get(
+        live,
+        **{"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "<b>x</b>"},
+    )
+    assert markup.headers["Content-Type"].startswith("text/plain")
     wrong = _get(
         live, **{"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "42"}
     )
@@ -84,7 +91,9 @@ def test_wrong_content_type_is_415(live):
 
 def test_oversized_body_is_413(live):
     big = b'{"entry": [], "pad": "' + b"x" * (3 * 1024 * 1024 + 10) + b'"}'
-    assert live.post(big).status_code == 413
+    answer = live.post(big)
+    assert answer.status_code == 413
+    assert answer.headers["Content-Type"] == "application/json" and answer.json()["error"]
 
 
 def test_every_recorded_meta_payload_is_accepted(live):
