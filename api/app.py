@@ -10,6 +10,7 @@ from flask import Response, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from flask_openapi3 import Info, OpenAPI
+from peewee import InterfaceError, OperationalError
 from pydantic import ValidationError
 from werkzeug.exceptions import BadRequest, HTTPException
 
@@ -78,6 +79,8 @@ def create_api(settings: Settings) -> OpenAPI:
     app.register_error_handler(errors.ApiError, errors.on_api_error)
     app.register_error_handler(HTTPException, errors.on_http_error)
     app.register_error_handler(ValidationError, errors.validation_failed)
+    app.register_error_handler(OperationalError, errors.on_database_trouble)
+    app.register_error_handler(InterfaceError, errors.on_database_trouble)
     app.register_error_handler(Exception, errors.on_crash)
     app.before_request(_json_only)
     app.after_request(_secure)
@@ -128,6 +131,8 @@ def _json_only() -> Response | None:
 def _secure(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
-    if response.status_code != 429:
+    if response.status_code == 503:  # here, since the limiter's own value would replace it
+        response.headers["Retry-After"] = str(errors.RETRY_AFTER)
+    elif response.status_code != 429:
         response.headers.pop("Retry-After", None)  # the limiter adds it to every answer
     return response

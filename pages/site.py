@@ -1,8 +1,13 @@
-"""What everything outside the API answers with: one set of security headers for the whole site."""
+"""What everything outside the API answers with: security headers, and 503 while the database is down."""
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, Response, request
+from peewee import InterfaceError, OperationalError
+
+log = logging.getLogger(__name__)
 
 # default-src 'none' forbids scripts, frames, fonts and fetches even if something slipped past
 # the landing pages' sanitiser; the pages' own <style> blocks need 'unsafe-inline' (content
@@ -30,6 +35,17 @@ def secure(response: Response) -> Response:
     return response
 
 
+def database_trouble(exc: Exception) -> Response:
+    """503 with Retry-After when the database timed out or is unreachable, not a 500 page."""
+    log.warning("%s %s met a database error: %s", request.method, request.path, exc)
+    answer = Response("Temporarily unavailable; try again in a few seconds.\n", 503)
+    answer.mimetype = "text/plain"
+    answer.headers["Retry-After"] = "5"
+    return answer
+
+
 def init(app: Flask) -> None:
     """Give every answer of the site (pages, webhook, health check, errors) the headers."""
     app.after_request(secure)
+    app.register_error_handler(OperationalError, database_trouble)
+    app.register_error_handler(InterfaceError, database_trouble)

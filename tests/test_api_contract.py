@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+import time
 import typing
 from collections.abc import Iterator
 
@@ -12,8 +13,11 @@ import requests
 from pydantic import BaseModel
 from werkzeug.serving import make_server
 
+import models
 from api import common, errors, pages
 from api.app import _modules, create_api
+from tests.conftest import ADMIN
+from tests.test_api_auth import call, forge, token_for
 from wocs.settings import Settings
 
 API = "/api/v1"
@@ -73,6 +77,37 @@ def test_json_nested_too_deeply_is_a_400_before_login(live, path):
         timeout=10,
     )
     assert "JSON" in _error(answer, 400, "invalid")["message"]
+
+
+def _busy(answer: requests.Response) -> None:
+    _error(answer, 503, "unavailable")
+    assert 1 <= int(answer.headers["Retry-After"]) <= 30
+
+
+def test_a_stalled_database_answers_503_with_retry_after(live, stall):
+    token = token_for(live, ADMIN)
+    stalls = [("api_otp", "POST", "/auth/otp", {"phone": ADMIN})]
+    if models.is_mysql():  # SQLite lets readers past a writer
+        stalls.append(("api_session", "GET", "/auth/me", None))  # the rate limit reads it first
+    for table, method, path, body in stalls:
+        with stall(table):
+            started = time.monotonic()
+            answer = call(live, method, path, token, json=body)
+            waited = time.monotonic() - started
+        _busy(answer)
+        assert waited < 4, path  # one 2-second wait; gunicorn kills a worker after 30
+    assert call(live, "GET", "/auth/me", token).status_code == 200
+
+
+def test_a_database_that_cannot_be_reached_answers_503_with_retry_after(live):
+    token = forge(live)
+    working = models.db.obj
+    models.db.initialize(models.open_database("mysql://root@127.0.0.1:1/none"))
+    try:
+        _busy(call(live, "GET", "/auth/me", token))
+        _busy(call(live, "POST", "/auth/otp", json={"phone": ADMIN}))
+    finally:
+        models.db.initialize(working)
 
 
 def test_the_openapi_document_is_served(live):
