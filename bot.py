@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
+import secrets
 import sys
 from typing import Any
 
@@ -16,7 +18,7 @@ import storage
 from api import mount as mount_api
 from jobs import runtime as jobs_runtime
 from jobs.worker import InProcessWorkers, run_worker
-from models import WocsUser
+from models import WocsSecret, WocsUser
 from whatsapp.transports import Transport
 from wocs import templates
 from wocs.settings import ConfigError, Settings
@@ -31,6 +33,19 @@ def seed_admins(phones: tuple[str, ...]) -> None:
     rows = [{"phone": p, "name": f"Admin {p[-4:]}", "role": "admin"} for p in phones]
     WocsUser.insert_many(rows).on_conflict_ignore().execute()
     WocsUser.update(role="admin", active=True).where(WocsUser.phone.in_(phones)).execute()
+
+
+def shared_secret(settings: Settings) -> Settings:
+    """The settings with one app secret for every process when WHATSAPP_APP_SECRET is unset.
+
+    The first process to start makes it and keeps it in the database (table wocs_secret); the
+    rest read it, so a token or login code one web worker signed is good at every other.
+    """
+    if not settings.generated_secret:
+        return settings
+    WocsSecret.insert(name="app_secret", value=secrets.token_hex(32)).on_conflict_ignore().execute()
+    stored = WocsSecret.get(WocsSecret.name == "app_secret").value
+    return dataclasses.replace(settings, app_secret=stored)
 
 
 def create_app(
@@ -50,8 +65,12 @@ def create_app(
         models.upgrade()
     seed_admins(settings.admins)
     templates.sync()
+    settings = runtime.settings = shared_secret(settings)
     if settings.generated_secret:
-        log.warning("WHATSAPP_APP_SECRET is not set: webhooks from outside will be refused (403)")
+        log.warning(
+            "WHATSAPP_APP_SECRET is not set: webhooks from outside will be refused (403); "
+            "API tokens are signed with a secret kept in the database"
+        )
 
     app = Flask(__name__, template_folder="templates")
     app.config["WOCS_SETTINGS"] = settings

@@ -202,6 +202,14 @@ class WocsLandingVersion(BaseModel):
         indexes = ((("slug", "version"), True),)
 
 
+class WocsSecret(BaseModel):
+    """A secret WOCS made itself, once, so that every process uses the same one."""
+
+    name = CharField(max_length=64, unique=True)
+    value = CharField(max_length=128)
+    created_at = DateTimeField(default=utcnow)
+
+
 class WocsAppConfig(BaseModel):
     """A feature flag or setting changed from WhatsApp."""
 
@@ -431,6 +439,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     WocsAttachment,
     WocsLandingVersion,
     WocsAppConfig,
+    WocsSecret,
     Contact,
     InboundMessage,
     OutboundMessage,
