@@ -104,7 +104,7 @@ def request_code(body: PhoneIn) -> tuple[dict, int]:
             phone,
             f"{code} is your WOCS app login code. It expires in 5 minutes; do not share it.",
             key,
-            template={"name": "login_code", "language": "en", "params": [code]},
+            template={"name": "login_code", "language": "en", "params": [code], "secret": True},
         )
     outbox.release([key])
     return {"message": SENT, "expires_in": int(CODE_LIFETIME.total_seconds())}, 202

@@ -42,6 +42,7 @@ MAX_ATTEMPTS = 6  # the first try and five retries
 RATE_LIMIT_ATTEMPTS = 12  # throttling passes; a message is not failed for Meta's busy minute
 RETRY_SECONDS = [4, 16, 64, 256, 600]  # 4^n, as Meta asks after pair-rate errors
 CAPTION_LIMIT = 1024  # characters WhatsApp takes as an image caption
+MASK = "••••••"
 
 
 def add(
@@ -58,7 +59,9 @@ def add(
     """Add a message to the outbox inside the caller's transaction; a repeated key is a no-op.
 
     Text by default; an image file with `text` as its caption; or a template
-    ({"name", "language", "params"}) with `text` kept as the readable version.
+    ({"name", "language", "params"}) with `text` kept as the readable version. A template
+    with "secret": True (a login code) has its params masked, in `text` too, once it is sent
+    or has failed for good.
     """
     kind = "template" if template else "image" if image else "text"
     OutboundMessage.insert(
@@ -242,11 +245,26 @@ def _later(
     return Later(at=at, reason=reason[:80], queue=row.queue)
 
 
+def redacted(body: str, template: dict | None) -> dict[str, object]:
+    """The body and template of a secret template with its values masked; {} for any other.
+
+    For a row Meta has or will never have: kept, a login code would sit beside its hash.
+    """
+    if not template or not template.get("secret"):
+        return {}
+    params = [str(value) for value in template.get("params") or []]
+    for value in params:
+        body = body.replace(value, MASK)
+    return {"body": body, "template": {**template, "params": [MASK] * len(params)}}
+
+
 def _settle(row: OutboundMessage, **fields: object) -> None:
     """Write a send's outcome once (only a row still "sending" moves) and count it."""
     from jobs import broadcasts  # broadcasts queue their rows through this module
 
     fields["updated_at"] = utcnow()
+    if fields["state"] != "pending":  # a pending row is sent again and needs its values
+        fields.update(redacted(row.body, row.template))
     counted = bool(row.broadcast) and fields["state"] != "pending"
     try:
         _record(row, fields, counted)
