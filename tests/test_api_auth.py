@@ -26,9 +26,14 @@ USER = "60137776666"
 OTHER = "60145554444"
 
 
+def later(live: Live) -> None:
+    """As long after as every API limit needs: counts from zero, a new login code may go."""
+    live.app.extensions["wocs_api"].extensions["wocs_limiter"].reset()
+
+
 def fresh(live: Live) -> Live:
     """The live app with its API rate limits counted from zero and an agent on the team."""
-    live.app.extensions["wocs_api"].extensions["wocs_limiter"].reset()
+    later(live)
     WocsUser.create(phone=AGENT, name="Siti", role="agent")
     return live
 
@@ -172,6 +177,7 @@ def test_a_code_expires_after_five_minutes_and_works_once(api_live):
         call(api_live, "POST", "/auth/verify", json={"phone": USER, "code": code}).status_code
         == 401
     )
+    later(api_live)  # a phone is sent one new code a minute
     call(api_live, "POST", "/auth/otp", json={"phone": USER})
     code = code_sent_to(api_live, USER, 2)
     first = call(api_live, "POST", "/auth/verify", json={"phone": USER, "code": code})

@@ -2,18 +2,112 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import time
 
 import pytest
+import requests
 
-from models import ApiOtp, OutboundMessage
-from tests.conftest import Live
-from tests.test_api_auth import USER, call, code_sent_to, fresh
+from api import otp
+from bot import behind_proxies
+from models import ApiOtp, OutboundMessage, utcnow
+from tests.conftest import ADMIN, Live, wait_until
+from tests.test_api_auth import OTHER, USER, call, code_sent_to, codes_sent_to, fresh, later
+from wocs.values import mask_phone
+
+VICTIM, ATTACKER = "203.0.113.7", "198.51.100.66"
 
 
 @pytest.fixture
-def api_live(live: Live) -> Live:
+def api_live(live: Live, monkeypatch) -> Live:
+    """The live app behind one trusted proxy, so a test can call from several addresses."""
+    monkeypatch.setattr(live.app, "wsgi_app", live.app.wsgi_app)  # restored afterwards
+    behind_proxies(live.app, 1)
     return fresh(live)
+
+
+def ask(live: Live, phone: str, address: str = VICTIM, **extra: object) -> requests.Response:
+    """POST /auth/otp for `phone` as a caller at `address`."""
+    headers = {"X-Forwarded-For": address}
+    return call(live, "POST", "/auth/otp", json={"phone": phone, **extra}, headers=headers)
+
+
+def verify(live: Live, phone: str, code: str, address: str = VICTIM) -> int:
+    body, headers = {"phone": phone, "code": code}, {"X-Forwarded-For": address}
+    return call(live, "POST", "/auth/verify", json=body, headers=headers).status_code
+
+
+def quiet_for(live: Live, seconds: float = 0.5) -> None:
+    """Let the senders run, so a code that was going to go has gone."""
+    time.sleep(seconds)
+    live.settle()
+
+
+def test_a_stranger_cannot_keep_someone_out_or_void_their_code(api_live):
+    statuses = [ask(api_live, USER, ATTACKER).status_code for _ in range(4)]
+    assert statuses == [202, 202, 202, 429]  # the stranger's own requests for that phone
+    answer = ask(api_live, USER)
+    assert answer.status_code == 202  # the owner, from their own address, is not refused
+    quiet_for(api_live)
+    (code,) = codes_sent_to(api_live, USER)  # one code a minute, whoever asks
+    assert verify(api_live, USER, code) == 200
+
+
+def test_asking_again_within_the_minute_sends_nothing_and_answers_the_same(api_live):
+    first = ask(api_live, USER)
+    code = code_sent_to(api_live, USER)
+    again = ask(api_live, USER)
+    assert (again.status_code, again.json()) == (first.status_code, first.json())
+    quiet_for(api_live)
+    assert codes_sent_to(api_live, USER) == [code] and ApiOtp.select().count() == 1
+
+
+def test_a_new_code_leaves_the_earlier_ones_valid(api_live):
+    ask(api_live, USER)
+    first = code_sent_to(api_live, USER)
+    later(api_live)
+    ask(api_live, USER)
+    second = code_sent_to(api_live, USER, 2)
+    assert first != second
+    assert verify(api_live, USER, first) == 200
+    assert verify(api_live, USER, second) == 401  # a login spends every live code
+
+
+def test_five_wrong_codes_in_all_spend_every_live_code(api_live):
+    codes = []
+    for n in range(2):
+        later(api_live)
+        ask(api_live, USER)
+        codes.append(code_sent_to(api_live, USER, n + 1))
+    wrong = next(f"{n:06d}" for n in range(10**6) if f"{n:06d}" not in codes)
+    assert [verify(api_live, USER, wrong) for _ in range(5)] == [401] * 5
+    assert [verify(api_live, USER, code) for code in codes] == [401, 401]
+
+
+def test_requests_that_fail_validation_count_nothing_against_the_phone(api_live):
+    for _ in range(5):
+        assert ask(api_live, USER, extra=1).status_code == 400
+    assert call(api_live, "POST", "/auth/otp", json={"phone": "bogus"}).status_code == 400
+    assert [ask(api_live, USER).status_code for _ in range(4)] == [202, 202, 202, 429]
+
+
+def test_a_phone_gets_its_daily_codes_then_the_admins_hear_once(api_live, caplog):
+    before = utcnow() - dt.timedelta(seconds=1)  # sent today, as far back as this test knows
+    for _ in range(otp.DAILY_CODES):
+        ApiOtp.create(phone=USER, code_hash="0" * 64, expires_at=before, created_at=before)
+    for _ in range(3):
+        later(api_live)
+        assert ask(api_live, USER).status_code == 202
+    assert ask(api_live, OTHER).status_code == 202  # another phone is not held up
+    code_sent_to(api_live, OTHER)
+    quiet_for(api_live)
+    assert codes_sent_to(api_live, USER) == []
+    wait_until(lambda: len(api_live.replies_to(ADMIN, 0)) >= 1)
+    (alert,) = api_live.replies_to(ADMIN)
+    assert mask_phone(USER) in alert and str(otp.DAILY_CODES) in alert and USER not in alert
+    warnings = [r for r in caplog.records if "reached" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
 
 
 def _otp_row(phone: str) -> OutboundMessage:
