@@ -47,7 +47,7 @@ def _first_this_minute(phone: str) -> bool:
 
 
 def _end_cooldown(phone: str) -> None:
-    """Whoever just logged in holds the phone: a code they ask for next may go at once."""
+    """Let the phone's next request send a code at once (after a login, or a failed send)."""
     try:
         current_app.extensions["wocs_limiter"].limiter.clear(COOLDOWN, "otp", phone)
     except Exception:
@@ -58,6 +58,16 @@ def send_code(phone: str) -> None:
     """Send a new code to the phone unless it had one this minute or its ten today."""
     if not _first_this_minute(phone):
         return
+    try:
+        keys = _issue(phone)
+    except Exception:
+        _end_cooldown(phone)  # nothing went out (the database failed): a retry may send one
+        raise
+    outbox.release(keys)
+
+
+def _issue(phone: str) -> list[str]:
+    """Add the phone's new code, or the admins' alert, to the outbox; the keys added."""
     settings = principal.api_settings()
     now = utcnow()
     today = now.replace(tzinfo=dt.UTC).astimezone(settings.tz).date()
@@ -67,19 +77,17 @@ def send_code(phone: str) -> None:
             ApiOtp.phone == phone, ApiOtp.created_at >= midnight(today, settings.tz)
         )
         if sent_today.count() >= DAILY_CODES:
-            keys = _alert_admins(phone, today)
-        else:
-            otp = ApiOtp.create(
-                phone=phone, code_hash=_code_hash(phone, code), expires_at=now + CODE_LIFETIME
-            )
-            keys = [f"otp:{otp.id}"]
-            outbox.add(
-                phone,
-                f"{code} is your WOCS app login code. It expires in 5 minutes; do not share it.",
-                keys[0],
-                template={"name": "login_code", "language": "en", "params": [code], "secret": True},
-            )
-    outbox.release(keys)
+            return _alert_admins(phone, today)
+        otp = ApiOtp.create(
+            phone=phone, code_hash=_code_hash(phone, code), expires_at=now + CODE_LIFETIME
+        )
+        outbox.add(
+            phone,
+            f"{code} is your WOCS app login code. It expires in 5 minutes; do not share it.",
+            f"otp:{otp.id}",
+            template={"name": "login_code", "language": "en", "params": [code], "secret": True},
+        )
+    return [f"otp:{otp.id}"]
 
 
 def _alert_admins(phone: str, today: dt.date) -> list[str]:
