@@ -36,11 +36,9 @@ def seed_admins(phones: tuple[str, ...]) -> None:
 
 
 def shared_secret(settings: Settings) -> Settings:
-    """The settings with one app secret for every process when WHATSAPP_APP_SECRET is unset.
-
-    The first process to start makes it and keeps it in the database (table wocs_secret); the
-    rest read it, so a token or login code one web worker signed is good at every other.
-    """
+    """The settings with one app secret for every process when WHATSAPP_APP_SECRET is unset."""
+    # The first process to start makes it and keeps it in the database (table wocs_secret); the
+    # rest read it, so a token or login code one web worker signed is good at every other.
     if not settings.generated_secret:
         return settings
     WocsSecret.insert(name="app_secret", value=secrets.token_hex(32)).on_conflict_ignore().execute()

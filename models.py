@@ -460,12 +460,10 @@ class DatabaseTimeout(OperationalError):
 
 
 class ReconnectingMySQL(ReconnectMixin, MySQLDatabase):
-    """MySQL that reconnects once when the server dropped the connection, but not after a timeout.
+    """MySQL that reconnects once when the server dropped the connection, not after a timeout."""
 
-    PyMySQL reports a timeout as a lost connection (2013), which ReconnectMixin would retry:
-    the same slow query again, doubling the wait a web worker has to survive.
-    """
-
+    # PyMySQL reports a timeout as a lost connection (2013), which ReconnectMixin would retry:
+    # the same slow query again, doubling the wait a web worker has to survive.
     def _reconnect(self, func: Any, *args: Any, **kwargs: Any) -> Any:
         return super()._reconnect(_timeouts_not_retried(func), *args, **kwargs)
 
@@ -486,11 +484,8 @@ DEFAULT_TIMEOUT = 10  # seconds; a web request must answer 503 well before gunic
 
 
 def open_database(url: str, timeout: int = DEFAULT_TIMEOUT) -> Any:
-    """Create the database object for a URL (SQLite file or MySQL/MariaDB).
-
-    No wait on the database lasts longer than `timeout` seconds (a MySQL URL's own
-    read_timeout, write_timeout or connect_timeout parameters win).
-    """
+    """The database object for a URL (SQLite or MySQL/MariaDB), no wait longer than `timeout` s."""
+    # A MySQL URL's own read_timeout, write_timeout or connect_timeout parameters win.
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ":memory:"
         if path not in ("", ":memory:"):

@@ -68,10 +68,8 @@ def _phone(text: str) -> str:
 
 
 def _phone_and_address() -> str:
-    """Whose code requests the per-phone limit counts: this phone asked for from this address.
-
-    Not the phone alone: then anyone could use up a stranger's requests and keep them out.
-    """
+    """Whose code requests the per-phone limit counts: this phone asked for from this address."""
+    # Not the phone alone: then anyone could use up a stranger's requests and keep them out.
     body = request.get_json(silent=True)
     raw = str(body.get("phone", "")) if isinstance(body, dict) else ""
     try:

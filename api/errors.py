@@ -100,7 +100,7 @@ def on_http_error(exc: HTTPException) -> Response:
 
 
 def on_database_trouble(exc: Exception) -> Response:
-    """503 when the database timed out or is unreachable: worth a retry (app.py adds Retry-After)."""
+    """503 when the database timed out or is unreachable: worth a retry (Retry-After: app.py)."""
     log.warning("API request met a database error: %s", exc)
     return error_response(503, "The service is busy; try again in a few seconds.")
 

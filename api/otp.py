@@ -1,9 +1,8 @@
-"""Login codes: one a minute and ten a day per phone at most, a few live at once, five tries in all.
+"""Login codes: per phone one a minute and ten a day at most, a few live, five tries in all."""
 
-Each code is a paid WhatsApp template, and anyone may ask for one for any phone: so asking
-again within the minute sends nothing (the last code still works), and nothing a stranger
-asks for voids the code the owner is about to type.
-"""
+# Each code is a paid WhatsApp template, and anyone may ask for one for any phone: so asking
+# again within the minute sends nothing (the last code still works), and nothing a stranger
+# asks for voids the code the owner is about to type.
 
 from __future__ import annotations
 
@@ -102,7 +101,8 @@ def _alert_admins(phone: str, today: dt.date) -> list[str]:
         "more go to that number until tomorrow. If it was not its owner asking, someone may "
         "be trying to keep them out of the app or to run up the cost of the codes."
     )
-    admins = WocsUser.select().where(WocsUser.role == "admin", WocsUser.active == True)  # noqa: E712
+    active = WocsUser.active == True  # noqa: E712  (peewee builds SQL from the comparison)
+    admins = WocsUser.select().where(WocsUser.role == "admin", active)
     keys = []
     for admin in admins:
         keys.append(f"{prefix}:{admin.phone}")
@@ -111,10 +111,8 @@ def _alert_admins(phone: str, today: dt.date) -> list[str]:
 
 
 def check_code(phone: str, code: str) -> bool:
-    """True when `code` is one of the phone's live codes, which are then all spent.
-
-    A wrong code costs every live code a try, so five wrong codes in all spend them.
-    """
+    """True when `code` is one of the phone's live codes, which are then all spent."""
+    # A wrong code costs every live code a try, so five wrong codes in all spend them.
     now = utcnow()
     given = _code_hash(phone, code)
     with write_transaction():

@@ -246,10 +246,8 @@ def _later(
 
 
 def redacted(body: str, template: dict | None) -> dict[str, object]:
-    """The body and template of a secret template with its values masked; {} for any other.
-
-    For a row Meta has or will never have: kept, a login code would sit beside its hash.
-    """
+    """The body and template of a secret template with its values masked; {} for any other."""
+    # For a row Meta has or will never have: kept, a login code would sit beside its hash.
     if not template or not template.get("secret"):
         return {}
     params = [str(value) for value in template.get("params") or []]

@@ -1,4 +1,4 @@
-"""What everything outside the API answers with: security headers, and 503 while the database is down."""
+"""The site outside the API: its security headers, and 503 while the database is down."""
 
 from __future__ import annotations
 

@@ -190,11 +190,9 @@ def live(live_stack: Live) -> Iterator[Live]:
 
 @pytest.fixture
 def stall(live: Live) -> Iterator[Callable[[str], contextlib.AbstractContextManager]]:
-    """`with stall(table):` another connection holds `table` (SQLite: the whole file) locked.
-
-    Meanwhile the app's database waits at most 2 seconds (DATABASE_TIMEOUT's default is 10),
-    so a request that needs the table meets the timeout a slow database gives it, quickly.
-    """
+    """`with stall(table):` another connection holds `table` (SQLite: the whole file) locked."""
+    # Meanwhile the app's database waits at most 2 seconds (DATABASE_TIMEOUT's default is 10),
+    # so a request that needs the table meets the timeout a slow database gives it, quickly.
     working = models.db.obj
     models.init_db(live.settings.database_url, timeout=2)
 

@@ -1,4 +1,4 @@
-"""Login codes over HTTP: limits a third party cannot turn against a user, codes kept out of sight."""
+"""Login codes over HTTP: limits a stranger cannot turn against a user; codes kept out of sight."""
 
 from __future__ import annotations
 

@@ -92,7 +92,7 @@ def test_a_local_upload_must_be_the_image_it_claims_to_be(api_live, tmp_path):
     assert requests.put(png["url"], data=PNG, headers=png["headers"], timeout=10).status_code == 415
 
 
-def test_a_bucket_upload_is_checked_when_attached_and_removed(api_live, s3_url, monkeypatch):  # noqa: F811
+def test_a_bucket_upload_is_checked_when_attached(api_live, s3_url, monkeypatch):  # noqa: F811
     for name, value in s3_env(s3_url, "wocs-files").items():
         monkeypatch.setenv(name, value)
     event, agent = _event(api_live), token_for(api_live, AGENT)
