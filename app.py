@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
+import secrets
 from typing import Any
 
 from flask import Flask, jsonify
@@ -15,7 +17,8 @@ import storage
 from api.mount import mount as mount_api
 from jobs import runtime as jobs_runtime
 from jobs.worker import InProcessWorkers
-from models import WocsUser
+from models import WocsSecret, WocsUser
+from pages import site
 from pages.landing import bp as landing_bp
 from pages.routes import bp as pages_bp
 from webhooks.routes import bp as webhooks_bp
@@ -33,6 +36,17 @@ def seed_admins(phones: tuple[str, ...]) -> None:
     rows = [{"phone": p, "name": f"Admin {p[-4:]}", "role": "admin"} for p in phones]
     WocsUser.insert_many(rows).on_conflict_ignore().execute()
     WocsUser.update(role="admin", active=True).where(WocsUser.phone.in_(phones)).execute()
+
+
+def shared_secret(settings: Settings) -> Settings:
+    """The settings with one app secret for every process when WHATSAPP_APP_SECRET is unset."""
+    # The first process to start makes it and keeps it in the database (table wocs_secret); the
+    # rest read it, so a token or login code one web worker signed is good at every other.
+    if not settings.generated_secret:
+        return settings
+    WocsSecret.insert(name="app_secret", value=secrets.token_hex(32)).on_conflict_ignore().execute()
+    stored = WocsSecret.get(WocsSecret.name == "app_secret").value
+    return dataclasses.replace(settings, app_secret=stored)
 
 
 def start_up(settings: Settings) -> None:
@@ -62,8 +76,12 @@ def create_app(
     runtime = jobs_runtime.configure(
         settings, transport=transport, redis_connection=redis_connection
     )
+    settings = runtime.settings = shared_secret(settings)
     if settings.generated_secret:
-        log.warning("WHATSAPP_APP_SECRET is not set: webhooks from outside will be refused (403)")
+        log.warning(
+            "WHATSAPP_APP_SECRET is not set: webhooks from outside will be refused (403); "
+            "API tokens are signed with a secret kept in the database"
+        )
 
     app = Flask(__name__, template_folder="templates")
     app.config["WOCS_SETTINGS"] = settings
@@ -72,6 +90,7 @@ def create_app(
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(landing_bp)
+    site.init(app)  # security headers on every answer outside the API, errors included
     mount_api(app, settings)  # the mobile app's JSON API under /api/v1
     behind_proxies(app, settings.trusted_proxies)  # outermost: the API sees the caller too
 

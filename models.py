@@ -22,6 +22,7 @@ from peewee import (
     IntegerField,
     Model,
     MySQLDatabase,
+    OperationalError,
     SqliteDatabase,
     TextField,
 )
@@ -249,6 +250,14 @@ class WocsLandingVersion(BaseModel):
 
     class Meta:
         indexes = ((("slug", "version"), True),)
+
+
+class WocsSecret(BaseModel):
+    """A secret WOCS made itself, once, so that every process uses the same one."""
+
+    name = CharField(max_length=64, unique=True)
+    value = CharField(max_length=128)
+    created_at = DateTimeField(default=utcnow)
 
 
 class WocsAppConfig(BaseModel):
@@ -505,6 +514,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     WocsAttachment,
     WocsLandingVersion,
     WocsAppConfig,
+    WocsSecret,
     Contact,
     InboundMessage,
     OutboundMessage,
@@ -520,12 +530,37 @@ ALL_MODELS: list[type[BaseModel]] = [
 ]
 
 
+class DatabaseTimeout(OperationalError):
+    """A query that outlasted the read or write timeout: the database is slow, not gone."""
+
+
 class ReconnectingMySQL(ReconnectMixin, MySQLDatabase):
-    """MySQL that reconnects once when the server dropped the connection."""
+    """MySQL that reconnects once when the server dropped the connection, not after a timeout."""
+
+    # PyMySQL reports a timeout as a lost connection (2013), which ReconnectMixin would retry:
+    # the same slow query again, doubling the wait a web worker has to survive.
+    def _reconnect(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        return super()._reconnect(_timeouts_not_retried(func), *args, **kwargs)
 
 
-def open_database(url: str) -> Any:
-    """Create the database object for a URL (SQLite file or MySQL/MariaDB)."""
+def _timeouts_not_retried(func: Any) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except OperationalError as exc:
+            if "timed out" in str(exc):  # ReconnectMixin retries only the exact classes it lists
+                raise DatabaseTimeout(*exc.args) from exc
+            raise
+
+    return call
+
+
+DEFAULT_TIMEOUT = 10  # seconds; a web request must answer 503 well before gunicorn's 30 s kill
+
+
+def open_database(url: str, timeout: int = DEFAULT_TIMEOUT) -> Any:
+    """The database object for a URL (SQLite or MySQL/MariaDB), no wait longer than `timeout` s."""
+    # A MySQL URL's own read_timeout, write_timeout or connect_timeout parameters win.
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ":memory:"
         if path not in ("", ":memory:"):
@@ -533,23 +568,23 @@ def open_database(url: str) -> Any:
         # WAL lets the web process read while a worker thread writes.
         return SqliteDatabase(
             path or ":memory:",
-            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000},
+            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": timeout * 1000},
             check_same_thread=False,
         )
     if url.startswith("mysql"):
         probe = connect(url)
         params = dict(probe.connect_params)
         params.setdefault("charset", "utf8mb4")
-        params.setdefault("connect_timeout", 3)
-        params.setdefault("read_timeout", 30)
-        params.setdefault("write_timeout", 30)
+        params.setdefault("connect_timeout", min(3, timeout))
+        params.setdefault("read_timeout", timeout)
+        params.setdefault("write_timeout", timeout)
         return ReconnectingMySQL(probe.database, **params)
     raise ValueError(f"DATABASE_URL must start with sqlite:// or mysql://, not {url.split(':')[0]}")
 
 
-def init_db(url: str) -> Any:
+def init_db(url: str, timeout: int = DEFAULT_TIMEOUT) -> Any:
     """Point the model proxy at the database for `url`."""
-    database = open_database(url)
+    database = open_database(url, timeout)
     db.initialize(database)
     return database
 

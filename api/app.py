@@ -10,8 +10,9 @@ from flask import Response, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from flask_openapi3 import Info, OpenAPI
+from peewee import InterfaceError, OperationalError
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from api import (
     PREFIX,
@@ -65,6 +66,14 @@ class IsoJSON(DefaultJSONProvider):
             return str(o)
         return DefaultJSONProvider.default(o)
 
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse JSON; nesting deeper than Python's recursion limit is invalid JSON, not a crash."""
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            # Flask's silent get_json (flask-openapi3's) only swallows ValueError.
+            raise ValueError("JSON nested too deeply") from None
+
 
 def create_api(settings: Settings) -> OpenAPI:
     """Build the API app for these settings."""
@@ -83,6 +92,8 @@ def create_api(settings: Settings) -> OpenAPI:
     app.register_error_handler(errors.ApiError, errors.on_api_error)
     app.register_error_handler(HTTPException, errors.on_http_error)
     app.register_error_handler(ValidationError, errors.validation_failed)
+    app.register_error_handler(OperationalError, errors.on_database_trouble)
+    app.register_error_handler(InterfaceError, errors.on_database_trouble)
     app.register_error_handler(Exception, errors.on_crash)
     app.before_request(_json_only)
     app.after_request(_secure)
@@ -114,22 +125,25 @@ def _modules() -> list:
 
 
 def _json_only() -> Response | None:
-    """Bodies must be JSON; anything else is refused before a view reads it."""
+    """Bodies must be JSON that parses; anything else is refused before a view reads it."""
     has_body = request.content_length or request.headers.get("Transfer-Encoding")
     photo = request.endpoint == "uploads.put_content"  # the one body that is a file
-    if (
-        request.method in ("POST", "PUT", "PATCH")
-        and has_body
-        and not request.is_json
-        and not photo
-    ):
+    if request.method not in ("POST", "PUT", "PATCH") or not has_body or photo:
+        return None
+    if not request.is_json:
         return errors.error_response(415, "Send the body as application/json.")
+    try:
+        request.get_json()  # parsed once here; the views' silent reads get the cached result
+    except BadRequest:
+        return errors.error_response(400, "The body is not valid JSON.")
     return None
 
 
 def _secure(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
-    if response.status_code != 429:
+    if response.status_code == 503:  # here, since the limiter's own value would replace it
+        response.headers["Retry-After"] = str(errors.RETRY_AFTER)
+    elif response.status_code != 429:
         response.headers.pop("Retry-After", None)  # the limiter adds it to every answer
     return response

@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import hmac
-import secrets
 from typing import Literal
 
 from flask import Response, request
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from api import PREFIX, limits, principal, tokens
+from api import PREFIX, limits, otp, principal, tokens
+from api.common import BEARER, Strict
 from api.errors import ApiError, ErrorOut
-from jobs import outbox, staging
-from models import ApiOtp, User, for_update, utcnow, write_transaction
+from models import User
 from wocs.audit import audit
 from wocs.values import ValueProblem, parse_phone
 
-CODE_LIFETIME = dt.timedelta(minutes=5)
-MAX_TRIES = 5
 SENT = "If this number uses WhatsApp, a 6-digit code is on its way. It is valid for 5 minutes."
 WRONG = "That code is wrong or has expired. Ask for a new one if needed."
 ERRORS = {code: ErrorOut for code in (400, 401, 415, 429)}
-BEARER = [{"bearer": []}]
 
 bp = APIBlueprint(
     "auth",
@@ -33,12 +26,6 @@ bp = APIBlueprint(
     abp_tags=[Tag(name="auth", description="Log in with a code sent by WhatsApp")],
     abp_responses=ERRORS,
 )
-
-
-class Strict(BaseModel):
-    """A request body that refuses fields it does not know."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class PhoneIn(Strict):
@@ -80,60 +67,35 @@ def _phone(text: str) -> str:
         raise ApiError(400, "The phone number is not valid.", {"phone": str(exc)}) from None
 
 
-def _code_hash(phone: str, code: str) -> str:
-    # Keyed: six digits alone would fall to a brute force of the stored hash.
-    key = tokens.signing_key(principal.api_settings())
-    return hmac.new(key, f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
-
-
-def _requested_phone() -> str:
-    """The phone a code request is for, as the per-phone limit counts it."""
+def _phone_and_address() -> str:
+    """Whose code requests the per-phone limit counts: this phone asked for from this address."""
+    # Not the phone alone: then anyone could use up a stranger's requests and keep them out.
     body = request.get_json(silent=True)
     raw = str(body.get("phone", "")) if isinstance(body, dict) else ""
     try:
-        return f"phone:{parse_phone(raw)}"
+        phone = parse_phone(raw)
     except ValueProblem:
-        return f"phone:{raw[:40]}"
+        phone = raw[:40]  # refused by the view, and so not counted (see LIMITS)
+    return f"phone:{phone}:{limits.address()}"
+
+
+def _accepted(response: Response) -> bool:
+    """Counted against the phone only when the request was valid (202, code sent or not)."""
+    return response.status_code == 202
 
 
 @bp.post("/otp", responses={202: CodeSentOut}, summary="Send a login code by WhatsApp")
 def request_code(body: PhoneIn) -> tuple[dict, int]:
-    """Send a 6-digit code to the phone; the answer is the same whether the phone is known."""
-    phone = _phone(body.phone)
-    code = f"{secrets.randbelow(10**6):06d}"
-    with write_transaction():
-        otp = ApiOtp.create(
-            phone=phone, code_hash=_code_hash(phone, code), expires_at=utcnow() + CODE_LIFETIME
-        )
-        key = f"otp:{otp.id}"
-        staging.add(
-            phone,
-            f"{code} is your WOCS app login code. It expires in 5 minutes; do not share it.",
-            key,
-            template={"name": "login_code", "language": "en", "params": [code]},
-        )
-    outbox.release([key])
-    return {"message": SENT, "expires_in": int(CODE_LIFETIME.total_seconds())}, 202
+    """Send a 6-digit code to the phone (at most one a minute); the same answer for any phone."""
+    otp.send_code(_phone(body.phone))
+    return {"message": SENT, "expires_in": int(otp.CODE_LIFETIME.total_seconds())}, 202
 
 
 @bp.post("/verify", responses={200: TokensOut}, summary="Trade the code for tokens")
 def verify(body: VerifyIn) -> dict:
-    """Check the latest code sent to the phone (5 tries) and log in."""
+    """Check the code against the phone's live codes (5 wrong tries in all) and log in."""
     phone = _phone(body.phone)
-    now = utcnow()
-    with write_transaction():
-        otp = for_update(
-            ApiOtp.select()
-            .where(ApiOtp.phone == phone, ApiOtp.used_at.is_null())
-            .order_by(ApiOtp.created_at.desc(), ApiOtp.id.desc())
-        ).first()
-        usable = otp is not None and otp.expires_at > now and otp.attempts < MAX_TRIES
-        if usable:
-            otp.attempts += 1
-            if hmac.compare_digest(otp.code_hash, _code_hash(phone, body.code)):
-                otp.used_at = now
-            otp.save()
-    if not usable or otp.used_at is None:
+    if not otp.check_code(phone, body.code):
         raise ApiError(401, WRONG)
     User.insert(phone=phone).on_conflict_ignore().execute()
     user = User.get(User.phone == phone)
@@ -177,6 +139,9 @@ def _tokens_out(pair: tokens.TokenPair) -> dict:
 
 
 LIMITS: limits.Special = {
-    "auth.request_code": [("3 per 10 minutes", _requested_phone), ("20 per hour", limits.address)],
-    "auth.verify": [("10 per minute", limits.address)],
+    "auth.request_code": [
+        ("3 per 10 minutes", _phone_and_address, _accepted),
+        ("20 per hour", limits.address, None),
+    ],
+    "auth.verify": [("10 per minute", limits.address, None)],
 }

@@ -22,7 +22,9 @@ CODES = {
     415: "unsupported_media_type",
     429: "rate_limited",
     500: "server_error",
+    503: "unavailable",
 }
+RETRY_AFTER = 5  # seconds an app waits before trying again while the database is stalled
 
 
 class ErrorDetail(BaseModel):
@@ -95,6 +97,12 @@ def on_http_error(exc: HTTPException) -> Response:
         if name.lower() != "content-type":
             response.headers[name] = value
     return response
+
+
+def on_database_trouble(exc: Exception) -> Response:
+    """503 when the database timed out or is unreachable: worth a retry (Retry-After: app.py)."""
+    log.warning("API request met a database error: %s", exc)
+    return error_response(503, "The service is busy; try again in a few seconds.")
 
 
 def on_crash(exc: Exception) -> Response:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask_limiter import Limiter
 
 from api import principal
 from wocs.settings import Settings
 
-# endpoint → [(limit, what it counts by)]; declared next to the views they guard
-Special = dict[str, list[tuple[str, Callable[[], str]]]]
+# endpoint → [(limit, what it counts by, which answers count, None: all)]; next to their views
+Special = dict[str, list[tuple[str, Callable[[], str], Callable[[Response], bool] | None]]]
 SYNC_PUSH = "sync.push"  # the endpoint whose operations are counted one by one
 
 
@@ -60,7 +60,9 @@ def init(app: Flask, settings: Settings, special: Special) -> Limiter:
     limiter.init_app(app)
     for endpoint, rules in special.items():
         view = app.view_functions[endpoint]
-        for limit, key in rules:
-            view = limiter.limit(limit, key_func=key, override_defaults=False)(view)
+        for limit, key, counted in rules:
+            view = limiter.limit(limit, key_func=key, override_defaults=False, deduct_when=counted)(
+                view
+            )
         app.view_functions[endpoint] = view  # the limiter checks these in its wrapper
     return limiter

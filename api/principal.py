@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, g, request
+from peewee import InterfaceError, OperationalError
 
 from api import tokens
 from api.errors import ApiError
@@ -54,6 +55,9 @@ def api_settings() -> Settings:
 
 def peek() -> Principal | None:
     """The caller when a valid bearer token came with the request, else None (never raises)."""
+    stalled = g.get("api_database_error")
+    if stalled is not None:
+        raise stalled  # the rate limiter swallowed it; a second try would wait as long again
     found = g.get("api_principal", _MISSING)
     if found is _MISSING:
         try:
@@ -61,6 +65,9 @@ def peek() -> Principal | None:
         except ApiError as exc:
             g.api_auth_problem = exc
             found = None
+        except (OperationalError, InterfaceError) as exc:
+            g.api_database_error = exc
+            raise
         g.api_principal = found
     return found
 

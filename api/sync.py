@@ -141,7 +141,7 @@ def pull(query: ChangesQuery) -> dict:
 def _since(text: str | None) -> int:
     if text is None:
         return 0
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit() and int(text) < 2**63):  # "²".isdigit() too
         raise ApiError(400, "since is not a cursor from this API.", {"since": "Pass next_since."})
     return int(text)
 

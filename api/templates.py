@@ -58,7 +58,7 @@ class SentOut(BaseModel):
     broadcast: BroadcastOut
 
 
-class StatsOut(BaseModel):
+class TemplateStatsOut(BaseModel):
     name: str
     broadcasts: int
     recipients: int
@@ -94,7 +94,7 @@ def send_template(body: SendIn) -> tuple[dict, int]:
     return SENDS.run("send", values), 202
 
 
-@bp.get("/<name>/stats", responses={200: StatsOut}, summary="How a template's sends went")
+@bp.get("/<name>/stats", responses={200: TemplateStatsOut}, summary="How a template's sends went")
 def template_stats(path: NamePath) -> dict:
     """Broadcasts of the template and their messages: sent, skipped, failed, delivered, read."""
     actions.permit("send")

@@ -21,7 +21,7 @@ from models import ApiUpload, Event, WocsAttachment, utcnow, write_transaction
 from wocs.audit import audit
 
 bp = blueprint("uploads", "Photos from the app", path="")
-TYPES = ("image/jpeg", "image/png", "image/webp")
+TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP"}
 MAX_PHOTO = 5 * 1024 * 1024  # what WhatsApp takes for an image, so a photo can be sent on
 LIFETIME = dt.timedelta(minutes=15)
 
@@ -47,6 +47,10 @@ class PhotoIn(Strict):
 class ContentQuery(BaseModel):
     expires: int
     signature: str = Field(max_length=64)
+
+
+def _not_the_image(row: ApiUpload) -> ApiError:
+    return ApiError(415, f"The file is not a {TYPES[row.content_type]} image, as announced.")
 
 
 def _signature(upload_id: int, expires: int) -> str:
@@ -107,6 +111,8 @@ def put_content(path: IdPath, query: ContentQuery) -> Response:
     data = request.get_data()
     if len(data) != row.size:
         raise ApiError(400, f"The photo has {len(data)} bytes; {row.size} were announced.")
+    if not storage.is_image(data, row.content_type):
+        raise _not_the_image(row)
     if row.state == "pending":
         storage.current().save(row.key, data, row.content_type)
         ApiUpload.update(state="stored").where(ApiUpload.id == row.id).execute()
@@ -125,11 +131,18 @@ def attach_photo(path: IdPath, body: PhotoIn) -> dict:
         raise not_found("upload with that key")
     if row.state == "attached":
         raise ApiError(409, "That photo is already attached.")
+    store = storage.current()
     try:  # the bucket, not our row, knows whether a pre-signed upload arrived
-        size = len(storage.current().open_bytes(row.key))
+        data = store.open_bytes(row.key)
     except FileNotFoundError:
         raise ApiError(409, "The photo has not been uploaded yet.") from None
-    stored = storage.StoredFile(row.key, storage.current().url_for(row.key), size)
+    if not storage.is_image(data, row.content_type):
+        # A pre-signed PUT is checked for size and declared type only; what arrived may be
+        # anything. Gone, it cannot be served from the bucket; the URL may still send the photo.
+        store.delete(row.key)
+        raise _not_the_image(row)
+    size = len(data)
+    stored = storage.StoredFile(row.key, store.url_for(row.key), size)
     with write_transaction():
         attachment = WocsAttachment.create(
             event=path.id,

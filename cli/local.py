@@ -20,10 +20,11 @@ class LocalBot:
     """The app on the Redis stand-in with in-process jobs; what it sends is kept, not sent."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = dataclasses.replace(settings, redis_url="")
         self.transport = RecordingTransport()
-        start_up(self.settings)
-        self.app = create_app(self.settings, transport=self.transport, start_workers=True)
+        local = dataclasses.replace(settings, redis_url="")
+        start_up(local)
+        self.app = create_app(local, transport=self.transport, start_workers=True)
+        self.settings: Settings = self.app.config["WOCS_SETTINGS"]  # with the secret it signs with
         self.client = self.app.test_client()
         self.seen = 0
 

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6  # the first try and five retries
 RATE_LIMIT_ATTEMPTS = 12  # throttling passes; a message is not failed for Meta's busy minute
 RETRY_SECONDS = [4, 16, 64, 256, 600]  # 4^n, as Meta asks after pair-rate errors
+MASK = "••••••"  # what a secret template's values read once Meta has them
 
 
 def release(keys: list[str]) -> None:
@@ -198,11 +199,24 @@ def _later(
     return Later(at=at, reason=reason[:80], queue=row.queue)
 
 
+def redacted(body: str, template: dict | None) -> dict[str, object]:
+    """The body and template of a secret template with its values masked; {} for any other."""
+    # For a row Meta has or will never have: kept, a login code would sit beside its hash.
+    if not template or not template.get("secret"):
+        return {}
+    params = [str(value) for value in template.get("params") or []]
+    for value in params:
+        body = body.replace(value, MASK)
+    return {"body": body, "template": {**template, "params": [MASK] * len(params)}}
+
+
 def _settle(row: OutboundMessage, **fields: object) -> None:
     """Write a send's outcome once (only a row still "sending" moves) and count it."""
     fields["updated_at"] = utcnow()
     # The broadcast this outcome counts in; None when the row has none or has no outcome yet.
     broadcast_id = row.broadcast if row.broadcast and fields["state"] != "pending" else None
+    if fields["state"] != "pending":  # a pending row is sent again and needs its values
+        fields.update(redacted(row.body, row.template))
     try:
         _record(row, fields, broadcast_id)
     except DatabaseError:

@@ -59,7 +59,7 @@ def configure(
 ) -> Runtime:
     """Wire this process: open the database, Redis and the transport once."""
     global _current
-    models.init_db(settings.database_url)
+    models.init_db(settings.database_url, settings.database_timeout)
     connection = redis_connection if redis_connection is not None else connect_redis(settings)
     _current = Runtime(
         settings=settings,

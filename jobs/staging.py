@@ -26,7 +26,9 @@ def add(
     """Add a message to the outbox inside the caller's transaction; a repeated key is a no-op.
 
     Text by default; an image file with `text` as its caption; or a template
-    ({"name", "language", "params"}) with `text` kept as the readable version.
+    ({"name", "language", "params"}) with `text` kept as the readable version. A template
+    with "secret": True (a login code) has its params masked, in `text` too, once it is sent
+    or has failed for good (jobs/outbox).
     """
     kind = "template" if template else "image" if image else "text"
     OutboundMessage.insert(

@@ -14,6 +14,7 @@ from storage.base import (
     check_key,
     content_key,
     extension_for,
+    is_image,
 )
 from storage.local import LocalStorage
 from wocs.settings import ConfigError
@@ -30,6 +31,7 @@ __all__ = [
     "current",
     "extension_for",
     "from_env",
+    "is_image",
 ]
 
 DEFAULT_DIR = "instance/files"

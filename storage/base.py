@@ -14,6 +14,14 @@ MAX_KEY = 512
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _PREFIX = re.compile(r"[a-z]+(/[0-9]+)?")
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+# How each image type's bytes begin, as (offset, bytes): a JPEG's start-of-image marker, PNG's
+# signature, and WebP's RIFF container naming WEBP. A browser shown anything else under an
+# image type may sniff it as HTML, so the declared type alone proves nothing.
+_MAGIC = {
+    "image/jpeg": ((0, b"\xff\xd8\xff"),),
+    "image/png": ((0, b"\x89PNG\r\n\x1a\n"),),
+    "image/webp": ((0, b"RIFF"), (8, b"WEBP")),
+}
 
 
 class BadKey(ValueError):
@@ -43,6 +51,8 @@ class Storage(Protocol):
 
     def open_bytes(self, key: str) -> bytes: ...
 
+    def delete(self, key: str) -> None: ...
+
     def url_for(self, key: str) -> str: ...
 
 
@@ -63,6 +73,13 @@ def extension_for(content_type: str) -> str:
     kind = content_type.split(";")[0].strip().lower()
     found = _EXTENSIONS.get(kind) or mimetypes.guess_extension(kind) or ""
     return found if re.fullmatch(r"\.[a-z0-9]{1,8}", found) else ""
+
+
+def is_image(data: bytes, content_type: str) -> bool:
+    """True when `data` begins the way a JPEG, PNG or WebP file of `content_type` does."""
+    kind = content_type.split(";")[0].strip().lower()
+    marks = _MAGIC.get(kind, ())
+    return bool(marks) and all(data[at : at + len(mark)] == mark for at, mark in marks)
 
 
 def content_key(prefix: str, data: bytes, content_type: str) -> str:

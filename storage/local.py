@@ -55,6 +55,13 @@ class LocalStorage:
         except OSError as exc:
             raise StorageError(f"could not read {key}: {exc.strerror or exc}") from exc
 
+    def delete(self, key: str) -> None:
+        """Remove the file; a key with no file is already what was asked."""
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"could not delete {key}: {exc.strerror or exc}") from exc
+
     def url_for(self, key: str) -> str:
         """Where the file can be reached: under STORAGE_PUBLIC_URL if set, else its file:// URI."""
         path = self._path(key)

@@ -78,6 +78,13 @@ class S3Storage:
         except BotoCoreError as exc:
             raise StorageError(f"could not read {key} from bucket {self.bucket}: {exc}") from exc
 
+    def delete(self, key: str) -> None:
+        """Remove the object (S3 answers success for a key that is not there)."""
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._object(key))
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(f"could not delete {key} from bucket {self.bucket}: {exc}") from exc
+
     def presign_put(self, key: str, content_type: str, size: int, seconds: int) -> str:
         """A URL that lets its holder PUT this one object, of this type and size, for a while."""
         params = {

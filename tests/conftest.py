@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -234,3 +235,27 @@ def commands_db(request, tmp_path) -> Iterator[CommandRunner]:
     finally:
         models.db.obj.close()
         models.db.initialize(previous)
+
+
+@pytest.fixture
+def stall(live: Live) -> Iterator[Callable[[str], contextlib.AbstractContextManager]]:
+    """`with stall(table):` another connection holds `table` (SQLite: the whole file) locked."""
+    # Meanwhile the app's database waits at most 2 seconds (DATABASE_TIMEOUT's default is 10),
+    # so a request that needs the table meets the timeout a slow database gives it, quickly.
+    working = models.db.obj
+    models.init_db(live.settings.database_url, timeout=2)
+
+    @contextlib.contextmanager
+    def held(table: str) -> Iterator[None]:
+        other = models.open_database(live.settings.database_url)
+        other.connect()
+        mysql = models.is_mysql()
+        other.execute_sql(f"LOCK TABLES {table} WRITE" if mysql else "BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            other.execute_sql("UNLOCK TABLES" if mysql else "ROLLBACK")
+            other.close()
+
+    yield held
+    models.db.initialize(working)

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import threading
 import time
 import uuid
+from collections.abc import Callable
 
 import jwt
 import pytest
 import requests
+from werkzeug.serving import make_server
 
 from api import tokens
+from app import create_app
 from models import ApiOtp, ApiRefreshToken, AuditLog, OutboundMessage, User, WocsUser
 from tests.conftest import ADMIN, Live
+from wocs.settings import Settings
 
 API = "/api/v1"
 AGENT = "60129998888"
@@ -20,9 +26,14 @@ USER = "60137776666"
 OTHER = "60145554444"
 
 
+def later(live: Live) -> None:
+    """As long after as every API limit needs: counts from zero, a new login code may go."""
+    live.app.extensions["wocs_api"].extensions["wocs_limiter"].reset()
+
+
 def fresh(live: Live) -> Live:
     """The live app with its API rate limits counted from zero and an agent on the team."""
-    live.app.extensions["wocs_api"].extensions["wocs_limiter"].reset()
+    later(live)
     WocsUser.create(phone=AGENT, name="Siti", role="agent")
     return live
 
@@ -166,6 +177,7 @@ def test_a_code_expires_after_five_minutes_and_works_once(api_live):
         call(api_live, "POST", "/auth/verify", json={"phone": USER, "code": code}).status_code
         == 401
     )
+    later(api_live)  # a phone is sent one new code a minute
     call(api_live, "POST", "/auth/otp", json={"phone": USER})
     code = code_sent_to(api_live, USER, 2)
     first = call(api_live, "POST", "/auth/verify", json={"phone": USER, "code": code})
@@ -275,3 +287,39 @@ def test_the_per_address_limit_counts_the_caller_behind_a_trusted_proxy(api_live
     behind_proxies(api_live.app, 1)
     assert [verify("203.0.113.7") for _ in range(11)][-1] == 429
     assert verify("203.0.113.8") == 401  # another caller behind the same proxy
+
+
+def _serve(app) -> tuple[str, Callable[[], None]]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}{API}", server.shutdown
+
+
+def test_without_an_app_secret_every_process_shares_one_made_once(live):
+    # Two web workers on one database, neither configured with WHATSAPP_APP_SECRET: each
+    # process's settings start with a secret of their own, as Settings.from_env makes them.
+    workers = []
+    for _ in range(2):
+        settings = Settings(
+            database_url=live.settings.database_url,
+            app_secret=secrets.token_hex(32),
+            generated_secret=True,
+        )
+        workers.append(_serve(create_app(settings, start_workers=False)))
+    (first, stop_first), (second, stop_second) = workers
+    try:
+        assert requests.post(f"{first}/auth/otp", json={"phone": USER}, timeout=10).ok
+        sent = OutboundMessage.get(OutboundMessage.to == USER)  # no sender runs for these apps
+        code = {"phone": USER, "code": sent.template["params"][0]}
+        answer = requests.post(f"{second}/auth/verify", json=code, timeout=10)
+        assert answer.status_code == 200, answer.text
+        me = requests.get(
+            f"{first}/auth/me",
+            headers={"Authorization": f"Bearer {answer.json()['access_token']}"},
+            timeout=10,
+        )
+        assert me.status_code == 200 and me.json()["phone"] == USER
+    finally:
+        stop_first()
+        stop_second()
+        OutboundMessage.delete().execute()  # the code no sender runs for: the next test settles

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
+import time
+import typing
 from collections.abc import Iterator
 
 import pytest
 import requests
+from pydantic import BaseModel
 from werkzeug.serving import make_server
 
-from api.app import create_api
+import models
+from api import common, errors, paging
+from api.app import _modules, create_api
+from tests.conftest import ADMIN
+from tests.test_api_auth import call, code_sent_to, forge, later, token_for
 from wocs.settings import Settings
 
 API = "/api/v1"
@@ -59,11 +67,97 @@ def test_every_api_answer_carries_security_headers(live):
         assert "Retry-After" not in answer.headers
 
 
+@pytest.mark.parametrize("path", ["/auth/otp", "/auth/verify", "/auth/refresh", "/sync"])
+def test_json_nested_too_deeply_is_a_400_before_login(live, path):
+    deep = "[" * 100_000
+    answer = requests.post(
+        f"{live.url}{API}{path}",
+        data=deep,
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert "JSON" in _error(answer, 400, "invalid")["message"]
+
+
+def _busy(answer: requests.Response) -> None:
+    _error(answer, 503, "unavailable")
+    assert 1 <= int(answer.headers["Retry-After"]) <= 30
+
+
+def test_a_stalled_database_answers_503_with_retry_after(live, stall):
+    later(live)  # the login limits count from zero
+    token = token_for(live, ADMIN)
+    stalls = [("api_otp", "POST", "/auth/otp", {"phone": ADMIN})]
+    if models.is_mysql():  # SQLite lets readers past a writer
+        stalls.append(("api_session", "GET", "/auth/me", None))  # the rate limit reads it first
+    for table, method, path, body in stalls:
+        with stall(table):
+            started = time.monotonic()
+            answer = call(live, method, path, token, json=body)
+            waited = time.monotonic() - started
+        _busy(answer)
+        assert waited < 4, path  # one 2-second wait; gunicorn kills a worker after 30
+    assert call(live, "POST", "/auth/otp", json={"phone": ADMIN}).status_code == 202
+    code_sent_to(live, ADMIN, 2)  # the code the stalled request could not send goes now
+    assert call(live, "GET", "/auth/me", token).status_code == 200
+
+
+def test_a_database_that_cannot_be_reached_answers_503_with_retry_after(live):
+    token = forge(live)
+    later(live)  # else a code asked for a moment ago would make the request a quiet 202
+    working = models.db.obj
+    models.db.initialize(models.open_database("mysql://root@127.0.0.1:1/none"))
+    try:
+        _busy(call(live, "GET", "/auth/me", token))
+        _busy(call(live, "POST", "/auth/otp", json={"phone": ADMIN}))
+    finally:
+        models.db.initialize(working)
+
+
 def test_the_openapi_document_is_served(live):
     doc = requests.get(f"{live.url}{API}/openapi.json", timeout=10).json()
     assert doc["openapi"].startswith("3.1")
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert "ErrorOut" in doc["components"]["schemas"]
+
+
+def _models_within(annotation: object) -> Iterator[type[BaseModel]]:
+    """The pydantic models a field's type holds (list[X], X | None, dict[str, X], …)."""
+    if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
+        yield annotation
+    for argument in typing.get_args(annotation):
+        yield from _models_within(argument)
+
+
+def _api_models() -> set[type[BaseModel]]:
+    """Every pydantic model the API's modules define, and every model nested in their fields."""
+    todo = [
+        value
+        for module in [*_modules(), common, errors, paging]
+        for value in vars(module).values()
+        if inspect.isclass(value) and issubclass(value, BaseModel)
+        if value.__module__ == module.__name__
+    ]
+    found: set[type[BaseModel]] = set()
+    while todo:
+        model = todo.pop()
+        if model not in found:
+            found.add(model)
+            for field in model.model_fields.values():
+                todo.extend(_models_within(field.annotation))
+    return found
+
+
+def test_distinct_schemas_get_distinct_names_in_the_document(live):
+    doc = requests.get(f"{live.url}{API}/openapi.json", timeout=10).json()
+    components = doc["components"]["schemas"]
+    named: dict[str, set[str]] = {}
+    for model in _api_models():
+        named.setdefault(model.__name__, set()).add(f"{model.__module__}.{model.__qualname__}")
+        if model.__name__ in components:  # bodies and answers; queries become parameters
+            documented = set(components[model.__name__].get("properties", {}))
+            assert documented == set(model.model_fields), f"{model.__name__} shows another schema"
+    assert {name: where for name, where in named.items() if len(where) > 1} == {}
 
 
 def test_cors_is_granted_only_to_configured_origins(strict_api):

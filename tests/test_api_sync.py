@@ -217,3 +217,10 @@ def test_an_agent_is_refused_an_admin_only_change_before_any_lookup(api_live):
         "reason": "Sorry, only admins can use /task cancel.",
     }
     assert ApiSyncOp.select().count() == 0
+
+
+@pytest.mark.parametrize("since", ["²", "٣", "3.0", " 3", "99999999999999999999"])
+def test_since_takes_only_the_ascii_digits_it_handed_out(api_live, since):
+    answer = call(api_live, "GET", "/sync", token_for(api_live, AGENT), params={"since": since})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["fields"] == {"since": "Pass next_since."}

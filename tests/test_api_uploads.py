@@ -77,3 +77,30 @@ def test_with_a_bucket_the_app_puts_straight_to_s3(api_live, s3_url, monkeypatch
     assert stored["Body"].read() == PNG
     attached = call(api_live, "POST", f"/events/{event}/photos", agent, json={"key": ticket["key"]})
     assert attached.json()["event"]["photos"] == [ticket["key"]]
+
+
+HTML = b"<html><script>alert(document.cookie)</script></html>".ljust(200, b" ")
+
+
+def test_a_local_upload_must_be_the_image_it_claims_to_be(api_live, tmp_path):
+    agent = token_for(api_live, AGENT)
+    ticket = _upload(api_live, agent, size=len(HTML), kind="image/jpeg").json()
+    put = requests.put(ticket["url"], data=HTML, headers=ticket["headers"], timeout=10)
+    assert put.status_code == 415 and "JPEG" in put.json()["error"]["message"]
+    assert not (tmp_path / "files" / ticket["key"]).exists()
+    png = _upload(api_live, agent, kind="image/jpeg").json()  # PNG bytes sent as a JPEG
+    assert requests.put(png["url"], data=PNG, headers=png["headers"], timeout=10).status_code == 415
+
+
+def test_a_bucket_upload_is_checked_when_attached(api_live, s3_url, monkeypatch):  # noqa: F811
+    for name, value in s3_env(s3_url, "wocs-files").items():
+        monkeypatch.setenv(name, value)
+    event, agent = _event(api_live), token_for(api_live, AGENT)
+    ticket = _upload(api_live, agent, size=len(HTML), kind="image/jpeg").json()
+    put = requests.put(ticket["url"], data=HTML, headers=ticket["headers"], timeout=10)
+    assert put.status_code == 200  # the bucket takes whatever matches the signed size and type
+    attached = call(api_live, "POST", f"/events/{event}/photos", agent, json={"key": ticket["key"]})
+    assert attached.status_code == 415 and "JPEG" in attached.json()["error"]["message"]
+    with pytest.raises(s3_client(s3_url).exceptions.NoSuchKey):
+        s3_client(s3_url).get_object(Bucket="wocs-files", Key=ticket["key"])
+    assert Event.get_by_id(event).photos == [] and not WocsAttachment.select().exists()

@@ -324,3 +324,43 @@ def test_a_publish_racing_another_takes_the_next_number(live, caplog):
         (1, "First", False),
         (2, "Second", True),
     ]
+
+
+def _assert_secure(answer: requests.Response) -> None:
+    assert answer.headers["Content-Security-Policy"] == CSP, answer.url
+    assert answer.headers["X-Content-Type-Options"] == "nosniff", answer.url
+
+
+def test_every_public_page_and_error_page_carries_the_security_headers(live):
+    live.ask(PAGE)
+    live.ask("/campaign create code: RAYA26 prize: Hamper\nstart: 2026-01-01\nend: 2030-12-31")
+    for path, status in (
+        ("/p/raya-promo", 200),
+        ("/p/nope", 404),
+        ("/c/RAYA26", 200),
+        ("/c/NOPE", 404),
+        ("/c/RAYA26/entries.txt", 404),
+        ("/nothing-here", 404),
+        ("/healthz", 200),
+    ):
+        answer = requests.get(f"{live.url}{path}", timeout=5)
+        assert answer.status_code == status, path
+        _assert_secure(answer)
+        assert "Strict-Transport-Security" not in answer.headers  # plain http
+    wrong = requests.post(f"{live.url}/c/RAYA26", timeout=5)
+    assert wrong.status_code == 405
+    _assert_secure(wrong)
+
+
+def test_https_through_a_trusted_proxy_adds_hsts(live, monkeypatch):
+    from app import behind_proxies
+
+    https = {"X-Forwarded-Proto": "https"}
+    forged = requests.get(f"{live.url}/p/nope", headers=https, timeout=5)
+    assert "Strict-Transport-Security" not in forged.headers  # nobody in front to believe
+    monkeypatch.setattr(live.app, "wsgi_app", live.app.wsgi_app)  # restored afterwards
+    behind_proxies(live.app, 1)
+    for path in ("/p/nope", "/nothing-here", "/healthz"):
+        answer = requests.get(f"{live.url}{path}", headers=https, timeout=5)
+        assert answer.headers["Strict-Transport-Security"].startswith("max-age="), path
+        _assert_secure(answer)

@@ -45,6 +45,8 @@ def test_token_selects_cloud_and_transport_can_override():
         ({"WOCS_ADMINS": "not a phone"}, "WOCS_ADMINS"),
         ({"WOCS_SWEEP_SECONDS": "0"}, "WOCS_SWEEP_SECONDS"),
         ({"WOCS_SENDER_LIMIT": "lots"}, "WOCS_SENDER_LIMIT"),
+        ({"DATABASE_TIMEOUT": "30"}, "DATABASE_TIMEOUT"),  # gunicorn's worker timeout
+        ({"DATABASE_TIMEOUT": "²"}, "DATABASE_TIMEOUT"),
     ],
 )
 def test_bad_values_are_explained(env, message):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import time
 
 import pytest
 import requests
@@ -26,6 +27,13 @@ def test_handshake_answers_the_challenge_only_with_the_token(live):
         live, **{"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "42"}
     )
     assert (ok.status_code, ok.text) == (200, "42")
+    assert ok.headers["Content-Type"].startswith("text/plain")
+    assert ok.headers["X-Content-Type-Options"] == "nosniff"
+    markup = _get(
+        live,
+        **{"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "<b>x</b>"},
+    )
+    assert markup.headers["Content-Type"].startswith("text/plain")
     wrong = _get(
         live, **{"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "42"}
     )
@@ -84,7 +92,9 @@ def test_wrong_content_type_is_415(live):
 
 def test_oversized_body_is_413(live):
     big = b'{"entry": [], "pad": "' + b"x" * (3 * 1024 * 1024 + 10) + b'"}'
-    assert live.post(big).status_code == 413
+    answer = live.post(big)
+    assert answer.status_code == 413
+    assert answer.headers["Content-Type"] == "application/json" and answer.json()["error"]
 
 
 def test_every_recorded_meta_payload_is_accepted(live):
@@ -149,10 +159,38 @@ def test_database_down_answers_503_and_then_recovers(live):
     try:
         answer = live.post(text_message_body(ADMIN, "/task list", "wamid.dbdown"))
         assert answer.status_code == 503
+        for path in ("/healthz", "/c/RAYA26", "/p/promo"):
+            page = requests.get(f"{live.url}{path}", timeout=10)
+            assert (page.status_code, page.headers.get("Retry-After")) == (503, "5"), path
     finally:
         models.db.initialize(working)
     assert live.post(text_message_body(ADMIN, "/task list", "wamid.dbdown")).status_code == 200
     assert live.replies_to(ADMIN) == ["No open tasks."]
+
+
+def test_a_stalled_database_answers_503_before_the_worker_timeout(live, stall):
+    with stall("inbound_message"):
+        started = time.monotonic()
+        answer = live.post(text_message_body(ADMIN, "/task list", "wamid.stalled"))
+        waited = time.monotonic() - started
+    assert answer.status_code == 503 and answer.json()["error"]
+    assert waited < 5  # one 2-second wait; gunicorn kills a worker after 30
+    assert live.post(text_message_body(ADMIN, "/task list", "wamid.stalled")).status_code == 200
+    assert live.replies_to(ADMIN) == ["No open tasks."]
+
+
+def test_database_waits_stay_well_below_the_worker_timeout():
+    params = models.open_database("mysql://root@127.0.0.1:3306/wocs").connect_params
+    assert (params["read_timeout"], params["write_timeout"], params["connect_timeout"]) == (
+        10,
+        10,
+        3,
+    )
+    slower = models.open_database("mysql://root@127.0.0.1:3306/wocs?read_timeout=20", timeout=5)
+    assert (slower.connect_params["read_timeout"], slower.connect_params["write_timeout"]) == (
+        20,
+        5,
+    )
 
 
 def test_sql_metacharacters_and_emoji_are_stored_verbatim(live):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from peewee import OperationalError
 
 from domain import broadcasts
+from jobs import outbox
 from models import (
     Contact,
     InboundMessage,
@@ -146,6 +147,9 @@ def apply_status(status: Status) -> None:
             row.state = kind
     else:
         return
+    if unsettled and row.state not in ("pending", "sending"):  # Meta has it: no resend needs it
+        for name, value in outbox.redacted(row.body, row.template).items():
+            setattr(row, name, value)
     row.updated_at = utcnow()
     row.save()
     if unsettled and row.broadcast and row.state not in ("pending", "sending"):

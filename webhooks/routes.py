@@ -9,6 +9,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from peewee import DatabaseError, InterfaceError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from jobs.handoff import Handoff
 from jobs.inbound import enqueue_inbound
@@ -34,8 +35,14 @@ def _problem(status: int, message: str) -> tuple[Response, int]:
     return jsonify(error=message), status
 
 
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc: RequestEntityTooLarge) -> tuple[Response, int]:
+    """A body over the limit (Meta sends at most 3 MB) gets JSON like every other refusal."""
+    return _problem(413, "body too large")
+
+
 @bp.get("/webhooks/whatsapp")
-def handshake() -> tuple[str | Response, int]:
+def handshake() -> Response | tuple[Response, int]:
     """Answer Meta's subscription check with the challenge when the verify token matches."""
     expected = _settings().verify_token
     given = request.args.get("hub.verify_token", "")
@@ -44,7 +51,8 @@ def handshake() -> tuple[str | Response, int]:
         and expected
         and hmac.compare_digest(given.encode(), expected.encode())
     ):
-        return request.args.get("hub.challenge", ""), 200
+        # Plain text: the challenge is the caller's own string, never to be read as a page.
+        return Response(request.args.get("hub.challenge", ""), 200, mimetype="text/plain")
     return _problem(403, "verification failed")
 
 

@@ -23,6 +23,7 @@ class Settings:
     """Every setting WOCS reads, with the embedded defaults."""
 
     database_url: str = DEFAULT_DATABASE_URL
+    database_timeout: int = 10  # seconds any wait on the database may last
     redis_url: str = ""
     whatsapp_token: str = ""
     phone_number_id: str = ""
@@ -98,11 +99,16 @@ class Settings:
         proxies = get("WOCS_TRUSTED_PROXIES", "0")
         if not proxies.isdigit() or int(proxies) > 5:
             raise ConfigError(f"WOCS_TRUSTED_PROXIES must be a number from 0 to 5, not {proxies!r}")
+        timeout = get("DATABASE_TIMEOUT", "10")
+        if not (timeout.isascii() and timeout.isdigit()) or not 1 <= int(timeout) <= 20:
+            # gunicorn kills a web worker after 30 s; a request must be able to answer 503 first
+            raise ConfigError(f"DATABASE_TIMEOUT must be 1 to 20 seconds, not {timeout!r}")
         mps = get("WHATSAPP_MPS", "80")
         if not mps.isdigit() or not 1 <= int(mps) <= 1000:
             raise ConfigError(f"WHATSAPP_MPS must be a number from 1 to 1000, not {mps!r}")
         return cls(
             database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            database_timeout=int(timeout),
             redis_url=get("REDIS_URL"),
             whatsapp_token=token,
             phone_number_id=get("WHATSAPP_PHONE_NUMBER_ID"),
