@@ -237,3 +237,8 @@ def mask_phone(digits: str) -> str:
     if len(value) < 7:
         return "*" * max(len(value) - 2, 0) + value[-2:]
     return value[:2] + "*" * (len(value) - 6) + value[-4:]
+
+
+def is_bsuid(address: str) -> bool:
+    """True for a business-scoped user id (`MY.1502…`, `MY.ENT.…`); false for a phone's digits."""
+    return "." in str(address or "")
