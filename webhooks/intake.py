@@ -6,9 +6,9 @@ import functools
 import logging
 from dataclasses import dataclass, field
 
-from peewee import OperationalError
+from peewee import IntegrityError, OperationalError
 
-from domain import broadcasts
+from domain import broadcasts, contacts
 from models import (
     Contact,
     InboundMessage,
@@ -32,7 +32,18 @@ LOCK_ERRORS = (1205, 1213)  # MySQL: lock wait timeout, deadlock
 ATTEMPTS = 3
 
 
-COLUMNS = ("wamid", "sender", "sender_bsuid", "sender_name", "type", "body", "raw", "sent_at")
+COLUMNS = (
+    "wamid",
+    "sender",
+    "sender_bsuid",
+    "sender_parent_bsuid",
+    "sender_username",
+    "sender_name",
+    "type",
+    "body",
+    "raw",
+    "sent_at",
+)
 
 
 @dataclass
@@ -53,13 +64,19 @@ def store(batch: Batch) -> Stored:
         try:
             _store_many(batch)
             break
-        except OperationalError as exc:
+        except (OperationalError, IntegrityError) as exc:
             # InnoDB chose this transaction as a deadlock's victim (or it waited too long for a
-            # lock) and it was rolled back whole: the usual remedy is to run it again.
-            if attempt == ATTEMPTS or not exc.args or exc.args[0] not in LOCK_ERRORS:
+            # lock) and it was rolled back whole, or a concurrent body created the same contact
+            # first: the usual remedy is to run it again, when the other's row is visible.
+            if attempt == ATTEMPTS or not _retryable(exc):
                 raise
             log.warning("storing a webhook body met %s; trying again", exc.args[0])
     return Stored(unhandled=_unhandled([m.wamid for m in batch.messages]))
+
+
+def _retryable(exc: Exception) -> bool:
+    """A lock conflict, or a unique key another transaction just took: worth a second run."""
+    return isinstance(exc, IntegrityError) or bool(exc.args and exc.args[0] in LOCK_ERRORS)
 
 
 def _store_many(batch: Batch) -> None:
@@ -137,7 +154,7 @@ def apply_status(status: Status) -> None:
             row.state, row.failed_at = "failed", at
         row.error_code, row.error = status.error_code, status.error
         if status.error_code == OPTED_OUT:  # Meta says this person stopped marketing
-            Contact.update(opted_out_at=at).where(Contact.phone == row.to).execute()
+            Contact.update(opted_out_at=at).where(contacts.matching([row.to])).execute()
     elif kind in STAMPS:
         for step in ("sent", "delivered", "read")[: ("sent", "delivered", "read").index(kind) + 1]:
             if getattr(row, STAMPS[step]) is None:
@@ -158,6 +175,7 @@ def apply_preference(preference: Preference) -> None:
     """Record a customer's stop or resume of marketing messages."""
     if preference.value not in ("stop", "resume") or not (preference.phone or preference.bsuid):
         return
-    contact = Contact.of(preference.phone, preference.bsuid)
-    contact.opted_out_at = (preference.at or utcnow()) if preference.value == "stop" else None
-    contact.save()
+    contact = contacts.remember(contacts.Identity(phone=preference.phone, bsuid=preference.bsuid))
+    if contact is not None:
+        contact.opted_out_at = (preference.at or utcnow()) if preference.value == "stop" else None
+        contact.save()

@@ -20,6 +20,8 @@ class Message:
     wamid: str
     sender: str
     sender_bsuid: str
+    sender_parent_bsuid: str
+    sender_username: str
     sender_name: str
     type: str
     body: str
@@ -79,6 +81,10 @@ class Batch:
 def _digits(value: Any) -> str:
     text = str(value or "")
     return text if text.isdigit() and len(text) <= 20 else ""
+
+
+def _text(value: Any, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""
 
 
 def _when(value: Any) -> dt.datetime | None:
@@ -160,28 +166,37 @@ def _read_template_update(value: dict, batch: Batch) -> None:
     )
 
 
+def _sender_contact(message: dict, contacts: list[dict], lone: bool) -> dict:
+    """The `contacts` entry for a message's sender: matched by phone or BSUID, never by place
+    (two username-only senders in one body each keep their own name)."""
+    phone, bsuid = message.get("from"), message.get("from_user_id")
+    for contact in contacts:
+        if (phone and contact.get("wa_id") == phone) or (bsuid and contact.get("user_id") == bsuid):
+            return contact
+    # A body with one message and one contact: that contact is the sender, whatever it lacks.
+    return contacts[0] if lone and len(contacts) == 1 and not (phone or bsuid) else {}
+
+
 def _read_change(value: dict, batch: Batch) -> None:
     contacts = _dicts(value.get("contacts"))
-    names = {
-        c.get("wa_id"): (c.get("profile") or {}).get("name", "")
-        for c in contacts
-        if isinstance(c.get("profile"), dict)
-    }
-    bsuids = {c.get("wa_id"): c.get("user_id", "") for c in contacts}
-    for message in _dicts(value.get("messages")):
+    messages = _dicts(value.get("messages"))
+    for message in messages:
         wamid = str(message.get("id") or "")
         if not wamid or len(wamid) > MAX_WAMID:
             batch.skipped += 1
             continue
-        sender = _digits(message.get("from"))
+        contact = _sender_contact(message, contacts, lone=len(messages) == 1)
+        profile = contact.get("profile") if isinstance(contact.get("profile"), dict) else {}
         batch.messages.append(
             Message(
                 wamid=wamid,
-                sender=sender,
-                sender_bsuid=str(
-                    message.get("from_user_id") or bsuids.get(message.get("from")) or ""
-                )[:80],
-                sender_name=str(names.get(message.get("from")) or "")[:120],
+                sender=_digits(message.get("from") or contact.get("wa_id")),
+                sender_bsuid=_text(message.get("from_user_id") or contact.get("user_id"), 140),
+                sender_parent_bsuid=_text(
+                    message.get("from_parent_user_id") or contact.get("parent_user_id"), 140
+                ),
+                sender_username=_text(profile.get("username"), 100),
+                sender_name=_text(profile.get("name"), 120),
                 type=str(message.get("type") or "unknown")[:24],
                 body=message_body(message)[:4096],
                 sent_at=_when(message.get("timestamp")),
@@ -210,7 +225,7 @@ def _read_change(value: dict, batch: Batch) -> None:
         batch.preferences.append(
             Preference(
                 phone=_digits(pref.get("wa_id")),
-                bsuid=str(pref.get("user_id") or "")[:80],
+                bsuid=_text(pref.get("user_id"), 140),
                 value=str(pref.get("value") or ""),
                 at=_when(pref.get("timestamp")),
             )
