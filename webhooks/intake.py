@@ -43,6 +43,7 @@ COLUMNS = (
     "body",
     "raw",
     "sent_at",
+    "state",
 )
 
 
@@ -83,8 +84,16 @@ def _store_many(batch: Batch) -> None:
     """Everything a body other than a lone message carries, in one transaction."""
     with write_transaction():
         if batch.messages:
-            rows = [{name: getattr(m, name) for name in COLUMNS} for m in batch.messages]
+            rows = [_values(m) for m in batch.messages]
             InboundMessage.insert_many(rows).on_conflict_ignore().execute()
+            kept = [m for m in batch.messages if m.kept]
+            if kept:
+                log.info(
+                    "%d of %d messages kept for the record only (%s)",
+                    len(kept),
+                    len(batch.messages),
+                    ", ".join(sorted({m.kept for m in kept})),
+                )
         for status in batch.statuses:
             apply_status(status)
         for preference in batch.preferences:
@@ -102,13 +111,22 @@ def _store_many(batch: Batch) -> None:
 def _store_one(message: Message) -> Stored:
     """One message: a single autocommitted INSERT … IGNORE, one round trip to the database."""
     fields = InboundMessage._meta.fields
-    values = {name: getattr(message, name) for name in COLUMNS}
-    values.update(state="received", attempts=0, error="", received_at=utcnow())
+    values = _values(message)
+    values.update(attempts=0, error="", received_at=utcnow())
     params = [fields[name].db_value(value) for name, value in values.items()]
     cursor = db.execute_sql(_insert_sql(is_mysql(), tuple(values)), params)
+    if cursor.rowcount == 1 and message.kept:
+        log.info("inbound %s kept for the record only (%s)", cursor.lastrowid, message.kept)
+        return Stored()  # stored, and no job will ever act on it
     if cursor.rowcount == 1:
         return Stored(created=[cursor.lastrowid])
     return Stored(unhandled=_unhandled([message.wamid]))  # Meta delivered it again
+
+
+def _values(message: Message) -> dict:
+    """The row for a message: "received" waits for its job, "kept" is for the record only."""
+    values = {name: getattr(message, name) for name in COLUMNS if name != "state"}
+    return values | {"state": "kept" if message.kept else "received"}
 
 
 @functools.cache

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_WAMID = 191
+# Changes whose messages are a record of what already happened (coexistence with the
+# WhatsApp Business app): a history sync, the business's own app sends, its contact book.
+RECORD_FIELDS = {"history": "history sync", "smb_message_echoes": "echo"}
+RECORD_FIELDS |= {"smb_app_state_sync": "app state sync"}
 
 
 class BadPayload(ValueError):
@@ -27,6 +31,7 @@ class Message:
     body: str
     sent_at: dt.datetime | None
     raw: dict
+    kept: str = ""  # why it is stored for the record only (never acted on); "" to act on it
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,32 @@ class Batch:
     def updates(self) -> bool:
         """True when the body carries anything besides messages."""
         return bool(self.statuses or self.preferences or self.templates)
+
+
+def _add_message(batch: Batch, message: dict, contact: dict, kept: str) -> None:
+    """One message as it will be stored, with its sender read from its own contact entry."""
+    wamid = str(message.get("id") or "")
+    if not wamid or len(wamid) > MAX_WAMID:
+        batch.skipped += 1
+        return
+    profile = contact.get("profile") if isinstance(contact.get("profile"), dict) else {}
+    batch.messages.append(
+        Message(
+            wamid=wamid,
+            sender=_digits(message.get("from") or contact.get("wa_id")),
+            sender_bsuid=_text(message.get("from_user_id") or contact.get("user_id"), 140),
+            sender_parent_bsuid=_text(
+                message.get("from_parent_user_id") or contact.get("parent_user_id"), 140
+            ),
+            sender_username=_text(profile.get("username"), 100),
+            sender_name=_text(profile.get("name"), 120),
+            type=str(message.get("type") or "unknown")[:24],
+            body=message_body(message)[:4096],
+            sent_at=_when(message.get("timestamp")),
+            raw=message,
+            kept=kept,
+        )
+    )
 
 
 def _digits(value: Any) -> str:
@@ -129,8 +160,11 @@ def message_choice(message: dict) -> str:
     return str(choice.get("id") or "") if isinstance(choice, dict) else ""
 
 
-def parse_body(body: Any) -> Batch:
-    """Split a webhook body into what it carries; raise BadPayload if it is not one."""
+def parse_body(body: Any, ours: str = "") -> Batch:
+    """Split a webhook body into what it carries; raise BadPayload if it is not one.
+
+    `ours` is our WHATSAPP_PHONE_NUMBER_ID: a message to another number is kept, not acted on.
+    """
     if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
         raise BadPayload("expected a JSON object with an 'entry' list")
     if body.get("object") not in (None, "whatsapp_business_account"):
@@ -143,8 +177,10 @@ def parse_body(body: Any) -> Batch:
                 batch.skipped += 1
             elif change.get("field") == "message_template_status_update":
                 _read_template_update(value, batch)
+            elif change.get("field") in RECORD_FIELDS:
+                _read_record(value, RECORD_FIELDS[change["field"]], batch)
             else:
-                _read_change(value, batch)
+                _read_change(value, batch, _elsewhere(value, ours))
     return batch
 
 
@@ -177,32 +213,35 @@ def _sender_contact(message: dict, contacts: list[dict], lone: bool) -> dict:
     return contacts[0] if lone and len(contacts) == 1 and not (phone or bsuid) else {}
 
 
-def _read_change(value: dict, batch: Batch) -> None:
+def _elsewhere(value: dict, ours: str) -> str:
+    """Why a change's messages are not ours to answer: sent to another business number."""
+    metadata = value.get("metadata")
+    number = str(metadata.get("phone_number_id") or "") if isinstance(metadata, dict) else ""
+    # A body without the field is not one of Meta's (a local tool's): it cannot be misrouted.
+    return f"to phone number id {number[:40]}" if ours and number and number != ours else ""
+
+
+def _read_record(value: dict, why: str, batch: Batch) -> None:
+    """A coexistence change: its messages (history threads, echoes) are stored, never run."""
+    found = _dicts(value.get("messages")) + _dicts(value.get("message_echoes"))
+    for chunk in _dicts(value.get("history")):
+        for thread in _dicts(chunk.get("threads")):
+            found += _dicts(thread.get("messages"))
+    contacts = _dicts(value.get("contacts"))
+    for message in found:
+        _add_message(batch, message, _sender_contact(message, contacts, lone=False), why)
+    if not found:
+        batch.skipped += 1
+
+
+def _read_change(value: dict, batch: Batch, elsewhere: str) -> None:
     contacts = _dicts(value.get("contacts"))
     messages = _dicts(value.get("messages"))
     for message in messages:
-        wamid = str(message.get("id") or "")
-        if not wamid or len(wamid) > MAX_WAMID:
-            batch.skipped += 1
-            continue
         contact = _sender_contact(message, contacts, lone=len(messages) == 1)
-        profile = contact.get("profile") if isinstance(contact.get("profile"), dict) else {}
-        batch.messages.append(
-            Message(
-                wamid=wamid,
-                sender=_digits(message.get("from") or contact.get("wa_id")),
-                sender_bsuid=_text(message.get("from_user_id") or contact.get("user_id"), 140),
-                sender_parent_bsuid=_text(
-                    message.get("from_parent_user_id") or contact.get("parent_user_id"), 140
-                ),
-                sender_username=_text(profile.get("username"), 100),
-                sender_name=_text(profile.get("name"), 120),
-                type=str(message.get("type") or "unknown")[:24],
-                body=message_body(message)[:4096],
-                sent_at=_when(message.get("timestamp")),
-                raw=message,
-            )
-        )
+        # A message with a history context is an old one replayed by a history sync.
+        kept = elsewhere or ("history sync" if "history_context" in message else "")
+        _add_message(batch, message, contact, kept)
     for status in _dicts(value.get("statuses")):
         errors = _dicts(status.get("errors"))
         code = errors[0].get("code") if errors else None
@@ -247,7 +286,7 @@ def _read_change(value: dict, batch: Batch) -> None:
 
 
 def text_message_body(
-    phone: str, text: str, wamid: str, name: str = "", phone_number_id: str = "0"
+    phone: str, text: str, wamid: str, name: str = "", phone_number_id: str = ""
 ) -> dict:
     """A Meta-shaped webhook body carrying one text message (for `chat`, tests and benchmarks)."""
     return {
