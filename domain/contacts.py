@@ -81,6 +81,49 @@ def remember(who: Identity, seen: dt.datetime | None = None) -> Contact | None:
     return contact
 
 
+def renumber(old: Identity, new: Identity) -> Contact | None:
+    """A customer changed their number (Meta's `user_changed_number`): their contact, with its
+    opt-out and entries, moves to the new phone and BSUID; a contact the new number already
+    made is folded in. None when the old number was never a contact."""
+    contact = (_locked(Contact.phone == old.phone) if old.phone else None) or (
+        _locked(Contact.bsuid == old.bsuid) if old.bsuid else None
+    )
+    if contact is None or not (new.phone or new.bsuid):
+        return None
+    for condition, given in (
+        (Contact.phone == new.phone, new.phone),
+        (Contact.bsuid == new.bsuid, new.bsuid),
+    ):
+        stranger = _locked(condition) if given else None
+        if stranger is not None and stranger.id != contact.id:
+            contact = merge(contact, stranger)
+    before = address(contact)
+    # The old BSUID belonged to the old number (a new number gets a new one): both are replaced.
+    contact.phone, contact.bsuid = new.phone or None, new.bsuid or None
+    contact.save()
+    _readdress(before, address(contact))
+    log.info("contact %s changed number to %s", mask_phone(before), mask_phone(address(contact)))
+    return contact
+
+
+def _readdress(old: str, new: str) -> int:
+    """Entries and waiting sends of one address move to another; the entries moved."""
+    moved = 0
+    if old == new:
+        return moved
+    for entry in Entry.select().where(Entry.phone == old):
+        if Entry.get_or_none(Entry.campaign == entry.campaign_id, Entry.phone == new):
+            entry.delete_instance()  # entered twice under two names: one entry is kept
+        else:
+            moved += Entry.update(phone=new).where(Entry.id == entry.id).execute()
+    # Sends still waiting go to the new address (for a merge, the phone Meta prefers); one
+    # already with a sender keeps its address, which Meta still delivers to.
+    OutboundMessage.update(to=new).where(
+        OutboundMessage.to == old, OutboundMessage.state == "pending"
+    ).execute()
+    return moved
+
+
 def _locked(condition: object) -> Contact | None:
     """Read under the row's lock, so a concurrent merge of the same person waits for this one."""
     return for_update(Contact.select().where(condition)).first()
@@ -90,21 +133,11 @@ def merge(survivor: Contact, other: Contact) -> Contact:
     """Fold `other` into `survivor` (the one found by phone): entries, opt-out and history move,
     `other` is deleted; inside the caller's transaction."""
     old, new = address(other), address(survivor)
-    moved = 0
-    for entry in Entry.select().where(Entry.phone == old):
-        if Entry.get_or_none(Entry.campaign == entry.campaign_id, Entry.phone == new):
-            entry.delete_instance()  # entered twice under two names: one entry is kept
-        else:
-            moved += Entry.update(phone=new).where(Entry.id == entry.id).execute()
-    if other.bsuid:
-        InboundMessage.update(sender=survivor.phone or "").where(
+    moved = _readdress(old, new)
+    if other.bsuid and survivor.phone:
+        InboundMessage.update(sender=survivor.phone).where(
             InboundMessage.sender_bsuid == other.bsuid, InboundMessage.sender == ""
         ).execute()
-    # Sends still waiting go to the phone now (Meta prefers it when both are known); one
-    # already with a sender keeps its address, which Meta still delivers to.
-    OutboundMessage.update(to=new).where(
-        OutboundMessage.to == old, OutboundMessage.state == "pending"
-    ).execute()
     stops = [at for at in (survivor.opted_out_at, other.opted_out_at) if at is not None]
     survivor.opted_out_at = min(stops) if stops else None  # a stop under either name holds
     survivor.last_inbound_at = max(

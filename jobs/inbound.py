@@ -101,6 +101,9 @@ def _process(inbound_id: int) -> str:
 def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...]]:
     """Decide what the message is and queue the answers; return their outbox keys and the
     jobs a command asked for, to be enqueued after the commit."""
+    if row.type == "system":
+        _system(row)
+        return [], ()  # nothing to answer: it is Meta speaking, not the customer
     contact = contacts.remember(
         contacts.Identity(
             phone=row.sender,
@@ -154,6 +157,19 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
         return [], ()
     staging.add(sender, answer.text, f"reply:{row.id}", image=answer.image, inbound=row)
     return [f"reply:{row.id}", *effects.stage(answer, str(row.id), row)], answer.jobs
+
+
+def _system(row: InboundMessage) -> None:
+    """Meta's notice about a customer: a number change moves their contact."""
+    notice = row.raw.get("system") if isinstance(row.raw, dict) else None
+    if not isinstance(notice, dict) or notice.get("type") != "user_changed_number":
+        return
+    new_phone = str(notice.get("wa_id") or notice.get("new_wa_id") or "")
+    new_bsuid = str(notice.get("user_id") or notice.get("new_user_id") or "")
+    contacts.renumber(
+        contacts.Identity(phone=row.sender, bsuid=row.sender_bsuid),
+        contacts.Identity(phone=new_phone if new_phone.isdigit() else "", bsuid=new_bsuid[:140]),
+    )
 
 
 def _media(row: InboundMessage) -> dict[str, str] | None:

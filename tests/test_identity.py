@@ -180,3 +180,25 @@ def test_two_username_senders_in_one_body_each_keep_their_own_name(live):
     }
     senders = {m.sender_bsuid: m.sender_name for m in InboundMessage.select()}
     assert senders == {"MY.1111111111111111111": "Aina", "MY.2222222222222222222": "Badrul"}
+
+
+def test_a_number_change_moves_the_contact_its_opt_out_and_entries(live):
+    new_phone, new_bsuid = "60119998887", "MY.8802576394655843"
+    _create(live)
+    posted(live, linked("JOIN RAYA26"))
+    posted(live, linked("STOP"))
+    live.replies_to(PHONE, 2)
+    live.say(new_phone, "hello")  # the new number wrote first: a stranger, until Meta says
+    live.settle()
+    posted(live, recorded("wocs__user_changed_number.json"))
+    live.settle()
+    [contact] = Contact.select().where(Contact.phone.in_((PHONE, new_phone)))
+    assert (contact.phone, contact.bsuid) == (new_phone, new_bsuid)
+    assert (
+        contact.opted_out_at is not None
+        and not Contact.select().where(Contact.bsuid == BSUID).exists()
+    )
+    assert [e.phone for e in Entry.select()] == [new_phone]
+    live.say(new_phone, "JOIN RAYA26")
+    assert live.replies_to(new_phone, 2)[-1].startswith("You're already in the RAYA26 draw")
+    assert all_handled_once()
