@@ -74,7 +74,9 @@ def remember(who: Identity, seen: dt.datetime | None = None) -> Contact | None:
     contact.bsuid = who.bsuid or contact.bsuid or None
     contact.parent_bsuid = who.parent_bsuid or contact.parent_bsuid
     contact.username = who.username[:100] or contact.username
-    contact.name = (who.name or who.username)[:120] or contact.name
+    # The profile name only: entries and public pages take it, and a username (chosen to be
+    # found by) is personal data like a phone; it stays in `username`.
+    contact.name = who.name[:120] or contact.name
     if seen is not None and (contact.last_inbound_at is None or seen > contact.last_inbound_at):
         contact.last_inbound_at = seen
     contact.save()

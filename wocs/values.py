@@ -232,7 +232,8 @@ def parse_int(text: str, what: str = "number") -> int:
 
 
 def mask_phone(digits: str) -> str:
-    """Mask a phone for display: first 2 and last 4 digits kept (short input: last 2 only)."""
+    """Mask a phone (or a BSUID, or a username) for display: first 2 and last 4 characters kept
+    (short input: last 2 only); a BSUID keeps its country code and the end of its id."""
     value = str(digits or "").strip().removeprefix("+")
     if len(value) < 7:
         return "*" * max(len(value) - 2, 0) + value[-2:]
