@@ -240,3 +240,12 @@ def test_a_unique_key_taken_meanwhile_reruns_the_job_at_once_instead_of_failing(
     row = InboundMessage.get_by_id(inbound_id)
     assert (row.state, row.attempts, len(calls)) == ("done", 1, 2)
     assert live.replies_to(ADMIN) == ["No open tasks."]
+
+
+def test_a_staff_member_writing_by_username_is_still_recognised_by_a_linked_bsuid(live):
+    admin_bsuid = "MY.4402576394655843"
+    posted(live, linked("/task list", phone=ADMIN, bsuid=admin_bsuid))
+    assert live.replies_to(ADMIN) == ["No open tasks."]
+    posted(live, username_only("/task list", bsuid=admin_bsuid))  # the phone withheld now
+    assert live.replies_to(ADMIN, 2)[1] == "No open tasks."  # an admin, answered at the phone
+    assert not [b for b in live.graph.sent() if addressee(b) == admin_bsuid]
