@@ -167,7 +167,7 @@ class Entry(BaseModel):
 
     campaign = ForeignKeyField(Campaign, backref="entries", on_delete="CASCADE")
     name = CharField(max_length=120, default="")
-    phone = CharField(max_length=20)
+    phone = CharField(max_length=140)  # the entrant's address: a phone, else a BSUID
     ticket = CharField(
         max_length=12, default=""
     )  # published instead of the phone, see jobs/draws.py
@@ -273,26 +273,17 @@ class WocsAppConfig(BaseModel):
 
 
 class Contact(BaseModel):
-    """Anyone who has written to the business number."""
+    """Anyone who has written to the business number: one person, however Meta names them."""
 
     phone = CharField(max_length=20, unique=True, null=True)
-    bsuid = CharField(max_length=80, unique=True, null=True)
+    bsuid = CharField(max_length=140, unique=True, null=True)  # stored exactly as Meta sent it
+    parent_bsuid = CharField(max_length=140, default="")
+    username = CharField(max_length=100, default="")  # the display handle, never an address
     name = CharField(max_length=120, default="")
     opted_out_at = DateTimeField(null=True)
     last_inbound_at = DateTimeField(null=True)
     last_menu_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
-
-    @classmethod
-    def of(cls, phone: str, bsuid: str) -> Contact:
-        """The contact with this phone or business-scoped id, or a new unsaved one carrying both."""
-        found = cls.get_or_none(cls.phone == phone) if phone else None
-        if found is None and bsuid:
-            found = cls.get_or_none(cls.bsuid == bsuid)
-        found = found or cls()
-        found.phone = found.phone or phone or None
-        found.bsuid = found.bsuid or bsuid or None
-        return found
 
 
 class InboundMessage(BaseModel):
@@ -300,7 +291,9 @@ class InboundMessage(BaseModel):
 
     wamid = CharField(max_length=191, unique=True)
     sender = CharField(max_length=20, default="", index=True)
-    sender_bsuid = CharField(max_length=80, default="")
+    sender_bsuid = CharField(max_length=140, default="")
+    sender_parent_bsuid = CharField(max_length=140, default="")
+    sender_username = CharField(max_length=100, default="")
     sender_name = CharField(max_length=120, default="")
     type = CharField(max_length=24)
     body = TextField(default="")
@@ -323,7 +316,7 @@ class OutboundMessage(BaseModel):
     """A message we send, keyed by what caused it so it is sent once."""
 
     idempotency_key = CharField(max_length=191, unique=True)
-    to = CharField(max_length=20, index=True)
+    to = CharField(max_length=140, index=True)  # a phone (digits), else the BSUID it goes to
     kind = CharField(max_length=12, default="text")
     body = TextField(default="")
     media_path = CharField(max_length=500, default="")  # a local file to upload and send
@@ -415,7 +408,7 @@ class Broadcast(BaseModel):
 class AuditLog(BaseModel):
     """Who changed or was refused what, from where."""
 
-    actor = CharField(max_length=40)
+    actor = CharField(max_length=140)
     action = CharField(max_length=60, index=True)
     entity = CharField(max_length=60, default="")
     before = JSONText(null=True)

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from commands.campaigns import CODE, find
+from domain import contacts
 from domain.broadcasts import audience_phones, describe
 from models import BULK, DEFAULT, Broadcast, Campaign, Contact, utcnow
 from wocs import values
@@ -93,7 +94,7 @@ def _queue(
         raise CommandError(f"{audience} has nobody to send to yet.")
     stopped = (
         Contact.select()
-        .where(Contact.phone.in_(phones), Contact.opted_out_at.is_null(False))
+        .where(contacts.matching(phones), Contact.opted_out_at.is_null(False))
         .count()
     )
     code = audience.split(":", 1)[1] if audience.startswith("entrants:") else None

@@ -27,8 +27,9 @@ def audience_phones(audience: str) -> Iterable[str]:
         )
         return (row.phone for row in staff.order_by(WocsUser.id))
     if audience == "all-contacts":
-        contacts = Contact.select(Contact.phone).where(Contact.phone.is_null(False))
-        return (row.phone for row in contacts.order_by(Contact.id).iterator())
+        # Everyone reachable: by phone when known, else by BSUID (see domain/contacts.py).
+        reachable = Contact.select(Contact.phone, Contact.bsuid).order_by(Contact.id)
+        return (row.phone or row.bsuid for row in reachable.iterator() if row.phone or row.bsuid)
     return [audience]
 
 

@@ -11,12 +11,12 @@ from typing import cast
 
 from peewee import fn
 
+from domain import contacts
 from domain.broadcasts import SENT_STATES, audience_phones
 from jobs import outbox, progress
 from jobs.queues import BULK, job, submit
 from models import (
     Broadcast,
-    Contact,
     OutboundMessage,
     db,
     for_update,
@@ -102,12 +102,7 @@ def _add_rows(broadcast: Broadcast, phones: list[str], text: str, template: dict
     """Insert one batch of recipients' rows; a repeated run inserts nothing new."""
     if not phones:
         return
-    stopped = {
-        c.phone
-        for c in Contact.select(Contact.phone).where(
-            Contact.phone.in_(phones), Contact.opted_out_at.is_null(False)
-        )
-    }
+    stopped = contacts.opted_out(phones)
     rows = [
         {
             "idempotency_key": f"bc:{broadcast.id}:{phone}",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from domain import contacts
 from domain.campaigns import entries
 from jobs import outbox, staging
 from jobs.queues import DEFAULT, job
-from models import Campaign, Contact, Draw, Entry, for_update, utcnow, write_transaction
+from models import Campaign, Draw, Entry, for_update, utcnow, write_transaction
 from wocs import draw as draws
 from wocs.audit import audit_job
 from wocs.values import mask_phone
@@ -83,7 +84,7 @@ def _announce(draw: Draw, campaign: Campaign) -> list[str]:
     window_opened = utcnow() - CARE_WINDOW
     for place, winner in enumerate(draw.winners, start=1):
         keys.append(f"draw:{draw.id}:winner:{place}")
-        contact = Contact.get_or_none(Contact.phone == winner["phone"])
+        contact = contacts.find(winner["phone"])
         text = (
             f"Congratulations! 🎉 You won {campaign.prize} in our {campaign.code} lucky draw. "
             "We'll contact you about collecting it.\n"

@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 import time
 
-from peewee import DatabaseError, InterfaceError
+from peewee import DatabaseError, IntegrityError, InterfaceError, OperationalError
 from redis.exceptions import RedisError
 
 from commands import customers
+from domain import contacts
 from jobs import effects, staging
 from jobs.queues import HIGH, job, submit
 from jobs.runtime import current
-from models import Contact, InboundMessage, WocsUser, for_update, utcnow, write_transaction
+from models import InboundMessage, WocsUser, for_update, utcnow, write_transaction
 from whatsapp.payload import message_choice
 from wocs.context import Context, Result
 from wocs.dispatch import run_command
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 TEXT_TYPES = {"text", "button", "interactive"}
 CAPTIONED_TYPES = {"image", "document", "video"}
+LOCK_ERRORS = (1205, 1213)  # MySQL: lock wait timeout, deadlock
+ATTEMPTS = 3
 
 
 def enqueue_inbound(inbound_id: int, fresh: bool = False) -> bool:
@@ -53,6 +56,28 @@ def fan_out(inbound_ids: list[int]) -> str:
 @job(HIGH, job_id="inbound-{0}", retry=(2, 10, 30, 120, 300))
 def process_inbound(inbound_id: int) -> str:
     """Handle a stored inbound message exactly once; database errors raise so RQ retries."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _process(inbound_id)
+        except (IntegrityError, OperationalError) as exc:
+            # Two bodies about one person met (each created its contact, or one merged what
+            # the other was reading): the transaction was rolled back whole; run it again now,
+            # when the other's rows are visible, rather than fail the job and loop.
+            if attempt == ATTEMPTS or not _conflict(exc):
+                raise
+            log.warning(
+                "inbound %s met a concurrent change (%s); running it again", inbound_id, exc
+            )
+    raise AssertionError("unreachable")
+
+
+def _conflict(exc: Exception) -> bool:
+    """A unique key another transaction just took, or a lock conflict: worth a second run."""
+    return isinstance(exc, IntegrityError) or bool(exc.args and exc.args[0] in LOCK_ERRORS)
+
+
+def _process(inbound_id: int) -> str:
+    """One run of process_inbound in one transaction."""
     jobs: tuple[tuple[str, tuple], ...] = ()
     try:
         with write_transaction():
@@ -76,14 +101,29 @@ def process_inbound(inbound_id: int) -> str:
 def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...]]:
     """Decide what the message is and queue the answers; return their outbox keys and the
     jobs a command asked for, to be enqueued after the commit."""
-    contact = _remember(row)
-    if not row.sender:
-        log.info("inbound %s has no phone number to answer; stored only", row.id)
+    if row.type == "system":
+        _system(row)
+        return [], ()  # nothing to answer: it is Meta speaking, not the customer
+    contact = contacts.remember(
+        contacts.Identity(
+            phone=row.sender,
+            bsuid=row.sender_bsuid,
+            parent_bsuid=row.sender_parent_bsuid,
+            username=row.sender_username,
+            name=row.sender_name,
+        ),
+        seen=row.sent_at or row.received_at,
+    )
+    if contact is None:
+        log.info("inbound %s names no sender to answer; stored only", row.id)
         return [], ()
-    user = WocsUser.get_or_none(WocsUser.phone == row.sender)
+    # The phone when known (a BSUID already linked to one counts), else the BSUID: staff are
+    # recognised by phone, customers answered wherever Meta lets us reach them.
+    sender = contacts.address(contact)
+    user = WocsUser.get_or_none(WocsUser.phone == contact.phone) if contact.phone else None
     settings = current().settings
     ctx = Context(
-        phone=row.sender,
+        phone=sender,
         user=user,
         tz=settings.tz,
         media=_media(row),
@@ -96,10 +136,10 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
     if row.type not in TEXT_TYPES | CAPTIONED_TYPES:
         return [], ()
     answer: Result | None
-    over = _over_limit(row.sender)
+    over = _over_limit(sender)
     if over:
         log.warning(
-            "%s is over the message limit; inbound %s not acted on", mask_phone(row.sender), row.id
+            "%s is over the message limit; inbound %s not acted on", mask_phone(sender), row.id
         )
         # Say it once per window; after that, silence (a loop with another bot ends here).
         answer = Result(reply("slow_down")) if over == 1 else None
@@ -115,8 +155,21 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
         answer = None
     if answer is None or not answer.text:
         return [], ()
-    staging.add(row.sender, answer.text, f"reply:{row.id}", image=answer.image, inbound=row)
+    staging.add(sender, answer.text, f"reply:{row.id}", image=answer.image, inbound=row)
     return [f"reply:{row.id}", *effects.stage(answer, str(row.id), row)], answer.jobs
+
+
+def _system(row: InboundMessage) -> None:
+    """Meta's notice about a customer: a number change moves their contact."""
+    notice = row.raw.get("system") if isinstance(row.raw, dict) else None
+    if not isinstance(notice, dict) or notice.get("type") != "user_changed_number":
+        return
+    new_phone = str(notice.get("wa_id") or notice.get("new_wa_id") or "")
+    new_bsuid = str(notice.get("user_id") or notice.get("new_user_id") or "")
+    contacts.renumber(
+        contacts.Identity(phone=row.sender, bsuid=row.sender_bsuid),
+        contacts.Identity(phone=new_phone if new_phone.isdigit() else "", bsuid=new_bsuid[:140]),
+    )
 
 
 def _media(row: InboundMessage) -> dict[str, str] | None:
@@ -141,17 +194,6 @@ def _over_limit(phone: str) -> int:
     return max(0, count - limit)
 
 
-def _remember(row: InboundMessage) -> Contact:
-    """Create or refresh the sender's contact (phone, business-scoped id, profile name)."""
-    contact = Contact.of(row.sender, row.sender_bsuid)
-    contact.name = row.sender_name[:120] or contact.name
-    seen = row.sent_at or row.received_at
-    if contact.last_inbound_at is None or seen > contact.last_inbound_at:
-        contact.last_inbound_at = seen
-    contact.save()
-    return contact
-
-
 def _give_up(inbound_id: int, exc: Exception) -> list[str]:
     """Mark a message whose handling crashed, and apologise once instead of retrying a bug."""
     with write_transaction():
@@ -162,8 +204,10 @@ def _give_up(inbound_id: int, exc: Exception) -> list[str]:
         row.attempts += 1
         row.processed_at = utcnow()
         row.save()
-        if not row.sender:
+        contact = contacts.find(row.sender or row.sender_bsuid)
+        sender = contacts.address(contact) if contact else row.sender or row.sender_bsuid
+        if not sender:
             return []
-        staging.add(row.sender, reply("apology"), f"reply:{row.id}", inbound=row)
-    log.error("inbound %s from %s marked failed", inbound_id, mask_phone(row.sender))
+        staging.add(sender, reply("apology"), f"reply:{row.id}", inbound=row)
+    log.error("inbound %s from %s marked failed", inbound_id, mask_phone(sender))
     return [f"reply:{row.id}"]

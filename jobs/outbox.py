@@ -13,7 +13,7 @@ from pathlib import Path
 from peewee import DatabaseError, IntegrityError
 
 import storage
-from domain import broadcasts
+from domain import broadcasts, contacts
 from jobs import progress, ratelimit, staging
 from jobs.queues import BULK, HIGH, job, submit
 from jobs.runtime import current
@@ -156,7 +156,7 @@ def _failed(row: OutboundMessage, exc: GraphError) -> str | Later:
         )
         return _later(row, retry_delay(row.attempts, exc), str(exc), error_code=exc.code)
     if isinstance(exc, OptedOut):
-        Contact.update(opted_out_at=utcnow()).where(Contact.phone == row.to).execute()
+        Contact.update(opted_out_at=utcnow()).where(contacts.matching([row.to])).execute()
     state = "skipped" if isinstance(exc, OptedOut) else "failed"
     _settle(row, state=state, error=str(exc)[:500], error_code=exc.code, failed_at=utcnow())
     if isinstance(exc, OutsideWindow):

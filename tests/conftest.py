@@ -101,7 +101,7 @@ class Live:
             texts = [
                 body["text"]["body"]
                 for body in self.graph.sent()
-                if body["to"].lstrip("+") == phone and body.get("type") == "text"
+                if addressee(body) == phone and body.get("type") == "text"
             ]
             if len(texts) >= count or time.monotonic() > deadline:
                 assert len(texts) >= count, f"{phone} got {texts}, expected {count} messages"
@@ -127,6 +127,11 @@ class Live:
             ),
             timeout,
         )
+
+
+def addressee(body: dict) -> str:
+    """Who a sent body went to: the phone's digits (`to`), else the BSUID (`recipient`)."""
+    return str(body.get("to") or "").lstrip("+") or str(body.get("recipient") or "")
 
 
 def wait_until(check: Callable[[], bool], timeout: float = 15.0) -> None:

@@ -29,6 +29,22 @@ def test_success_shape_and_validation():
         assert requests.post(f"{srv.base_url}/nope", json={}, timeout=5).status_code == 404
 
 
+def test_a_bsuid_recipient_is_accepted_and_a_body_naming_nobody_refused():
+    with GraphTestServer() as srv:
+        url = f"{srv.base_url}/42/messages"
+        by_bsuid = {k: v for k, v in MSG.items() if k != "to"} | {"recipient": "MY.15025763"}
+        ok = requests.post(url, json=by_bsuid, timeout=5).json()
+        assert ok["contacts"] == [{"input": "MY.15025763", "user_id": "MY.15025763"}]
+        both = requests.post(url, json=MSG | {"recipient": "MY.15025763"}, timeout=5).json()
+        assert both["contacts"] == [{"input": "+60123456789", "wa_id": "60123456789"}]  # to wins
+        nobody = {k: v for k, v in MSG.items() if k != "to"}
+        refused = requests.post(url, json=nobody, timeout=5)
+        assert (
+            refused.status_code == 400 and "to or recipient" in refused.json()["error"]["message"]
+        )
+        assert srv.sent() == [by_bsuid, MSG | {"recipient": "MY.15025763"}]
+
+
 def test_wait_for_reports_what_arrived():
     with GraphTestServer() as srv:
         requests.post(f"{srv.base_url}/42/messages", json=MSG, timeout=5)

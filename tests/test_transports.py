@@ -86,6 +86,15 @@ def test_text_payload_over_http(cloud, graph):
     assert graph.sent() == [rec["body"]]
 
 
+def test_a_bsuid_is_sent_as_recipient_and_graph_answers_with_its_user_id(cloud, graph):
+    wamid = cloud.send(Outgoing(to="MY.1502576394655843", kind="text", text="hi", reference="ob:9"))
+    [rec] = graph.requests
+    assert rec["body"]["recipient"] == "MY.1502576394655843" and "to" not in rec["body"]
+    assert wamid == rec["wamid"] and graph.sent() == [rec["body"]]
+    parent = build_payload(Outgoing(to="MY.ENT.9902576394655843", kind="text", text="hi"))
+    assert parent["recipient"] == "MY.ENT.9902576394655843" and "to" not in parent
+
+
 def test_template_payload_over_http(cloud, graph):
     tpl = {"name": "order_ready", "language": "en_US", "params": ["Aisha", "#42"]}
     wamid = cloud.send(Outgoing(to=TO, kind="template", template=tpl, reference="ob:7"))

@@ -460,6 +460,8 @@ def test_parse_int_uses_what() -> None:
         ("123", "*23"),
         ("12", "12"),
         ("", ""),
+        ("MY.1502576394655843", "MY*************5843"),  # a BSUID, like a phone
+        ("nuraina.bakes", "nu*******akes"),  # a username
     ],
 )
 def test_mask_phone(digits: str, expected: str) -> None:

@@ -6,9 +6,9 @@ import functools
 import logging
 from dataclasses import dataclass, field
 
-from peewee import OperationalError
+from peewee import IntegrityError, OperationalError
 
-from domain import broadcasts
+from domain import broadcasts, contacts
 from jobs import outbox
 from models import (
     Contact,
@@ -33,7 +33,19 @@ LOCK_ERRORS = (1205, 1213)  # MySQL: lock wait timeout, deadlock
 ATTEMPTS = 3
 
 
-COLUMNS = ("wamid", "sender", "sender_bsuid", "sender_name", "type", "body", "raw", "sent_at")
+COLUMNS = (
+    "wamid",
+    "sender",
+    "sender_bsuid",
+    "sender_parent_bsuid",
+    "sender_username",
+    "sender_name",
+    "type",
+    "body",
+    "raw",
+    "sent_at",
+    "state",
+)
 
 
 @dataclass
@@ -54,21 +66,35 @@ def store(batch: Batch) -> Stored:
         try:
             _store_many(batch)
             break
-        except OperationalError as exc:
+        except (OperationalError, IntegrityError) as exc:
             # InnoDB chose this transaction as a deadlock's victim (or it waited too long for a
-            # lock) and it was rolled back whole: the usual remedy is to run it again.
-            if attempt == ATTEMPTS or not exc.args or exc.args[0] not in LOCK_ERRORS:
+            # lock) and it was rolled back whole, or a concurrent body created the same contact
+            # first: the usual remedy is to run it again, when the other's row is visible.
+            if attempt == ATTEMPTS or not _retryable(exc):
                 raise
             log.warning("storing a webhook body met %s; trying again", exc.args[0])
     return Stored(unhandled=_unhandled([m.wamid for m in batch.messages]))
+
+
+def _retryable(exc: Exception) -> bool:
+    """A lock conflict, or a unique key another transaction just took: worth a second run."""
+    return isinstance(exc, IntegrityError) or bool(exc.args and exc.args[0] in LOCK_ERRORS)
 
 
 def _store_many(batch: Batch) -> None:
     """Everything a body other than a lone message carries, in one transaction."""
     with write_transaction():
         if batch.messages:
-            rows = [{name: getattr(m, name) for name in COLUMNS} for m in batch.messages]
+            rows = [_values(m) for m in batch.messages]
             InboundMessage.insert_many(rows).on_conflict_ignore().execute()
+            kept = [m for m in batch.messages if m.kept]
+            if kept:
+                log.info(
+                    "%d of %d messages kept for the record only (%s)",
+                    len(kept),
+                    len(batch.messages),
+                    ", ".join(sorted({m.kept for m in kept})),
+                )
         for status in batch.statuses:
             apply_status(status)
         for preference in batch.preferences:
@@ -86,13 +112,22 @@ def _store_many(batch: Batch) -> None:
 def _store_one(message: Message) -> Stored:
     """One message: a single autocommitted INSERT … IGNORE, one round trip to the database."""
     fields = InboundMessage._meta.fields
-    values = {name: getattr(message, name) for name in COLUMNS}
-    values.update(state="received", attempts=0, error="", received_at=utcnow())
+    values = _values(message)
+    values.update(attempts=0, error="", received_at=utcnow())
     params = [fields[name].db_value(value) for name, value in values.items()]
     cursor = db.execute_sql(_insert_sql(is_mysql(), tuple(values)), params)
+    if cursor.rowcount == 1 and message.kept:
+        log.info("inbound %s kept for the record only (%s)", cursor.lastrowid, message.kept)
+        return Stored()  # stored, and no job will ever act on it
     if cursor.rowcount == 1:
         return Stored(created=[cursor.lastrowid])
     return Stored(unhandled=_unhandled([message.wamid]))  # Meta delivered it again
+
+
+def _values(message: Message) -> dict:
+    """The row for a message: "received" waits for its job, "kept" is for the record only."""
+    values = {name: getattr(message, name) for name in COLUMNS if name != "state"}
+    return values | {"state": "kept" if message.kept else "received"}
 
 
 @functools.cache
@@ -138,7 +173,7 @@ def apply_status(status: Status) -> None:
             row.state, row.failed_at = "failed", at
         row.error_code, row.error = status.error_code, status.error
         if status.error_code == OPTED_OUT:  # Meta says this person stopped marketing
-            Contact.update(opted_out_at=at).where(Contact.phone == row.to).execute()
+            Contact.update(opted_out_at=at).where(contacts.matching([row.to])).execute()
     elif kind in STAMPS:
         for step in ("sent", "delivered", "read")[: ("sent", "delivered", "read").index(kind) + 1]:
             if getattr(row, STAMPS[step]) is None:
@@ -162,6 +197,7 @@ def apply_preference(preference: Preference) -> None:
     """Record a customer's stop or resume of marketing messages."""
     if preference.value not in ("stop", "resume") or not (preference.phone or preference.bsuid):
         return
-    contact = Contact.of(preference.phone, preference.bsuid)
-    contact.opted_out_at = (preference.at or utcnow()) if preference.value == "stop" else None
-    contact.save()
+    contact = contacts.remember(contacts.Identity(phone=preference.phone, bsuid=preference.bsuid))
+    if contact is not None:
+        contact.opted_out_at = (preference.at or utcnow()) if preference.value == "stop" else None
+        contact.save()

@@ -70,7 +70,7 @@ def receive() -> tuple[Response, int]:
     ):
         return _problem(403, "bad signature")
     try:
-        batch = parse_body(json.loads(raw))
+        batch = parse_body(json.loads(raw), ours=_settings().phone_number_id)
     except (ValueError, RecursionError) as exc:  # JSON errors and BadPayload are ValueErrors
         return _problem(400, str(exc)[:200] if isinstance(exc, BadPayload) else "body is not JSON")
     try:

@@ -367,8 +367,7 @@ class GraphTestServer:
             return
         n = next(self._counter)
         wamid = f"wamid.TEST{n:08d}{secrets.token_hex(6).upper()}"
-        to = str(body["to"])
-        contact = {"input": to, "wa_id": "".join(c for c in to if c.isdigit())}
+        contact = _answered_contact(body)
         answer = {"messaging_product": "whatsapp", "contacts": [contact]}
         answer["messages"] = [{"id": wamid}]
         with self._cond:
@@ -379,7 +378,7 @@ class GraphTestServer:
         if self._status_target is not None:
             for state in ("sent", "delivered"):
                 status = {"id": wamid, "status": state, "timestamp": str(int(time.time()))}
-                status["recipient_id"] = contact["wa_id"]
+                status["recipient_id"] = contact.get("wa_id") or contact["user_id"]
                 if body.get("biz_opaque_callback_data"):
                     status["biz_opaque_callback_data"] = body["biz_opaque_callback_data"]
                 value = {"messaging_product": "whatsapp", "statuses": [status]}
@@ -430,13 +429,23 @@ class GraphTestServer:
         h._answer(200, {"id": media_id})
 
 
+def _answered_contact(body: dict) -> dict:
+    """The `contacts[0]` Graph answers: `to` wins when both are given, as at Meta."""
+    if body.get("to"):
+        to = str(body["to"])
+        return {"input": to, "wa_id": "".join(c for c in to if c.isdigit())}
+    return {"input": str(body["recipient"]), "user_id": str(body["recipient"])}
+
+
 def _validate(body: object) -> str | None:
     """Why a message body would be rejected by Graph, or None."""
     if not isinstance(body, dict):
         return "Invalid JSON body"
-    for key in ("messaging_product", "to", "type"):
+    for key in ("messaging_product", "type"):
         if not body.get(key):
             return f"The parameter {key} is required."
+    if not body.get("to") and not body.get("recipient"):
+        return "The parameter to or recipient is required."
     if body["messaging_product"] != "whatsapp":
         return "Invalid messaging_product"
     if body["type"] not in body:

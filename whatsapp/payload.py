@@ -11,6 +11,10 @@ MAX_WAMID = 191
 # message is answered "too long" instead of being read cut; the bound fits a MySQL TEXT
 # column in utf8mb4 (65,535 bytes at 4 bytes a character).
 MAX_BODY = 16_000
+# Changes whose messages are a record of what already happened (coexistence with the
+# WhatsApp Business app): a history sync, the business's own app sends, its contact book.
+RECORD_FIELDS = {"history": "history sync", "smb_message_echoes": "echo"}
+RECORD_FIELDS |= {"smb_app_state_sync": "app state sync"}
 
 
 class BadPayload(ValueError):
@@ -24,11 +28,14 @@ class Message:
     wamid: str
     sender: str
     sender_bsuid: str
+    sender_parent_bsuid: str
+    sender_username: str
     sender_name: str
     type: str
     body: str
     sent_at: dt.datetime | None
     raw: dict
+    kept: str = ""  # why it is stored for the record only (never acted on); "" to act on it
 
 
 @dataclass(frozen=True)
@@ -80,9 +87,40 @@ class Batch:
         return bool(self.statuses or self.preferences or self.templates)
 
 
+def _add_message(batch: Batch, message: dict, contact: dict, kept: str) -> None:
+    """One message as it will be stored, with its sender read from its own contact entry."""
+    wamid = str(message.get("id") or "")
+    if not wamid or len(wamid) > MAX_WAMID:
+        batch.skipped += 1
+        return
+    found = contact.get("profile")
+    profile = found if isinstance(found, dict) else {}
+    batch.messages.append(
+        Message(
+            wamid=wamid,
+            sender=_digits(message.get("from") or contact.get("wa_id")),
+            sender_bsuid=_text(message.get("from_user_id") or contact.get("user_id"), 140),
+            sender_parent_bsuid=_text(
+                message.get("from_parent_user_id") or contact.get("parent_user_id"), 140
+            ),
+            sender_username=_text(profile.get("username"), 100),
+            sender_name=_text(profile.get("name"), 120),
+            type=str(message.get("type") or "unknown")[:24],
+            body=message_body(message)[:MAX_BODY],
+            sent_at=_when(message.get("timestamp")),
+            raw=message,
+            kept=kept,
+        )
+    )
+
+
 def _digits(value: Any) -> str:
     text = str(value or "")
     return text if text.isdigit() and len(text) <= 20 else ""
+
+
+def _text(value: Any, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""
 
 
 def _when(value: Any) -> dt.datetime | None:
@@ -127,8 +165,11 @@ def message_choice(message: dict) -> str:
     return str(choice.get("id") or "") if isinstance(choice, dict) else ""
 
 
-def parse_body(body: Any) -> Batch:
-    """Split a webhook body into what it carries; raise BadPayload if it is not one."""
+def parse_body(body: Any, ours: str = "") -> Batch:
+    """Split a webhook body into what it carries; raise BadPayload if it is not one.
+
+    `ours` is our WHATSAPP_PHONE_NUMBER_ID: a message to another number is kept, not acted on.
+    """
     if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
         raise BadPayload("expected a JSON object with an 'entry' list")
     if body.get("object") not in (None, "whatsapp_business_account"):
@@ -141,8 +182,10 @@ def parse_body(body: Any) -> Batch:
                 batch.skipped += 1
             elif change.get("field") == "message_template_status_update":
                 _read_template_update(value, batch)
+            elif change.get("field") in RECORD_FIELDS:
+                _read_record(value, RECORD_FIELDS[change["field"]], batch)
             else:
-                _read_change(value, batch)
+                _read_change(value, batch, _elsewhere(value, ours))
     return batch
 
 
@@ -164,34 +207,46 @@ def _read_template_update(value: dict, batch: Batch) -> None:
     )
 
 
-def _read_change(value: dict, batch: Batch) -> None:
+def _sender_contact(message: dict, contacts: list[dict], lone: bool) -> dict:
+    """The `contacts` entry for a message's sender: matched by phone or BSUID, never by place
+    (two username-only senders in one body each keep their own name)."""
+    phone, bsuid = message.get("from"), message.get("from_user_id")
+    for contact in contacts:
+        if (phone and contact.get("wa_id") == phone) or (bsuid and contact.get("user_id") == bsuid):
+            return contact
+    # A body with one message and one contact: that contact is the sender, whatever it lacks.
+    return contacts[0] if lone and len(contacts) == 1 and not (phone or bsuid) else {}
+
+
+def _elsewhere(value: dict, ours: str) -> str:
+    """Why a change's messages are not ours to answer: sent to another business number."""
+    metadata = value.get("metadata")
+    number = str(metadata.get("phone_number_id") or "") if isinstance(metadata, dict) else ""
+    # A body without the field is not one of Meta's (a local tool's): it cannot be misrouted.
+    return f"to phone number id {number[:40]}" if ours and number and number != ours else ""
+
+
+def _read_record(value: dict, why: str, batch: Batch) -> None:
+    """A coexistence change: its messages (history threads, echoes) are stored, never run."""
+    found = _dicts(value.get("messages")) + _dicts(value.get("message_echoes"))
+    for chunk in _dicts(value.get("history")):
+        for thread in _dicts(chunk.get("threads")):
+            found += _dicts(thread.get("messages"))
     contacts = _dicts(value.get("contacts"))
-    names = {
-        c.get("wa_id"): (c.get("profile") or {}).get("name", "")
-        for c in contacts
-        if isinstance(c.get("profile"), dict)
-    }
-    bsuids = {c.get("wa_id"): c.get("user_id", "") for c in contacts}
-    for message in _dicts(value.get("messages")):
-        wamid = str(message.get("id") or "")
-        if not wamid or len(wamid) > MAX_WAMID:
-            batch.skipped += 1
-            continue
-        sender = _digits(message.get("from"))
-        batch.messages.append(
-            Message(
-                wamid=wamid,
-                sender=sender,
-                sender_bsuid=str(
-                    message.get("from_user_id") or bsuids.get(message.get("from")) or ""
-                )[:80],
-                sender_name=str(names.get(message.get("from")) or "")[:120],
-                type=str(message.get("type") or "unknown")[:24],
-                body=message_body(message)[:MAX_BODY],
-                sent_at=_when(message.get("timestamp")),
-                raw=message,
-            )
-        )
+    for message in found:
+        _add_message(batch, message, _sender_contact(message, contacts, lone=False), why)
+    if not found:
+        batch.skipped += 1
+
+
+def _read_change(value: dict, batch: Batch, elsewhere: str) -> None:
+    contacts = _dicts(value.get("contacts"))
+    messages = _dicts(value.get("messages"))
+    for message in messages:
+        contact = _sender_contact(message, contacts, lone=len(messages) == 1)
+        # A message with a history context is an old one replayed by a history sync.
+        kept = elsewhere or ("history sync" if "history_context" in message else "")
+        _add_message(batch, message, contact, kept)
     for status in _dicts(value.get("statuses")):
         errors = _dicts(status.get("errors"))
         code = errors[0].get("code") if errors else None
@@ -214,7 +269,7 @@ def _read_change(value: dict, batch: Batch) -> None:
         batch.preferences.append(
             Preference(
                 phone=_digits(pref.get("wa_id")),
-                bsuid=str(pref.get("user_id") or "")[:80],
+                bsuid=_text(pref.get("user_id"), 140),
                 value=str(pref.get("value") or ""),
                 at=_when(pref.get("timestamp")),
             )
@@ -236,7 +291,7 @@ def _read_change(value: dict, batch: Batch) -> None:
 
 
 def text_message_body(
-    phone: str, text: str, wamid: str, name: str = "", phone_number_id: str = "0"
+    phone: str, text: str, wamid: str, name: str = "", phone_number_id: str = ""
 ) -> dict:
     """A Meta-shaped webhook body carrying one text message (for `chat`, tests and benchmarks)."""
     return {

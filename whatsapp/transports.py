@@ -17,6 +17,7 @@ from whatsapp.errors import (
     PermanentGraphError,
 )
 from wocs.replies import TEXT_LIMIT
+from wocs.values import is_bsuid
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +59,19 @@ def _digits(to: str) -> str:
     return digits
 
 
+def addressed(message: Outgoing) -> dict[str, str]:
+    """Who the body names: `to` for a phone, `recipient` for a BSUID (only one: `to` would win)."""
+    if is_bsuid(message.to):
+        return {"recipient": str(message.to).strip()}
+    return {"to": f"+{_digits(message.to)}"}
+
+
 def build_payload(message: Outgoing) -> dict:
     """Build the exact Cloud API JSON body for a message; ValueError when it cannot be sent."""
     payload: dict[str, Any] = {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": f"+{_digits(message.to)}",
+        **addressed(message),
         "type": message.kind,
     }
     if message.kind == "text":
@@ -143,7 +151,8 @@ class ConsoleTransport:
         suffix = f"  ({message.reference})" if message.reference else ""
         stream = self.stream or sys.stdout
         with self._lock:
-            print(f"→ {payload['to']}: {line}{suffix}", file=stream, flush=True)
+            who = payload.get("to") or payload["recipient"]
+            print(f"→ {who}: {line}{suffix}", file=stream, flush=True)
             self.sent.append(message)
         return f"wamid.console.{uuid.uuid4().hex}"
 

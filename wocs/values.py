@@ -232,8 +232,14 @@ def parse_int(text: str, what: str = "number") -> int:
 
 
 def mask_phone(digits: str) -> str:
-    """Mask a phone for display: first 2 and last 4 digits kept (short input: last 2 only)."""
+    """Mask a phone (or a BSUID, or a username) for display: first 2 and last 4 characters kept
+    (short input: last 2 only); a BSUID keeps its country code and the end of its id."""
     value = str(digits or "").strip().removeprefix("+")
     if len(value) < 7:
         return "*" * max(len(value) - 2, 0) + value[-2:]
     return value[:2] + "*" * (len(value) - 6) + value[-4:]
+
+
+def is_bsuid(address: str) -> bool:
+    """True for a business-scoped user id (`MY.1502…`, `MY.ENT.…`); false for a phone's digits."""
+    return "." in str(address or "")
