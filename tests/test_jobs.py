@@ -268,6 +268,19 @@ def test_status_webhooks_from_the_graph_server_mark_rows_delivered(live):
     assert row.wamid == live.graph.requests[0]["wamid"] and row.delivered_at is not None
 
 
+def test_statuses_that_beat_the_send_answer_leave_the_row_delivered(live):
+    from tests.conftest import SECRET
+
+    row = _queued("test:statusfirst")
+    live.graph.send_statuses_to(f"{live.url}/webhooks/whatsapp", SECRET, before_answer=True)
+    # Meta's "sent" and "delivered" are applied while the row is still "sending" without its
+    # wamid; the sender records its answer after them, and must not move the row back.
+    assert outbox.send_outbound(row.id) == "sent"
+    row = OutboundMessage.get_by_id(row.id)
+    assert (row.state, row.wamid) == ("delivered", live.graph.requests[0]["wamid"])
+    assert row.sent_at is not None and row.delivered_at is not None
+
+
 def test_a_killed_schedulers_queues_are_taken_over_when_its_short_lease_lapses(live, monkeypatch):
     from jobs import runtime, worker
 
