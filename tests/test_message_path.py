@@ -7,7 +7,7 @@ import dataclasses
 import time
 import uuid
 
-from jobs import runtime
+from jobs import inbound, runtime
 from models import AuditLog, InboundMessage, OutboundMessage, WocsTask, WocsTaskLog, WocsUser
 from tests.conftest import ADMIN
 from webhooks.payload import text_message_body
@@ -193,8 +193,8 @@ def test_unique_wamids_each_processed(live):
 def test_a_flood_from_one_phone_gets_one_slow_down_then_silence(live, monkeypatch):
     wired = runtime.current()
     monkeypatch.setattr(wired, "settings", dataclasses.replace(wired.settings, sender_limit=2))
-    if time.time() % 60 > 55:  # keep the five messages inside one counting minute
-        time.sleep(6)
+    # The five messages are counted in one minute however long they take to handle.
+    monkeypatch.setattr(inbound, "counting_minute", lambda: 29_000_000)
     for _ in range(5):
         live.say(ADMIN, "/task list")
     live.settle()
