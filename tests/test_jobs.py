@@ -284,15 +284,21 @@ def test_statuses_that_beat_the_send_answer_leave_the_row_delivered(live):
 def test_a_killed_schedulers_queues_are_taken_over_when_its_short_lease_lapses(live, monkeypatch):
     from jobs import runtime, worker
 
-    monkeypatch.setattr(worker, "LOCK_LEASE", 1)
+    redis = runtime.current().redis
+    monkeypatch.setattr(worker, "LOCK_LEASE", 30)
     names = {"lease-a", "lease-b"}  # not the live worker's queues, whose locks it holds
-    holder = worker.QueueScheduler(list(names), connection=runtime.current().redis)
-    heir = worker.QueueScheduler(list(names), connection=runtime.current().redis)
+    holder = worker.QueueScheduler(list(names), connection=redis)
+    heir = worker.QueueScheduler(list(names), connection=redis)
     assert holder.acquire_locks() == names
+    keys = [holder.get_locking_key(name) for name in names]
     for _ in range(3):  # renewed in time, the locks stay with their holder
-        time.sleep(0.6)
+        for key in keys:
+            redis.pexpire(key, 2000)  # as if most of the lease had passed
         assert holder.acquire_locks() == names
+        assert min(redis.pttl(key) for key in keys) > 2000  # a whole lease again
         assert heir.acquire_locks() == set()
-    time.sleep(1.2)  # the holder was killed: nothing renews its lease
-    assert heir.acquire_locks() == names
+    monkeypatch.setattr(worker, "LOCK_LEASE", 1)
+    assert holder.acquire_locks() == names  # its last renewal, on a one-second lease
+    # The holder was killed: nothing renews its lease, and once it lapses the heir has them.
+    wait_until(lambda: heir.acquire_locks() == names)
     assert holder.acquire_locks() == set()
