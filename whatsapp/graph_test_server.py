@@ -32,6 +32,7 @@ DEFAULT_MESSAGES = {
 }
 _STATUS_FOR_CODE = {130429: 429, 80007: 429, 4: 429, 613: 429, 190: 401, 1: 500, 2: 503}
 _STATUS_FOR_CODE |= {131000: 500, 133004: 503}
+POSTERS = 4  # status webhooks posted at once; a 1,000-recipient broadcast sends 2,000 of them
 
 
 def error_body(code: int, message: str | None = None, details: str | None = None) -> dict:
@@ -157,7 +158,7 @@ class GraphTestServer:
         # Webhooks waiting to be posted, each tagged with the reset generation it belongs to.
         self._callbacks: queue.Queue[tuple[int, str, dict]] = queue.Queue()
         self._generation = 0  # bumped by reset(): a later test never gets an earlier one's webhooks
-        self._poster: threading.Thread | None = None
+        self._posters: list[threading.Thread] = []
         self.templates: dict[str, dict] = {}  # name → what was submitted, with its status
         self._status_target: tuple[str, str] | None = None
         self._statuses_first = False
@@ -224,11 +225,12 @@ class GraphTestServer:
         # a message's statuses are posted, and answered, before its send is.
         self._statuses_first = before_answer
         with self._cond:
-            # One poster for the server's life: "sent" goes out before "delivered", and no
-            # thread left over from an earlier test competes for the queue.
-            if self._poster is None or not self._poster.is_alive():
-                self._poster = threading.Thread(target=self._post_statuses, daemon=True)
-                self._poster.start()
+            # A few posters for the server's life, as Meta posts several at once (so "delivered"
+            # may overtake "sent"); not one more per call, each competing for the queue.
+            self._posters = [t for t in self._posters if t.is_alive()]
+            while len(self._posters) < POSTERS:
+                self._posters.append(threading.Thread(target=self._post_statuses, daemon=True))
+                self._posters[-1].start()
 
     def decide_template(self, name: str, event: str = "APPROVED", reason: str = "NONE") -> None:
         """Meta's review of a submitted template: posted as a message_template_status_update."""
