@@ -366,6 +366,9 @@ class GraphTestServer:
         with self._cond:
             self.requests.append(record)
             stall = self._stalls.popleft() if self._stalls else None
+            # Its statuses belong to the test it arrived in, even if that one ends (and the
+            # server is reset) between this send's answer and their queueing.
+            generation = self._generation
         if stall is not None and self._stopping.wait(stall):
             return  # stopped while stalling: no answer
         if self.latency[1] > 0 and self._stopping.wait(random.uniform(*self.latency)):
@@ -404,7 +407,6 @@ class GraphTestServer:
         if not first:
             h._answer(200, answer)
         if self._status_target is not None:
-            generation = self._generation
             for state in ("sent", "delivered"):
                 status = {"id": wamid, "status": state, "timestamp": str(int(time.time()))}
                 status["recipient_id"] = contact["wa_id"]
