@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 import uuid
 
 import pytest
 
 from models import ApiSyncOp, AuditLog, Event, WocsTask, WocsUser
-from tests.conftest import ADMIN, Live
+from tests.conftest import ADMIN, Live, wait_until
 from tests.test_api_auth import AGENT, USER, call, fresh, token_for
 
 NOW = dt.datetime.now(dt.UTC)
@@ -163,24 +162,33 @@ def test_deleting_a_task_or_an_event_cancels_it_unless_the_server_changed_it_lat
     assert no_id["status"] == "rejected" and "entity_id" in no_id["reason"]
 
 
+def _feed_listing(live: Live, token: str, wanted: set[tuple[str, str]], since: str = "") -> dict:
+    """The change feed once it lists every (entity, id) wanted; it holds back the last 2 s."""
+    feed: dict = {}
+
+    def lists_them() -> bool:
+        feed.update(call(live, "GET", f"/sync?since={since}" if since else "/sync", token).json())
+        return wanted <= {(c["entity"], c["id"]) for c in feed["changes"]}
+
+    wait_until(lists_them)
+    return feed
+
+
 def test_the_change_feed_lists_changes_from_every_source_deletions_included(api_live):
     event = _event(api_live)
     admin, agent = token_for(api_live, ADMIN), token_for(api_live, AGENT)
     WocsUser.create(phone="60162223333", name="Ali", role="agent")
     api_live.say(ADMIN, "/agent task: Buy ice\nfor: Siti\ndue: tomorrow")
     api_live.replies_to(ADMIN, 2)
-    time.sleep(2.1)  # the feed holds back the last two seconds, which may still be committing
-    first = call(api_live, "GET", "/sync", agent).json()
-    seen = {(c["entity"], c["id"]) for c in first["changes"]}
     task = WocsTask.get()
-    assert {("event", str(event)), ("task", str(task.id))} <= seen
+    first = _feed_listing(api_live, agent, {("event", str(event)), ("task", str(task.id))})
     # The task moves to someone else and the event row goes: both show as deleted for Siti.
     api_live.say(ADMIN, f"/task assign {task.id} for: Ali")
     api_live.replies_to(ADMIN, 3)
     Event.delete().where(Event.id == event).execute()
     AuditLog.create(actor="system", action="event.delete", entity=f"event:{event}", source="job")
-    time.sleep(2.1)
-    later = call(api_live, "GET", f"/sync?since={first['next_since']}", agent).json()
+    wanted = {("task", str(task.id)), ("event", str(event))}
+    later = _feed_listing(api_live, agent, wanted, since=first["next_since"])
     changes = {(c["entity"], c["id"]): c for c in later["changes"]}
     assert changes[("task", str(task.id))]["deleted"] is True
     assert changes[("event", str(event))]["deleted"] is True

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import signal
+import socket
 import subprocess
 import sys
 import threading
-import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
+from tests.conftest import wait_until
 from whatsapp.graph_test_server import GraphTestServer
 
 MSG = {"messaging_product": "whatsapp", "to": "+60123456789", "type": "text", "text": {"body": "x"}}
@@ -65,12 +68,87 @@ def test_stop_does_not_wait_for_stalls():
 
     t = threading.Thread(target=call)
     t.start()
-    time.sleep(0.3)
-    start = time.monotonic()
+    wait_until(lambda: len(srv.requests) == 1)  # the POST is in, and stalling
     srv.stop()
-    t.join(5)
-    assert time.monotonic() - start < 3 and not t.is_alive()
-    assert caught and isinstance(caught[0], requests.ConnectionError)
+    t.join(20)
+    # Cut off (not the client's read timeout, nor the stall's end): stop() did not wait.
+    assert not t.is_alive() and caught and isinstance(caught[0], requests.ConnectionError)
+
+
+class _Hooks(ThreadingHTTPServer):
+    """Records the webhook bodies posted to it, answering 200."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _HookHandler)
+        self.bodies: list[dict] = []
+
+    @property
+    def url(self) -> str:
+        """Where to post."""
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+
+class _HookHandler(BaseHTTPRequestHandler):
+    server: _Hooks
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+    def do_POST(self) -> None:
+        self.server.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def _statuses(bodies: list[dict]) -> list[tuple[str, str]]:
+    """(wamid, status) of each status webhook body, in the order they came."""
+    found = []
+    for body in bodies:
+        for status in body["entry"][0]["changes"][0]["value"]["statuses"]:
+            found.append((status["id"], status["status"]))
+    return found
+
+
+def _closed_port_url() -> str:
+    """A URL nothing listens on: every post to it is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
+
+
+def test_reset_drops_the_status_webhooks_an_earlier_test_left_unposted():
+    hooks = _Hooks()
+    threading.Thread(target=hooks.serve_forever, daemon=True).start()
+    with GraphTestServer() as srv:
+        # An earlier test: its webhook is down (retried), so its statuses pile up behind.
+        srv.send_statuses_to(_closed_port_url(), "s")
+        for _ in range(20):
+            requests.post(f"{srv.base_url}/42/messages", json=MSG, timeout=5)
+        srv.reset()
+        srv.send_statuses_to(hooks.url, "s")
+        wamid = requests.post(f"{srv.base_url}/42/messages", json=MSG, timeout=5).json()
+        wamid = wamid["messages"][0]["id"]
+        mine = {(wamid, "sent"), (wamid, "delivered")}
+        wait_until(lambda: mine <= set(_statuses(hooks.bodies)))
+        # Had the old ones been kept, they were ahead in the queue and would have come too.
+        assert sorted(_statuses(hooks.bodies)) == sorted(mine)
+    hooks.shutdown()
+
+
+def test_statuses_before_the_answer_are_answered_before_the_send_is():
+    hooks = _Hooks()
+    threading.Thread(target=hooks.serve_forever, daemon=True).start()
+    with GraphTestServer() as srv:
+        srv.send_statuses_to(hooks.url, "s", before_answer=True)
+        wamid = requests.post(f"{srv.base_url}/42/messages", json=MSG, timeout=5).json()
+        assert _statuses(hooks.bodies) == [
+            (wamid["messages"][0]["id"], "sent"),
+            (wamid["messages"][0]["id"], "delivered"),
+        ]
+    hooks.shutdown()
 
 
 def test_cli_serves_until_signal():

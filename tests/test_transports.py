@@ -8,7 +8,6 @@ import json
 import logging
 import socket
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import heyoo
@@ -237,10 +236,9 @@ def test_wrong_token_is_auth_failed(graph):
 
 def test_stall_times_out_quickly(cloud, graph):
     graph.stall_next(seconds=30.0)
-    start = time.monotonic()
-    with pytest.raises(TransientGraphError, match="timeout"):
+    # Cut off by its own one-second read timeout, not by the stall ending or a default.
+    with pytest.raises(TransientGraphError, match=r"timeout.*\(read timeout=1\.0\)"):
         cloud.send(text())
-    assert time.monotonic() - start < 3.0
     assert cloud.send(text())  # next call is answered normally
 
 
@@ -250,10 +248,8 @@ def test_silent_server_times_out_and_refused_is_transient():
         listener.listen(8)
         port = listener.getsockname()[1]
         t = CloudTransport(TOKEN, PNID, api_base=f"http://127.0.0.1:{port}/v25.0", timeout=1.0)
-        start = time.monotonic()
-        with pytest.raises(TransientGraphError, match="timeout"):
+        with pytest.raises(TransientGraphError, match=r"timeout.*\(read timeout=1\.0\)"):
             t.send(text())
-        assert time.monotonic() - start < 3.0
     closed = CloudTransport(TOKEN, PNID, api_base=f"http://127.0.0.1:{port}/v25.0")
     with pytest.raises(TransientGraphError, match="connection"):
         closed.send(text())

@@ -32,6 +32,7 @@ DEFAULT_MESSAGES = {
 }
 _STATUS_FOR_CODE = {130429: 429, 80007: 429, 4: 429, 613: 429, 190: 401, 1: 500, 2: 503}
 _STATUS_FOR_CODE |= {131000: 500, 133004: 503}
+POSTERS = 4  # status webhooks posted at once; a 1,000-recipient broadcast sends 2,000 of them
 
 
 def error_body(code: int, message: str | None = None, details: str | None = None) -> dict:
@@ -154,9 +155,13 @@ class GraphTestServer:
         self._ok = 0  # successful message POSTs since reset
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
-        self._callbacks: queue.Queue[tuple[str, dict]] = queue.Queue()
+        # Webhooks waiting to be posted, each tagged with the reset generation it belongs to.
+        self._callbacks: queue.Queue[tuple[int, str, dict]] = queue.Queue()
+        self._generation = 0  # bumped by reset(): a later test never gets an earlier one's webhooks
+        self._posters: list[threading.Thread] = []
         self.templates: dict[str, dict] = {}  # name → what was submitted, with its status
         self._status_target: tuple[str, str] | None = None
+        self._statuses_first = False
 
     # --- lifecycle ---
     def start(self) -> GraphTestServer:
@@ -213,10 +218,19 @@ class GraphTestServer:
         with self._cond:
             self._failures.extend([(code, status, message, details)] * times)
 
-    def send_statuses_to(self, url: str, app_secret: str) -> None:
+    def send_statuses_to(self, url: str, app_secret: str, *, before_answer: bool = False) -> None:
         """Post signed "sent" and "delivered" status webhooks for every accepted message, as Meta does."""
         self._status_target = (url, app_secret)
-        threading.Thread(target=self._post_statuses, daemon=True).start()
+        # Meta's webhook can beat its own HTTP answer; before_answer makes that order certain:
+        # a message's statuses are posted, and answered, before its send is.
+        self._statuses_first = before_answer
+        with self._cond:
+            # A few posters for the server's life, as Meta posts several at once (so "delivered"
+            # may overtake "sent"); not one more per call, each competing for the queue.
+            self._posters = [t for t in self._posters if t.is_alive()]
+            while len(self._posters) < POSTERS:
+                self._posters.append(threading.Thread(target=self._post_statuses, daemon=True))
+                self._posters[-1].start()
 
     def decide_template(self, name: str, event: str = "APPROVED", reason: str = "NONE") -> None:
         """Meta's review of a submitted template: posted as a message_template_status_update."""
@@ -230,30 +244,36 @@ class GraphTestServer:
             "message_template_language": template["language"],
             "reason": reason,
         }
-        self._callbacks.put(("message_template_status_update", value))
+        self._callbacks.put((self._generation, "message_template_status_update", value))
 
     def _post_statuses(self) -> None:
         while not self._stopping.is_set():
             try:
-                field, value = self._callbacks.get(timeout=0.2)
+                generation, field, value = self._callbacks.get(timeout=0.2)
             except queue.Empty:
                 continue
-            url, secret = self._status_target or ("", "")
-            raw = json.dumps(
-                {
-                    "object": "whatsapp_business_account",
-                    "entry": [{"id": "0", "changes": [{"field": field, "value": value}]}],
-                }
-            ).encode()
+            self._post(generation, field, value)
+
+    def _post(self, generation: int, field: str, value: dict) -> None:
+        """Post one signed webhook, retried as Meta does, unless a reset has made it stale."""
+        body = {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "0", "changes": [{"field": field, "value": value}]}],
+        }
+        raw = json.dumps(body).encode()
+        for _ in range(5):  # Meta retries too; the webhook may be briefly down
+            target = self._status_target
+            if target is None or generation != self._generation or self._stopping.is_set():
+                return  # its test is over: posting it would only delay the next test's own
+            url, secret = target
             signature = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
             headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
-            for _ in range(5):  # Meta retries too; the webhook may be briefly down
-                try:
-                    if requests.post(url, data=raw, headers=headers, timeout=5).ok:
-                        break
-                except requests.RequestException:
-                    pass
-                time.sleep(0.5)
+            try:
+                if requests.post(url, data=raw, headers=headers, timeout=5).ok:
+                    return
+            except requests.RequestException:
+                pass
+            self._stopping.wait(0.5)
 
     def fail_html_next(self, times: int = 1, http_status: int = 502) -> None:
         """Answer the next `times` message POSTs with a non-JSON (HTML) error page."""
@@ -303,9 +323,14 @@ class GraphTestServer:
             return [r["body"] for r in self.requests if r["wamid"]]
 
     def reset(self) -> None:
-        """Forget requests, queued failures/stalls, media and the status webhook target."""
+        """Forget requests, queued failures/stalls, media, the status webhook target and unposted webhooks."""
         self._status_target = None
+        self._statuses_first = False
         with self._cond:
+            self._generation += 1
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    self._callbacks.get_nowait()
             self.requests.clear()
             self._ok = 0
             self._failures.clear()
@@ -341,6 +366,9 @@ class GraphTestServer:
         with self._cond:
             self.requests.append(record)
             stall = self._stalls.popleft() if self._stalls else None
+            # Its statuses belong to the test it arrived in, even if that one ends (and the
+            # server is reset) between this send's answer and their queueing.
+            generation = self._generation
         if stall is not None and self._stopping.wait(stall):
             return  # stopped while stalling: no answer
         if self.latency[1] > 0 and self._stopping.wait(random.uniform(*self.latency)):
@@ -374,7 +402,9 @@ class GraphTestServer:
             record["wamid"] = wamid
             self._ok += 1
             self._cond.notify_all()
-        h._answer(200, answer)
+        first = self._statuses_first
+        if not first:
+            h._answer(200, answer)
         if self._status_target is not None:
             for state in ("sent", "delivered"):
                 status = {"id": wamid, "status": state, "timestamp": str(int(time.time()))}
@@ -382,7 +412,12 @@ class GraphTestServer:
                 if body.get("biz_opaque_callback_data"):
                     status["biz_opaque_callback_data"] = body["biz_opaque_callback_data"]
                 value = {"messaging_product": "whatsapp", "statuses": [status]}
-                self._callbacks.put(("messages", value))
+                if first:
+                    self._post(generation, "messages", value)
+                else:
+                    self._callbacks.put((generation, "messages", value))
+        if first:
+            h._answer(200, answer)
 
     def _template_problem(self, body: dict) -> str | None:
         """Meta refuses a template it knows but has not approved (132001)."""
