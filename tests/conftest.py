@@ -90,6 +90,7 @@ class Live:
 
     def ask(self, text: str, phone: str = ADMIN) -> str:
         """Send one message as `phone` (the admin by default) and return the one reply it gets."""
+        self.settle()  # what earlier messages sent this phone has reached the Graph server
         seen = len(self.replies_to(phone, 0))
         self.say(phone, text)
         return self.replies_to(phone, seen + 1)[seen]
