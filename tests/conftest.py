@@ -116,12 +116,12 @@ class Live:
         )
 
 
-def wait_until(check: Callable[[], bool], timeout: float = 15.0) -> None:
-    """Poll `check` until it holds, failing the test after `timeout` seconds."""
+def wait_until(check: Callable[[], bool], timeout: float = 15.0, every: float = 0.05) -> None:
+    """Poll `check` every `every` seconds until it holds, failing the test after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.05)
+        time.sleep(every)
 
 
 def stack_settings(stack: str, graph: GraphTestServer, tmp_dir: str) -> Settings:
