@@ -158,6 +158,7 @@ class GraphTestServer:
         # Webhooks waiting to be posted, each tagged with the reset generation it belongs to.
         self._callbacks: queue.Queue[tuple[int, str, dict]] = queue.Queue()
         self._generation = 0  # bumped by reset(): a later test never gets an earlier one's webhooks
+        self._posting = 0  # webhook POSTs under way, which reset() waits out
         self._posters: list[threading.Thread] = []
         self.templates: dict[str, dict] = {}  # name → what was submitted, with its status
         self._status_target: tuple[str, str] | None = None
@@ -268,11 +269,17 @@ class GraphTestServer:
             url, secret = target
             signature = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
             headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
+            with self._cond:
+                self._posting += 1
             try:
                 if requests.post(url, data=raw, headers=headers, timeout=5).ok:
                     return
             except requests.RequestException:
                 pass
+            finally:
+                with self._cond:
+                    self._posting -= 1
+                    self._cond.notify_all()
             self._stopping.wait(0.5)
 
     def fail_html_next(self, times: int = 1, http_status: int = 502) -> None:
@@ -331,6 +338,9 @@ class GraphTestServer:
             with contextlib.suppress(queue.Empty):
                 while True:
                     self._callbacks.get_nowait()
+            # A webhook already on its way could land on the next test's rows (SQLite reuses the
+            # ids its "ob:<id>" reference names); each POST gives up after 5 s.
+            self._cond.wait_for(lambda: self._posting == 0, timeout=10)
             self.requests.clear()
             self._ok = 0
             self._failures.clear()
