@@ -32,7 +32,6 @@ DEFAULT_MESSAGES = {
 }
 _STATUS_FOR_CODE = {130429: 429, 80007: 429, 4: 429, 613: 429, 190: 401, 1: 500, 2: 503}
 _STATUS_FOR_CODE |= {131000: 500, 133004: 503}
-POSTERS = 4  # status webhooks posted at once; a 1,000-recipient broadcast sends 2,000 of them
 
 
 def error_body(code: int, message: str | None = None, details: str | None = None) -> dict:
@@ -139,10 +138,13 @@ class GraphTestServer:
         token: str | None = None,
         version: str = "v25.0",
         latency: tuple[float, float] = (0.0, 0.0),
+        posters: int = 1,
     ) -> None:
         self.host, self.port, self.token, self.version = host, port, token, version
         # (least, most) seconds before each message POST is answered; Meta takes 0.1-0.3 s.
         self.latency = latency
+        # Status webhooks posted at once; Meta posts several, so "delivered" may overtake "sent".
+        self.posters = posters
         self.requests: list[dict] = []
         self.media: dict[str, dict] = {}
         self._cond = threading.Condition()
@@ -226,10 +228,9 @@ class GraphTestServer:
         # a message's statuses are posted, and answered, before its send is.
         self._statuses_first = before_answer
         with self._cond:
-            # A few posters for the server's life, as Meta posts several at once (so "delivered"
-            # may overtake "sent"); not one more per call, each competing for the queue.
+            # Posters for the server's life, not one more per call competing for the queue.
             self._posters = [t for t in self._posters if t.is_alive()]
-            while len(self._posters) < POSTERS:
+            while len(self._posters) < self.posters:
                 self._posters.append(threading.Thread(target=self._post_statuses, daemon=True))
                 self._posters[-1].start()
 
