@@ -122,7 +122,7 @@ def _closed_port_url() -> str:
 def test_reset_drops_the_status_webhooks_an_earlier_test_left_unposted():
     hooks = _Hooks()
     threading.Thread(target=hooks.serve_forever, daemon=True).start()
-    with GraphTestServer() as srv:
+    with GraphTestServer(posters=4) as srv:  # as the suite runs it
         # An earlier test: its webhook is down (retried), so its statuses pile up behind.
         srv.send_statuses_to(_closed_port_url(), "s")
         for _ in range(20):

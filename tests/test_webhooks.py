@@ -11,7 +11,7 @@ import requests
 
 import models
 from models import Contact, InboundMessage, OutboundMessage
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, wait_until
 from whatsapp.payload import text_message_body
 
 CORPUS = pathlib.Path(__file__).resolve().parent / "data" / "meta-webhooks"
@@ -231,9 +231,18 @@ def _status_value(rows: list, state: str) -> dict:
     return {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
 
 
+def _waits_on(connection_id: int) -> bool:
+    """Whether some transaction waits for a row lock held by this MariaDB connection."""
+    sql = (
+        "SELECT COUNT(*) FROM information_schema.INNODB_LOCK_WAITS w"
+        " JOIN information_schema.INNODB_TRX b ON b.trx_id = w.blocking_trx_id"
+        " WHERE b.trx_mysql_thread_id = %s"
+    )
+    return models.db.execute_sql(sql, (connection_id,)).fetchone()[0] > 0
+
+
 def test_a_status_body_chosen_as_a_deadlock_victim_is_stored_on_a_second_try(live, caplog):
     import threading
-    import time
 
     if not models.is_mysql():
         pytest.skip("a deadlock between two transactions needs InnoDB")
@@ -244,6 +253,7 @@ def test_a_status_body_chosen_as_a_deadlock_victim_is_stored_on_a_second_try(liv
     first, second, third = OutboundMessage.select().order_by(OutboundMessage.id)
     other = models.open_database(live.settings.database_url)
     other.connect()
+    (other_id,) = other.execute_sql("SELECT CONNECTION_ID()").fetchone()
     try:
         # Another writer holds the second row and has done more work, so InnoDB picks the
         # webhook, which holds the first row and waits for the second, as the victim.
@@ -254,7 +264,9 @@ def test_a_status_body_chosen_as_a_deadlock_victim_is_stored_on_a_second_try(liv
         body = _status_value([first, second], "delivered")
         posting = threading.Thread(target=lambda: answers.append(live.post(body).status_code))
         posting.start()
-        time.sleep(1.0)  # the webhook now holds the first row and waits for the second
+        # Once it waits on the other writer, the webhook holds the first row and wants the second.
+        # (InnoDB refreshes its lock tables only when unread for 0.1 s: poll less often.)
+        wait_until(lambda: _waits_on(other_id), every=0.25)
         other.execute_sql("UPDATE outbound_message SET error = '' WHERE id = %s", (first.id,))
         other.execute_sql("COMMIT")
         posting.join(30)

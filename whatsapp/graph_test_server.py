@@ -32,7 +32,6 @@ DEFAULT_MESSAGES = {
 }
 _STATUS_FOR_CODE = {130429: 429, 80007: 429, 4: 429, 613: 429, 190: 401, 1: 500, 2: 503}
 _STATUS_FOR_CODE |= {131000: 500, 133004: 503}
-POSTERS = 4  # status webhooks posted at once; a 1,000-recipient broadcast sends 2,000 of them
 
 
 def error_body(code: int, message: str | None = None, details: str | None = None) -> dict:
@@ -139,10 +138,13 @@ class GraphTestServer:
         token: str | None = None,
         version: str = "v25.0",
         latency: tuple[float, float] = (0.0, 0.0),
+        posters: int = 1,
     ) -> None:
         self.host, self.port, self.token, self.version = host, port, token, version
         # (least, most) seconds before each message POST is answered; Meta takes 0.1-0.3 s.
         self.latency = latency
+        # Status webhooks posted at once; Meta posts several, so "delivered" may overtake "sent".
+        self.posters = posters
         self.requests: list[dict] = []
         self.media: dict[str, dict] = {}
         self._cond = threading.Condition()
@@ -158,6 +160,7 @@ class GraphTestServer:
         # Webhooks waiting to be posted, each tagged with the reset generation it belongs to.
         self._callbacks: queue.Queue[tuple[int, str, dict]] = queue.Queue()
         self._generation = 0  # bumped by reset(): a later test never gets an earlier one's webhooks
+        self._posting = 0  # webhook POSTs under way, which reset() waits out
         self._posters: list[threading.Thread] = []
         self.templates: dict[str, dict] = {}  # name → what was submitted, with its status
         self._status_target: tuple[str, str] | None = None
@@ -225,10 +228,9 @@ class GraphTestServer:
         # a message's statuses are posted, and answered, before its send is.
         self._statuses_first = before_answer
         with self._cond:
-            # A few posters for the server's life, as Meta posts several at once (so "delivered"
-            # may overtake "sent"); not one more per call, each competing for the queue.
+            # Posters for the server's life, not one more per call competing for the queue.
             self._posters = [t for t in self._posters if t.is_alive()]
-            while len(self._posters) < POSTERS:
+            while len(self._posters) < self.posters:
                 self._posters.append(threading.Thread(target=self._post_statuses, daemon=True))
                 self._posters[-1].start()
 
@@ -268,11 +270,17 @@ class GraphTestServer:
             url, secret = target
             signature = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
             headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
+            with self._cond:
+                self._posting += 1
             try:
                 if requests.post(url, data=raw, headers=headers, timeout=5).ok:
                     return
             except requests.RequestException:
                 pass
+            finally:
+                with self._cond:
+                    self._posting -= 1
+                    self._cond.notify_all()
             self._stopping.wait(0.5)
 
     def fail_html_next(self, times: int = 1, http_status: int = 502) -> None:
@@ -331,6 +339,9 @@ class GraphTestServer:
             with contextlib.suppress(queue.Empty):
                 while True:
                     self._callbacks.get_nowait()
+            # A webhook already on its way could land on the next test's rows (SQLite reuses the
+            # ids its "ob:<id>" reference names); each POST gives up after 5 s.
+            self._cond.wait_for(lambda: self._posting == 0, timeout=10)
             self.requests.clear()
             self._ok = 0
             self._failures.clear()
