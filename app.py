@@ -17,7 +17,7 @@ import storage
 from api.mount import mount as mount_api
 from jobs import runtime as jobs_runtime
 from jobs.worker import InProcessWorkers
-from models import WocsSecret, WocsUser
+from models import StaffMember, WocsSecret
 from pages import site
 from pages.landing import bp as landing_bp
 from pages.routes import bp as pages_bp
@@ -34,8 +34,8 @@ def seed_admins(phones: tuple[str, ...]) -> None:
     if not phones:
         return
     rows = [{"phone": p, "name": f"Admin {p[-4:]}", "role": "admin"} for p in phones]
-    WocsUser.insert_many(rows).on_conflict_ignore().execute()
-    WocsUser.update(role="admin", active=True).where(WocsUser.phone.in_(phones)).execute()
+    StaffMember.insert_many(rows).on_conflict_ignore().execute()
+    StaffMember.update(role="admin", active=True).where(StaffMember.phone.in_(phones)).execute()
 
 
 def shared_secret(settings: Settings) -> Settings:

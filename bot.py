@@ -17,7 +17,7 @@ from cli.local import LocalBot
 from jobs import runtime as jobs_runtime
 from jobs.draws import verify_campaign
 from jobs.worker import run_worker
-from models import WocsUser
+from models import StaffMember
 from whatsapp import template_review
 from wocs import message_templates, registry
 from wocs.settings import ConfigError, Settings
@@ -81,7 +81,7 @@ def _chat(args: argparse.Namespace) -> int:
         return 2
     # Jobs run in this process and replies are shown here, never sent to WhatsApp.
     bot = LocalBot(Settings.from_env())
-    member = WocsUser.get_or_none(WocsUser.phone == phone)
+    member = StaffMember.get_or_none(StaffMember.phone == phone)
     who = (
         f"{member.role} {member.name}"
         if member and member.active

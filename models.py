@@ -83,7 +83,7 @@ class BaseModel(Model):
 # ---- seed models -----------------------------------------------------------
 
 
-class User(BaseModel):
+class AppUser(BaseModel):
     """A mobile-app user, identified by phone."""
 
     phone = CharField(max_length=20, unique=True)
@@ -95,8 +95,11 @@ class User(BaseModel):
         sync_ops: ModelSelect[ApiSyncOp]
         uploads: ModelSelect[ApiUpload]
 
+    class Meta:
+        table_name = "user"
 
-class WocsUser(BaseModel):
+
+class StaffMember(BaseModel):
     """A whitelisted staff member: an admin or an agent."""
 
     phone = CharField(max_length=20, unique=True)
@@ -108,6 +111,9 @@ class WocsUser(BaseModel):
     if TYPE_CHECKING:
         created_tasks: ModelSelect[WocsTask]
         tasks: ModelSelect[WocsTask]
+
+    class Meta:
+        table_name = "wocs_user"
 
 
 class Event(BaseModel):
@@ -184,7 +190,7 @@ class Entry(BaseModel):
 class WocsTask(BaseModel):
     """A piece of work created by a command, usually assigned to an agent."""
 
-    user = ForeignKeyField(WocsUser, null=True, backref="created_tasks", on_delete="SET NULL")
+    user = ForeignKeyField(StaffMember, null=True, backref="created_tasks", on_delete="SET NULL")
     command = CharField(max_length=40)
     title = CharField(max_length=300, default="")
     params = JSONText(default=dict)
@@ -192,7 +198,7 @@ class WocsTask(BaseModel):
     priority = CharField(max_length=8, default="normal")
     result = TextField(default="")
     due = DateField(null=True, index=True)
-    assignee = ForeignKeyField(WocsUser, null=True, backref="tasks", on_delete="SET NULL")
+    assignee = ForeignKeyField(StaffMember, null=True, backref="tasks", on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     started_at = DateTimeField(null=True)
@@ -437,7 +443,7 @@ class ApiOtp(BaseModel):
 class ApiSession(BaseModel):
     """One login of the app: the family its refresh tokens belong to, revoked as one."""
 
-    user = ForeignKeyField(User, backref="api_sessions", on_delete="CASCADE")
+    user = ForeignKeyField(AppUser, backref="api_sessions", on_delete="CASCADE")
     created_at = DateTimeField(default=utcnow)
     revoked_at = DateTimeField(null=True)
     revoked_reason = CharField(max_length=20, default="")
@@ -463,7 +469,7 @@ class ApiRefreshToken(BaseModel):
 class ApiSyncOp(BaseModel):
     """An operation from the app's offline queue, applied once; a replay gets the first result."""
 
-    user = ForeignKeyField(User, backref="sync_ops", on_delete="CASCADE")
+    user = ForeignKeyField(AppUser, backref="sync_ops", on_delete="CASCADE")
     op_id = CharField(max_length=64)
     client_ts = DateTimeField(null=True)  # when the user made the change: its time for merging
     first_audit = IntegerField(null=True)  # the audit entries the operation wrote
@@ -482,7 +488,7 @@ class ApiSyncOp(BaseModel):
 class ApiUpload(BaseModel):
     """A photo the app was given an upload URL for, until it is attached to an event."""
 
-    user = ForeignKeyField(User, backref="uploads", on_delete="CASCADE")
+    user = ForeignKeyField(AppUser, backref="uploads", on_delete="CASCADE")
     key = CharField(max_length=191, unique=True)
     filename = CharField(max_length=200, default="")
     content_type = CharField(max_length=40)
@@ -496,8 +502,8 @@ class ApiUpload(BaseModel):
 
 
 ALL_MODELS: list[type[BaseModel]] = [
-    User,
-    WocsUser,
+    AppUser,
+    StaffMember,
     Event,
     Hook,
     Campaign,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from api import PREFIX, limits, otp, principal, tokens
 from api.common import BEARER, Strict
 from api.errors import ApiError, ErrorOut
-from models import User
+from models import AppUser
 from wocs.audit import audit
 from wocs.values import ValueProblem, parse_phone
 
@@ -97,8 +97,8 @@ def verify(body: VerifyIn) -> dict:
     phone = _phone(body.phone)
     if not otp.check_code(phone, body.code):
         raise ApiError(401, WRONG)
-    User.insert(phone=phone).on_conflict_ignore().execute()
-    user = User.get(User.phone == phone)
+    AppUser.insert(phone=phone).on_conflict_ignore().execute()
+    user = AppUser.get(AppUser.phone == phone)
     return _tokens_out(tokens.login(user, principal.api_settings()))
 
 
@@ -128,7 +128,7 @@ def _me(who: principal.Principal) -> dict:
 
 
 def _tokens_out(pair: tokens.TokenPair) -> dict:
-    who = principal.of_user(User.get_by_id(pair.user_id), pair.session_id)
+    who = principal.of_user(AppUser.get_by_id(pair.user_id), pair.session_id)
     return {
         "access_token": pair.access,
         "refresh_token": pair.refresh,

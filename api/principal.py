@@ -10,7 +10,7 @@ from peewee import InterfaceError, OperationalError
 
 from api import tokens
 from api.errors import ApiError
-from models import ApiSession, User, WocsUser
+from models import ApiSession, AppUser, StaffMember
 from wocs.context import Context
 from wocs.settings import Settings
 
@@ -25,7 +25,7 @@ class Principal:
     phone: str
     name: str
     session_id: int
-    staff: WocsUser | None
+    staff: StaffMember | None
 
     @property
     def role(self) -> str:
@@ -87,8 +87,8 @@ def _authenticate() -> Principal:
         raise ApiError(401, "Send Authorization: Bearer <access token>.")
     claims = tokens.decode(token.strip(), api_settings())
     row: Any = (
-        ApiSession.select(ApiSession, User)
-        .join(User)
+        ApiSession.select(ApiSession, AppUser)
+        .join(AppUser)
         .where(
             ApiSession.id == claims["sid"],
             ApiSession.user == int(claims["sub"]),
@@ -101,8 +101,8 @@ def _authenticate() -> Principal:
     return of_user(row.user, row.id)
 
 
-def of_user(user: User, session_id: int) -> Principal:
+def of_user(user: AppUser, session_id: int) -> Principal:
     """The principal of a user in a session, with their place on the team if they have one."""
-    staff = WocsUser.get_or_none(WocsUser.phone == user.phone, WocsUser.active == True)  # noqa: E712
+    staff = StaffMember.get_or_none(StaffMember.phone == user.phone, StaffMember.active == True)  # noqa: E712
     name = user.name or (staff.name if staff is not None else "")
     return Principal(user.id, user.phone, name, session_id, staff)

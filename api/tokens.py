@@ -13,7 +13,7 @@ from typing import Any
 import jwt
 
 from api.errors import ApiError
-from models import ApiRefreshToken, ApiSession, User, for_update, utcnow, write_transaction
+from models import ApiRefreshToken, ApiSession, AppUser, for_update, utcnow, write_transaction
 from wocs.audit import audit
 from wocs.context import Context
 from wocs.settings import Settings
@@ -46,7 +46,7 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(user: User, settings: Settings) -> TokenPair:
+def login(user: AppUser, settings: Settings) -> TokenPair:
     """Start a session (a refresh-token family) for a user who proved their phone."""
     with write_transaction():
         session = ApiSession.create(user=user)

@@ -83,7 +83,7 @@ def insert_events(count: int) -> None:
 def admin_token(settings: Settings) -> str:
     """An access token for the admin, issued by the API's own login code."""
     models.init_db(DATABASE_URL)
-    user, _ = models.User.get_or_create(phone=ADMIN)
+    user, _ = models.AppUser.get_or_create(phone=ADMIN)
     return tokens.login(user, settings).access
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from cli.local import LocalBot
-from models import WhatsAppTemplate, WocsUser
+from models import StaffMember, WhatsAppTemplate
 from whatsapp.transports import Outgoing
 from wocs.settings import Settings
 
@@ -202,7 +202,7 @@ def run(out: TextIO = sys.stdout) -> int:
         bot = LocalBot(settings)
         try:
             # The seeded admin is "Admin 6789"; the demo's owner has a name.
-            WocsUser.update(name="Aisyah").where(WocsUser.phone == ADMIN).execute()
+            StaffMember.update(name="Aisyah").where(StaffMember.phone == ADMIN).execute()
             script = Script(bot, out)
             script.print(
                 "WOCS demo: one day of a food stall on a throwaway database. Every message goes\n"

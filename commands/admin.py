@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models import WocsUser
+from models import StaffMember
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.registry import Key, command
@@ -10,7 +10,7 @@ from wocs.types import PHONE, TEXT, choice
 from wocs.values import mask_phone
 
 
-def _row(user: WocsUser) -> dict:
+def _row(user: StaffMember) -> dict:
     return {"phone": user.phone, "name": user.name, "role": user.role, "active": user.active}
 
 
@@ -31,17 +31,17 @@ def _row(user: WocsUser) -> dict:
 )
 def add_member(ctx: Context, phone: str, role: str, name: str) -> Result:
     """Add a team member as admin or agent (or change their role or name)."""
-    clash = WocsUser.get_or_none(
-        (WocsUser.name == name) & (WocsUser.phone != phone) & WocsUser.active
+    clash = StaffMember.get_or_none(
+        (StaffMember.name == name) & (StaffMember.phone != phone) & StaffMember.active
     )
     if clash is not None:
         raise CommandError(
             f"{clash.name} ({mask_phone(clash.phone)}) already has that name; pick another."
         )
-    user = WocsUser.get_or_none(WocsUser.phone == phone)
+    user = StaffMember.get_or_none(StaffMember.phone == phone)
     before = _row(user) if user is not None else None
     if user is None:
-        user = WocsUser.create(phone=phone, name=name[:120], role=role)
+        user = StaffMember.create(phone=phone, name=name[:120], role=role)
     else:
         user.name, user.role, user.active = name[:120], role, True
         user.save()
@@ -60,12 +60,12 @@ def add_member(ctx: Context, phone: str, role: str, name: str) -> Result:
 )
 def remove_member(ctx: Context, phone: str) -> Result:
     """Take someone off the team; their tasks stay as they are."""
-    user = WocsUser.get_or_none((WocsUser.phone == phone) & WocsUser.active)
+    user = StaffMember.get_or_none((StaffMember.phone == phone) & StaffMember.active)
     if user is None:
         raise CommandError(
             f"{mask_phone(phone)} is not on the team. Send /admin list to see who is."
         )
-    admins = WocsUser.select().where(WocsUser.role == "admin", WocsUser.active).count()
+    admins = StaffMember.select().where(StaffMember.role == "admin", StaffMember.active).count()
     if user.role == "admin" and admins <= 1:
         raise CommandError("That is the last admin; add another admin first.")
     before = _row(user)
@@ -78,6 +78,8 @@ def remove_member(ctx: Context, phone: str) -> Result:
 @command("admin list", role="admin")
 def list_members(ctx: Context) -> Result:
     """List the team with their roles."""
-    team = WocsUser.select().where(WocsUser.active).order_by(WocsUser.role, WocsUser.name)
+    team = (
+        StaffMember.select().where(StaffMember.active).order_by(StaffMember.role, StaffMember.name)
+    )
     lines = [f"{u.name} ({mask_phone(u.phone)}) — {u.role}" for u in team]
     return Result("Team:\n" + "\n".join(lines) if lines else "Nobody is on the team yet.")

@@ -18,8 +18,8 @@ from models import (
     Event,
     InboundMessage,
     OutboundMessage,
+    StaffMember,
     WocsTask,
-    WocsUser,
 )
 from wocs.context import Context, Result
 from wocs.meta_errors import error_name
@@ -133,8 +133,8 @@ def _who(task: WocsTask) -> str:
 def _tasks(*conditions: Expression) -> tuple[int, list[WocsTask]]:
     query = WocsTask.select().where(*conditions)
     shown = (
-        WocsTask.select(WocsTask, WocsUser)
-        .join(WocsUser, JOIN.LEFT_OUTER, on=WocsTask.assignee == WocsUser.id)
+        WocsTask.select(WocsTask, StaffMember)
+        .join(StaffMember, JOIN.LEFT_OUTER, on=WocsTask.assignee == StaffMember.id)
         .where(*conditions)
         .order_by(WocsTask.due, WocsTask.id)
         .limit(LIST_LIMIT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from domain.tasks import OPEN_STATES, show_date, visible_task, visible_tasks
-from models import WocsTask, WocsTaskLog, WocsUser, utcnow
+from models import StaffMember, WocsTask, WocsTaskLog, utcnow
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.registry import Arg, Key, command
@@ -13,7 +13,7 @@ from wocs.replies import LIST_LIMIT, capped_list
 from wocs.types import DATE, INT, LONG_TEXT, PERSON, PRIORITY, TEXT, choice
 
 
-def _label(user: WocsUser | None) -> str:
+def _label(user: StaffMember | None) -> str:
     return (user.name or user.phone) if user is not None else "nobody"
 
 
@@ -58,7 +58,7 @@ def _change(ctx: Context, task: WocsTask, status: str, note: str = "") -> None:
 def create_task(
     ctx: Context,
     task: str,
-    assignee: WocsUser,
+    assignee: StaffMember,
     due: dt.date,
     priority: str = "normal",
     note: str = "",
@@ -180,7 +180,7 @@ def cancel_task(ctx: Context, n: int) -> Result:
     args=(Arg("n", INT),),
     keys=(Key("for", PERSON, required=True, aliases=("untuk",), dest="assignee", hint="<name>"),),
 )
-def assign_task(ctx: Context, n: int, assignee: WocsUser) -> Result:
+def assign_task(ctx: Context, n: int, assignee: StaffMember) -> Result:
     """Give a task to someone else; the new assignee is told."""
     task = visible_task(ctx, n)
     if task.status not in OPEN_STATES:

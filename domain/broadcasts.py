@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from models import Broadcast, Contact, Entry, WocsUser, utcnow
+from models import Broadcast, Contact, Entry, StaffMember, utcnow
 
 SENT_STATES = ("sent", "delivered", "read")
 
@@ -21,11 +21,11 @@ def audience_phones(audience: str) -> Iterable[str]:
         entrants = entrants.where(Entry.campaign.rel_model.code == code).order_by(Entry.id)
         return (row.phone for row in entrants.iterator())
     if audience in ("agents", "admins"):
-        staff = WocsUser.select(WocsUser.phone).where(
-            WocsUser.role == audience[:-1],
-            WocsUser.active == True,  # noqa: E712
+        staff = StaffMember.select(StaffMember.phone).where(
+            StaffMember.role == audience[:-1],
+            StaffMember.active == True,  # noqa: E712
         )
-        return (row.phone for row in staff.order_by(WocsUser.id))
+        return (row.phone for row in staff.order_by(StaffMember.id))
     if audience == "all-contacts":
         # Everyone reachable: by phone when known, else by BSUID (see domain/contacts.py).
         reachable = Contact.select(Contact.phone, Contact.bsuid).order_by(Contact.id)

@@ -13,7 +13,7 @@ from domain import contacts
 from jobs import effects, staging
 from jobs.queues import HIGH, job, submit
 from jobs.runtime import current
-from models import InboundMessage, WocsUser, for_update, utcnow, write_transaction
+from models import InboundMessage, StaffMember, for_update, utcnow, write_transaction
 from whatsapp.payload import message_choice
 from wocs.context import Context, Result
 from wocs.dispatch import run_command
@@ -120,7 +120,7 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
     # The phone when known (a BSUID already linked to one counts), else the BSUID: staff are
     # recognised by phone, customers answered wherever Meta lets us reach them.
     sender = contacts.address(contact)
-    user = WocsUser.get_or_none(WocsUser.phone == contact.phone) if contact.phone else None
+    user = StaffMember.get_or_none(StaffMember.phone == contact.phone) if contact.phone else None
     settings = current().settings
     ctx = Context(
         phone=sender,

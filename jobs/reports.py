@@ -16,7 +16,7 @@ from domain.tasks import OPEN_STATES, show_date
 from jobs import outbox, staging
 from jobs.queues import DEFAULT, queue
 from jobs.runtime import current
-from models import OutboundMessage, WocsTask, WocsUser, utcnow, write_transaction
+from models import OutboundMessage, StaffMember, WocsTask, utcnow, write_transaction
 from wocs.flags import flag
 
 log = logging.getLogger(__name__)
@@ -39,10 +39,10 @@ def report_recipients(day: dt.date, due: dt.datetime) -> dict[str, str]:
     catch-up, a second worker) sends the same set, never a surprise report to
     someone added at midnight.
     """
-    admins = WocsUser.select(WocsUser.phone).where(
-        WocsUser.role == "admin",
-        WocsUser.active == True,  # noqa: E712
-        WocsUser.created_at <= due,
+    admins = StaffMember.select(StaffMember.phone).where(
+        StaffMember.role == "admin",
+        StaffMember.active == True,  # noqa: E712
+        StaffMember.created_at <= due,
     )
     return {f"report:{day.isoformat()}:{a.phone}": a.phone for a in admins}
 
@@ -50,13 +50,13 @@ def report_recipients(day: dt.date, due: dt.datetime) -> dict[str, str]:
 def due_tasks(day: dt.date, due: dt.datetime) -> dict[str, WocsTask]:
     """Outbox key → task for every open task due on `day` that was created before its reminder."""
     tasks = (
-        WocsTask.select(WocsTask, WocsUser)
-        .join(WocsUser, on=WocsTask.assignee == WocsUser.id)
+        WocsTask.select(WocsTask, StaffMember)
+        .join(StaffMember, on=WocsTask.assignee == StaffMember.id)
         .where(
             WocsTask.due == day,
             WocsTask.status.in_(OPEN_STATES),
             WocsTask.created_at <= due,
-            WocsUser.active == True,  # noqa: E712
+            StaffMember.active == True,  # noqa: E712
         )
         .order_by(WocsTask.id)
     )

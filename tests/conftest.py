@@ -218,7 +218,7 @@ class CommandRunner:
 
     def run(self, text: str, phone: str = ADMIN) -> Result:
         """Run a command message as `phone` (the admin by default); its Result."""
-        user = models.WocsUser.get_or_none(models.WocsUser.phone == phone)
+        user = models.StaffMember.get_or_none(models.StaffMember.phone == phone)
         ctx = (
             Context(phone=phone, user=user)
             if self.now is None

@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from api import tokens
 from app import create_app
-from models import ApiOtp, ApiRefreshToken, AuditLog, OutboundMessage, User, WocsUser
+from models import ApiOtp, ApiRefreshToken, AppUser, AuditLog, OutboundMessage, StaffMember
 from tests.conftest import ADMIN, Live
 from wocs.settings import Settings
 
@@ -34,7 +34,7 @@ def later(live: Live) -> None:
 def fresh(live: Live) -> Live:
     """The live app with its API rate limits counted from zero and an agent on the team."""
     later(live)
-    WocsUser.create(phone=AGENT, name="Siti", role="agent")
+    StaffMember.create(phone=AGENT, name="Siti", role="agent")
     return live
 
 
@@ -111,7 +111,7 @@ def test_a_code_by_whatsapp_logs_in_with_the_role_from_the_team_list(api_live):
         me = call(api_live, "GET", "/auth/me", answer["access_token"])
         assert me.status_code == 200
         assert me.json()["role"] == role and me.json()["phone"] == phone
-    assert User.get(User.phone == USER)
+    assert AppUser.get(AppUser.phone == USER)
 
 
 def test_the_code_goes_through_the_outbox_and_only_its_hash_is_kept(api_live):
@@ -268,7 +268,7 @@ def test_expired_forged_and_wrong_type_tokens_answer_401(api_live):
 def test_leaving_the_team_makes_a_staff_member_a_plain_user(api_live):
     access = token_for(api_live, AGENT)
     assert call(api_live, "GET", "/auth/me", access).json()["role"] == "agent"
-    WocsUser.update(active=False).where(WocsUser.phone == AGENT).execute()
+    StaffMember.update(active=False).where(StaffMember.phone == AGENT).execute()
     assert call(api_live, "GET", "/auth/me", access).json()["role"] == "user"
 
 

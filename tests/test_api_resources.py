@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from models import AuditLog, Contact, Draw, Entry, Event, Hook, WocsTask, WocsUser
+from models import AuditLog, Contact, Draw, Entry, Event, Hook, StaffMember, WocsTask
 from tests.conftest import ADMIN, Live, wait_until
 from tests.test_api_auth import AGENT, OTHER, USER, call, fresh, token_for
 from wocs.context import Context
@@ -23,7 +23,7 @@ def api_live(live: Live) -> Live:
 @pytest.fixture
 def team(api_live: Live) -> dict[str, str]:
     """Access tokens for an admin, two agents and two plain users."""
-    WocsUser.create(phone=AGENT2, name="Ali", role="agent")
+    StaffMember.create(phone=AGENT2, name="Ali", role="agent")
     phones = {"admin": ADMIN, "agent": AGENT, "agent2": AGENT2, "user": USER, "other": OTHER}
     return {who: token_for(api_live, phone) for who, phone in phones.items()}
 
@@ -97,11 +97,11 @@ def test_parse_answers_what_the_bot_would(api_live, team):
     assert parsed["params"]["due"] == "2030-01-20"
     assert parsed["params"]["assignee"]["phone"] == AGENT
     assert not WocsTask.select().exists()  # parsed, not run
-    admin = WocsUser.get(WocsUser.phone == ADMIN)
+    admin = StaffMember.get(StaffMember.phone == ADMIN)
     for text, who, user in (
         ("/agnt task: x", "admin", admin),
         ("/agent task: x\nfor: Nobody\ndue: today", "admin", admin),
-        ("/task cancel 1", "agent", WocsUser.get(WocsUser.phone == AGENT)),
+        ("/task cancel 1", "agent", StaffMember.get(StaffMember.phone == AGENT)),
         ("/task list", "user", None),
     ):
         answer = call(api_live, "POST", "/tasks/parse", team[who], json={"text": text}).json()

@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 
 from api import tokens
 from api.app import create_api
-from models import Event, Hook, User
+from models import AppUser, Event, Hook
 from tests.conftest import ADMIN, Live
 
 BUDGET = settings(
@@ -48,7 +48,7 @@ def api_schema(live: Live) -> Iterator[schemathesis.BaseSchema]:
         name="Bazaar", date="2030-01-01", location="KL", checklist=[{"text": "Ice", "done": False}]
     )
     Hook.create(text="Stop scrolling!", tags=["raya"])
-    user, _ = User.get_or_create(phone=ADMIN)
+    user, _ = AppUser.get_or_create(phone=ADMIN)
     access = tokens.login(user, relaxed).access
     schema = schemathesis.openapi.from_url(
         f"http://127.0.0.1:{server.server_port}/api/v1/openapi.json"

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from models import ApiSyncOp, AuditLog, Event, WocsTask, WocsUser
+from models import ApiSyncOp, AuditLog, Event, StaffMember, WocsTask
 from tests.conftest import ADMIN, Live, wait_until
 from tests.test_api_auth import AGENT, USER, call, fresh, token_for
 
@@ -177,7 +177,7 @@ def _feed_listing(live: Live, token: str, wanted: set[tuple[str, str]], since: s
 def test_the_change_feed_lists_changes_from_every_source_deletions_included(api_live):
     event = _event(api_live)
     admin, agent = token_for(api_live, ADMIN), token_for(api_live, AGENT)
-    WocsUser.create(phone="60162223333", name="Ali", role="agent")
+    StaffMember.create(phone="60162223333", name="Ali", role="agent")
     api_live.say(ADMIN, "/agent task: Buy ice\nfor: Siti\ndue: tomorrow")
     api_live.replies_to(ADMIN, 2)
     task = WocsTask.get()

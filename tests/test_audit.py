@@ -6,7 +6,7 @@ import datetime as dt
 
 import commands.audit  # registers /audit
 import commands.config  # noqa: F401  (registers /config)
-from models import AuditLog, WocsUser
+from models import AuditLog, StaffMember
 from tests.conftest import ADMIN
 
 SITI = "60129998888"
@@ -109,7 +109,7 @@ def test_count_defaults_to_ten_stops_at_fifty_and_fits_one_message(live):
 
 
 def test_agents_are_refused(live):
-    WocsUser.create(phone=SITI, name="Siti", role="agent")
+    StaffMember.create(phone=SITI, name="Siti", role="agent")
     assert live.ask("/audit", SITI) == "Sorry, only admins can use /audit."
     refused = AuditLog.get()
     assert (refused.actor, refused.action, refused.entity) == (SITI, "command.refused", "audit")

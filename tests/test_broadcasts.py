@@ -137,7 +137,7 @@ def test_push_submits_every_template_and_webhooks_keep_their_status(live):
 def test_send_to_a_segment_skips_who_opted_out(live):
     approve("event_invite")
     for n, phone in enumerate(("60111000001", "60111000002", "60111000003")):
-        models.WocsUser.create(phone=phone, name=f"Agent {n}", role="agent")
+        models.StaffMember.create(phone=phone, name=f"Agent {n}", role="agent")
     Contact.create(phone="60111000003", opted_out_at=utcnow())
     live.say(ADMIN, "/send to: agents template: event_invite vars: Mid Valley; Sat 20 Jan")
     reply = live.replies_to(ADMIN)[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import commands.config  # noqa: F401  (registers /config)
-from models import AuditLog, Campaign, Contact, Draw, WocsAppConfig, WocsUser
+from models import AuditLog, Campaign, Contact, Draw, StaffMember, WocsAppConfig
 from tests.conftest import ADMIN
 from wocs import flags
 from wocs.replies import reply
@@ -111,7 +111,7 @@ def test_unknown_flags_get_the_closest_suggestion_and_the_list(live):
 
 
 def test_agents_may_read_flags_but_not_change_them(live):
-    WocsUser.create(phone=SITI, name="Siti", role="agent")
+    StaffMember.create(phone=SITI, name="Siti", role="agent")
     assert live.ask("/config set key: draws_enabled value: off", SITI) == (
         "Sorry, only admins can use /config set."
     )

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import AuditLog, WocsUser
+from models import AuditLog, StaffMember
 from tests.conftest import CommandRunner
 from wocs.registry import REGISTRY
 
@@ -55,7 +55,7 @@ def test_strangers_are_refused_every_command_and_it_is_audited(db, name):
     "cmd", [c for c in REGISTRY.values() if c.role == "admin"], ids=lambda c: c.full_name
 )
 def test_agents_are_refused_admin_commands(db, cmd):
-    WocsUser.create(phone="60129998888", name="Siti", role="agent")
+    StaffMember.create(phone="60129998888", name="Siti", role="agent")
     answer = db.run(f"/{cmd.full_name}", "60129998888").text
     assert answer == f"Sorry, only admins can use /{cmd.full_name}."
 

@@ -10,7 +10,7 @@ import pytest
 
 import commands.events  # noqa: F401  (registers the /event family)
 from commands.events import default_checklist
-from models import AuditLog, Event, WocsAttachment, WocsUser
+from models import AuditLog, Event, StaffMember, WocsAttachment
 from tests.conftest import ADMIN
 from wocs.values import DATE_HINT, MONEY_HINT, PHONE_HINT
 
@@ -221,7 +221,7 @@ def test_checklist_add_and_check_by_number_or_prefix(live):
 
 
 def test_notes_span_lines_and_show_lists_the_latest(live):
-    WocsUser.create(phone=SITI, name="Siti", role="agent")
+    StaffMember.create(phone=SITI, name="Siti", role="agent")
     earlier = [
         {"text": f"note {i}", "by": "Aisyah", "at": "2030-02-01T01:00:00Z"} for i in range(5)
     ]
@@ -249,7 +249,7 @@ def test_notes_span_lines_and_show_lists_the_latest(live):
 
 
 def test_agent_may_list_show_check_and_note_but_not_change_the_event(live):
-    WocsUser.create(phone=SITI, name="Siti", role="agent")
+    StaffMember.create(phone=SITI, name="Siti", role="agent")
     n = booth().id
     assert live.ask("/event list", SITI).startswith("Upcoming events (1):\n")
     assert live.ask(f"/event show {n}", SITI).startswith(f"Event #{n}: Pasar Malam Raya\n")
@@ -295,7 +295,7 @@ def test_lists_are_capped_and_empty_lists_say_so(live):
 
 
 def test_help_shows_the_event_commands_each_role_may_use(live):
-    WocsUser.create(phone=SITI, name="Siti", role="agent")
+    StaffMember.create(phone=SITI, name="Siti", role="agent")
     admin_only = [
         "/event checklist <n> add: <item>",
         "/event create name: <event name> date: <date> location: <place> "

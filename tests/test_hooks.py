@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 import commands.hooks  # noqa: F401  (registers the /hook family)
-from models import AuditLog, Hook, WocsUser, utcnow
+from models import AuditLog, Hook, StaffMember, utcnow
 from tests.conftest import ADMIN
 
 SITI = "60129998888"
@@ -241,7 +241,7 @@ def test_stats_need_a_figure_and_a_known_hook(live):
 
 
 def test_agents_may_use_hooks_and_strangers_may_not(live):
-    WocsUser.create(phone=SITI, name="Siti", role="agent")
+    StaffMember.create(phone=SITI, name="Siti", role="agent")
     n = hook("Stop scrolling!").id
     assert live.ask(f"/hook stats {n} views: 10 likes: 1", SITI) == (
         f"Hook #{n}: 10 views · 1 like · 0 shares\nEngagement: 10.0%"

@@ -12,7 +12,7 @@ from jobs import outbox, staging
 from jobs.inbound import process_inbound
 from jobs.queues import HIGH, queue
 from jobs.sweeper import sweep
-from models import InboundMessage, OutboundMessage, WocsTask, WocsUser, utcnow, write_transaction
+from models import InboundMessage, OutboundMessage, StaffMember, WocsTask, utcnow, write_transaction
 from tests.conftest import ADMIN, wait_until
 from webhooks.intake import store
 from whatsapp.payload import parse_body, text_message_body
@@ -64,7 +64,7 @@ def test_the_same_idempotency_key_is_one_row(live):
 
 
 def test_sweeper_processes_an_inbound_row_whose_job_was_lost(live):
-    WocsUser.create(phone="60129998888", name="Siti", role="agent")
+    StaffMember.create(phone="60129998888", name="Siti", role="agent")
     inbound_id = _stored("/agent task: Count stock\nfor: Siti\ndue: 2030-03-01", "wamid.lost")
     InboundMessage.update(received_at=utcnow() - dt.timedelta(minutes=5)).execute()
     assert sweep()["inbound"] == 1

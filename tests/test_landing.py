@@ -12,7 +12,7 @@ import requests
 import commands.landing  # noqa: F401  (registers /landing)
 import models
 from commands.campaigns import local_day
-from models import AuditLog, WocsLandingVersion, WocsUser, write_transaction
+from models import AuditLog, StaffMember, WocsLandingVersion, write_transaction
 from pages.landing import sanitise
 from tests.conftest import ADMIN, wait_until
 from wocs.context import Context
@@ -288,7 +288,7 @@ def _inserting_a_landing_version() -> bool:
 
 def test_a_publish_racing_another_takes_the_next_number(live, caplog):
     caplog.set_level(logging.INFO, logger="commands.landing")
-    admin = WocsUser.get(WocsUser.phone == ADMIN)
+    admin = StaffMember.get(StaffMember.phone == ADMIN)
     replies: list[str] = []
 
     def publish() -> None:

@@ -7,7 +7,7 @@ import dataclasses
 import uuid
 
 from jobs import inbound, runtime
-from models import AuditLog, InboundMessage, OutboundMessage, WocsTask, WocsTaskLog, WocsUser
+from models import AuditLog, InboundMessage, OutboundMessage, StaffMember, WocsTask, WocsTaskLog
 from tests.conftest import ADMIN
 from whatsapp.payload import text_message_body
 from wocs.replies import reply
@@ -19,7 +19,7 @@ STRANGER = "60175550000"
 def test_admin_adds_agent_assigns_task_and_hears_it_is_done(live):
     live.say(ADMIN, "/admin add phone: 012-999 8888 role: agent name: Siti")
     assert live.replies_to(ADMIN) == ["Siti (60*****8888) added as agent."]
-    assert WocsUser.get(WocsUser.phone == SITI).role == "agent"
+    assert StaffMember.get(StaffMember.phone == SITI).role == "agent"
 
     live.say(ADMIN, "/agent task: Setup booth\nfor: Siti\ndue: 2030-01-20")
     confirmation = live.replies_to(ADMIN, 2)[1]
@@ -62,14 +62,14 @@ def test_stranger_is_refused_politely_and_audited(live):
 
 
 def test_agent_cannot_run_admin_commands(live):
-    WocsUser.create(phone=SITI, name="Siti", role="agent")
+    StaffMember.create(phone=SITI, name="Siti", role="agent")
     live.say(SITI, "/admin list")
     assert live.replies_to(SITI) == ["Sorry, only admins can use /admin list."]
     assert AuditLog.get(AuditLog.action == "command.refused").entity == "admin list"
 
 
 def test_same_body_three_times_concurrently_gives_one_task_and_one_reply(live):
-    WocsUser.create(phone=SITI, name="Siti", role="agent")
+    StaffMember.create(phone=SITI, name="Siti", role="agent")
     body = text_message_body(
         ADMIN, "/agent task: Count stock\nfor: Siti\ndue: 2030-02-01", "wamid.dup.1"
     )
@@ -94,7 +94,7 @@ def test_typo_gets_usage_and_closest_key(live):
 
 
 def test_help_shows_only_what_the_sender_may_run(live):
-    WocsUser.create(phone=SITI, name="Siti", role="agent")
+    StaffMember.create(phone=SITI, name="Siti", role="agent")
     live.say(SITI, "/help")
     agent_help = live.replies_to(SITI)[0]
     assert (
@@ -205,7 +205,7 @@ def test_a_flood_from_one_phone_gets_one_slow_down_then_silence(live, monkeypatc
 
 
 def test_a_notice_outside_the_window_is_reported_to_whoever_sent_it(live):
-    WocsUser.create(phone=SITI, name="Siti", role="agent")
+    StaffMember.create(phone=SITI, name="Siti", role="agent")
     live.say(ADMIN, "/agent task: Setup booth\nfor: Siti\ndue: tomorrow")
     live.replies_to(ADMIN)
     live.settle()  # the first notice to Siti went out: the failure below is the second one's

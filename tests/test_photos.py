@@ -13,7 +13,7 @@ import pytest
 import commands.photos  # noqa: F401  (registers /event photo)
 import storage
 from jobs import media
-from models import AuditLog, Event, WocsAttachment, WocsUser, utcnow
+from models import AuditLog, Event, StaffMember, WocsAttachment, utcnow
 from tests.conftest import ADMIN, wait_until
 from tests.test_storage import moto_server, s3_client, s3_env
 from whatsapp.errors import TransientGraphError
@@ -109,7 +109,7 @@ def test_photo_is_fetched_stored_and_attached(live, files):
 
 
 def test_agent_sends_a_photo_as_a_document_with_its_file_name(live, files):
-    WocsUser.create(phone=SITI, name="Siti", role="agent")
+    StaffMember.create(phone=SITI, name="Siti", role="agent")
     event = booth()
     live.graph.add_media("5550001", b"\x89PNG-booth", "image/png")
     answer = send(

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from models import WocsUser
+from models import StaffMember
 from tests.conftest import ADMIN
 from wocs.context import Context
 from wocs.dispatch import check
@@ -307,14 +307,14 @@ PHRASINGS = AGENT + EVENTS + CAMPAIGNS + OTHERS
 
 def _shown(value: Any) -> Any:
     """A team member by name, so that rows need not know database ids."""
-    return value.name if isinstance(value, WocsUser) else value
+    return value.name if isinstance(value, StaffMember) else value
 
 
 @pytest.mark.parametrize(("text", "command", "values"), PHRASINGS)
 def test_phrasing_binds_to(commands_db, text: str, command: str, values: dict[str, Any]) -> None:
     for phone, name in TEAM.items():
-        WocsUser.create(phone=phone, name=name, role="agent")
-    ctx = Context(phone=ADMIN, user=WocsUser.get(WocsUser.phone == ADMIN), now=NOW)
+        StaffMember.create(phone=phone, name=name, role="agent")
+    ctx = Context(phone=ADMIN, user=StaffMember.get(StaffMember.phone == ADMIN), now=NOW)
     cmd, kwargs = check(text, ctx)
     assert (cmd.full_name, {k: _shown(v) for k, v in kwargs.items()}) == (command, values)
 

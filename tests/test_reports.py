@@ -24,8 +24,8 @@ from models import (
     Event,
     InboundMessage,
     OutboundMessage,
+    StaffMember,
     WocsTask,
-    WocsUser,
     utcnow,
     write_transaction,
 )
@@ -92,7 +92,7 @@ def registry(live):
 def test_report_today_and_week_on_real_data(live):
     today = dt.datetime.now(KL).date()
     day = dt.timedelta(days=1)
-    siti = WocsUser.create(phone=SITI, name="Siti", role="agent")
+    siti = StaffMember.create(phone=SITI, name="Siti", role="agent")
     assert live.ask("/agent task: Setup booth\nfor: Siti\ndue: tomorrow").startswith("Task")
     booth = WocsTask.get(WocsTask.title == "Setup booth")
     assert live.ask(f"/task done {booth.id}", SITI) == f"Task #{booth.id} is done. Thank you!"
@@ -274,12 +274,12 @@ def test_stats_before_anything_was_sent(live):
 
 def test_the_daily_report_goes_once_per_admin_per_day_across_workers_and_restarts(live):
     day, next_day = dt.date(2026, 1, 20), dt.date(2026, 1, 21)
-    WocsUser.update(created_at=LONG_AGO).execute()
-    WocsUser.create(phone=ADMIN2, name="Mei", role="admin", created_at=LONG_AGO)
-    WocsUser.create(phone=GONE, name="Former", role="admin", active=False, created_at=LONG_AGO)
-    WocsUser.create(phone=SITI, name="Siti", role="agent", created_at=LONG_AGO)
+    StaffMember.update(created_at=LONG_AGO).execute()
+    StaffMember.create(phone=ADMIN2, name="Mei", role="admin", created_at=LONG_AGO)
+    StaffMember.create(phone=GONE, name="Former", role="admin", active=False, created_at=LONG_AGO)
+    StaffMember.create(phone=SITI, name="Siti", role="agent", created_at=LONG_AGO)
     # Made an admin after the first report fell due: theirs starts the next day.
-    WocsUser.create(phone=LATE, name="New", role="admin", created_at=stored(kl(day, 22)))
+    StaffMember.create(phone=LATE, name="New", role="admin", created_at=stored(kl(day, 22)))
 
     # Two workers plan the day before the hour; RQ's scheduler runs the one job (its time is past).
     planned = at_once(plan, (kl(day, 20),), (kl(day, 20),))
@@ -312,7 +312,7 @@ def test_the_daily_report_goes_once_per_admin_per_day_across_workers_and_restart
 
 
 def test_the_report_is_scheduled_at_the_hour_and_never_sent_before_it(live, registry):
-    WocsUser.create(phone=ADMIN2, name="Mei", role="admin")
+    StaffMember.create(phone=ADMIN2, name="Mei", role="admin")
     job_id = f"report-{FUTURE.isoformat()}"
     assert plan(kl(FUTURE, 7)) == {"planned": 2}
     assert registry.get_scheduled_time(job_id) == kl(FUTURE, 21)
@@ -338,11 +338,11 @@ def test_the_report_is_scheduled_at_the_hour_and_never_sent_before_it(live, regi
 
 
 def test_assignees_are_reminded_once_on_the_morning_a_task_is_due(live, registry):
-    siti = WocsUser.create(phone=SITI, name="Siti", role="agent")
-    ali = WocsUser.create(phone=ALI, name="Ali", role="agent")
-    bob = WocsUser.create(phone=BOB, name="Bob", role="agent", active=False)
+    siti = StaffMember.create(phone=SITI, name="Siti", role="agent")
+    ali = StaffMember.create(phone=ALI, name="Ali", role="agent")
+    bob = StaffMember.create(phone=BOB, name="Bob", role="agent", active=False)
 
-    def task(title: str, who: WocsUser, **fields) -> WocsTask:
+    def task(title: str, who: StaffMember, **fields) -> WocsTask:
         return WocsTask.create(
             command="agent", title=title, assignee=who, **{"due": FUTURE, **fields}
         )

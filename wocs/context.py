@@ -63,7 +63,7 @@ class Context:
     """The sender, the clock and the outgoing notices of one command run."""
 
     phone: str
-    user: Any = None  # the sender's WocsUser row, None for strangers
+    user: Any = None  # the sender's StaffMember row, None for strangers
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Kuala_Lumpur"))
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     source: str = "whatsapp"

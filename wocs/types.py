@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from models import WocsUser
+from models import StaffMember
 from wocs import values
 from wocs.context import Context
 from wocs.values import ValueProblem
@@ -43,10 +43,10 @@ def _choice(options: tuple[str, ...]) -> Callable[[str, Context], str]:
 def _person(text: str, ctx: Context) -> Any:
     """Find the active staff member meant by a name or phone number."""
     wanted = text.strip()
-    active = WocsUser.select().where(WocsUser.active == True)  # noqa: E712
+    active = StaffMember.select().where(StaffMember.active == True)  # noqa: E712
     if any(ch.isdigit() for ch in wanted):
         phone = values.parse_phone(wanted)
-        person = active.where(WocsUser.phone == phone).first()
+        person = active.where(StaffMember.phone == phone).first()
         if person is None:
             raise ValueProblem(f"No team member has the number {values.mask_phone(phone)}.")
         return person

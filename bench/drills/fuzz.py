@@ -199,7 +199,7 @@ def handle(count: int, seed: int) -> tuple[dict, list[str]]:
     """
     models.upgrade()
     seed_admins((ADMIN,))
-    models.WocsUser.get_or_create(phone=AGENT, defaults={"name": "Siti", "role": "agent"})
+    models.StaffMember.get_or_create(phone=AGENT, defaults={"name": "Siti", "role": "agent"})
     failures, escaped, started = [], 0, time.perf_counter()
     for n, text in enumerate(messages(seed, count)):
         body = text_message_body(SENDERS[n % len(SENDERS)], text, f"wamid.fuzz.{n}")
