@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+import redis
 import requests
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -111,7 +112,12 @@ def test_production_worker_process_handles_a_command(tmp_path):
     from whatsapp.graph_test_server import GraphTestServer
     from wocs.settings import Settings
 
-    db_url, redis_url = os.environ["TEST_DATABASE_URL"], os.environ["TEST_REDIS_URL"]
+    db_url = os.environ["TEST_DATABASE_URL"]
+    # A Redis database of its own: the session's live app has workers on TEST_REDIS_URL's queues,
+    # and they (with their own transport) would take this job before the worker process did.
+    base, _, number = os.environ["TEST_REDIS_URL"].rpartition("/")
+    redis_url = f"{base}/{(int(number or 0) + 1) % 16}"
+    redis.Redis.from_url(redis_url).flushdb()
     with GraphTestServer(token="t") as graph:
         env = _env(
             tmp_path,
