@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import secrets
 from typing import Any
 
@@ -13,9 +12,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import commands
 import models
-import storage
 from api.mount import mount as mount_api
 from jobs import runtime as jobs_runtime
+from jobs.handoff import Handoff
 from jobs.worker import InProcessWorkers
 from models import StaffMember, WocsSecret
 from pages import site
@@ -69,14 +68,16 @@ def create_app(
     transport: Transport | None = None,
     redis_connection: Any = None,
 ) -> Flask:
-    """Build the web app on a database that start_up() prepared; embedded, with its workers."""
+    """Build the web app on a database that start_up() prepared; embedded, with its workers.
+
+    The app carries its own runtime (`app.extensions["wocs"]`): active while it serves a
+    request and in the threads it starts, so two apps in one process never share wiring.
+    """
     settings = settings or Settings.from_env()
     registry.load(commands)
-    storage.from_env(os.environ)  # a half-configured bucket stops the start, not the first photo
-    runtime = jobs_runtime.configure(
-        settings, transport=transport, redis_connection=redis_connection
-    )
-    settings = runtime.settings = shared_secret(settings)
+    runtime = jobs_runtime.build(settings, transport=transport, redis_connection=redis_connection)
+    with runtime.active():
+        settings = runtime.settings = shared_secret(settings)
     if settings.generated_secret:
         log.warning(
             "WHATSAPP_APP_SECRET is not set: webhooks from outside will be refused (403); "
@@ -85,13 +86,16 @@ def create_app(
 
     app = Flask(__name__, template_folder="templates")
     app.config["WOCS_SETTINGS"] = settings
+    app.extensions["wocs"] = runtime
+    app.extensions["wocs_handoff"] = Handoff(runtime)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
 
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(landing_bp)
     site.init(app)  # security headers on every answer outside the API, errors included
-    mount_api(app, settings)  # the mobile app's JSON API under /api/v1
+    mount_api(app, settings, runtime)  # the mobile app's JSON API under /api/v1
+    app.wsgi_app = runtime.serve(app.wsgi_app)  # type: ignore[method-assign]
     behind_proxies(app, settings.trusted_proxies)  # outermost: the API sees the caller too
 
     @app.get("/healthz")

@@ -47,8 +47,7 @@ def _worker(args: argparse.Namespace) -> int:
         return 2
     registry.load(commands)
     start_up(settings)
-    runtime = jobs_runtime.configure(settings)
-    run_worker(runtime, burst=args.burst)
+    run_worker(jobs_runtime.build(settings), burst=args.burst)
     return 0
 
 
@@ -119,7 +118,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _templates(args: argparse.Namespace) -> int:
     """List the message templates with Meta's status, or submit them all for review."""
     settings = Settings.from_env()
-    wired = jobs_runtime.configure(settings)
+    wired = jobs_runtime.build(settings).activate()
     if settings.embedded:
         models.upgrade()
     if args.action == "push":

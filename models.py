@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +37,31 @@ if TYPE_CHECKING:
     from peewee import ModelSelect
 
 log = logging.getLogger(__name__)
-db = DatabaseProxy()
+_bound: ContextVar[Any] = ContextVar("wocs_database", default=None)
+
+
+class ContextDatabase(DatabaseProxy):
+    """The models' database: the one bound in this context (an app's runtime), else the process's."""
+
+    __slots__ = ("_default",)
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        object.__setattr__(self, attr, value)  # the proxy's own slots; `obj` is read-only
+
+    @property
+    def obj(self) -> Any:
+        """The database queries in this context go to."""
+        bound = _bound.get()
+        return self._default if bound is None else bound
+
+    def initialize(self, obj: Any) -> None:
+        """Set the process's database, used where no runtime bound one (scripts, migrations)."""
+        object.__setattr__(self, "_default", obj)
+        for callback in self._callbacks:
+            callback(obj)
+
+
+db = ContextDatabase()
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -318,38 +345,6 @@ class InboundMessage(BaseModel):
         indexes = ((("state", "received_at"), False),)
 
 
-class OutboundMessage(BaseModel):
-    """A message we send, keyed by what caused it so it is sent once."""
-
-    idempotency_key = CharField(max_length=191, unique=True)
-    to = CharField(max_length=140, index=True)  # a phone (digits), else the BSUID it goes to
-    kind = CharField(max_length=12, default="text")
-    body = TextField(default="")
-    media_path = CharField(max_length=500, default="")  # a local file to upload and send
-    template = JSONText(null=True)
-    queue = CharField(max_length=10, default=HIGH)
-    state = CharField(max_length=12, default="pending")
-    wamid = CharField(max_length=191, null=True, unique=True)
-    error = TextField(default="")
-    error_code = IntegerField(null=True, index=True)
-    attempts = IntegerField(default=0)
-    inbound = ForeignKeyField(InboundMessage, null=True, backref="replies", on_delete="SET NULL")
-    broadcast = IntegerField(null=True, index=True)  # the Broadcast id this send belongs to
-    retry_at = DateTimeField(null=True)  # a paced or failed send waits until then
-    created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
-    sent_at = DateTimeField(null=True)
-    delivered_at = DateTimeField(null=True)
-    read_at = DateTimeField(null=True)
-    failed_at = DateTimeField(null=True)
-
-    if TYPE_CHECKING:
-        inbound_id: int | None
-
-    class Meta:
-        indexes = ((("state", "updated_at"), False),)
-
-
 class Draw(BaseModel):
     """A campaign's committed, then revealed, lucky draw."""
 
@@ -409,6 +404,41 @@ class Broadcast(BaseModel):
 
     if TYPE_CHECKING:
         campaign_id: int | None
+
+
+class OutboundMessage(BaseModel):
+    """A message we send, keyed by what caused it so it is sent once."""
+
+    idempotency_key = CharField(max_length=191, unique=True)
+    to = CharField(max_length=140, index=True)  # a phone (digits), else the BSUID it goes to
+    kind = CharField(max_length=12, default="text")
+    body = TextField(default="")
+    media_path = CharField(max_length=500, default="")  # a local file to upload and send
+    template = JSONText(null=True)
+    queue = CharField(max_length=10, default=HIGH)
+    state = CharField(max_length=12, default="pending")
+    wamid = CharField(max_length=191, null=True, unique=True)
+    error = TextField(default="")
+    error_code = IntegerField(null=True, index=True)
+    attempts = IntegerField(default=0)
+    inbound = ForeignKeyField(InboundMessage, null=True, backref="replies", on_delete="SET NULL")
+    broadcast = ForeignKeyField(
+        Broadcast, null=True, backref="messages", on_delete="SET NULL", column_name="broadcast"
+    )
+    retry_at = DateTimeField(null=True)  # a paced or failed send waits until then
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+    delivered_at = DateTimeField(null=True)
+    read_at = DateTimeField(null=True)
+    failed_at = DateTimeField(null=True)
+
+    if TYPE_CHECKING:
+        inbound_id: int | None
+        broadcast_id: int | None
+
+    class Meta:
+        indexes = ((("state", "updated_at"), False),)
 
 
 class AuditLog(BaseModel):
@@ -586,6 +616,21 @@ def init_db(url: str, timeout: int = DEFAULT_TIMEOUT) -> Any:
     database = open_database(url, timeout)
     db.initialize(database)
     return database
+
+
+@contextlib.contextmanager
+def bound(database: Any) -> Iterator[Any]:
+    """Within the block, in this thread or task only, the models use `database`."""
+    token = _bound.set(database)
+    try:
+        yield database
+    finally:
+        _bound.reset(token)
+
+
+def bind(database: Any) -> None:
+    """From now on, in this thread only, the models use `database` (a thread's whole life)."""
+    _bound.set(database)
 
 
 def upgrade() -> list[str]:

@@ -28,6 +28,7 @@ from api import (
     templates,
     uploads,
 )
+from jobs.runtime import Runtime
 from wocs.settings import Settings
 
 MAX_BODY = 1024 * 1024
@@ -75,8 +76,8 @@ class IsoJSON(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from None
 
 
-def create_api(settings: Settings) -> OpenAPI:
-    """Build the API app for these settings."""
+def create_api(settings: Settings, runtime: Runtime) -> OpenAPI:
+    """Build the API app for these settings, serving with this runtime (its app's)."""
     app = OpenAPI(
         __name__,
         info=Info(title="WOCS API", version="1.0.0", description=DESCRIPTION),
@@ -116,6 +117,8 @@ def create_api(settings: Settings) -> OpenAPI:
         return jsonify(app.api_doc)
 
     app.extensions["wocs_limiter"] = limits.init(app, settings, special)
+    app.extensions["wocs"] = runtime
+    app.wsgi_app = runtime.serve(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

@@ -9,6 +9,7 @@ from flask import Flask
 
 from api import PREFIX
 from api.app import create_api
+from jobs.runtime import Runtime
 from wocs.settings import Settings
 
 
@@ -24,13 +25,13 @@ class _Mount:
         return (self.api if inside else self.site)(environ, start_response)
 
 
-def mount(app: Flask, settings: Settings) -> Any:
+def mount(app: Flask, settings: Settings, runtime: Runtime) -> Any:
     """Serve the API under /api/v1 of `app`; return the API app.
 
     A separate app keeps the API's JSON errors, rate limits, CORS and headers
     off the webhook and the public pages, and its OpenAPI document to itself.
     """
-    api = create_api(settings)
+    api = create_api(settings, runtime)
     app.extensions["wocs_api"] = api
     app.wsgi_app = _Mount(app.wsgi_app, api)  # type: ignore[method-assign]
     return api

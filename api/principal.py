@@ -10,6 +10,7 @@ from peewee import InterfaceError, OperationalError
 
 from api import tokens
 from api.errors import ApiError
+from jobs import runtime
 from models import ApiSession, AppUser, StaffMember
 from wocs.context import Context
 from wocs.settings import Settings
@@ -41,6 +42,7 @@ class Principal:
             tz=settings.tz,
             source="api",
             business_number=settings.business_number,
+            storage=runtime.current().storage,
         )
 
     def may(self, role: str) -> bool:

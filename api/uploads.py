@@ -16,6 +16,7 @@ from api import actions, principal, tokens
 from api.common import IdPath, Strict, blueprint, not_found
 from api.errors import ApiError
 from api.events import ChangedEventOut, dump
+from jobs import runtime
 from jobs.media import attach_stored
 from models import ApiUpload, Event, WocsAttachment, utcnow, write_transaction
 from wocs.audit import audit
@@ -75,7 +76,7 @@ def start_upload(body: UploadIn) -> tuple[dict, int]:
         expires_at=expires_at,
     )
     seconds = int(LIFETIME.total_seconds())
-    store = storage.current()
+    store = runtime.current().storage
     if hasattr(store, "presign_put"):
         url = store.presign_put(key, body.content_type, body.size, seconds)
     else:
@@ -114,7 +115,7 @@ def put_content(path: IdPath, query: ContentQuery) -> Response:
     if not storage.is_image(data, row.content_type):
         raise _not_the_image(row)
     if row.state == "pending":
-        storage.current().save(row.key, data, row.content_type)
+        runtime.current().storage.save(row.key, data, row.content_type)
         ApiUpload.update(state="stored").where(ApiUpload.id == row.id).execute()
     return Response(status=204)
 
@@ -131,7 +132,7 @@ def attach_photo(path: IdPath, body: PhotoIn) -> dict:
         raise not_found("upload with that key")
     if row.state == "attached":
         raise ApiError(409, "That photo is already attached.")
-    store = storage.current()
+    store = runtime.current().storage
     try:  # the bucket, not our row, knows whether a pre-signed upload arrived
         data = store.open_bytes(row.key)
     except FileNotFoundError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import time
@@ -25,6 +26,9 @@ class LocalBot:
         start_up(local)
         self.app = create_app(local, transport=self.transport, start_workers=True)
         self.settings: Settings = self.app.config["WOCS_SETTINGS"]  # with the secret it signs with
+        self.runtime = self.app.extensions["wocs"]
+        self._active = contextlib.ExitStack()  # this thread reads the bot's rows until close()
+        self._active.enter_context(self.runtime.active())
         self.client = self.app.test_client()
         self.seen = 0
 
@@ -59,7 +63,8 @@ class LocalBot:
     def close(self) -> None:
         """Stop the job threads and let go of the database."""
         self.app.extensions["wocs_workers"].stop()
-        models.db.close()
+        self.runtime.database.close()
+        self._active.close()
 
 
 def settled() -> bool:

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 import secrets
 
-import storage
 from domain.campaigns import entries, state_of
 from models import Campaign, Draw, Entry, utcnow
 from wocs import draw as draws
@@ -167,9 +166,7 @@ def campaign_qr(ctx: Context, code: str) -> Result:
     """Get the campaign's QR code: scanning it opens WhatsApp with JOIN <CODE> typed in."""
     campaign = find(code)
     # Kept in storage, not a local file: the worker that sends it may run on another machine.
-    stored = storage.current().save(
-        f"qr/{campaign.code}.png", qr.qr_png(campaign.qr_code), "image/png"
-    )
+    stored = ctx.storage.save(f"qr/{campaign.code}.png", qr.qr_png(campaign.qr_code), "image/png")
     return Result(
         f"Scan to join {campaign.code}: {campaign.prize}\n{campaign.qr_code}",
         image=stored.key,

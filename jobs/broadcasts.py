@@ -13,7 +13,7 @@ from peewee import fn
 
 from domain import contacts
 from domain.broadcasts import SENT_STATES, audience_phones
-from jobs import outbox, progress
+from jobs import outbox, progress, runtime
 from jobs.queues import BULK, job, submit
 from models import (
     Broadcast,
@@ -155,7 +155,7 @@ def send_chunk(broadcast_id: int, first_id: int, last_id: int) -> str:
     ]
     # One row at a time from a shared list: a thread that drew fast answers takes more rows, so
     # the chunk ends with its last send rather than with its slowest share.
-    outcomes = list(_senders.map(_send_one, ids))
+    outcomes = list(_senders.map(runtime.current().wrap(_send_one), ids))
     return f"{len(outcomes)} rows: {outcomes.count('sent')} sent"
 
 

@@ -9,6 +9,7 @@ import threading
 import time
 
 from jobs.inbound import enqueue_fresh
+from jobs.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -17,13 +18,14 @@ LINGER_SECONDS = 0.005
 
 
 class Handoff:
-    """Ids of rows the webhook just stored, enqueued by a per-process thread many at a time.
+    """Ids of rows an app's webhook just stored, enqueued by a thread many at a time.
 
     The request answers Meta as soon as its row is committed; a process killed before its
     thread ran loses only the jobs, and the sweeper enqueues those rows again.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
         self._lock = threading.Lock()
         self._flushing = threading.Lock()  # a flush waits for one in progress to finish
         self._waiting: list[int] = []
@@ -37,7 +39,8 @@ class Handoff:
         with self._lock:
             if self._pid != os.getpid():  # gunicorn forks after import: one thread per worker
                 self._pid, self._waiting = os.getpid(), []
-                threading.Thread(target=self._run, daemon=True, name="wocs-handoff").start()
+                run = self.runtime.wrap(self._run)
+                threading.Thread(target=run, daemon=True, name="wocs-handoff").start()
                 atexit.register(self.flush)
             self._waiting.extend(inbound_ids)
         self._wake.set()
@@ -48,7 +51,8 @@ class Handoff:
             with self._lock:
                 inbound_ids, self._waiting = self._waiting, []
             if inbound_ids:
-                enqueue_fresh(inbound_ids)
+                with self.runtime.active():  # also at exit, from the main thread
+                    enqueue_fresh(inbound_ids)
 
     def _run(self) -> None:
         while True:

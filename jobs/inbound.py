@@ -121,13 +121,14 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
     # recognised by phone, customers answered wherever Meta lets us reach them.
     sender = contacts.address(contact)
     user = StaffMember.get_or_none(StaffMember.phone == contact.phone) if contact.phone else None
-    settings = current().settings
+    wired = current()
     ctx = Context(
         phone=sender,
         user=user,
-        tz=settings.tz,
+        tz=wired.settings.tz,
         media=_media(row),
-        business_number=settings.business_number,
+        business_number=wired.settings.business_number,
+        storage=wired.storage,
     )
     text = row.body or ""
     if row.type in ("button", "interactive") and isinstance(row.raw, dict):

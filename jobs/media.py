@@ -57,7 +57,7 @@ def fetch_attachment(attachment_id: int) -> str:
     # an HTML page or a scripted SVG on the bucket's domain.
     content_type = mime if mime in SERVED_TYPES else "application/octet-stream"
     # The key comes from the content, so a second run (or a retry) writes the same object.
-    stored = storage.current().save(
+    stored = current().storage.save(
         storage.content_key(_prefix(row), data, mime), data, content_type
     )
     return attach_stored(attachment_id, stored, mime)

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from peewee import DatabaseError, IntegrityError
 
-import storage
 from domain import broadcasts, contacts
 from jobs import progress, ratelimit, staging
 from jobs.queues import BULK, HIGH, job, submit
@@ -122,7 +121,7 @@ def deliver(outbound_id: int) -> str | Later:
 
 def _upload(transport: Transport, key: str) -> str:
     """Upload a stored file (by its storage key) to WhatsApp and return the media id."""
-    data = storage.current().open_bytes(key)
+    data = current().storage.open_bytes(key)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(key).name
         path.write_bytes(data)
@@ -214,7 +213,7 @@ def _settle(row: OutboundMessage, **fields: object) -> None:
     """Write a send's outcome once (only a row still "sending" moves) and count it."""
     fields["updated_at"] = utcnow()
     # The broadcast this outcome counts in; None when the row has none or has no outcome yet.
-    broadcast_id = row.broadcast if row.broadcast and fields["state"] != "pending" else None
+    broadcast_id = row.broadcast_id if row.broadcast_id and fields["state"] != "pending" else None
     if fields["state"] != "pending":  # a pending row is sent again and needs its values
         fields.update(redacted(row.body, row.template))
     try:

@@ -78,7 +78,7 @@ class InProcessWorkers:
 
     def _spawn(self, target: Any, *args: Any) -> None:
         thread = threading.Thread(
-            target=target, args=args, daemon=True, name=f"wocs-{target.__name__}"
+            target=self.runtime.wrap(target), args=args, daemon=True, name=f"wocs-{target.__name__}"
         )
         thread.start()
         self.threads.append(thread)
@@ -144,7 +144,8 @@ def reply_workers(runtime: Runtime, stop: threading.Event, burst: bool) -> list[
         conn = runtime.new_connection()
         worker = ThreadWorker([Queue(HIGH, connection=conn)], connection=conn)
         args = (worker, stop, burst)
-        threading.Thread(target=_serve, args=args, daemon=True, name=f"wocs-replies-{n}").start()
+        serve = runtime.wrap(_serve)
+        threading.Thread(target=serve, args=args, daemon=True, name=f"wocs-replies-{n}").start()
         workers.append(worker)
     return workers
 
@@ -163,13 +164,17 @@ def _serve(worker: ThreadWorker, stop: threading.Event, burst: bool) -> None:
 
 def run_worker(runtime: Runtime, burst: bool = False) -> None:
     """The production worker: reply threads, default and bulk, the scheduler, the sweeper."""
+    runtime.activate()  # this thread runs the default and bulk jobs
     conn = runtime.new_connection()
     stop = threading.Event()
     sweeper = threading.Thread(
-        target=_sweep_forever, args=(stop, runtime.settings.sweep_interval), daemon=True
+        target=runtime.wrap(_sweep_forever),
+        args=(stop, runtime.settings.sweep_interval),
+        daemon=True,
     )
     sweeper.start()
-    threading.Thread(target=schedule_forever, args=(conn, stop), daemon=True).start()
+    scheduler = runtime.wrap(schedule_forever)
+    threading.Thread(target=scheduler, args=(conn, stop), daemon=True).start()
     replies = reply_workers(runtime, stop, burst)
     worker = SimpleWorker([Queue(n, connection=conn) for n in WORK_QUEUES], connection=conn)
     try:

@@ -8,7 +8,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,14 +18,18 @@ from werkzeug.serving import make_server
 
 import commands
 import models
+import storage
 from app import create_app, seed_admins, start_up
+from jobs import runtime
+from jobs.runtime import Runtime
+from tests.s3_server import moto_server, s3_client
 from webhooks.routes import signature_for
 from whatsapp.graph_test_server import GraphTestServer
 from whatsapp.payload import text_message_body
 from wocs import registry
 from wocs.context import Context, Result
 from wocs.dispatch import run_command
-from wocs.settings import Settings
+from wocs.settings import Settings, StorageSettings
 
 registry.load(commands)  # every test module sees the whole registry, as the app does
 
@@ -72,6 +76,11 @@ class Live:
     url: str
     app: Any
     graph: GraphTestServer
+
+    @property
+    def runtime(self) -> Runtime:
+        """The app's own wiring: its database, Redis, transport and storage."""
+        return self.app.extensions["wocs"]
 
     def post(self, body: dict | bytes, secret: str = SECRET, **headers: str) -> requests.Response:
         """POST a body to the webhook, signed like Meta signs it."""
@@ -145,6 +154,11 @@ def wait_until(check: Callable[[], bool], timeout: float = 15.0, every: float = 
         time.sleep(every)
 
 
+def carried(target: Callable[..., Any]) -> Callable[..., Any]:
+    """`target` for another thread, run with the runtime active here (the test's app's)."""
+    return runtime.current().wrap(target)
+
+
 def stack_settings(stack: str, graph: GraphTestServer, tmp_dir: str) -> Settings:
     """Settings for one stack, with the cloud transport pointed at the Graph test server."""
     if stack == "embedded":
@@ -163,6 +177,7 @@ def stack_settings(stack: str, graph: GraphTestServer, tmp_dir: str) -> Settings
         transport="cloud",
         admins=(ADMIN,),
         sweep_interval=3600,  # tests call sweep() themselves; a background one would race them
+        storage=StorageSettings(directory=f"{tmp_dir}/files"),
     )
 
 
@@ -190,16 +205,20 @@ def live_stack(request, graph, tmp_path_factory) -> Iterator[Live]:
 
 @pytest.fixture
 def live(live_stack: Live) -> Iterator[Live]:
-    """The running app with empty tables, a quiet Graph server and the admin seeded."""
-    from jobs import runtime
+    """The running app with empty tables, a quiet Graph server and the admin seeded.
 
-    # Another test may have wired this process differently (e.g. a create_app of its own);
-    # rewiring is left alone otherwise, since it would pull the database from under a job.
-    wired = live_stack.app.extensions["wocs_workers"].runtime
-    if runtime.current() is not wired:
-        runtime.configure(wired.settings, transport=wired.transport, redis_connection=wired.redis)
-        runtime._current = wired
-    live_stack.settle()
+    The test runs with the app's runtime active, so its queries see the app's database.
+    """
+    wired = live_stack.runtime
+    with wired.active():
+        live_stack.settle()
+        _emptied(live_stack)
+        yield live_stack
+
+
+def _emptied(live_stack: Live) -> None:
+    """The app's tables emptied and its admin seeded, once nothing of the last test is in flight."""
+    wired = live_stack.runtime
     # Before the tables empty: no status webhook of the last test may land on this one's rows.
     live_stack.graph.reset()
     for key in wired.redis.scan_iter("wocs:rate:*"):
@@ -207,22 +226,22 @@ def live(live_stack: Live) -> Iterator[Live]:
     for model in reversed(models.ALL_MODELS):
         model.delete().execute()
     seed_admins(live_stack.settings.admins)
-    yield live_stack
 
 
 @dataclass
 class CommandRunner:
     """Runs commands straight on a database, as a given sender: for command logic alone."""
 
+    files: Any = None  # the storage.Storage the commands keep files in
     now: Any = None  # the clock the commands see (aware datetime); None: the real one
 
     def run(self, text: str, phone: str = ADMIN) -> Result:
         """Run a command message as `phone` (the admin by default); its Result."""
         user = models.StaffMember.get_or_none(models.StaffMember.phone == phone)
         ctx = (
-            Context(phone=phone, user=user)
+            Context(phone=phone, user=user, storage=self.files)
             if self.now is None
-            else Context(phone=phone, user=user, now=self.now)
+            else Context(phone=phone, user=user, storage=self.files, now=self.now)
         )
         return run_command(text, ctx)
 
@@ -230,29 +249,27 @@ class CommandRunner:
 @pytest.fixture(params=_stacks())
 def commands_db(request, tmp_path) -> Iterator[CommandRunner]:
     """A migrated, empty database with the admin seeded, and no HTTP, queue or Graph server."""
-    previous = models.db.obj
     if request.param == "embedded":
-        models.init_db(f"sqlite:///{tmp_path}/commands.sqlite3")
+        url = f"sqlite:///{tmp_path}/commands.sqlite3"
     else:
-        models.init_db(os.environ["TEST_DATABASE_URL"])
-    models.upgrade()
-    for model in reversed(models.ALL_MODELS):
-        model.delete().execute()
-    seed_admins((ADMIN,))
-    try:
-        yield CommandRunner()
-    finally:
-        models.db.obj.close()
-        models.db.initialize(previous)
+        url = os.environ["TEST_DATABASE_URL"]
+    database = models.open_database(url)
+    with models.bound(database):
+        models.upgrade()
+        for model in reversed(models.ALL_MODELS):
+            model.delete().execute()
+        seed_admins((ADMIN,))
+        yield CommandRunner(storage.LocalStorage(tmp_path / "files"))
+    database.close()
 
 
 @pytest.fixture
 def stall(live: Live) -> Iterator[Callable[[str], contextlib.AbstractContextManager]]:
     """`with stall(table):` another connection holds `table` (SQLite: the whole file) locked."""
-    # Meanwhile the app's database waits at most 2 seconds (DATABASE_TIMEOUT's default is 10),
+    # Meanwhile the app's requests wait at most 2 seconds (DATABASE_TIMEOUT's default is 10),
     # so a request that needs the table meets the timeout a slow database gives it, quickly.
-    working = models.db.obj
-    models.init_db(live.settings.database_url, timeout=2)
+    working = live.runtime.database
+    live.runtime.database = models.open_database(live.settings.database_url, timeout=2)
 
     @contextlib.contextmanager
     def held(table: str) -> Iterator[None]:
@@ -266,5 +283,29 @@ def stall(live: Live) -> Iterator[Callable[[str], contextlib.AbstractContextMana
             other.execute_sql("UNLOCK TABLES" if mysql else "ROLLBACK")
             other.close()
 
-    yield held
-    models.db.initialize(working)
+    with live.runtime.active():  # the test's own queries wait as briefly
+        yield held
+    live.runtime.database.close()
+    live.runtime.database = working
+
+
+@pytest.fixture(scope="session")
+def s3_url(tmp_path_factory) -> Iterator[str]:
+    """A real S3-compatible server (moto) for the session, with the bucket wocs-files."""
+    with moto_server(tmp_path_factory.mktemp("moto")) as url:
+        s3_client(url).create_bucket(Bucket="wocs-files")
+        yield url
+
+
+@pytest.fixture
+def use_storage(live: Live) -> Iterator[Callable[[Mapping[str, str]], storage.Storage]]:
+    """`use_storage(env)`: the app keeps files where these STORAGE_*/S3_* variables say."""
+    wired = live.runtime
+    kept = wired.storage
+
+    def use(env: Mapping[str, str]) -> storage.Storage:
+        wired.storage = storage.build(StorageSettings.from_env(env))
+        return wired.storage
+
+    yield use
+    wired.storage = kept

@@ -25,10 +25,10 @@ ORIGIN = "https://app.example.com"
 
 
 @pytest.fixture
-def strict_api() -> Iterator[str]:
+def strict_api(live) -> Iterator[str]:
     """An API app of its own with a tiny rate limit and one allowed origin, over real HTTP."""
     settings = Settings(api_rate_limit="3/minute", api_cors_origins=(ORIGIN,))
-    server = make_server("127.0.0.1", 0, create_api(settings), threaded=True)
+    server = make_server("127.0.0.1", 0, create_api(settings, live.runtime), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
@@ -105,13 +105,13 @@ def test_a_stalled_database_answers_503_with_retry_after(live, stall):
 def test_a_database_that_cannot_be_reached_answers_503_with_retry_after(live):
     token = forge(live)
     later(live)  # else a code asked for a moment ago would make the request a quiet 202
-    working = models.db.obj
-    models.db.initialize(models.open_database("mysql://root@127.0.0.1:1/none"))
+    working = live.runtime.database
+    live.runtime.database = models.open_database("mysql://root@127.0.0.1:1/none")
     try:
         _busy(call(live, "GET", "/auth/me", token))
         _busy(call(live, "POST", "/auth/otp", json={"phone": ADMIN}))
     finally:
-        models.db.initialize(working)
+        live.runtime.database = working
 
 
 def test_the_openapi_document_is_served(live):

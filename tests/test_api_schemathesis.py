@@ -42,7 +42,7 @@ def api_schema(live: Live) -> Iterator[schemathesis.BaseSchema]:
     import dataclasses
 
     relaxed = dataclasses.replace(live.settings, api_rate_limit="100000/minute")
-    server = make_server("127.0.0.1", 0, create_api(relaxed), threaded=True)
+    server = make_server("127.0.0.1", 0, create_api(relaxed, live.runtime), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     Event.create(
         name="Bazaar", date="2030-01-01", location="KL", checklist=[{"text": "Ice", "done": False}]

@@ -7,15 +7,15 @@ import requests
 
 from models import AuditLog, Event, WocsAttachment
 from tests.conftest import ADMIN, Live
+from tests.s3_server import s3_client, s3_env
 from tests.test_api_auth import AGENT, USER, call, fresh, token_for
-from tests.test_storage import s3_client, s3_env, s3_url  # noqa: F401  (the moto server)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 
 
 @pytest.fixture
-def api_live(live: Live, monkeypatch, tmp_path) -> Live:
-    monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "files"))
+def api_live(live: Live, use_storage, tmp_path) -> Live:
+    use_storage({"STORAGE_DIR": str(tmp_path / "files")})
     return fresh(live)
 
 
@@ -65,9 +65,8 @@ def test_upload_limits_and_wrong_callers(api_live):
     assert Event.get_by_id(event).photos == []
 
 
-def test_with_a_bucket_the_app_puts_straight_to_s3(api_live, s3_url, monkeypatch):  # noqa: F811
-    for name, value in s3_env(s3_url, "wocs-files").items():
-        monkeypatch.setenv(name, value)
+def test_with_a_bucket_the_app_puts_straight_to_s3(api_live, s3_url, use_storage):
+    use_storage(s3_env(s3_url, "wocs-files"))
     event, agent = _event(api_live), token_for(api_live, AGENT)
     ticket = _upload(api_live, agent).json()
     assert ticket["url"].startswith(s3_url) and "Signature" in ticket["url"]
@@ -92,9 +91,8 @@ def test_a_local_upload_must_be_the_image_it_claims_to_be(api_live, tmp_path):
     assert requests.put(png["url"], data=PNG, headers=png["headers"], timeout=10).status_code == 415
 
 
-def test_a_bucket_upload_is_checked_when_attached(api_live, s3_url, monkeypatch):  # noqa: F811
-    for name, value in s3_env(s3_url, "wocs-files").items():
-        monkeypatch.setenv(name, value)
+def test_a_bucket_upload_is_checked_when_attached(api_live, s3_url, use_storage):
+    use_storage(s3_env(s3_url, "wocs-files"))
     event, agent = _event(api_live), token_for(api_live, AGENT)
     ticket = _upload(api_live, agent, size=len(HTML), kind="image/jpeg").json()
     put = requests.put(ticket["url"], data=HTML, headers=ticket["headers"], timeout=10)

@@ -12,7 +12,7 @@ import requests
 
 from jobs.draws import run_draw
 from models import AuditLog, Campaign, Draw, Entry
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, carried
 from whatsapp.payload import text_message_body
 
 CUSTOMERS = [f"6011{n:07d}" for n in range(1, 6)]
@@ -145,7 +145,8 @@ def test_two_concurrent_draw_jobs_pick_once(live):
     draw.save()
     outcomes = []
     threads = [
-        threading.Thread(target=lambda: outcomes.append(run_draw(draw.id))) for _ in range(2)
+        threading.Thread(target=carried(lambda: outcomes.append(run_draw(draw.id))))
+        for _ in range(2)
     ]
     for thread in threads:
         thread.start()

@@ -78,7 +78,7 @@ def test_rows_stored_together_are_handed_to_the_queue_in_one_job_and_each_handle
     from jobs.handoff import Handoff
 
     inbound_ids = [_stored("/task list", f"wamid.together.{n}") for n in range(3)]
-    handoff = Handoff()
+    handoff = Handoff(live.runtime)
     handoff.add(inbound_ids)
     handoff.flush()
     assert live.replies_to(ADMIN, 3) == ["No open tasks."] * 3
@@ -174,9 +174,8 @@ def test_redis_down_the_webhook_still_answers_and_the_sweeper_catches_up(live, m
     import dataclasses
 
     from jobs import queues, runtime
-    from webhooks.routes import handoff
 
-    wired = runtime.current()
+    wired, handoff = live.runtime, live.app.extensions["wocs_handoff"]
     down = dataclasses.replace(wired.settings, redis_url="redis://127.0.0.1:1/0")
     dead = runtime.connect_redis(down)
     callers: list[str] = []  # the threads that asked the dead Redis for a connection

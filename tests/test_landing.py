@@ -14,7 +14,7 @@ import models
 from commands.campaigns import local_day
 from models import AuditLog, StaffMember, WocsLandingVersion, write_transaction
 from pages.landing import sanitise
-from tests.conftest import ADMIN, wait_until
+from tests.conftest import ADMIN, carried, wait_until
 from wocs.context import Context
 from wocs.dispatch import run_command
 
@@ -306,7 +306,7 @@ def test_a_publish_racing_another_takes_the_next_number(live, caplog):
         WocsLandingVersion.create(
             slug="race", title="First", content="one", published=True, version=1
         )
-        racer = threading.Thread(target=publish)
+        racer = threading.Thread(target=carried(publish))
         racer.start()
         if models.is_mysql():
             wait_until(_inserting_a_landing_version)

@@ -15,7 +15,7 @@ import storage
 from jobs import media
 from models import AuditLog, Event, StaffMember, WocsAttachment, utcnow
 from tests.conftest import ADMIN, wait_until
-from tests.test_storage import moto_server, s3_client, s3_env
+from tests.s3_server import s3_client, s3_env
 from whatsapp.errors import TransientGraphError
 from whatsapp.payload import text_message_body
 
@@ -64,11 +64,9 @@ def settled(attachment_id: int) -> WocsAttachment:
 
 
 @pytest.fixture
-def files(tmp_path, monkeypatch) -> Path:
+def files(tmp_path, use_storage) -> Path:
     """Store files in a fresh local folder, as the embedded default does."""
-    for name in storage.ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "files"))
+    use_storage({"STORAGE_DIR": str(tmp_path / "files")})
     return tmp_path / "files"
 
 
@@ -88,7 +86,7 @@ def test_photo_is_fetched_stored_and_attached(live, files):
         len(PHOTO),
     )
     assert (row.url, row.filename, row.event_id) == (path.as_uri(), Path(key).name, event.id)
-    assert path.read_bytes() == PHOTO and storage.current().open_bytes(key) == PHOTO
+    assert path.read_bytes() == PHOTO and live.runtime.storage.open_bytes(key) == PHOTO
     assert Event.get_by_id(event.id).photos == [key]
     trail = [(a.actor, a.action, a.entity) for a in AuditLog.select().order_by(AuditLog.id)]
     assert trail == [
@@ -181,7 +179,7 @@ def test_media_unknown_to_graph_marks_the_attachment_failed(live, files):
     assert not files.exists()
 
 
-def test_transient_errors_leave_the_attachment_pending_for_a_retry(live, files, monkeypatch):
+def test_transient_errors_leave_the_attachment_pending_for_a_retry(live, files, use_storage):
     event = booth()
     row = WocsAttachment.create(event=event, media_id="777", filename="", url="", state="pending")
     live.graph.add_media("777", PHOTO, "image/jpeg")
@@ -189,12 +187,12 @@ def test_transient_errors_leave_the_attachment_pending_for_a_retry(live, files, 
     with pytest.raises(TransientGraphError):
         media.fetch_attachment(row.id)
     files.parent.joinpath("blocked").write_text("a file where the storage folder should be")
-    monkeypatch.setenv("STORAGE_DIR", str(files.parent / "blocked"))
+    use_storage({"STORAGE_DIR": str(files.parent / "blocked")})
     with pytest.raises(storage.StorageError):
         media.fetch_attachment(row.id)
     assert WocsAttachment.get_by_id(row.id).state == "pending"
     assert Event.get_by_id(event.id).photos == []
-    monkeypatch.setenv("STORAGE_DIR", str(files))
+    use_storage({"STORAGE_DIR": str(files)})
     assert media.fetch_attachment(row.id) == "stored"
     assert Event.get_by_id(event.id).photos == [photo_key(event, PHOTO, ".jpg")]
 
@@ -216,17 +214,15 @@ def test_sweeper_enqueues_stale_pending_attachments_and_expires_old_ones(live, f
     assert Event.get_by_id(event.id).photos == [photo_key(event, PHOTO, ".jpg")]
 
 
-def test_photo_goes_to_the_s3_bucket(live, tmp_path, monkeypatch):
-    with moto_server(tmp_path) as url:
-        s3_client(url).create_bucket(Bucket="wocs-photos")
-        for name, value in s3_env(url, "wocs-photos").items():
-            monkeypatch.setenv(name, value)
-        event = booth()
-        live.graph.add_media(MEDIA_ID, PHOTO, "image/jpeg")
-        assert send(live, ADMIN, f"/event photo {event.id}").startswith("Got it")
-        row = settled(WocsAttachment.get().id)
-        key = photo_key(event, PHOTO, ".jpg")
-        assert (row.state, row.url) == ("stored", f"s3://wocs-photos/{key}")
-        assert Event.get_by_id(event.id).photos == [key]
-        got = s3_client(url).get_object(Bucket="wocs-photos", Key=key)
-        assert (got["Body"].read(), got["ContentType"]) == (PHOTO, "image/jpeg")
+def test_photo_goes_to_the_s3_bucket(live, s3_url, use_storage):
+    s3_client(s3_url).create_bucket(Bucket="wocs-photos")
+    use_storage(s3_env(s3_url, "wocs-photos"))
+    event = booth()
+    live.graph.add_media(MEDIA_ID, PHOTO, "image/jpeg")
+    assert send(live, ADMIN, f"/event photo {event.id}").startswith("Got it")
+    row = settled(WocsAttachment.get().id)
+    key = photo_key(event, PHOTO, ".jpg")
+    assert (row.state, row.url) == ("stored", f"s3://wocs-photos/{key}")
+    assert Event.get_by_id(event.id).photos == [key]
+    got = s3_client(s3_url).get_object(Bucket="wocs-photos", Key=key)
+    assert (got["Body"].read(), got["ContentType"]) == (PHOTO, "image/jpeg")

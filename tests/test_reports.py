@@ -29,7 +29,7 @@ from models import (
     utcnow,
     write_transaction,
 )
-from tests.conftest import ADMIN, SECRET, wait_until
+from tests.conftest import ADMIN, SECRET, carried, wait_until
 from wocs.flags import set_flag
 from wocs.replies import TEXT_LIMIT, reply
 
@@ -62,7 +62,7 @@ def at_once(func: Callable, *calls: tuple) -> list:
         finally:
             models.db.close()
 
-    threads = [threading.Thread(target=run, args=(n, a)) for n, a in enumerate(calls)]
+    threads = [threading.Thread(target=carried(run), args=(n, a)) for n, a in enumerate(calls)]
     for thread in threads:
         thread.start()
     for thread in threads:

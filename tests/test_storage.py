@@ -2,78 +2,29 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import boto3
 import pytest
 
 import storage
 from storage import BadKey, LocalStorage, StorageError, StoredFile, check_key, content_key
 from storage.s3 import S3Storage
-from wocs.settings import ConfigError
+from tests.s3_server import s3_env
+from wocs.settings import ConfigError, StorageSettings
+
+
+def _from_env(env) -> storage.Storage:
+    """The backend these environment variables name, as the app builds it at start."""
+    return storage.build(StorageSettings.from_env(env))
+
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4
 
 
-@contextlib.contextmanager
-def moto_server(tmp_dir: Path) -> Iterator[str]:
-    """Run moto's standalone S3-compatible server in its own process; yield its URL."""
-    log = tmp_dir / "moto.log"
-    with log.open("wb") as out:
-        cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"]
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while not (found := re.search(r"Running on (http://127\.0\.0\.1:\d+)", log.read_text())):
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.05)
-        yield found.group(1)
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-def s3_env(url: str, bucket: str) -> dict[str, str]:
-    """The environment that points WOCS at a bucket on the test server."""
-    return {
-        "S3_BUCKET": bucket,
-        "S3_ENDPOINT_URL": url,
-        "S3_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "test-key",
-        "AWS_SECRET_ACCESS_KEY": "test-secret",
-    }
-
-
-def s3_client(url: str):
-    """A plain boto3 client for the test server, the way an operator would use one."""
-    env = s3_env(url, "")
-    return boto3.client(
-        "s3",
-        endpoint_url=url,
-        region_name=env["S3_REGION"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
-
-
-@pytest.fixture(scope="module")
-def s3_url(tmp_path_factory) -> Iterator[str]:
-    with moto_server(tmp_path_factory.mktemp("moto")) as url:
-        s3_client(url).create_bucket(Bucket="wocs-files")
-        yield url
-
-
 @pytest.fixture
 def s3(s3_url) -> S3Storage:
-    backend = storage.from_env(s3_env(s3_url, "wocs-files"))
+    backend = _from_env(s3_env(s3_url, "wocs-files"))
     assert isinstance(backend, S3Storage)
     return backend
 
@@ -171,9 +122,9 @@ def test_local_write_failure_is_a_storage_error(tmp_path):
 
 def test_from_env_defaults_to_the_instance_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    default = storage.from_env({})
+    default = _from_env({})
     assert isinstance(default, LocalStorage) and default.root == tmp_path / "instance" / "files"
-    chosen = storage.from_env({"STORAGE_DIR": str(tmp_path / "elsewhere")})
+    chosen = _from_env({"STORAGE_DIR": str(tmp_path / "elsewhere")})
     assert chosen.root == tmp_path / "elsewhere"
 
 
@@ -190,17 +141,7 @@ def test_from_env_defaults_to_the_instance_folder(tmp_path, monkeypatch):
 )
 def test_from_env_refuses_half_configurations(env, problem):
     with pytest.raises(ConfigError, match=re.escape(problem)):
-        storage.from_env(env)
-
-
-def test_current_follows_the_environment(tmp_path, monkeypatch):
-    for name in storage.ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "one"))
-    first = storage.current()
-    assert storage.current() is first and first.root == tmp_path / "one"
-    monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "two"))
-    assert storage.current().root == tmp_path / "two"
+        _from_env(env)
 
 
 # --- S3 over HTTP -----------------------------------------------------------------------------
@@ -221,7 +162,7 @@ def test_s3_save_open_and_urls(s3, s3_url):
 def test_s3_prefix_and_public_url(s3_url):
     env = s3_env(s3_url, "wocs-files")
     env |= {"S3_PREFIX": "/prod/", "STORAGE_PUBLIC_URL": "https://cdn.example.com/"}
-    backend = storage.from_env(env)
+    backend = _from_env(env)
     stored = backend.save("events/2/b.png", b"png", "image/png")
     assert stored.url == "https://cdn.example.com/prod/events/2/b.png"
     raw = backend.client.get_object(Bucket="wocs-files", Key="prod/events/2/b.png")
@@ -229,7 +170,7 @@ def test_s3_prefix_and_public_url(s3_url):
 
 
 def test_s3_missing_bucket_is_a_storage_error(s3_url):
-    backend = storage.from_env(s3_env(s3_url, "no-such-bucket"))
+    backend = _from_env(s3_env(s3_url, "no-such-bucket"))
     with pytest.raises(StorageError, match="no-such-bucket"):
         backend.save("events/1/a.jpg", JPEG, "image/jpeg")
     with pytest.raises(StorageError):
@@ -240,15 +181,6 @@ def test_s3_unreachable_endpoint_is_a_storage_error():
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    backend = storage.from_env(s3_env(f"http://127.0.0.1:{port}", "wocs-files"))
+    backend = _from_env(s3_env(f"http://127.0.0.1:{port}", "wocs-files"))
     with pytest.raises(StorageError, match="could not save"):
         backend.save("events/1/a.jpg", JPEG, "image/jpeg")
-
-
-def test_current_builds_s3_from_the_environment(s3_url, monkeypatch):
-    for name, value in s3_env(s3_url, "wocs-files").items():
-        monkeypatch.setenv(name, value)
-    backend = storage.current()
-    assert isinstance(backend, S3Storage) and backend is storage.current()
-    backend.save("events/3/c.jpg", JPEG, "image/jpeg")
-    assert storage.from_env(os.environ).open_bytes("events/3/c.jpg") == JPEG

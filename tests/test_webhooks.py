@@ -174,8 +174,8 @@ def test_a_failed_status_for_an_opted_out_recipient_marks_the_contact(live):
 
 
 def test_database_down_answers_503_and_then_recovers(live):
-    working = models.db.obj
-    models.db.initialize(models.open_database("mysql://root@127.0.0.1:1/none"))
+    working = live.runtime.database
+    live.runtime.database = models.open_database("mysql://root@127.0.0.1:1/none")
     try:
         answer = live.post(text_message_body(ADMIN, "/task list", "wamid.dbdown"))
         assert answer.status_code == 503
@@ -183,7 +183,7 @@ def test_database_down_answers_503_and_then_recovers(live):
             page = requests.get(f"{live.url}{path}", timeout=10)
             assert (page.status_code, page.headers.get("Retry-After")) == (503, "5"), path
     finally:
-        models.db.initialize(working)
+        live.runtime.database = working
     assert live.post(text_message_body(ADMIN, "/task list", "wamid.dbdown")).status_code == 200
     assert live.replies_to(ADMIN) == ["No open tasks."]
 

@@ -187,10 +187,10 @@ def apply_status(status: Status) -> None:
             setattr(row, name, value)
     row.updated_at = utcnow()
     row.save()
-    if unsettled and row.broadcast and row.state not in ("pending", "sending"):
+    if unsettled and row.broadcast_id and row.state not in ("pending", "sending"):
         # The sender's own record of this outcome is now impossible (it only moves "sending"
         # rows), so this status is the one place it is counted; progress follows the next send.
-        broadcasts.count(row.broadcast, row.state)
+        broadcasts.count(row.broadcast_id, row.state)
 
 
 def apply_preference(preference: Preference) -> None:

@@ -11,7 +11,6 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from peewee import DatabaseError, InterfaceError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from jobs.handoff import Handoff
 from jobs.inbound import enqueue_inbound
 from webhooks.intake import store
 from whatsapp.payload import BadPayload, parse_body
@@ -19,7 +18,6 @@ from wocs.settings import Settings
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
-handoff = Handoff()  # enqueues new rows after the answer, many per Redis round trip
 
 
 def _settings() -> Settings:
@@ -78,7 +76,8 @@ def receive() -> tuple[Response, int]:
     except (DatabaseError, InterfaceError):
         log.exception("could not store a webhook body; answering 503 so Meta retries")
         return _problem(503, "temporarily unavailable")
-    handoff.add(stored.created)
+    # The app's hand-off enqueues new rows after the answer, many per Redis round trip.
+    current_app.extensions["wocs_handoff"].add(stored.created)
     for inbound_id in stored.unhandled:
         enqueue_inbound(inbound_id)
     return jsonify(

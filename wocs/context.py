@@ -69,6 +69,7 @@ class Context:
     source: str = "whatsapp"
     business_number: str = ""  # digits customers write to (wa.me links)
     media: dict[str, str] | None = None  # the WhatsApp media (id, mime_type, filename) sent along
+    storage: Any = None  # where a command keeps the files it answers with (a storage.Storage)
     notices: list[Notice] = field(default_factory=list)
     jobs: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
 

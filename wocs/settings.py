@@ -12,10 +12,56 @@ from wocs.values import ValueProblem, parse_phone
 
 DEFAULT_API_BASE = "https://graph.facebook.com/v25.0"
 DEFAULT_DATABASE_URL = "sqlite:///instance/wocs.sqlite3"
+DEFAULT_STORAGE_DIR = "instance/files"
+STORAGE_BUCKET_VARS = ("S3_ENDPOINT_URL", "S3_REGION", "S3_PREFIX")
 
 
 class ConfigError(Exception):
     """The environment does not describe a runnable system."""
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """Where stored files go: a local folder, or an S3-compatible bucket when `bucket` is set."""
+
+    directory: str = DEFAULT_STORAGE_DIR
+    public_url: str = ""  # files are linked under this URL when set (a CDN, a public bucket)
+    bucket: str = ""
+    endpoint_url: str = ""  # another S3-compatible service (MinIO, R2); unset: AWS
+    region: str = ""
+    prefix: str = ""
+    access_key_id: str = ""
+    secret_access_key: str = field(default="", repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> StorageSettings:
+        """Storage settings from the environment, refusing half-configured buckets."""
+        get = lambda key: (env.get(key) or "").strip()  # noqa: E731
+        public_url, bucket, endpoint = (
+            get("STORAGE_PUBLIC_URL"),
+            get("S3_BUCKET"),
+            get("S3_ENDPOINT_URL"),
+        )
+        if public_url and not public_url.startswith(("https://", "http://")):
+            raise ConfigError(f"STORAGE_PUBLIC_URL must be an http(s) URL, not {public_url[:40]!r}")
+        stray = [k for k in STORAGE_BUCKET_VARS if get(k)]
+        if not bucket and stray:
+            raise ConfigError(f"{', '.join(stray)} set without S3_BUCKET; set the bucket too.")
+        key_id, secret = get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")
+        if bucket and bool(key_id) != bool(secret):
+            raise ConfigError("Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither.")
+        if endpoint and not endpoint.startswith(("https://", "http://")):
+            raise ConfigError(f"S3_ENDPOINT_URL must be an http(s) URL, not {endpoint[:40]!r}")
+        return cls(
+            directory=get("STORAGE_DIR") or DEFAULT_STORAGE_DIR,
+            public_url=public_url,
+            bucket=bucket,
+            endpoint_url=endpoint,
+            region=get("S3_REGION"),
+            prefix=get("S3_PREFIX"),
+            access_key_id=key_id,
+            secret_access_key=secret,
+        )
 
 
 @dataclass(frozen=True)
@@ -45,6 +91,7 @@ class Settings:
     api_token_minutes: int = 60  # lifetime of an API access token
     api_rate_limit: str = "100/minute"  # per API user (per address before login)
     trusted_proxies: int = 0  # proxies in front whose X-Forwarded-* headers are believed
+    storage: StorageSettings = field(default_factory=StorageSettings)
     # A secret generated per process when none is configured: outside senders
     # can then never pass the signature check, while in-process tools can.
     generated_secret: bool = field(default=False, compare=False)
@@ -85,26 +132,26 @@ class Settings:
             raise ConfigError(f"BUSINESS_TZ {tz!r} is not a known time zone") from exc
         port, limit = get("PORT", "5000"), get("WOCS_SENDER_LIMIT", "60")
         sweep = get("WOCS_SWEEP_SECONDS", "30")
-        if not sweep.isdigit() or int(sweep) < 1:
+        if not (sweep.isascii() and sweep.isdigit()) or int(sweep) < 1:
             raise ConfigError(
                 f"WOCS_SWEEP_SECONDS must be a whole number of seconds, not {sweep!r}"
             )
-        if not port.isdigit():
+        if not (port.isascii() and port.isdigit()):
             raise ConfigError(f"PORT must be a number, not {port!r}")
-        if not limit.isdigit():
+        if not (limit.isascii() and limit.isdigit()):
             raise ConfigError(f"WOCS_SENDER_LIMIT must be a number, not {limit!r}")
         minutes = get("API_TOKEN_MINUTES", "60")
-        if not minutes.isdigit() or not 1 <= int(minutes) <= 60:
+        if not (minutes.isascii() and minutes.isdigit()) or not 1 <= int(minutes) <= 60:
             raise ConfigError(f"API_TOKEN_MINUTES must be 1 to 60 minutes, not {minutes!r}")
         proxies = get("WOCS_TRUSTED_PROXIES", "0")
-        if not proxies.isdigit() or int(proxies) > 5:
+        if not (proxies.isascii() and proxies.isdigit()) or int(proxies) > 5:
             raise ConfigError(f"WOCS_TRUSTED_PROXIES must be a number from 0 to 5, not {proxies!r}")
         timeout = get("DATABASE_TIMEOUT", "10")
         if not (timeout.isascii() and timeout.isdigit()) or not 1 <= int(timeout) <= 20:
             # gunicorn kills a web worker after 30 s; a request must be able to answer 503 first
             raise ConfigError(f"DATABASE_TIMEOUT must be 1 to 20 seconds, not {timeout!r}")
         mps = get("WHATSAPP_MPS", "80")
-        if not mps.isdigit() or not 1 <= int(mps) <= 1000:
+        if not (mps.isascii() and mps.isdigit()) or not 1 <= int(mps) <= 1000:
             raise ConfigError(f"WHATSAPP_MPS must be a number from 1 to 1000, not {mps!r}")
         return cls(
             database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -132,6 +179,7 @@ class Settings:
             waba_id=get("WHATSAPP_WABA_ID"),
             mps=int(mps),
             trusted_proxies=int(proxies),
+            storage=StorageSettings.from_env(env),
         )
 
 

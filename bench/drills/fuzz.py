@@ -11,7 +11,6 @@ the same messages.
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 import string
 import tempfile
@@ -29,7 +28,7 @@ from whatsapp.payload import parse_body, text_message_body
 from wocs.grammar import looks_like_command
 from wocs.registry import REGISTRY
 from wocs.replies import TEXT_LIMIT
-from wocs.settings import Settings
+from wocs.settings import Settings, StorageSettings
 
 AGENT, STRANGER = "60129998888", "60175550000"
 SENDERS = [ADMIN] * 12 + [AGENT] * 5 + [STRANGER] * 3
@@ -167,28 +166,20 @@ def messages(seed: int, count: int) -> Iterator[str]:
 
 @contextlib.contextmanager
 def wired(database_url: str, redis_url: str) -> Iterator[runtime.Runtime]:
-    """Point this process's jobs at a fresh database, with the admin and an agent; undo after."""
-    previous, database = runtime._current, models.db.obj
-    stored_in = os.environ.get("STORAGE_DIR")
-    settings = Settings(
-        database_url=database_url,
-        redis_url=redis_url,
-        admins=(ADMIN,),
-        sender_limit=0,
-        app_secret=SECRET,
-    )
+    """Jobs and models here on a fresh database, with the admin and an agent, for the block."""
     with tempfile.TemporaryDirectory(prefix="wocs-drill-files-") as files:
-        os.environ["STORAGE_DIR"] = files  # QR codes of /campaign qr
-        try:
-            yield runtime.configure(settings)
-        finally:
-            runtime._current = previous
-            if database is not None:
-                models.db.initialize(database)
-            if stored_in is None:
-                os.environ.pop("STORAGE_DIR")
-            else:
-                os.environ["STORAGE_DIR"] = stored_in
+        settings = Settings(
+            database_url=database_url,
+            redis_url=redis_url,
+            admins=(ADMIN,),
+            sender_limit=0,
+            app_secret=SECRET,
+            storage=StorageSettings(directory=files),  # QR codes of /campaign qr
+        )
+        wiring = runtime.build(settings)
+        with wiring.active():
+            yield wiring
+        wiring.database.close()
 
 
 def handle(count: int, seed: int) -> tuple[dict, list[str]]:
