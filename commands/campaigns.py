@@ -6,6 +6,8 @@ import datetime as dt
 import re
 import secrets
 
+from peewee import JOIN
+
 from domain.campaigns import entries, state_of
 from models import Campaign, Draw, Entry, utcnow
 from wocs import draw as draws
@@ -128,14 +130,19 @@ def create_campaign(
 def list_campaigns(ctx: Context) -> Result:
     """List campaigns, newest first, with their entry counts."""
     now = utcnow()
-    rows = Campaign.select().order_by(Campaign.start_at.desc(), Campaign.id.desc())
+    rows = (
+        Campaign.select(Campaign, Draw.state.alias("draw_state"))
+        .join(Draw, JOIN.LEFT_OUTER)
+        .order_by(Campaign.start_at.desc(), Campaign.id.desc())
+    )
     total = rows.count()
     if not total:
         return Result("No campaigns yet. Create one with /campaign create.")
     lines = [
-        f"{c.code} — {c.prize} ({state_of(c, now)}, {entries(c.entries.count())}, "
+        f"{c.code} — {c.prize} ({state_of(c, now, c.draw_state or '')}, "
+        f"{entries(c.entries.count())}, "
         f"{local_day(c.start_at, ctx)} to {local_day(c.end_at, ctx)})"
-        for c in rows.limit(LIST_LIMIT)
+        for c in rows.limit(LIST_LIMIT).objects()
     ]
     return Result(capped_list("Campaigns", total, lines))
 
@@ -148,7 +155,7 @@ def show_campaign(ctx: Context, code: str) -> Result:
     lines = [
         f"{campaign.code}: {campaign.prize}",
         f"{local_day(campaign.start_at, ctx)} to {local_day(campaign.end_at, ctx)} · "
-        f"{state_of(campaign, utcnow())} · {entries(campaign.entries.count())}",
+        f"{state_of(campaign, utcnow(), draw.state)} · {entries(campaign.entries.count())}",
         f"Enter: send JOIN {campaign.code} · {campaign.qr_code}",
     ]
     if campaign.requirements:
@@ -238,13 +245,12 @@ def join(phone: str, name: str, code: str, ctx: Context) -> str:
             f"Sorry, we couldn't find a campaign called {code.upper()[:20]}. Please check the code.\n"
             "Maaf, kod kempen itu tidak dijumpai. Sila semak kod."
         )
-    state = state_of(campaign, ctx.now.astimezone(dt.UTC).replace(tzinfo=None))
-    if Draw.get(Draw.campaign == campaign).state != "committed":
-        state = "ended"  # the entries were frozen for the draw
+    now = ctx.now.astimezone(dt.UTC).replace(tzinfo=None)
+    state = state_of(campaign, now, Draw.get(Draw.campaign == campaign).state)
     if state == "upcoming":
         opens = local_day(campaign.start_at, ctx)
         return f"{campaign.code} opens on {opens}. Please try again then! / Kempen belum bermula."
-    if state in ("ended", "closed"):
+    if state != "open":  # ended, closed, or its entries frozen for the draw
         return f"Sorry, {campaign.code} has ended. Watch out for our next draw! / Maaf, kempen telah tamat."
     ticket = "".join(secrets.choice(TICKET_LETTERS) for _ in range(8))
     added = (

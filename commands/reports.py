@@ -9,17 +9,19 @@ from zoneinfo import ZoneInfo
 
 from peewee import JOIN, SQL, Case, ColumnBase, Expression, Field, fn
 
-from domain.campaigns import entries
+from domain.campaigns import entries, state_of
 from domain.tasks import OPEN_STATES, show_date
 from models import (
     Broadcast,
     Campaign,
+    Draw,
     Entry,
     Event,
     InboundMessage,
     OutboundMessage,
     StaffMember,
     WocsTask,
+    utcnow,
 )
 from wocs.context import Context, Result
 from wocs.meta_errors import error_name
@@ -142,27 +144,41 @@ def _tasks(*conditions: Expression) -> tuple[int, list[WocsTask]]:
     return query.count(), list(shown)
 
 
+def _campaigns(start: dt.datetime, end: dt.datetime) -> Collection[Campaign]:
+    """Campaigns running in the span or drawn in it, with their entries (in all, and new)."""
+    return cast(
+        "Collection[Campaign]",  # counted with len(), then listed
+        list(
+            Campaign.select(
+                Campaign,
+                Draw.state.alias("draw_state"),
+                fn.COUNT(Entry.id).alias("total"),
+                _count_if(_within(Entry.submitted_at, start, end)).alias("new"),
+            )
+            .join(Entry, JOIN.LEFT_OUTER)
+            .switch(Campaign)
+            .join(Draw, JOIN.LEFT_OUTER)
+            .where(
+                ((Campaign.start_at < end) & (Campaign.end_at >= start))
+                | _within(Draw.drawn_at, start, end)
+            )
+            .group_by(Campaign, Draw.state)
+            .order_by(Campaign.code)
+            .objects()
+        ),
+    )
+
+
 def report(first: dt.date, last: dt.date, tz: ZoneInfo) -> str:
     """The report on business days first..last: tasks, events, campaign entries and messages."""
     start, end = midnight(first, tz), midnight(last + dt.timedelta(days=1), tz)
+    now = utcnow()
     one_day = first == last
     span = "today" if one_day else "these 7 days"
     done_total, done = _tasks(WocsTask.status == "done", _within(WocsTask.completed_at, start, end))
     late_total, late = _tasks(WocsTask.status.in_(OPEN_STATES), WocsTask.due < last)
     events = Event.select().where(Event.date.between(first, last + dt.timedelta(days=1)))
-    campaigns = cast(
-        "Collection[dict[str, Any]]",  # counted with len(), then listed
-        Campaign.select(
-            Campaign.code,
-            fn.COUNT(Entry.id).alias("total"),
-            _count_if(_within(Entry.submitted_at, start, end)).alias("new"),
-        )
-        .join(Entry, JOIN.LEFT_OUTER)
-        .where(Campaign.status == "open", Campaign.start_at < end, Campaign.end_at >= start)
-        .group_by(Campaign.id, Campaign.code)
-        .order_by(Campaign.code)
-        .dicts(),
-    )
+    campaigns = _campaigns(start, end)
     sections = [
         ("Tasks done " + span, done_total, [f"#{t.id} {t.title} — {_who(t)}" for t in done]),
         (
@@ -185,9 +201,13 @@ def report(first: dt.date, last: dt.date, tz: ZoneInfo) -> str:
             ],
         ),
         (
-            "Open campaigns",
+            "Campaigns",
             len(campaigns),
-            [f"{c['code']}: {entries(c['total'])}, {c['new']} new" for c in campaigns],
+            [
+                f"{c.code} ({state_of(c, now, c.draw_state or '')}): {entries(c.total)}, "
+                f"{c.new} new"
+                for c in campaigns
+            ],
         ),
     ]
     # Narrower lines as the lists grow, so the report always fits one WhatsApp message.

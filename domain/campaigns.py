@@ -6,14 +6,19 @@ import datetime as dt
 
 from models import Campaign
 
+# A draw that ran (or is running) ends the campaign whatever its dates or status say.
+AFTER_DRAW = {"queued": "drawing", "drawn": "drawn"}
+
 
 def entries(count: int) -> str:
     """ "1 entry", "5 entries"."""
     return f"{count} {'entry' if count == 1 else 'entries'}"
 
 
-def state_of(campaign: Campaign, now: dt.datetime) -> str:
-    """open, upcoming, ended or closed, as a customer would experience it."""
+def state_of(campaign: Campaign, now: dt.datetime, draw_state: str = "committed") -> str:
+    """upcoming, open, ended, closed, drawing or drawn, as a customer would experience it."""
+    if draw_state in AFTER_DRAW:
+        return AFTER_DRAW[draw_state]
     if campaign.status == "closed":
         return "closed"
     if now < campaign.start_at:

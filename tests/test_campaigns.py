@@ -247,3 +247,27 @@ def test_campaign_qr_is_uploaded_and_sent_as_an_image(live):
     assert image["image"]["caption"].startswith("Scan to join RAYA26: Hamper Raya")
     uploaded = live.graph.media[image["image"]["id"]]
     assert uploaded["data"].startswith(b"\x89PNG") and uploaded["mime_type"] == "image/png"
+
+
+def _verify(live, code):
+    env = {"DATABASE_URL": live.settings.database_url, "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [sys.executable, "bot.py", "verify-draw", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_verify_draw_of_an_unknown_or_undrawn_campaign_is_an_error_not_a_mismatch(live):
+    _create(live)
+    unknown = _verify(live, "nope")
+    assert unknown.returncode == 2 and "MISMATCH" not in unknown.stdout + unknown.stderr
+    assert unknown.stderr.strip() == "error: no campaign NOPE"
+    undrawn = _verify(live, "RAYA26")
+    assert undrawn.returncode == 2
+    assert undrawn.stderr.strip() == (
+        "error: RAYA26 has not been drawn yet, so there is nothing to check"
+    )
