@@ -133,7 +133,9 @@ def verify_campaign(code: str) -> list[str]:
         raise NothingToVerify(f"no campaign {code.upper()[:32]}")
     draw = Draw.get(Draw.campaign == campaign)
     if draw.state != "drawn":
-        raise NothingToVerify(f"{campaign.code} has not been drawn yet, so there is nothing to check")
+        raise NothingToVerify(
+            f"{campaign.code} has not been drawn yet, so there is nothing to check"
+        )
     return draws.verify(
         draw.seed,
         draw.commitment,
