@@ -6,18 +6,15 @@ import datetime as dt
 import re
 import secrets
 
-from peewee import JOIN
-
-from domain.campaigns import entries, state_of
+from domain.campaigns import draw_states, entries, state_of
 from models import Campaign, Draw, Entry, utcnow
 from wocs import draw as draws
 from wocs import qr
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
-from wocs.flags import flag
 from wocs.registry import Arg, Key, command
 from wocs.replies import LIST_LIMIT, capped_list
-from wocs.types import DATE, INT, LONG_TEXT, TEXT, ValueType
+from wocs.types import DATE, LONG_TEXT, TEXT, ValueType
 from wocs.values import ValueProblem
 
 CODE_PATTERN = re.compile(r"[A-Z0-9]{3,20}")
@@ -130,19 +127,17 @@ def create_campaign(
 def list_campaigns(ctx: Context) -> Result:
     """List campaigns, newest first, with their entry counts."""
     now = utcnow()
-    rows = (
-        Campaign.select(Campaign, Draw.state.alias("draw_state"))
-        .join(Draw, JOIN.LEFT_OUTER)
-        .order_by(Campaign.start_at.desc(), Campaign.id.desc())
-    )
+    rows = Campaign.select().order_by(Campaign.start_at.desc(), Campaign.id.desc())
     total = rows.count()
     if not total:
         return Result("No campaigns yet. Create one with /campaign create.")
+    shown = list(rows.limit(LIST_LIMIT))
+    drawn = draw_states(c.id for c in shown)
     lines = [
-        f"{c.code} — {c.prize} ({state_of(c, now, c.draw_state or '')}, "
+        f"{c.code} — {c.prize} ({state_of(c, now, drawn.get(c.id, ''))}, "
         f"{entries(c.entries.count())}, "
         f"{local_day(c.start_at, ctx)} to {local_day(c.end_at, ctx)})"
-        for c in rows.limit(LIST_LIMIT).objects()
+        for c in shown
     ]
     return Result(capped_list("Campaigns", total, lines))
 
@@ -194,45 +189,6 @@ def close_campaign(ctx: Context, code: str) -> Result:
     )
     return Result(
         f"{campaign.code} is closed to new entries ({entries(campaign.entries.count())}). Draw it with /draw {campaign.code}.",
-        entity=f"campaign:{campaign.code}",
-    )
-
-
-@command(
-    "draw",
-    role="admin",
-    args=(Arg("code", CODE, hint="<CODE>"),),
-    keys=(Key("winners", INT, aliases=("pemenang",), hint="<how many>"),),
-)
-def draw_campaign(ctx: Context, code: str, winners: int = 1) -> Result:
-    """Draw the winners of a campaign, once, in a way anyone can check."""
-    if not flag("draws_enabled"):
-        raise CommandError(
-            "Draws are switched off (draws_enabled is off), so nothing was drawn. "
-            "An admin can switch them on with /config set key: draws_enabled value: on"
-        )
-    campaign = find(code)
-    draw = Draw.get(Draw.campaign == campaign)
-    if draw.state != "committed":
-        raise CommandError(
-            f"{campaign.code} has already been drawn."
-            + (
-                " The result is on its way."
-                if draw.state == "queued"
-                else f" See /campaign show {campaign.code}."
-            )
-        )
-    count = campaign.entries.count()
-    if not count:
-        raise CommandError(f"{campaign.code} has no entries yet, so there is nobody to draw.")
-    if winners > 100:
-        raise CommandError("winners: at most 100 in one draw.")
-    draw.state, draw.winner_count, draw.requested_by = "queued", winners, ctx.phone
-    draw.save()
-    audit(ctx, "draw.request", f"campaign:{campaign.code}", None, {"winners": winners})
-    ctx.later("jobs.draws.run_draw", draw.id)
-    return Result(
-        f"Drawing {winners} winner(s) for {campaign.code} among {entries(count)}. The result follows shortly.",
         entity=f"campaign:{campaign.code}",
     )
 

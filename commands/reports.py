@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from peewee import JOIN, SQL, Case, ColumnBase, Expression, Field, fn
 
-from domain.campaigns import entries, state_of
+from domain.campaigns import draw_states, entries, state_of
 from domain.tasks import OPEN_STATES, show_date
 from models import (
     Broadcast,
@@ -144,29 +144,33 @@ def _tasks(*conditions: Expression) -> tuple[int, list[WocsTask]]:
     return query.count(), list(shown)
 
 
-def _campaigns(start: dt.datetime, end: dt.datetime) -> Collection[Campaign]:
-    """Campaigns running in the span or drawn in it, with their entries (in all, and new)."""
-    return cast(
-        "Collection[Campaign]",  # counted with len(), then listed
-        list(
-            Campaign.select(
-                Campaign,
-                Draw.state.alias("draw_state"),
-                fn.COUNT(Entry.id).alias("total"),
-                _count_if(_within(Entry.submitted_at, start, end)).alias("new"),
-            )
-            .join(Entry, JOIN.LEFT_OUTER)
-            .switch(Campaign)
-            .join(Draw, JOIN.LEFT_OUTER)
-            .where(
-                ((Campaign.start_at < end) & (Campaign.end_at >= start))
-                | _within(Draw.drawn_at, start, end)
-            )
-            .group_by(Campaign, Draw.state)
-            .order_by(Campaign.code)
-            .objects()
-        ),
+def _campaigns(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> list[str]:
+    """A line for each campaign running in the span or drawn in it: its state and entries."""
+    counted = (
+        Campaign.select(
+            Campaign.id,
+            Campaign.code,
+            fn.COUNT(Entry.id).alias("total"),
+            _count_if(_within(Entry.submitted_at, start, end)).alias("new"),
+        )
+        .join(Entry, JOIN.LEFT_OUTER)
+        .switch(Campaign)
+        .join(Draw, JOIN.LEFT_OUTER)
+        .where(
+            ((Campaign.start_at < end) & (Campaign.end_at >= start))
+            | _within(Draw.drawn_at, start, end)
+        )
+        .group_by(Campaign.id, Campaign.code)
+        .order_by(Campaign.code)
+        .tuples()
     )
+    rows = cast("list[tuple[int, str, int, int]]", list(counted))
+    found = {c.id: c for c in Campaign.select().where(Campaign.id.in_([r[0] for r in rows]))}
+    drawn = draw_states(found)
+    return [
+        f"{code} ({state_of(found[key], now, drawn.get(key, ''))}): {entries(total)}, {new} new"
+        for key, code, total, new in rows
+    ]
 
 
 def report(first: dt.date, last: dt.date, tz: ZoneInfo) -> str:
@@ -178,7 +182,7 @@ def report(first: dt.date, last: dt.date, tz: ZoneInfo) -> str:
     done_total, done = _tasks(WocsTask.status == "done", _within(WocsTask.completed_at, start, end))
     late_total, late = _tasks(WocsTask.status.in_(OPEN_STATES), WocsTask.due < last)
     events = Event.select().where(Event.date.between(first, last + dt.timedelta(days=1)))
-    campaigns = _campaigns(start, end)
+    campaigns = _campaigns(start, end, now)
     sections = [
         ("Tasks done " + span, done_total, [f"#{t.id} {t.title} — {_who(t)}" for t in done]),
         (
@@ -203,11 +207,7 @@ def report(first: dt.date, last: dt.date, tz: ZoneInfo) -> str:
         (
             "Campaigns",
             len(campaigns),
-            [
-                f"{c.code} ({state_of(c, now, c.draw_state or '')}): {entries(c.total)}, "
-                f"{c.new} new"
-                for c in campaigns
-            ],
+            campaigns,
         ),
     ]
     # Narrower lines as the lists grow, so the report always fits one WhatsApp message.

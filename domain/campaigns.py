@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import cast
 
-from models import Campaign
+from models import Campaign, Draw
 
 # A draw that ran (or is running) ends the campaign whatever its dates or status say.
 AFTER_DRAW = {"queued": "drawing", "drawn": "drawn"}
@@ -13,6 +15,12 @@ AFTER_DRAW = {"queued": "drawing", "drawn": "drawn"}
 def entries(count: int) -> str:
     """ "1 entry", "5 entries"."""
     return f"{count} {'entry' if count == 1 else 'entries'}"
+
+
+def draw_states(campaign_ids: Iterable[int]) -> dict[int, str]:
+    """Each campaign's draw state (committed, queued, drawn), by campaign id."""
+    query = Draw.select(Draw.campaign, Draw.state).where(Draw.campaign.in_(list(campaign_ids)))
+    return dict(cast("Iterable[tuple[int, str]]", query.tuples()))
 
 
 def state_of(campaign: Campaign, now: dt.datetime, draw_state: str = "committed") -> str:

@@ -89,11 +89,17 @@ def test_customers_join_once_with_clear_replies_for_every_case(live):
 def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path):
     _create(live)
     _join_all(live)
-    live.say(ADMIN, "/draw RAYA26 winners: 2")
-    assert live.replies_to(ADMIN, 2)[1] == (
+    question = live.ask("/draw RAYA26 winners: 2")
+    assert question.startswith(
+        "Draw 2 winner(s) for RAYA26 among 5 entries?\n"
+        "The draw runs once and cannot be undone; the winners are told at once.\n"
+        "Send /confirm to go ahead, or /cancel."
+    )
+    assert Draw.get().state == "committed"
+    assert live.ask("/confirm") == (
         "Drawing 2 winner(s) for RAYA26 among 5 entries. The result follows shortly."
     )
-    result = live.replies_to(ADMIN, 3)[2]
+    result = live.replies_to(ADMIN, 4)[3]
     draw = Draw.get()
     assert draw.state == "drawn" and len(draw.winners) == 2 and draw.entry_count == 5
     for winner in draw.winners:
@@ -105,9 +111,9 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
             and f"{winner['phone'][:2]}*****{winner['phone'][-4:]}" in result
         )
     assert f"Seed {draw.seed}" in result
-    live.say(ADMIN, "/draw RAYA26")
-    assert (
-        live.replies_to(ADMIN, 4)[3] == "RAYA26 has already been drawn. See /campaign show RAYA26."
+    assert live.ask("/draw RAYA26") == "RAYA26 has already been drawn. See /campaign show RAYA26."
+    assert live.ask("/confirm") == (
+        "There is no question waiting for your answer. Send the command again."
     )
     assert run_draw(draw.id) == "skipped (drawn)"
     assert AuditLog.select().where(AuditLog.action == "draw.request").count() == 1
@@ -182,8 +188,7 @@ def test_public_page_before_and_after_the_draw(live):
     )
     assert requests.get(f"{live.url}/c/raya26/entries.txt", timeout=5).status_code == 404
     _join_all(live)
-    live.say(ADMIN, "/draw RAYA26")
-    live.replies_to(ADMIN, 3)
+    live.draw("RAYA26")
     html = requests.get(f"{live.url}/c/RAYA26", timeout=5).text
     draw = Draw.get()
     assert draw.seed in html and draw.entries_digest in html and "Entries are closed." in html
@@ -224,8 +229,7 @@ def test_a_winner_outside_the_24_hour_window_gets_the_template(live):
     live.replies_to(CUSTOMERS[0])
     live.settle()
     Contact.update(last_inbound_at=utcnow() - dt.timedelta(days=2)).execute()
-    live.say(ADMIN, "/draw RAYA26")
-    live.replies_to(ADMIN, 3)
+    live.draw("RAYA26")
     live.settle()
     (sent,) = [
         b for b in live.graph.sent() if b["to"] == f"+{CUSTOMERS[0]}" and b["type"] == "template"

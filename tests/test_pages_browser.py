@@ -70,8 +70,7 @@ def test_campaign_page_on_a_phone(live, browser):
         full_page=True,
     )
 
-    live.say(ADMIN, "/draw RAYA26")
-    live.replies_to(ADMIN, 3)
+    live.draw("RAYA26")
     page.reload()
     assert page.locator("#winners li").count() == 1
     assert "****" in page.inner_text("#winners")
