@@ -67,7 +67,7 @@ def draw_campaign(ctx: Context, code: str, winners: int = 1) -> Result:
     if not confirmations.confirmed(ctx, facts):
         if ctx.source == "whatsapp":
             question = _draw_question(campaign, winners, count, ctx.confirmed is not None)
-            params = {"code": campaign.code, "winners": prizes}
+            params = {"code": campaign.code, "winners": winners}  # as asked: "everyone" stays
             return confirmations.ask(ctx, "draw", params, facts, question)
         # The app asks its user itself, so its request is the answer; it must say "everyone".
         if winners > count:
