@@ -424,6 +424,7 @@ class Broadcast(BaseModel):
 
     if TYPE_CHECKING:
         campaign_id: int | None
+        messages: ModelSelect[OutboundMessage]
 
 
 class OutboundMessage(BaseModel):
