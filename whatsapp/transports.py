@@ -169,12 +169,12 @@ class ConsoleTransport:
         return f"wamid.console.{uuid.uuid4().hex}"
 
     def upload_media(self, path: str) -> str:
-        """Print where the file is (so it can be opened) and return a fake media id."""
+        """Print where the image is (so it can be opened) and return a fake media id."""
         _media_file(path)
         media_id = f"console.{uuid.uuid4().hex[:16]}"
         with self._lock:
             print(
-                f"↑ [file {os.path.abspath(path)}] as {media_id}",
+                f"↑ [image {os.path.abspath(path)}] as {media_id}",
                 file=self.stream or sys.stdout,
                 flush=True,
             )
