@@ -15,7 +15,7 @@ from app import create_app, start_up
 from cli import demo
 from cli.local import LocalBot
 from jobs import runtime as jobs_runtime
-from jobs.draws import verify_campaign
+from jobs.draws import NothingToVerify, verify_campaign
 from jobs.worker import run_worker
 from models import StaffMember
 from whatsapp import template_review
@@ -63,7 +63,11 @@ def _db(args: argparse.Namespace) -> int:
 def _verify_draw(args: argparse.Namespace) -> int:
     """Recompute a campaign's draw from its published data; exit 0 only when it matches."""
     models.init_db(Settings.from_env().database_url)
-    problems = verify_campaign(args.code)
+    try:
+        problems = verify_campaign(args.code)
+    except NothingToVerify as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     for problem in problems:
         print(f"MISMATCH: {problem}")
     if not problems:

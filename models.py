@@ -206,6 +206,8 @@ class Entry(BaseModel):
     )  # published instead of the phone, see jobs/draws.py
     verified = BooleanField(default=False)
     submitted_at = DateTimeField(default=utcnow)
+    claimed_at = DateTimeField(null=True)  # when a winner collected the prize
+    claimed_by = CharField(max_length=140, default="")  # the staff member who handed it over
 
     if TYPE_CHECKING:
         campaign_id: int
@@ -291,6 +293,24 @@ class WocsSecret(BaseModel):
     name = CharField(max_length=64, unique=True)
     value = CharField(max_length=128)
     created_at = DateTimeField(default=utcnow)
+
+
+class WocsConfirmation(BaseModel):
+    """A command's question to its sender ("draw now?"), run again as asked once confirmed."""
+
+    phone = CharField(max_length=140)
+    command = CharField(max_length=40)  # the command's full name, e.g. "draw"
+    params = JSONText(default=dict)  # the arguments it runs with when confirmed
+    facts = JSONText(default=dict)  # what the question showed; a change asks again
+    question = TextField(default="")
+    state = CharField(max_length=10, default="pending")  # pending → confirmed | cancelled
+    expires_at = DateTimeField()
+    created_at = DateTimeField(default=utcnow)
+    answered_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "wocs_confirmation"
+        indexes = ((("phone", "state"), False),)
 
 
 class WocsAppConfig(BaseModel):
@@ -544,6 +564,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     WocsAttachment,
     WocsLandingVersion,
     WocsAppConfig,
+    WocsConfirmation,
     WocsSecret,
     Contact,
     InboundMessage,

@@ -184,7 +184,8 @@ def _day(script: Script, today: dt.date) -> None:
     _broadcast(script, week.strftime("%a %d %b"))
 
     script.heading("Evening: the draw and the report")
-    script.say(ADMIN, f"/draw {CODE}", messages(3))
+    script.say(ADMIN, f"/draw {CODE}", messages(1))
+    script.say(ADMIN, "/confirm", messages(3))
     script.say(ADMIN, "/report today", messages(1))
 
 

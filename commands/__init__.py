@@ -5,6 +5,8 @@ __all__ = [
     "audit",
     "campaigns",
     "config",
+    "confirmations",
+    "draws",
     "events",
     "help",
     "hooks",
@@ -13,4 +15,5 @@ __all__ = [
     "photos",
     "reports",
     "tasks",
+    "winners",
 ]

@@ -6,16 +6,15 @@ import datetime as dt
 import re
 import secrets
 
-from domain.campaigns import entries, state_of
+from domain.campaigns import draw_states, entries, state_of
 from models import Campaign, Draw, Entry, utcnow
 from wocs import draw as draws
 from wocs import qr
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
-from wocs.flags import flag
 from wocs.registry import Arg, Key, command
 from wocs.replies import LIST_LIMIT, capped_list
-from wocs.types import DATE, INT, LONG_TEXT, TEXT, ValueType
+from wocs.types import DATE, LONG_TEXT, TEXT, ValueType
 from wocs.values import ValueProblem
 
 CODE_PATTERN = re.compile(r"[A-Z0-9]{3,20}")
@@ -132,10 +131,13 @@ def list_campaigns(ctx: Context) -> Result:
     total = rows.count()
     if not total:
         return Result("No campaigns yet. Create one with /campaign create.")
+    shown = list(rows.limit(LIST_LIMIT))
+    drawn = draw_states(c.id for c in shown)
     lines = [
-        f"{c.code} — {c.prize} ({state_of(c, now)}, {entries(c.entries.count())}, "
+        f"{c.code} — {c.prize} ({state_of(c, now, drawn.get(c.id, ''))}, "
+        f"{entries(c.entries.count())}, "
         f"{local_day(c.start_at, ctx)} to {local_day(c.end_at, ctx)})"
-        for c in rows.limit(LIST_LIMIT)
+        for c in shown
     ]
     return Result(capped_list("Campaigns", total, lines))
 
@@ -148,7 +150,7 @@ def show_campaign(ctx: Context, code: str) -> Result:
     lines = [
         f"{campaign.code}: {campaign.prize}",
         f"{local_day(campaign.start_at, ctx)} to {local_day(campaign.end_at, ctx)} · "
-        f"{state_of(campaign, utcnow())} · {entries(campaign.entries.count())}",
+        f"{state_of(campaign, utcnow(), draw.state)} · {entries(campaign.entries.count())}",
         f"Enter: send JOIN {campaign.code} · {campaign.qr_code}",
     ]
     if campaign.requirements:
@@ -191,45 +193,6 @@ def close_campaign(ctx: Context, code: str) -> Result:
     )
 
 
-@command(
-    "draw",
-    role="admin",
-    args=(Arg("code", CODE, hint="<CODE>"),),
-    keys=(Key("winners", INT, aliases=("pemenang",), hint="<how many>"),),
-)
-def draw_campaign(ctx: Context, code: str, winners: int = 1) -> Result:
-    """Draw the winners of a campaign, once, in a way anyone can check."""
-    if not flag("draws_enabled"):
-        raise CommandError(
-            "Draws are switched off (draws_enabled is off), so nothing was drawn. "
-            "An admin can switch them on with /config set key: draws_enabled value: on"
-        )
-    campaign = find(code)
-    draw = Draw.get(Draw.campaign == campaign)
-    if draw.state != "committed":
-        raise CommandError(
-            f"{campaign.code} has already been drawn."
-            + (
-                " The result is on its way."
-                if draw.state == "queued"
-                else f" See /campaign show {campaign.code}."
-            )
-        )
-    count = campaign.entries.count()
-    if not count:
-        raise CommandError(f"{campaign.code} has no entries yet, so there is nobody to draw.")
-    if winners > 100:
-        raise CommandError("winners: at most 100 in one draw.")
-    draw.state, draw.winner_count, draw.requested_by = "queued", winners, ctx.phone
-    draw.save()
-    audit(ctx, "draw.request", f"campaign:{campaign.code}", None, {"winners": winners})
-    ctx.later("jobs.draws.run_draw", draw.id)
-    return Result(
-        f"Drawing {winners} winner(s) for {campaign.code} among {entries(count)}. The result follows shortly.",
-        entity=f"campaign:{campaign.code}",
-    )
-
-
 def join(phone: str, name: str, code: str, ctx: Context) -> str:
     """Enter a customer into a campaign once; the reply says what happened, in English and Malay."""
     campaign = Campaign.get_or_none(Campaign.code == code.upper())
@@ -238,13 +201,12 @@ def join(phone: str, name: str, code: str, ctx: Context) -> str:
             f"Sorry, we couldn't find a campaign called {code.upper()[:20]}. Please check the code.\n"
             "Maaf, kod kempen itu tidak dijumpai. Sila semak kod."
         )
-    state = state_of(campaign, ctx.now.astimezone(dt.UTC).replace(tzinfo=None))
-    if Draw.get(Draw.campaign == campaign).state != "committed":
-        state = "ended"  # the entries were frozen for the draw
+    now = ctx.now.astimezone(dt.UTC).replace(tzinfo=None)
+    state = state_of(campaign, now, Draw.get(Draw.campaign == campaign).state)
     if state == "upcoming":
         opens = local_day(campaign.start_at, ctx)
         return f"{campaign.code} opens on {opens}. Please try again then! / Kempen belum bermula."
-    if state in ("ended", "closed"):
+    if state != "open":  # ended, closed, or its entries frozen for the draw
         return f"Sorry, {campaign.code} has ended. Watch out for our next draw! / Maaf, kempen telah tamat."
     ticket = "".join(secrets.choice(TICKET_LETTERS) for _ in range(8))
     added = (

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from peewee import JOIN, SQL, Case, ColumnBase, Expression, Field, fn
 
-from domain.campaigns import entries
+from domain.campaigns import draw_states, entries, state_of
 from domain.tasks import OPEN_STATES, show_date
 from models import (
     Broadcast,
     Campaign,
+    Draw,
     Entry,
     Event,
     InboundMessage,
     OutboundMessage,
     StaffMember,
     WocsTask,
+    utcnow,
 )
 from wocs.context import Context, Result
 from wocs.meta_errors import error_name
@@ -142,27 +144,45 @@ def _tasks(*conditions: Expression) -> tuple[int, list[WocsTask]]:
     return query.count(), list(shown)
 
 
-def report(first: dt.date, last: dt.date, tz: ZoneInfo) -> str:
-    """The report on business days first..last: tasks, events, campaign entries and messages."""
-    start, end = midnight(first, tz), midnight(last + dt.timedelta(days=1), tz)
-    one_day = first == last
-    span = "today" if one_day else "these 7 days"
-    done_total, done = _tasks(WocsTask.status == "done", _within(WocsTask.completed_at, start, end))
-    late_total, late = _tasks(WocsTask.status.in_(OPEN_STATES), WocsTask.due < last)
-    events = Event.select().where(Event.date.between(first, last + dt.timedelta(days=1)))
-    campaigns = cast(
-        "Collection[dict[str, Any]]",  # counted with len(), then listed
+def _campaigns(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> list[str]:
+    """A line for each campaign running in the span or drawn in it: its state and entries."""
+    counted = (
         Campaign.select(
+            Campaign.id,
             Campaign.code,
             fn.COUNT(Entry.id).alias("total"),
             _count_if(_within(Entry.submitted_at, start, end)).alias("new"),
         )
         .join(Entry, JOIN.LEFT_OUTER)
-        .where(Campaign.status == "open", Campaign.start_at < end, Campaign.end_at >= start)
+        .switch(Campaign)
+        .join(Draw, JOIN.LEFT_OUTER)
+        .where(
+            ((Campaign.start_at < end) & (Campaign.end_at >= start))
+            | _within(Draw.drawn_at, start, end)
+        )
         .group_by(Campaign.id, Campaign.code)
         .order_by(Campaign.code)
-        .dicts(),
+        .tuples()
     )
+    rows = cast("list[tuple[int, str, int, int]]", list(counted))
+    found = {c.id: c for c in Campaign.select().where(Campaign.id.in_([r[0] for r in rows]))}
+    drawn = draw_states(found)
+    return [
+        f"{code} ({state_of(found[key], now, drawn.get(key, ''))}): {entries(total)}, {new} new"
+        for key, code, total, new in rows
+    ]
+
+
+def report(first: dt.date, last: dt.date, tz: ZoneInfo) -> str:
+    """The report on business days first..last: tasks, events, campaign entries and messages."""
+    start, end = midnight(first, tz), midnight(last + dt.timedelta(days=1), tz)
+    now = utcnow()
+    one_day = first == last
+    span = "today" if one_day else "these 7 days"
+    done_total, done = _tasks(WocsTask.status == "done", _within(WocsTask.completed_at, start, end))
+    late_total, late = _tasks(WocsTask.status.in_(OPEN_STATES), WocsTask.due < last)
+    events = Event.select().where(Event.date.between(first, last + dt.timedelta(days=1)))
+    campaigns = _campaigns(start, end, now)
     sections = [
         ("Tasks done " + span, done_total, [f"#{t.id} {t.title} — {_who(t)}" for t in done]),
         (
@@ -185,9 +205,9 @@ def report(first: dt.date, last: dt.date, tz: ZoneInfo) -> str:
             ],
         ),
         (
-            "Open campaigns",
+            "Campaigns",
             len(campaigns),
-            [f"{c['code']}: {entries(c['total'])}, {c['new']} new" for c in campaigns],
+            campaigns,
         ),
     ]
     # Narrower lines as the lists grow, so the report always fits one WhatsApp message.

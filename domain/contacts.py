@@ -50,6 +50,17 @@ def opted_out(addresses: Iterable[str]) -> set[str]:
     return {a for c in query for a in (c.phone, c.bsuid) if a in wanted}
 
 
+def by_address(addresses: Iterable[str]) -> dict[str, Contact]:
+    """The contact each of these addresses (phones or BSUIDs) names, where there is one."""
+    wanted = set(addresses)
+    return {
+        a: c
+        for c in Contact.select().where(matching(wanted))
+        for a in (c.phone, c.bsuid)
+        if a in wanted
+    }
+
+
 def find(address_: str) -> Contact | None:
     """The contact an address names, if any."""
     if not address_:

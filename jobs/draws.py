@@ -119,14 +119,23 @@ def _announce(draw: Draw, campaign: Campaign) -> list[str]:
     return keys
 
 
+class NothingToVerify(LookupError):
+    """The campaign does not exist or has no draw yet: there is no result to check."""
+
+
 def verify_campaign(code: str) -> list[str]:
-    """Recompute a campaign's draw from what is published; return the problems found."""
-    campaign = Campaign.get_or_none(Campaign.code == code.upper())
+    """Recompute a campaign's draw from what is published; return the problems found.
+
+    Raises NothingToVerify when there is no such campaign or it has not been drawn.
+    """
+    campaign = Campaign.get_or_none(Campaign.code == code.upper()[:32])
     if campaign is None:
-        return [f"there is no campaign {code}"]
+        raise NothingToVerify(f"no campaign {code.upper()[:32]}")
     draw = Draw.get(Draw.campaign == campaign)
     if draw.state != "drawn":
-        return [f"{campaign.code} has not been drawn yet"]
+        raise NothingToVerify(
+            f"{campaign.code} has not been drawn yet, so there is nothing to check"
+        )
     return draws.verify(
         draw.seed,
         draw.commitment,

@@ -156,7 +156,14 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
         answer = None
     if answer is None or not answer.text:
         return [], ()
-    staging.add(sender, answer.text, f"reply:{row.id}", image=answer.image, inbound=row)
+    staging.add(
+        sender,
+        answer.text,
+        f"reply:{row.id}",
+        image=answer.image,
+        document=answer.document,
+        inbound=row,
+    )
     return [f"reply:{row.id}", *effects.stage(answer, str(row.id), row)], answer.jobs
 
 

@@ -95,7 +95,7 @@ def deliver(outbound_id: int) -> str | Later:
     try:
         ratelimit.take(bulk)
         transport = current().transport
-        # An image is uploaded on every attempt: WhatsApp media ids are cheap and expire.
+        # A file is uploaded on every attempt: WhatsApp media ids are cheap and expire.
         media_id = _upload(transport, row.media_path) if row.media_path else None
         message = Outgoing(
             to=row.to,
@@ -103,6 +103,7 @@ def deliver(outbound_id: int) -> str | Later:
             text=row.body,
             template=row.template,
             media_id=media_id,
+            filename=Path(row.media_path).name,
             reference=f"ob:{row.id}",
         )
         wamid = transport.send(message)

@@ -18,6 +18,7 @@ def add(
     key: str,
     *,
     image: str = "",
+    document: str = "",
     template: dict | None = None,
     inbound: InboundMessage | None = None,
     queue_name: str = HIGH,
@@ -25,19 +26,21 @@ def add(
 ) -> None:
     """Add a message to the outbox inside the caller's transaction; a repeated key is a no-op.
 
-    Text by default; an image file with `text` as its caption; or a template
+    Text by default; an image or a document (a storage key) with `text` as its caption; or a template
     ({"name", "language", "params"}) with `text` kept as the readable version. A template
     with "secret": True (a login code) has its params masked, in `text` too, once it is sent
     or has failed for good (jobs/outbox).
     """
-    kind = "template" if template else "image" if image else "text"
+    kind = "template" if template else "image" if image else "document" if document else "text"
     OutboundMessage.insert(
         idempotency_key=key[:191],
         to=to,
         kind=kind,
-        body=text if template else _fitted(text, key, CAPTION_LIMIT if image else TEXT_LIMIT),
+        body=text
+        if template
+        else _fitted(text, key, CAPTION_LIMIT if image or document else TEXT_LIMIT),
         template=template,
-        media_path=image,
+        media_path=image or document,
         queue=queue_name,
         inbound=inbound,
         broadcast=broadcast,

@@ -6,60 +6,113 @@ import datetime as dt
 
 from flask import Blueprint, Response, current_app, render_template
 
+from domain.campaigns import state_of
 from jobs.draws import published_lines
-from models import Campaign, Draw
+from models import Campaign, Draw, Entry, utcnow
 from wocs import qr
 from wocs.values import mask_phone
 
 bp = Blueprint("pages", __name__)
 
+# What the page shows for each campaign state: ended, closed and drawing all mean "entries closed".
+PAGE_STATES = {"upcoming": "upcoming", "open": "open", "drawn": "drawn"}
+MS_DAYS = ("Isnin", "Selasa", "Rabu", "Khamis", "Jumaat", "Sabtu", "Ahad")
+MS_MONTHS = [
+    "Januari",
+    "Februari",
+    "Mac",
+    "April",
+    "Mei",
+    "Jun",
+    "Julai",
+    "Ogos",
+    "September",
+    "Oktober",
+    "November",
+    "Disember",
+]
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC).astimezone(current_app.config["WOCS_SETTINGS"].tz)
+
 
 def _day(moment: dt.datetime) -> str:
-    tz = current_app.config["WOCS_SETTINGS"].tz
-    return moment.replace(tzinfo=dt.UTC).astimezone(tz).strftime("%a %d %b %Y")
+    return _local(moment).strftime("%a %d %b %Y")
 
 
-def _campaign_or_404(code: str) -> tuple[Campaign, Draw]:
-    campaign = Campaign.get_or_none(Campaign.code == code.upper()[:32])
-    if campaign is None:
-        from flask import abort
-
-        abort(404)
-    return campaign, Draw.get(Draw.campaign == campaign)
+def _day_ms(moment: dt.datetime) -> str:
+    """The business day in Malay, e.g. Khamis, 1 Januari 2026."""
+    day = _local(moment)
+    return f"{MS_DAYS[day.weekday()]}, {day.day} {MS_MONTHS[day.month - 1]} {day.year}"
 
 
-@bp.get("/c/<code>")
-def campaign_page(code: str) -> str:
-    """Prize, dates, how to enter (link and QR), entry count, the commitment and the result."""
-    campaign, draw = _campaign_or_404(code)
-    winners = [
+def _missing(code: str) -> Response:
+    """A 404 page in English and Malay for a code no campaign has."""
+    page = render_template("pages/not_found.html", code=code.upper()[:32])
+    return Response(page, 404)
+
+
+def _winners(draw: Draw) -> list[dict[str, object]]:
+    """The winners as the public may see them: first name, masked address, ticket, collected."""
+    ids = [w["entry"] for w in draw.winners]
+    collected = {
+        e.id
+        for e in Entry.select(Entry.id).where(Entry.id.in_(ids), Entry.claimed_at.is_null(False))
+    }
+    return [
         {
             "name": (w["name"] or "Entrant").split()[0],
             "phone": mask_phone(w["phone"]),
-            "entry": w["entry"],
+            "ticket": w["ticket"],
+            "collected": w["entry"] in collected,
         }
         for w in draw.winners
     ]
-    return render_template(
+
+
+@bp.get("/c/<code>")
+def campaign_page(code: str) -> Response:
+    """Prize, dates, the state, how to enter while open (link and QR), the draw and its check."""
+    campaign = Campaign.get_or_none(Campaign.code == code.upper()[:32])
+    if campaign is None:
+        return _missing(code)
+    draw = Draw.get(Draw.campaign == campaign)
+    now = utcnow()
+    state = PAGE_STATES.get(state_of(campaign, now, draw.state), "closed")
+    page = render_template(
         "pages/campaign.html",
         campaign=campaign,
         draw=draw,
-        winners=winners,
+        state=state,
+        winners=_winners(draw) if state == "drawn" else [],
         start=_day(campaign.start_at),
         end=_day(campaign.end_at),
+        start_ms=_day_ms(campaign.start_at),
+        end_ms=_day_ms(campaign.end_at),
+        as_of=_local(now).strftime("%H:%M"),
         entries=campaign.entries.count(),
         join_text=qr.join_text(campaign.code),
-        qr_svg=qr.qr_svg(campaign.qr_code),
+        qr_svg=qr.qr_svg(campaign.qr_code) if state == "open" else "",
     )
+    answer = Response(page)
+    answer.headers["Cache-Control"] = "no-cache"  # the count and the state change; always ask
+    return answer
 
 
 @bp.get("/c/<code>/entries.txt")
 def campaign_entries(code: str) -> Response:
     """The frozen entry lines a draw hashed, so anyone can recompute it (tickets, not phones)."""
-    campaign, draw = _campaign_or_404(code)
+    campaign = Campaign.get_or_none(Campaign.code == code.upper()[:32])
+    if campaign is None:
+        return _missing(code)
+    draw = Draw.get(Draw.campaign == campaign)
     if draw.state != "drawn":
         return Response(
-            "The entries are published when the draw is made.\n", 404, mimetype="text/plain"
+            "The entries are published when the draw is made.\n"
+            "Senarai penyertaan diterbitkan selepas cabutan dibuat.\n",
+            404,
+            mimetype="text/plain",
         )
     lines = published_lines(campaign, limit=draw.entry_count)
     return Response("\n".join(lines) + "\n", mimetype="text/plain")

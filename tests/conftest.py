@@ -106,6 +106,13 @@ class Live:
         self.say(phone, text)
         return self.replies_to(phone, seen + 1)[seen]
 
+    def draw(self, code: str, extra: str = "") -> str:
+        """Ask for a draw as the admin, confirm it, and return the result the admin is sent."""
+        self.ask(f"/draw {code}{extra}")  # the question
+        seen = len(self.replies_to(ADMIN, 0))
+        self.say(ADMIN, "/confirm")
+        return self.replies_to(ADMIN, seen + 2)[seen + 1]  # "Drawing …", then the result
+
     def replies_to(self, phone: str, count: int = 1, timeout: float = 15.0) -> list[str]:
         """Wait until `phone` has received `count` messages at the Graph server; return their texts."""
         deadline = time.monotonic() + timeout

@@ -89,11 +89,17 @@ def test_customers_join_once_with_clear_replies_for_every_case(live):
 def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path):
     _create(live)
     _join_all(live)
-    live.say(ADMIN, "/draw RAYA26 winners: 2")
-    assert live.replies_to(ADMIN, 2)[1] == (
+    question = live.ask("/draw RAYA26 winners: 2")
+    assert question.startswith(
+        "Draw 2 winner(s) for RAYA26 among 5 entries?\n"
+        "The draw runs once and cannot be undone; the winners are told at once.\n"
+        "Send /confirm to go ahead, or /cancel."
+    )
+    assert Draw.get().state == "committed"
+    assert live.ask("/confirm") == (
         "Drawing 2 winner(s) for RAYA26 among 5 entries. The result follows shortly."
     )
-    result = live.replies_to(ADMIN, 3)[2]
+    result = live.replies_to(ADMIN, 4)[3]
     draw = Draw.get()
     assert draw.state == "drawn" and len(draw.winners) == 2 and draw.entry_count == 5
     for winner in draw.winners:
@@ -105,9 +111,9 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
             and f"{winner['phone'][:2]}*****{winner['phone'][-4:]}" in result
         )
     assert f"Seed {draw.seed}" in result
-    live.say(ADMIN, "/draw RAYA26")
-    assert (
-        live.replies_to(ADMIN, 4)[3] == "RAYA26 has already been drawn. See /campaign show RAYA26."
+    assert live.ask("/draw RAYA26") == "RAYA26 has already been drawn. See /campaign show RAYA26."
+    assert live.ask("/confirm") == (
+        "There is no question waiting for your answer. Send the command again."
     )
     assert run_draw(draw.id) == "skipped (drawn)"
     assert AuditLog.select().where(AuditLog.action == "draw.request").count() == 1
@@ -169,32 +175,76 @@ def test_draw_without_entries_is_refused(live):
     assert Draw.get().state == "committed"
 
 
+CTA = ("Enter on WhatsApp", "Sertai di WhatsApp", "Scan to open WhatsApp", "<svg")
+
+
+def _page(live, code):
+    page = requests.get(f"{live.url}/c/{code}", timeout=5)
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    return page
+
+
 def test_public_page_before_and_after_the_draw(live):
     _create(live, extra="\nrequirements: <script>alert(1)</script> follow us")
-    page = requests.get(f"{live.url}/c/raya26", timeout=5)
-    assert page.status_code == 200
+    page = _page(live, "raya26")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-cache"
     html = page.text
-    assert "Win Hamper Raya" in html and "Enter on WhatsApp" in html
+    assert "Win Hamper Raya" in html and "Menangi Hamper Raya" in html
+    assert all(part in html for part in CTA) and "0 entries so far" in html
     assert 'href="https://wa.me/?text=JOIN%20RAYA26"' in html
-    assert "<svg" in html and Draw.get().commitment in html and Draw.get().seed not in html
+    assert "How to check this draw yourself" in html and "Cara menyemak cabutan ini sendiri" in html
+    assert Draw.get().commitment in html and Draw.get().seed not in html
     assert (
         "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     )
     assert requests.get(f"{live.url}/c/raya26/entries.txt", timeout=5).status_code == 404
     _join_all(live)
-    live.say(ADMIN, "/draw RAYA26")
-    live.replies_to(ADMIN, 3)
-    html = requests.get(f"{live.url}/c/RAYA26", timeout=5).text
+    assert "5 entries so far" in _page(live, "RAYA26").text
+    live.draw("RAYA26")
+    html = _page(live, "RAYA26").text
     draw = Draw.get()
-    assert draw.seed in html and draw.entries_digest in html and "Entries are closed." in html
-    winner = draw.winners[0]["phone"]
-    assert winner not in html and f"{winner[:2]}*****{winner[-4:]}" in html
+    assert draw.seed in html and draw.entries_digest in html
+    assert "The draw is done: 1 winner(s) among 5 entries." in html
+    assert "Cabutan telah dibuat: 1 pemenang daripada 5 penyertaan." in html
+    assert not any(part in html for part in CTA) and "so far" not in html
+    winner = draw.winners[0]
+    assert (
+        winner["phone"] not in html and f"{winner['phone'][:2]}*****{winner['phone'][-4:]}" in html
+    )
+    assert f"ticket · tiket <strong>{winner['ticket']}</strong></li>" in html
+    assert "sudah diambil" not in html
     lines = requests.get(f"{live.url}/c/RAYA26/entries.txt", timeout=5).text.splitlines()
     assert len(lines) == 5 and not any(phone in "".join(lines) for phone in CUSTOMERS)
     assert {line.split(":")[1] for line in lines} == {e.ticket for e in Entry.select()}
     assert hashlib.sha256("\n".join(lines).encode()).hexdigest() == draw.entries_digest
-    assert requests.get(f"{live.url}/c/NOPE", timeout=5).status_code == 404
+    live.ask(f"/campaign claimed RAYA26 {winner['ticket'].lower()}")
+    assert "collected · sudah diambil</span></li>" in _page(live, "RAYA26").text
     assert Campaign.select().count() == 1
+
+
+def test_an_unknown_code_gets_a_404_page_in_english_and_malay(live):
+    for path in ("/c/nope", "/c/NOPE/entries.txt"):
+        page = requests.get(f"{live.url}{path}", timeout=5)
+        assert page.status_code == 404 and page.headers["X-Content-Type-Options"] == "nosniff"
+        assert "No lucky draw called NOPE" in page.text
+        assert "Tiada cabutan bertuah bernama NOPE" in page.text
+        assert "The requested URL was not found" not in page.text  # not Flask's own page
+
+
+def test_the_page_invites_entries_only_while_the_campaign_is_open(live):
+    _create(live, code="SOON", start="2030-01-01", end="2030-02-01")
+    html = _page(live, "SOON").text
+    assert "Entries open on Tue 01 Jan 2030." in html
+    assert "Penyertaan dibuka pada Selasa, 1 Januari 2030." in html
+    assert not any(part in html for part in CTA)
+    _create(live)
+    _join_all(live)
+    live.ask("/campaign close RAYA26")
+    html = _page(live, "RAYA26").text
+    assert "Entries are closed (5 entries). The draw comes next." in html
+    assert "Penyertaan telah ditutup (5 penyertaan)." in html
+    assert not any(part in html for part in CTA) and "so far" not in html
 
 
 def test_a_tapped_join_button_enters_the_draw(live):
@@ -224,8 +274,7 @@ def test_a_winner_outside_the_24_hour_window_gets_the_template(live):
     live.replies_to(CUSTOMERS[0])
     live.settle()
     Contact.update(last_inbound_at=utcnow() - dt.timedelta(days=2)).execute()
-    live.say(ADMIN, "/draw RAYA26")
-    live.replies_to(ADMIN, 3)
+    live.draw("RAYA26")
     live.settle()
     (sent,) = [
         b for b in live.graph.sent() if b["to"] == f"+{CUSTOMERS[0]}" and b["type"] == "template"
@@ -247,3 +296,27 @@ def test_campaign_qr_is_uploaded_and_sent_as_an_image(live):
     assert image["image"]["caption"].startswith("Scan to join RAYA26: Hamper Raya")
     uploaded = live.graph.media[image["image"]["id"]]
     assert uploaded["data"].startswith(b"\x89PNG") and uploaded["mime_type"] == "image/png"
+
+
+def _verify(live, code):
+    env = {"DATABASE_URL": live.settings.database_url, "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [sys.executable, "bot.py", "verify-draw", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_verify_draw_of_an_unknown_or_undrawn_campaign_is_an_error_not_a_mismatch(live):
+    _create(live)
+    unknown = _verify(live, "nope")
+    assert unknown.returncode == 2 and "MISMATCH" not in unknown.stdout + unknown.stderr
+    assert unknown.stderr.strip() == "error: no campaign NOPE"
+    undrawn = _verify(live, "RAYA26")
+    assert undrawn.returncode == 2
+    assert undrawn.stderr.strip() == (
+        "error: RAYA26 has not been drawn yet, so there is nothing to check"
+    )

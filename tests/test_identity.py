@@ -89,8 +89,7 @@ def test_a_username_only_customer_joins_by_recipient_wins_and_is_told(live):
         "MY.ENT.9902576394655843",
     )
     assert (contact.username, contact.name) == ("nuraina.bakes", "Nur Aina")
-    live.say(ADMIN, "/draw RAYA26")
-    result = live.replies_to(ADMIN, 3)[2]
+    result = live.draw("RAYA26")
     assert live.replies_to(BSUID, 2)[1].startswith("Congratulations! 🎉 You won Hamper Raya")
     assert BSUID not in result and entry.ticket in result and mask_phone(BSUID) in result
 
@@ -101,7 +100,7 @@ def test_a_username_only_winner_is_masked_on_the_public_page(live):
     del body["entry"][0]["changes"][0]["value"]["contacts"][0]["profile"]["name"]
     posted(live, body)
     live.replies_to(BSUID)
-    live.say(ADMIN, "/draw RAYA26")
+    live.draw("RAYA26")
     live.replies_to(BSUID, 2)
     page = requests.get(f"{live.url}/c/RAYA26", timeout=5).text
     assert BSUID not in page and "nuraina" not in page and mask_phone(BSUID) in page

@@ -55,7 +55,7 @@ def test_campaign_page_on_a_phone(live, browser):
         live.replies_to(f"601100000{n}")
     page = _phone_page(browser)
     page.goto(f"{live.url}/c/RAYA26")
-    assert page.title() == "RAYA26 lucky draw — Hamper Raya & kuih"
+    assert page.title() == "RAYA26 lucky draw · cabutan bertuah — Hamper Raya & kuih"
     enter = page.locator("#enter")
     assert enter.is_visible() and enter.get_attribute("href") == "https://wa.me/?text=JOIN%20RAYA26"
     qr = page.locator("#qr svg").bounding_box()
@@ -70,10 +70,17 @@ def test_campaign_page_on_a_phone(live, browser):
         full_page=True,
     )
 
-    live.say(ADMIN, "/draw RAYA26")
-    live.replies_to(ADMIN, 3)
+    live.draw("RAYA26")
     page.reload()
     assert page.locator("#winners li").count() == 1
     assert "****" in page.inner_text("#winners")
     assert page.locator("#seed").is_visible() and not page.locator("#enter").count()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(
+        path=str(
+            ARTIFACTS
+            / f"campaign-page-drawn-{(live.settings.embedded and 'embedded') or 'mariadb'}.png"
+        ),
+        full_page=True,
+    )
     page.close()

@@ -133,7 +133,7 @@ def test_report_today_and_week_on_real_data(live):
         "Events today and tomorrow (2):\n"
         f"{show_date(today)} — Bazaar Raya, Mid Valley (planned)\n"
         f"{show_date(today + day)} — Pasar Malam, SS2 (confirmed)\n\n"
-        "Open campaigns (1):\nRAYA26: 3 entries, 2 new\n\n"
+        "Campaigns (1):\nRAYA26 (open): 3 entries, 2 new\n\n"
         "New campaign entries today: 3.\n"
         # the task notice, two replies and the note to the admin; /agent, /task done, /report
         "Messages today: 4 sent, 0 delivered, 0 read, 0 failed; 3 received."
@@ -149,7 +149,7 @@ def test_report_today_and_week_on_real_data(live):
         f"{show_date(today - 4 * day)} — Car boot, Amcorp (planned)\n"
     ) in week
     assert week.endswith(
-        "Open campaigns (1):\nRAYA26: 3 entries, 3 new\n\n"
+        "Campaigns (1):\nRAYA26 (open): 3 entries, 3 new\n\n"
         "New campaign entries these 7 days: 4.\n"
         "Messages these 7 days: 5 sent, 0 delivered, 0 read, 0 failed; 4 received."
     )
@@ -176,7 +176,7 @@ def test_a_crowded_report_still_fits_one_message(live):
     assert text.count("…and 10 more.") == 4
     assert (
         "Tasks done today (30):\n#" in text
-        and "Open campaigns (30):\nCODE00: 0 entries, 0 new" in text
+        and "Campaigns (30):\nCODE00 (open): 0 entries, 0 new" in text
     )
 
 

@@ -35,6 +35,7 @@ class Outgoing:
     template: dict | None = None
     media_id: str | None = None
     media_link: str | None = None
+    filename: str = ""  # what the recipient sees a document called
     reference: str = ""
 
 
@@ -98,6 +99,13 @@ def build_payload(message: Outgoing) -> dict:
         if message.text:
             image["caption"] = message.text[:CAPTION_LIMIT]
         payload["image"] = image
+    elif message.kind == "document":
+        if not message.media_id:
+            raise ValueError("document message needs media_id")
+        document: dict[str, Any] = {"id": message.media_id, "filename": message.filename}
+        if message.text:
+            document["caption"] = message.text[:CAPTION_LIMIT]
+        payload["document"] = document
     else:
         raise ValueError(f"unknown message kind {message.kind!r}")
     if message.reference:
@@ -146,6 +154,10 @@ class ConsoleTransport:
             image = payload["image"]
             where = f"id={image['id']}" if "id" in image else f"link={image['link']}"
             line = f"[image {where}] {image.get('caption', '')}".rstrip()
+        elif message.kind == "document":
+            document = payload["document"]
+            line = f"[document {document['filename']} id={document['id']}] "
+            line = (line + document.get("caption", "")).rstrip()
         else:
             line = payload["text"]["body"]
         suffix = f"  ({message.reference})" if message.reference else ""

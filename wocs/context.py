@@ -47,7 +47,8 @@ class Result:
     """
 
     text: str
-    image: str = ""  # a local file sent as a picture, with `text` as its caption
+    image: str = ""  # a stored file (storage key) sent as a picture, with `text` as its caption
+    document: str = ""  # a stored file sent as a document (a CSV), with `text` as its caption
     entity: str = ""
     notices: tuple[Notice, ...] = ()
     jobs: tuple[tuple[str, tuple[Any, ...]], ...] = ()
@@ -70,6 +71,7 @@ class Context:
     business_number: str = ""  # digits customers write to (wa.me links)
     media: dict[str, str] | None = None  # the WhatsApp media (id, mime_type, filename) sent along
     storage: Any = None  # where a command keeps the files it answers with (a storage.Storage)
+    confirmed: dict[str, Any] | None = None  # the facts the sender confirmed (wocs.confirmations)
     notices: list[Notice] = field(default_factory=list)
     jobs: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
 

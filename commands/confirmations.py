@@ -1,0 +1,27 @@
+"""/confirm and /cancel: answer the question a command asked before an act that cannot be undone."""
+
+from __future__ import annotations
+
+from wocs import confirmations, registry
+from wocs.context import Context, Result
+from wocs.dispatch import execute
+from wocs.registry import Arg, command
+from wocs.types import INT
+
+NUMBER = Arg("number", INT, required=False, hint="[question number]")
+
+
+@command("confirm", role="agent", args=(NUMBER,))
+def confirm(ctx: Context, number: int | None = None) -> Result:
+    """Go ahead with what you were just asked to confirm (the latest question, or its number)."""
+    asked = confirmations.answer(ctx, "confirmed", number)
+    ctx.confirmed = asked.facts
+    # The command runs again as asked, through the one path: its role and checks apply anew.
+    return execute(ctx, registry.named(asked.command), lambda: dict(asked.params))
+
+
+@command("cancel", role="agent", args=(NUMBER,))
+def cancel(ctx: Context, number: int | None = None) -> Result:
+    """Drop what you were just asked to confirm; nothing is done."""
+    asked = confirmations.answer(ctx, "cancelled", number)
+    return Result(f"Cancelled: nothing was done about /{asked.command} (question {asked.id}).")

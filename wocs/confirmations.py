@@ -1,0 +1,79 @@
+"""Questions a command asks before an act that cannot be undone, kept as rows until answered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from models import WocsConfirmation, utcnow
+from wocs.context import CommandError, Context, Result
+
+TIMEOUT = dt.timedelta(minutes=10)  # long enough to check the facts, short enough to be current
+
+
+def ask(
+    ctx: Context, command: str, params: dict[str, Any], facts: dict[str, Any], question: str
+) -> Result:
+    """Keep the question and return it as the reply; /confirm then runs `command` with `params`.
+
+    `facts` are what the question showed (an entry count): if they differ when the command runs
+    again, it asks again instead of acting on something the sender never saw.
+    """
+    now = utcnow()
+    # A new question replaces the sender's open ones: /confirm always answers the latest.
+    WocsConfirmation.update(state="replaced", answered_at=now).where(
+        WocsConfirmation.phone == ctx.phone, WocsConfirmation.state == "pending"
+    ).execute()
+    row = WocsConfirmation.create(
+        phone=ctx.phone,
+        command=command,
+        params=params,
+        facts=facts,
+        question=question,
+        expires_at=now + TIMEOUT,
+    )
+    minutes = int(TIMEOUT.total_seconds() // 60)
+    return Result(
+        f"{question}\nSend /confirm to go ahead, or /cancel. "
+        f"(Question {row.id}; it expires in {minutes} minutes.)",
+        entity=f"confirmation:{row.id}",
+    )
+
+
+def confirmed(ctx: Context, facts: dict[str, Any]) -> bool:
+    """True when this run is the sender's answer to a question that showed exactly `facts`."""
+    return ctx.confirmed is not None and ctx.confirmed == facts
+
+
+def answer(ctx: Context, state: str, number: int | None = None) -> WocsConfirmation:
+    """Mark the sender's open question (the latest, or `number`) confirmed or cancelled; return it.
+
+    Raises CommandError when there is none, it expired, or it was already answered.
+    """
+    query = WocsConfirmation.select().where(
+        WocsConfirmation.phone == ctx.phone, WocsConfirmation.state == "pending"
+    )
+    if number is not None:
+        query = query.where(WocsConfirmation.id == number)
+    row = query.order_by(WocsConfirmation.id.desc()).first()
+    if row is None:
+        raise CommandError(
+            "There is no question waiting for your answer"
+            + (f" with number {number}" if number is not None else "")
+            + ". Send the command again."
+        )
+    now = utcnow()
+    if row.expires_at < now:
+        row.state, row.answered_at = "expired", now
+        row.save()
+        raise CommandError(f"That question expired. Send /{row.command} again to be asked anew.")
+    # Only one answer counts, even when the same one arrives twice at once.
+    taken = (
+        WocsConfirmation.update(state=state, answered_at=now)
+        .where(WocsConfirmation.id == row.id, WocsConfirmation.state == "pending")
+        .execute()
+    )
+    if not taken:
+        raise CommandError("That question has already been answered.")
+    row.state = state
+    return row
