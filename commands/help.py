@@ -42,8 +42,18 @@ def _explain(cmd: Command) -> str:
     lines = [cmd.usage, cmd.summary]
     for key in cmd.keys:
         also = f" (also {', '.join(a + ':' for a in key.aliases)})" if key.aliases else ""
-        lines.append(f"  {key.name}: a {key.type.name}{also}{'' if key.required else ', optional'}")
+        optional = "" if key.required else ", optional"
+        lines.append(f"  {key.name}: {_a(key.type.name)}{also}{optional}")
     return "\n".join(lines + _literal_keys(cmd))
+
+
+def _a(kind: str) -> str:
+    """`a date`, `an amount`, `text`, `values`, `one of low|high`: a value kind read as English."""
+    if "|" in kind:
+        return f"one of {kind}"
+    if kind == "text" or kind.endswith("s"):  # uncountable or plural kinds take no article
+        return kind
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
 
 
 def _literal_keys(cmd: Command) -> list[str]:

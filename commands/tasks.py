@@ -107,13 +107,14 @@ def list_tasks(ctx: Context, which: str | None = None) -> Result:
         query = query.where(WocsTask.status.in_(OPEN_STATES), WocsTask.due < ctx.today)
     total = query.count()
     if not total:
-        return Result(f"No {which} tasks.")
+        return Result("You have no open tasks." if which == "mine" else f"No {which} tasks.")
     lines = [
         f"#{t.id} {t.title} — {_label(t.assignee)}, due {show_date(t.due)} "
         f"({t.status.replace('_', ' ')}{', ' + t.priority if t.priority != 'normal' else ''})"
         for t in query.limit(LIST_LIMIT)
     ]
-    return Result(capped_list(f"{which.capitalize()} tasks", total, lines))
+    heading = "My" if which == "mine" else which.capitalize()
+    return Result(capped_list(f"{heading} tasks", total, lines))
 
 
 @command("task show", role="agent", args=(Arg("n", INT),))

@@ -34,7 +34,7 @@ def test_demo_plays_the_whole_day():
     assert out.count("Your ticket: ") == 3  # the first three joins are shown in full
     assert "open · 20 entries" in out
     assert "Meta › (webhook) template campaign_reminder is APPROVED" in out
-    assert "20 recipient(s), 1 opted out (skipped), sending now." in out
+    assert "20 recipients, 1 opted out (skipped), sending now." in out
     assert "done: 19 sent, 1 skipped, 0 failed." in out
     assert "(19 reminders sent; +60 13-555 0005 (Nurul) said STOP and was skipped)" in out
     assert "Drawing 1 winner(s) for RAYA26 among 20 entries." in out

@@ -6,6 +6,7 @@ import datetime as dt
 
 from models import Campaign, Event, WocsTask
 from tests.conftest import ADMIN
+from tests.test_broadcasts import approve
 from whatsapp.payload import MAX_BODY, parse_body, text_message_body
 from wocs.replies import TEXT_LIMIT
 
@@ -115,3 +116,48 @@ def test_help_says_how_to_keep_a_key_phrase_in_a_note(commands_db):
         'write priority\\: … or put it in quotes: "priority: …".'
     )
     assert "quotes" not in commands_db.run("/help task list").text
+
+
+def test_an_agents_own_list_is_headed_my_tasks(commands_db):
+    commands_db.run(ADD_RAJ)
+    commands_db.run("/agent task: X for: Raj due: esok")
+    assert commands_db.run("/task list", RAJ).text.startswith("My tasks (1):")
+
+
+def test_help_reads_value_kinds_as_english(commands_db):
+    shown = commands_db.run("/help event create").text
+    assert "  fee: an amount (also yuran:), optional" in shown and "  name: text" in shown
+    shown = commands_db.run("/help send").text
+    assert "  vars: values (also values:, nilai:), optional" in shown and "a values" not in shown
+
+
+def test_a_bad_audience_or_time_names_its_key_once(commands_db):
+    to = commands_db.run("/send to: everyone template: event_invite").text
+    assert to.startswith("to: 'everyone' is neither a phone number nor a segment."), to
+    at = commands_db.run("/send to: 012-345 6789 template: event_invite at: soonish").text
+    assert at.startswith("at: 'soonish' is not a date and time."), at
+
+
+def test_one_recipient_is_singular_and_a_second_cancel_is_nothing_to_do(commands_db):
+    approve("campaign_reminder")
+    sent = commands_db.run(
+        "/send to: 012-345 6789 template: campaign_reminder vars: RAYA26; Fri at: esok 9am"
+    ).text
+    assert ": 1 recipient, sending " in sent, sent
+    number = sent.split()[1].rstrip(":")
+    assert commands_db.run(f"/broadcast cancel {number}").text.endswith("nothing was sent.")
+    again = commands_db.run(f"/broadcast cancel {number}").text
+    assert again.startswith(f"Broadcast {number} (campaign_reminder to 60123456789) is")
+    assert again.endswith(" is already cancelled; nothing to do."), again
+
+
+def test_a_number_beyond_any_record_says_there_is_none(commands_db):
+    answer = commands_db.run("/task show 99999999999").text
+    assert answer.startswith("<n> There is no #99999999999;"), answer
+    assert "2147483647" not in answer
+
+
+def test_config_list_points_only_admins_at_config_set(commands_db):
+    commands_db.run(ADD_RAJ)
+    assert "/config set" not in commands_db.run("/config list", RAJ).text
+    assert "/config set" in commands_db.run("/config list").text
