@@ -6,7 +6,7 @@ from models import StaffMember
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.registry import Key, command
-from wocs.types import PHONE, TEXT, choice
+from wocs.types import PERSON, PHONE, TEXT, choice
 from wocs.values import mask_phone
 
 
@@ -56,23 +56,27 @@ def add_member(ctx: Context, phone: str, role: str, name: str) -> Result:
 @command(
     "admin remove",
     role="admin",
-    keys=(Key("phone", PHONE, required=True, aliases=("telefon", "nombor"), hint="<phone>"),),
+    keys=(
+        Key(
+            "who",
+            PERSON,
+            required=True,
+            aliases=("phone", "telefon", "nombor", "name", "nama"),
+            hint="<name or phone>",
+            positional=True,
+        ),
+    ),
 )
-def remove_member(ctx: Context, phone: str) -> Result:
+def remove_member(ctx: Context, who: StaffMember) -> Result:
     """Take someone off the team; their tasks stay as they are."""
-    user = StaffMember.get_or_none((StaffMember.phone == phone) & StaffMember.active)
-    if user is None:
-        raise CommandError(
-            f"{mask_phone(phone)} is not on the team. Send /admin list to see who is."
-        )
     admins = StaffMember.select().where(StaffMember.role == "admin", StaffMember.active).count()
-    if user.role == "admin" and admins <= 1:
+    if who.role == "admin" and admins <= 1:
         raise CommandError("That is the last admin; add another admin first.")
-    before = _row(user)
-    user.active = False
-    user.save()
-    audit(ctx, "member.remove", f"wocs_user:{user.id}", before, _row(user))
-    return Result(f"{user.name} ({mask_phone(phone)}) is off the team.")
+    before = _row(who)
+    who.active = False
+    who.save()
+    audit(ctx, "member.remove", f"wocs_user:{who.id}", before, _row(who))
+    return Result(f"{who.name} ({mask_phone(who.phone)}) is off the team.")
 
 
 @command("admin list", role="admin")

@@ -8,9 +8,11 @@ from domain.tasks import OPEN_STATES, show_date, visible_task, visible_tasks
 from models import StaffMember, WocsTask, WocsTaskLog, utcnow
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
-from wocs.registry import Arg, Key, command
+from wocs.registry import Arg, Key, command, family_alias
 from wocs.replies import LIST_LIMIT, capped_list
 from wocs.types import DATE, INT, LONG_TEXT, PERSON, PRIORITY, TEXT, choice
+
+family_alias("task", "tugas")
 
 
 def _label(user: StaffMember | None) -> str:
@@ -152,7 +154,8 @@ def start_task(ctx: Context, n: int) -> Result:
     "task done",
     role="agent",
     args=(Arg("n", INT),),
-    keys=(Key("note", LONG_TEXT, aliases=("nota",), hint="<what was done>"),),
+    keys=(Key("note", LONG_TEXT, aliases=("nota",), hint="<what was done>", positional=True),),
+    aliases=("task selesai",),
 )
 def finish_task(ctx: Context, n: int, note: str = "") -> Result:
     """Mark a task as done, with an optional note; whoever created it is told."""
