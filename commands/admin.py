@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 from models import StaffMember
+from wocs import people
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.registry import Key, command
 from wocs.types import PERSON, PHONE, TEXT, choice
 from wocs.values import mask_phone
 
+WHO = Key(
+    "who",
+    PERSON,
+    required=True,
+    aliases=("phone", "telefon", "nombor", "name", "nama"),
+    hint="<name or phone>",
+    positional=True,
+)
+CLEAR = ("-", "none", "tiada")  # a nickname written as one of these is taken away
+
 
 def _row(user: StaffMember) -> dict:
-    return {"phone": user.phone, "name": user.name, "role": user.role, "active": user.active}
+    return {
+        "phone": user.phone,
+        "name": user.name,
+        "nickname": user.nickname,
+        "role": user.role,
+        "active": user.active,
+    }
 
 
 @command(
@@ -56,16 +73,7 @@ def add_member(ctx: Context, phone: str, role: str, name: str) -> Result:
 @command(
     "admin remove",
     role="admin",
-    keys=(
-        Key(
-            "who",
-            PERSON,
-            required=True,
-            aliases=("phone", "telefon", "nombor", "name", "nama"),
-            hint="<name or phone>",
-            positional=True,
-        ),
-    ),
+    keys=(WHO,),
 )
 def remove_member(ctx: Context, who: StaffMember) -> Result:
     """Take someone off the team; their tasks stay as they are."""
@@ -79,11 +87,51 @@ def remove_member(ctx: Context, who: StaffMember) -> Result:
     return Result(f"{who.name} ({mask_phone(who.phone)}) is off the team.")
 
 
+@command(
+    "admin nickname",
+    role="admin",
+    keys=(
+        WHO,
+        Key(
+            "as",
+            TEXT,
+            required=True,
+            aliases=("nickname", "panggilan"),
+            dest="nickname",
+            hint="<nickname>",
+        ),
+    ),
+)
+def set_nickname(ctx: Context, who: StaffMember, nickname: str) -> Result:
+    """Give a team member a nickname they can be found by (`as: -` takes it away)."""
+    wanted = "" if nickname.lower() in CLEAR else " ".join(nickname.split())[:60]
+    others = StaffMember.select().where(StaffMember.active, StaffMember.id != who.id)
+    # A nickname that is someone else's name or nickname would make `for:` ambiguous.
+    taken = next(
+        (
+            m
+            for m in others
+            if wanted and people.fold(wanted) in map(people.fold, (m.name, m.nickname))
+        ),
+        None,
+    )
+    if taken is not None:
+        raise CommandError(f"{people.label(taken)} is already called that; pick another.")
+    before = _row(who)
+    who.nickname = wanted
+    who.save()
+    audit(ctx, "member.nickname", f"wocs_user:{who.id}", before, _row(who))
+    if not wanted:
+        return Result(f"{who.name} has no nickname now.")
+    return Result(f"{who.name} can now be called {wanted}, as in for: {wanted}.")
+
+
 @command("admin list", role="admin")
 def list_members(ctx: Context) -> Result:
-    """List the team with their roles."""
+    """List the team with their roles and phone numbers."""
     team = (
         StaffMember.select().where(StaffMember.active).order_by(StaffMember.role, StaffMember.name)
     )
-    lines = [f"{u.name} ({mask_phone(u.phone)}) — {u.role}" for u in team]
+    # Admins see their own team's numbers whole: two members must not differ only in stars.
+    lines = [f"{people.label(u)} (+{u.phone}) — {u.role}" for u in team]
     return Result("Team:\n" + "\n".join(lines) if lines else "Nobody is on the team yet.")
