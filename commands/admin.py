@@ -8,7 +8,6 @@ from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.registry import Key, command
 from wocs.types import PERSON, PHONE, TEXT, choice
-from wocs.values import mask_phone
 
 WHO = Key(
     "who",
@@ -53,7 +52,7 @@ def add_member(ctx: Context, phone: str, role: str, name: str) -> Result:
     )
     if clash is not None:
         raise CommandError(
-            f"{clash.name} ({mask_phone(clash.phone)}) already has that name; pick another."
+            f"{clash.name} ({people.shown_phone(clash.phone, ctx)}) already has that name; pick another."
         )
     user = StaffMember.get_or_none(StaffMember.phone == phone)
     before = _row(user) if user is not None else None
@@ -67,7 +66,7 @@ def add_member(ctx: Context, phone: str, role: str, name: str) -> Result:
     ctx.notify(
         phone, f"Hi {user.name}, you're on the team as {role}. Send /help to see what you can do."
     )
-    return Result(f"{user.name} ({mask_phone(phone)}) {verb} as {role}.")
+    return Result(f"{user.name} ({people.shown_phone(phone, ctx)}) {verb} as {role}.")
 
 
 @command(
@@ -84,7 +83,7 @@ def remove_member(ctx: Context, who: StaffMember) -> Result:
     who.active = False
     who.save()
     audit(ctx, "member.remove", f"wocs_user:{who.id}", before, _row(who))
-    return Result(f"{who.name} ({mask_phone(who.phone)}) is off the team.")
+    return Result(f"{who.name} ({people.shown_phone(who.phone, ctx)}) is off the team.")
 
 
 @command(

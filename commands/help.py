@@ -36,10 +36,13 @@ def overview(commands: list[Command], limit: int = TEXT_LIMIT) -> str:
     if len(full) + 80 <= limit:
         return f"Commands you can use:\n{full}\n\nMore: /help <command>"
     families: dict[str, list[str]] = {}
+    others: dict[str, list[str]] = {}  # other first words a family answers to
     for cmd in commands:
         families.setdefault(cmd.name, []).append(cmd.sub or "")
+        mine = others.setdefault(cmd.name, _family_aliases(cmd.name))
+        mine += [a for a in cmd.aliases if " " not in a]
     lines = [
-        f"/{name} {'|'.join(filter(None, subs))}".rstrip() + _also(_family_aliases(name))
+        f"/{name} {'|'.join(filter(None, subs))}".rstrip() + _also(others[name])
         for name, subs in families.items()
     ]
     return (

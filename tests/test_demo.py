@@ -25,7 +25,7 @@ def test_demo_plays_the_whole_day():
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "bot → +60 12-345 6789 (Aisyah): Siti (60*****8888) added as agent." in out
+    assert "bot → +60 12-345 6789 (Aisyah): Siti (+60129998888) added as agent." in out
     assert "bot → +60 12-999 8888 (Siti): New task #1 from Aisyah: Setup booth" in out
     assert "bot → +60 12-345 6789 (Aisyah): Siti finished task #1: Setup booth" in out
     assert (

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models import Campaign, Event, WocsTask
+import pytest
+
+from models import Campaign, Event, StaffMember, WocsTask
 from tests.conftest import ADMIN
 from tests.test_broadcasts import approve
 from whatsapp.payload import MAX_BODY, parse_body, text_message_body
+from wocs import people
+from wocs.context import Context
 from wocs.replies import TEXT_LIMIT
+from wocs.values import ValueProblem
 
 RAJ = "60129997777"
 ADD_RAJ = "/admin add phone: 012-999 7777 role: agent name: Raj"
@@ -161,3 +166,120 @@ def test_config_list_points_only_admins_at_config_set(commands_db):
     commands_db.run(ADD_RAJ)
     assert "/config set" not in commands_db.run("/config list", RAJ).text
     assert "/config set" in commands_db.run("/config list").text
+
+
+HAFIZ, AMINAH, NURHALIZA = "60129996666", "60129995555", "60129994444"
+
+
+def _team(commands_db) -> None:
+    for phone, name in (
+        (HAFIZ, "Muhammad Hafiz bin Abdullah"),
+        (AMINAH, "Siti Aminah"),
+        (NURHALIZA, "Siti Nurhaliza"),
+    ):
+        commands_db.run(f"/admin add phone: {phone} role: agent name: {name}")
+
+
+def _assigned(commands_db, who: str) -> str:
+    answer = commands_db.run(f"/agent task: X for: {who} due: esok").text
+    assert answer.startswith("Task #"), answer
+    return WocsTask.select().order_by(WocsTask.id.desc()).get().assignee.name
+
+
+def test_people_are_found_by_any_part_of_their_name(commands_db):
+    _team(commands_db)
+    assert _assigned(commands_db, "Hafiz") == "Muhammad Hafiz bin Abdullah"
+    assert _assigned(commands_db, "aminah") == "Siti Aminah"
+    assert _assigned(commands_db, "@Siti Aminah") == "Siti Aminah"
+    assert _assigned(commands_db, "SITI NURHALIZA") == "Siti Nurhaliza"
+
+
+def test_two_sitis_are_listed_with_whole_phones_for_an_admin(commands_db):
+    _team(commands_db)
+    answer = commands_db.run("/agent task: X for: Siti due: esok").text
+    assert answer.startswith(
+        "for: 'Siti' could mean 2 people:\n"
+        f"1. Siti Aminah — +{AMINAH}\n"
+        f"2. Siti Nurhaliza — +{NURHALIZA}\n"
+        f"Write their phone number instead, like +{AMINAH}, or more of the name."
+    ), answer
+    assert _assigned(commands_db, f"+{AMINAH}") == "Siti Aminah"
+
+
+def test_an_agent_sees_the_choices_masked(commands_db):
+    _team(commands_db)
+    agent = StaffMember.get(StaffMember.phone == HAFIZ)
+    with pytest.raises(ValueProblem) as caught:
+        people.find("siti", Context(phone=HAFIZ, user=agent))
+    assert "Siti Aminah — 60*****5555" in str(caught.value)
+    assert AMINAH not in str(caught.value)
+
+
+def test_a_nickname_the_team_sets_finds_the_person(commands_db):
+    _team(commands_db)
+    set_it = commands_db.run("/admin nickname Siti Aminah as: Mina").text
+    assert set_it == "Siti Aminah can now be called Mina, as in for: Mina.", set_it
+    assert StaffMember.get(StaffMember.phone == AMINAH).nickname == "Mina"
+    assert _assigned(commands_db, "mina") == "Siti Aminah"
+    assert 'Siti Aminah "Mina" (+60129995555) — agent' in commands_db.run("/admin list").text
+    taken = commands_db.run("/admin nickname Hafiz as: MINA").text
+    assert taken == 'Siti Aminah "Mina" is already called that; pick another.', taken
+    assert commands_db.run("/admin nickname Siti Aminah as: -").text == (
+        "Siti Aminah has no nickname now."
+    )
+
+
+def test_admin_remove_takes_a_name_without_a_key(commands_db):
+    _team(commands_db)
+    answer = commands_db.run("/admin remove Siti Nurhaliza").text
+    assert answer == f"Siti Nurhaliza (+{NURHALIZA}) is off the team.", answer
+    assert not StaffMember.get(StaffMember.phone == NURHALIZA).active
+
+
+def test_event_check_note_and_checklist_without_keys(commands_db):
+    commands_db.run("/event create name: Bazar date: esok location: Bangsar")
+    n = Event.get().id
+    assert commands_db.run(f"/event checklist {n}").text.startswith(
+        f"Event #{n}: Bazar\nChecklist (0 of "
+    )
+    ticked = commands_db.run(f"/event check {n} 3").text
+    assert ticked.startswith(f"Ticked item 3 on event #{n}:"), ticked
+    noted = commands_db.run(f"/event note {n} Booth A12").text
+    assert noted.startswith(f"Note added to event #{n}"), noted
+    assert Event.get().notes[-1]["text"] == "Booth A12"
+
+
+def test_task_done_with_a_bare_note_and_in_malay(commands_db):
+    commands_db.run(ADD_RAJ)
+    commands_db.run("/agent task: X for: Raj due: esok")
+    commands_db.run("/agent task: Y for: Raj due: esok")
+    first, second = (t.id for t in WocsTask.select().order_by(WocsTask.id))
+    assert commands_db.run(f"/task done {first} siap!", RAJ).text == (
+        f"Task #{first} is done. Thank you!"
+    )
+    assert WocsTask.get_by_id(first).result == "siap!"
+    assert commands_db.run(f"/tugas selesai {second}", RAJ).text.startswith(
+        f"Task #{second} is done"
+    )
+
+
+def test_landing_rollback_without_keys(commands_db):
+    for text in ("one", "two"):
+        commands_db.run(f"/landing publish slug: raya-promo title: Raya {text} content: {text}")
+    answer = commands_db.run("/landing rollback raya-promo 1").text
+    assert answer == "/p/raya-promo now shows version 1: Raya one (was version 2).", answer
+
+
+def test_start_and_malay_names_answer_with_help(commands_db):
+    start = commands_db.run("/start").text
+    assert start == commands_db.run("/help").text == commands_db.run("/bantuan").text
+    assert "/stats" not in start.splitlines()[0]
+    assert commands_db.run("/acara list").text == "No upcoming events."
+    shown = commands_db.run("/help task done").text
+    assert shown.splitlines()[:3] == [
+        "/task done <n> [note: <what was done>]",
+        "  or /task done <n> <what was done>",
+        "Mark a task as done, with an optional note; whoever created it is told."
+        " (also /task selesai, /tugas done)",
+    ], shown
+    assert commands_db.run("/help tugas selesai").text == shown
