@@ -14,6 +14,7 @@ import pytest
 
 from models import StaffMember
 from tests.conftest import ADMIN
+from wocs import keywords
 from wocs.context import Context
 from wocs.dispatch import check
 
@@ -387,3 +388,57 @@ def test_phrasing_binds_to(commands_db, text: str, command: str, values: dict[st
 
 def test_the_table_has_enough_rows() -> None:
     assert len(PHRASINGS) >= 30
+
+
+def said(typed: str, intent: str | None, code: str = "") -> Any:
+    """One customer phrasing: what they wrote and what it asks (None: none of the keywords)."""
+    return pytest.param(typed, intent, code, id=typed[:60] or "empty")
+
+
+CUSTOMER = [
+    said("JOIN CNY27", "join", "CNY27"),
+    said("join cny27", "join", "CNY27"),
+    said("Join CNY27 please", "join", "CNY27"),
+    said("JOIN CNY27 \U0001f389", "join", "CNY27"),
+    said("JOIN: CNY27", "join", "CNY27"),
+    said("Hi! JOIN CNY27", "join", "CNY27"),
+    said("Saya nak masuk CNY27", "join", "CNY27"),
+    said("JOIN #CNY27", "join", "CNY27"),
+    said("MASUK CNY27", "join", "CNY27"),
+    said("sertai CNY27 terima kasih", "join", "CNY27"),
+    said("I want to join the CNY27 draw", "join", "CNY27"),
+    said("join please", "join"),
+    said("join", "join"),
+    said("CNY27", "code", "CNY27"),
+    said("#CNY27 \U0001f389", "code", "CNY27"),
+    said("cny27!", "code", "CNY27"),
+    said("stop", "stop"),
+    said("STOP!!!", "stop"),
+    said("stop please", "stop"),
+    said("Please stop sending me messages", "stop"),
+    said("berhenti hantar", "stop"),
+    said("tolong berhenti", "stop"),
+    said("unsubscribe me", "stop"),
+    said("UNSUBSCRIBE", "stop"),
+    said("start", "start"),
+    said("MULA", "start"),
+    said("subscribe me again please", "start"),
+    said("When does the promo stop?", None),
+    said("Don't stop sending the promos, I love them", None),
+    said("I told my friend to stop by your booth tomorrow", None),
+    said("Bila kempen ini berhenti?", None),
+    said("hi", None),
+    said("Hello, what are your opening hours on Saturday at Mid Valley please?", None),
+    said("I wanted to join yesterday but my phone died so can I still join the CNY27", None),
+    said("", None),
+]
+
+
+@pytest.mark.parametrize(("text", "intent", "code"), CUSTOMER)
+def test_customer_phrasing_asks_for(text: str, intent: str | None, code: str) -> None:
+    asked = keywords.read(text)
+    assert (asked.intent, asked.code) == (intent, code) if asked else intent is None
+
+
+def test_the_tables_have_enough_rows() -> None:
+    assert len(PHRASINGS) + len(CUSTOMER) >= 100

@@ -6,13 +6,13 @@ import datetime as dt
 
 import pytest
 
-from models import Campaign, Event, StaffMember, WocsTask
+from models import Campaign, Contact, Entry, Event, StaffMember, WocsTask
 from tests.conftest import ADMIN
 from tests.test_broadcasts import approve
 from whatsapp.payload import MAX_BODY, parse_body, text_message_body
 from wocs import people
 from wocs.context import Context
-from wocs.replies import TEXT_LIMIT
+from wocs.replies import TEXT_LIMIT, reply
 from wocs.values import ValueProblem
 
 RAJ = "60129997777"
@@ -283,3 +283,46 @@ def test_start_and_malay_names_answer_with_help(commands_db):
         " (also /task selesai, /tugas done)",
     ], shown
     assert commands_db.run("/help tugas selesai").text == shown
+
+
+CUSTOMER = "60131234567"
+JOINS = (
+    "Join CNY27 please",
+    "JOIN CNY27 \U0001f389",
+    "CNY27",
+    "JOIN: CNY27",
+    "Hi! JOIN CNY27",
+    "Saya nak masuk CNY27",
+    "JOIN #CNY27",
+)
+
+
+def _cny27(live) -> None:
+    answer = live.ask(
+        "/campaign create code: CNY27 prize: Angpau start: 2026-01-01 end: 2030-12-31"
+    )
+    assert answer.startswith("Campaign CNY27 created"), answer
+
+
+def test_every_way_of_joining_joins(live):
+    _cny27(live)
+    for n, text in enumerate(JOINS):
+        phone = f"6013123450{n}"
+        answer = live.ask(text, phone)
+        assert answer.startswith("You're in the CNY27 lucky draw"), (text, answer)
+    assert Entry.select().count() == len(JOINS)
+
+
+def test_a_bare_code_joins_only_an_open_campaign(live):
+    live.ask("/campaign create code: SOON27 prize: Angpau start: 2030-01-01 end: 2030-12-31")
+    assert live.ask("SOON27", CUSTOMER) == reply("menu")
+    assert not Entry.select().exists()
+
+
+def test_opt_out_phrases_are_honoured_and_a_mention_is_not(live):
+    for n, text in enumerate(("stop please", "berhenti hantar", "unsubscribe me")):
+        phone = f"6013123460{n}"
+        assert live.ask(text, phone) == reply("stopped"), text
+        assert Contact.get(Contact.phone == phone).opted_out_at is not None
+    assert live.ask("When does the promo stop?", CUSTOMER) == reply("menu")
+    assert Contact.get(Contact.phone == CUSTOMER).opted_out_at is None
