@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from models import Campaign, Contact, Entry, Event, StaffMember, WocsTask
+from models import Campaign, Contact, Entry, Event, Hook, StaffMember, WocsTask
 from tests.conftest import ADMIN
 from tests.test_broadcasts import approve
 from whatsapp.payload import MAX_BODY, parse_body, text_message_body
@@ -326,3 +326,10 @@ def test_opt_out_phrases_are_honoured_and_a_mention_is_not(live):
         assert Contact.get(Contact.phone == phone).opted_out_at is not None
     assert live.ask("When does the promo stop?", CUSTOMER) == reply("menu")
     assert Contact.get(Contact.phone == CUSTOMER).opted_out_at is None
+
+
+def test_hook_tags_on_the_same_line_as_the_text(commands_db):
+    answer = commands_db.run("/hook add text: Jom makan! tags: food, pov").text
+    assert answer.startswith("Hook #"), answer
+    hook = Hook.get()
+    assert (hook.text, hook.tags) == ("Jom makan!", ["food", "pov"])
