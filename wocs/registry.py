@@ -181,16 +181,23 @@ def closest(word: str, choices: list[str]) -> str | None:
     return found[0] if found else None
 
 
-def answering(name: str) -> dict[str | None, Command]:
-    """The commands a first word calls, by the sub-command word each answers to (None: plain)."""
-    name = FAMILY_ALIASES.get(name, name)
-    found: dict[str | None, Command] = {}
+@functools.lru_cache(maxsize=4)
+def _by_first_word(commands: tuple[int, ...]) -> dict[str, dict[str | None, Command]]:
+    """Every first word a command answers to, with its sub-command words; built per registry."""
+    found: dict[str, dict[str | None, Command]] = {}
     for cmd in REGISTRY.values():
         for full in cmd.names:
             base, _, sub = full.partition(" ")
-            if base == name:
-                found.setdefault(sub or None, cmd)
+            found.setdefault(base, {}).setdefault(sub or None, cmd)
     return found
+
+
+def answering(name: str) -> dict[str | None, Command]:
+    """The commands a first word calls, by the sub-command word each answers to (None: plain)."""
+    # Keyed by the registered commands, so a command declared or dropped later is seen; the
+    # cached index holds the commands, so their ids cannot be reused while it is kept.
+    index = _by_first_word(tuple(map(id, REGISTRY.values())))
+    return index.get(FAMILY_ALIASES.get(name, name), {})
 
 
 def resolve(parsed: ParsedCommand) -> tuple[Command, tuple[str, ...]]:
