@@ -131,6 +131,7 @@ class StaffMember(BaseModel):
 
     phone = CharField(max_length=20, unique=True)
     name = CharField(max_length=120, default="")
+    nickname = CharField(max_length=60, default="")  # what the team calls them, if set
     role = CharField(max_length=10, default="agent", index=True)
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 from models import StaffMember
+from wocs import people
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.registry import Key, command
-from wocs.types import PHONE, TEXT, choice
-from wocs.values import mask_phone
+from wocs.types import PERSON, PHONE, TEXT, choice
+
+WHO = Key(
+    "who",
+    PERSON,
+    required=True,
+    aliases=("phone", "telefon", "nombor", "name", "nama"),
+    hint="<name or phone>",
+    positional=True,
+)
+CLEAR = ("-", "none", "tiada")  # a nickname written as one of these is taken away
 
 
 def _row(user: StaffMember) -> dict:
-    return {"phone": user.phone, "name": user.name, "role": user.role, "active": user.active}
+    return {
+        "phone": user.phone,
+        "name": user.name,
+        "nickname": user.nickname,
+        "role": user.role,
+        "active": user.active,
+    }
 
 
 @command(
@@ -36,7 +52,7 @@ def add_member(ctx: Context, phone: str, role: str, name: str) -> Result:
     )
     if clash is not None:
         raise CommandError(
-            f"{clash.name} ({mask_phone(clash.phone)}) already has that name; pick another."
+            f"{clash.name} ({people.shown_phone(clash.phone, ctx)}) already has that name; pick another."
         )
     user = StaffMember.get_or_none(StaffMember.phone == phone)
     before = _row(user) if user is not None else None
@@ -50,36 +66,71 @@ def add_member(ctx: Context, phone: str, role: str, name: str) -> Result:
     ctx.notify(
         phone, f"Hi {user.name}, you're on the team as {role}. Send /help to see what you can do."
     )
-    return Result(f"{user.name} ({mask_phone(phone)}) {verb} as {role}.")
+    return Result(f"{user.name} ({people.shown_phone(phone, ctx)}) {verb} as {role}.")
 
 
 @command(
     "admin remove",
     role="admin",
-    keys=(Key("phone", PHONE, required=True, aliases=("telefon", "nombor"), hint="<phone>"),),
+    keys=(WHO,),
 )
-def remove_member(ctx: Context, phone: str) -> Result:
+def remove_member(ctx: Context, who: StaffMember) -> Result:
     """Take someone off the team; their tasks stay as they are."""
-    user = StaffMember.get_or_none((StaffMember.phone == phone) & StaffMember.active)
-    if user is None:
-        raise CommandError(
-            f"{mask_phone(phone)} is not on the team. Send /admin list to see who is."
-        )
     admins = StaffMember.select().where(StaffMember.role == "admin", StaffMember.active).count()
-    if user.role == "admin" and admins <= 1:
+    if who.role == "admin" and admins <= 1:
         raise CommandError("That is the last admin; add another admin first.")
-    before = _row(user)
-    user.active = False
-    user.save()
-    audit(ctx, "member.remove", f"wocs_user:{user.id}", before, _row(user))
-    return Result(f"{user.name} ({mask_phone(phone)}) is off the team.")
+    before = _row(who)
+    who.active = False
+    who.save()
+    audit(ctx, "member.remove", f"wocs_user:{who.id}", before, _row(who))
+    return Result(f"{who.name} ({people.shown_phone(who.phone, ctx)}) is off the team.")
+
+
+@command(
+    "admin nickname",
+    role="admin",
+    keys=(
+        WHO,
+        Key(
+            "as",
+            TEXT,
+            required=True,
+            aliases=("nickname", "panggilan"),
+            dest="nickname",
+            hint="<nickname>",
+        ),
+    ),
+)
+def set_nickname(ctx: Context, who: StaffMember, nickname: str) -> Result:
+    """Give a team member a nickname they can be found by (`as: -` takes it away)."""
+    wanted = "" if nickname.lower() in CLEAR else " ".join(nickname.split())[:60]
+    others = StaffMember.select().where(StaffMember.active, StaffMember.id != who.id)
+    # A nickname that is someone else's name or nickname would make `for:` ambiguous.
+    taken = next(
+        (
+            m
+            for m in others
+            if wanted and people.fold(wanted) in map(people.fold, (m.name, m.nickname))
+        ),
+        None,
+    )
+    if taken is not None:
+        raise CommandError(f"{people.label(taken)} is already called that; pick another.")
+    before = _row(who)
+    who.nickname = wanted
+    who.save()
+    audit(ctx, "member.nickname", f"wocs_user:{who.id}", before, _row(who))
+    if not wanted:
+        return Result(f"{who.name} has no nickname now.")
+    return Result(f"{who.name} can now be called {wanted}, as in for: {wanted}.")
 
 
 @command("admin list", role="admin")
 def list_members(ctx: Context) -> Result:
-    """List the team with their roles."""
+    """List the team with their roles and phone numbers."""
     team = (
         StaffMember.select().where(StaffMember.active).order_by(StaffMember.role, StaffMember.name)
     )
-    lines = [f"{u.name} ({mask_phone(u.phone)}) — {u.role}" for u in team]
+    # Admins see their own team's numbers whole: two members must not differ only in stars.
+    lines = [f"{people.label(u)} (+{u.phone}) — {u.role}" for u in team]
     return Result("Team:\n" + "\n".join(lines) if lines else "Nobody is on the team yet.")

@@ -67,4 +67,6 @@ def list_config(ctx: Context) -> Result:
     """List every feature flag with its value and what it does."""
     values = flags.all_flags()
     lines = [_line(flags.FLAGS[name], value) for name, value in values.items()]
-    return Result(capped_list("Feature flags", len(lines), lines) + f"\n{HOW_TO_SET}")
+    # Only admins may change a flag; agents are not pointed at a command they cannot run.
+    how = f"\n{HOW_TO_SET}" if ctx.may("admin") else ""
+    return Result(capped_list("Feature flags", len(lines), lines) + how)

@@ -11,7 +11,7 @@ from domain.tasks import show_date
 from models import Event, for_update, utcnow
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
-from wocs.registry import Arg, Key, command
+from wocs.registry import Arg, Key, command, family_alias
 from wocs.replies import LIST_LIMIT, capped_list
 from wocs.types import DATE, INT, LONG_TEXT, MONEY, PHONE, TEXT, choice
 from wocs.values import mask_phone
@@ -78,9 +78,20 @@ def _items(items: list[dict], numbers: list[int] | None = None) -> str:
     )
 
 
+def _checklist(event: Event) -> str:
+    """An event's checklist with its progress, or how to start one."""
+    items = event.checklist
+    if not items:
+        return f"Checklist: empty. Add to it with /event checklist {event.id} add: …"
+    return f"Checklist ({_progress(items)}):\n{_items(items)}"
+
+
 def _progress(items: list[dict]) -> str:
     done = sum(1 for item in items if item["done"])
     return f"{done} of {len(items)} done"
+
+
+family_alias("event", "acara")
 
 
 @command(
@@ -158,12 +169,7 @@ def list_events(ctx: Context, which: str = "upcoming") -> Result:
 def show_event(ctx: Context, n: int) -> Result:
     """Show an event with its checklist, latest notes and photo count."""
     event = get_event(n)
-    items = event.checklist
-    checklist = (
-        f"Checklist ({_progress(items)}):\n{_items(items)}"
-        if items
-        else f"Checklist: empty. Add to it with /event checklist {n} add: …"
-    )
+    checklist = _checklist(event)
     notes = [_show_note(note, ctx) for note in event.notes[-NOTES_SHOWN:]]
     earlier = len(event.notes) - len(notes)
     if earlier:
@@ -220,10 +226,13 @@ def change_status(ctx: Context, n: int, status: str) -> Result:
     "event checklist",
     role="admin",
     args=(Arg("n", INT),),
-    keys=(Key("add", TEXT, required=True, aliases=("tambah",), hint="<item>"),),
+    keys=(Key("add", TEXT, aliases=("tambah",), hint="<item>", positional=True),),
 )
-def add_item(ctx: Context, n: int, add: str) -> Result:
-    """Add an item to an event's checklist."""
+def add_item(ctx: Context, n: int, add: str = "") -> Result:
+    """Show an event's checklist, or add an item to it."""
+    if not add:
+        event = get_event(n)
+        return Result(f"Event #{n}: {event.name}\n{_checklist(event)}", entity=f"event:{n}")
     text = " ".join(add.split())
     if len(text) > ITEM_MAX:
         raise CommandError(
@@ -252,7 +261,7 @@ def add_item(ctx: Context, n: int, add: str) -> Result:
     "event check",
     role="agent",
     args=(Arg("n", INT),),
-    keys=(Key("item", TEXT, required=True, hint="<number or start of its text>"),),
+    keys=(Key("item", TEXT, required=True, hint="<number or start of its text>", positional=True),),
 )
 def check_item(ctx: Context, n: int, item: str) -> Result:
     """Tick a checklist item, by its number or the start of its text."""
@@ -303,7 +312,9 @@ def find_item(event: Event, wanted: str) -> int:
     "event note",
     role="agent",
     args=(Arg("n", INT),),
-    keys=(Key("text", LONG_TEXT, required=True, aliases=("nota",), hint="<note>"),),
+    keys=(
+        Key("text", LONG_TEXT, required=True, aliases=("nota",), hint="<note>", positional=True),
+    ),
 )
 def add_note(ctx: Context, n: int, text: str) -> Result:
     """Add a note to an event (it may run over several lines)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Iterable
@@ -158,7 +159,10 @@ def list_pages(ctx: Context) -> Result:
 @command(
     "landing rollback",
     role="admin",
-    keys=(SLUG_KEY, Key("version", INT, required=True, aliases=("versi",), hint="<n>")),
+    keys=(
+        dataclasses.replace(SLUG_KEY, positional=True),
+        Key("version", INT, required=True, aliases=("versi",), hint="<n>", positional=True),
+    ),
 )
 def rollback(ctx: Context, slug: str, version: int) -> Result:
     """Make an earlier version of a landing page the live one again."""

@@ -14,7 +14,7 @@ from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.message_templates import readable, usable
 from wocs.registry import Arg, Key, command
-from wocs.replies import capped_list
+from wocs.replies import capped_list, plural
 from wocs.types import INT, TEXT, ValueType
 from wocs.values import ValueProblem
 
@@ -37,7 +37,7 @@ def _audience(text: str, ctx: Context) -> str:
         return values.parse_phone(text)
     except ValueProblem:
         raise ValueProblem(
-            f"to: '{text.strip()[:30]}' is neither a phone number nor a segment. "
+            f"'{text.strip()[:30]}' is neither a phone number nor a segment. "
             f"Segments: entrants:CODE, {', '.join(SEGMENTS)}."
         ) from None
 
@@ -58,16 +58,16 @@ def _moment(text: str, ctx: Context) -> dt.datetime:
         except ValueProblem:
             continue
         if moment <= ctx.now:
-            raise ValueProblem(f"at: {moment:%Y-%m-%d %H:%M} has passed. Give a later time.")
+            raise ValueProblem(f"{moment:%Y-%m-%d %H:%M} has passed. Give a later time.")
         return moment.astimezone(dt.UTC).replace(tzinfo=None)
-    raise ValueProblem(f"at: '{text.strip()[:30]}' is not a date and time. {AT_HINT}")
+    raise ValueProblem(f"'{text.strip()[:30]}' is not a date and time. {AT_HINT}")
 
 
 def _vars(text: str, ctx: Context) -> list[str]:
     """Template values, separated by ; or |."""
     parts = [p for p in _VAR_SPLIT.split(text.strip()) if p]
     if any(len(p) > values.MAX_INPUT for p in parts):
-        raise ValueProblem(f"vars: each value may be at most {values.MAX_INPUT} characters.")
+        raise ValueProblem(f"each value may be at most {values.MAX_INPUT} characters.")
     return parts
 
 
@@ -121,7 +121,8 @@ def _queue(
     )
     skip = f", {stopped} opted out (skipped)" if stopped else ""
     return Result(
-        f"Broadcast {describe(broadcast)}: {len(phones):,} recipient(s){skip}, sending {when}. "
+        f"Broadcast {describe(broadcast)}: {plural(len(phones), 'recipient')}{skip}, "
+        f"sending {when}. "
         f"I'll tell you how it goes.\nPreview: {readable(approved.name, approved.language, params)}",
         entity=f"broadcast:{broadcast.id}",
     )
@@ -191,7 +192,11 @@ def cancel_broadcast(ctx: Context, number: int) -> Result:
         .execute()
     )
     if not moved:
-        raise CommandError(f"Broadcast #{number} is already {found.state}; it cannot be cancelled.")
+        if found.state == "cancelled":
+            return Result(f"Broadcast {describe(found)} is already cancelled; nothing to do.")
+        raise CommandError(
+            f"Broadcast {describe(found)} is already {found.state}, too late to cancel."
+        )
     audit(
         ctx, "broadcast.cancel", f"broadcast:{number}", {"state": "queued"}, {"state": "cancelled"}
     )

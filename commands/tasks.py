@@ -8,9 +8,11 @@ from domain.tasks import OPEN_STATES, show_date, visible_task, visible_tasks
 from models import StaffMember, WocsTask, WocsTaskLog, utcnow
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
-from wocs.registry import Arg, Key, command
+from wocs.registry import Arg, Key, command, family_alias
 from wocs.replies import LIST_LIMIT, capped_list
 from wocs.types import DATE, INT, LONG_TEXT, PERSON, PRIORITY, TEXT, choice
+
+family_alias("task", "tugas")
 
 
 def _label(user: StaffMember | None) -> str:
@@ -107,13 +109,14 @@ def list_tasks(ctx: Context, which: str | None = None) -> Result:
         query = query.where(WocsTask.status.in_(OPEN_STATES), WocsTask.due < ctx.today)
     total = query.count()
     if not total:
-        return Result(f"No {which} tasks.")
+        return Result("You have no open tasks." if which == "mine" else f"No {which} tasks.")
     lines = [
         f"#{t.id} {t.title} — {_label(t.assignee)}, due {show_date(t.due)} "
         f"({t.status.replace('_', ' ')}{', ' + t.priority if t.priority != 'normal' else ''})"
         for t in query.limit(LIST_LIMIT)
     ]
-    return Result(capped_list(f"{which.capitalize()} tasks", total, lines))
+    heading = "My" if which == "mine" else which.capitalize()
+    return Result(capped_list(f"{heading} tasks", total, lines))
 
 
 @command("task show", role="agent", args=(Arg("n", INT),))
@@ -151,7 +154,8 @@ def start_task(ctx: Context, n: int) -> Result:
     "task done",
     role="agent",
     args=(Arg("n", INT),),
-    keys=(Key("note", LONG_TEXT, aliases=("nota",), hint="<what was done>"),),
+    keys=(Key("note", LONG_TEXT, aliases=("nota",), hint="<what was done>", positional=True),),
+    aliases=("task selesai",),
 )
 def finish_task(ctx: Context, n: int, note: str = "") -> Result:
     """Mark a task as done, with an optional note; whoever created it is told."""

@@ -11,6 +11,7 @@ from domain.broadcasts import describe
 from jobs import staging
 from models import Broadcast, OutboundMessage, utcnow, write_transaction
 from wocs.audit import audit_job
+from wocs.replies import plural
 
 STEPS = (25, 50, 75, 100)
 SMALL = 20  # audiences below this get the start and the end, not every quarter
@@ -66,7 +67,7 @@ def _counts(broadcast: Broadcast) -> str:
 
 def start_text(broadcast: Broadcast) -> str:
     stopped = f"; {broadcast.skipped:,} opted out, skipped" if broadcast.skipped else ""
-    return f"📣 Broadcast {describe(broadcast)} started: {broadcast.total:,} recipients{stopped}."
+    return f"📣 Broadcast {describe(broadcast)} started: {plural(broadcast.total, 'recipient')}{stopped}."
 
 
 def _step_text(broadcast: Broadcast, step: int, done: int) -> str:

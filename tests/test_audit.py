@@ -103,7 +103,7 @@ def test_count_defaults_to_ten_stops_at_fifty_and_fits_one_message(live):
     assert len(lines) == 51 and lines[-1].split(" · ")[2].startswith("test.10 ")
     assert len(most) <= 4096 and all(len(line) <= 78 for line in lines[1:])
     assert live.ask("/audit 0") == (
-        "<n> '0' is not a number; it must be from 1 to 2147483647. "
+        "<n> '0' is not a number; numbers start at 1. "
         "Write a whole number like 12 or #12.\nUsage: /audit [<n>]"
     )
 

@@ -141,7 +141,7 @@ def test_send_to_a_segment_skips_who_opted_out(live):
     Contact.create(phone="60111000003", opted_out_at=utcnow())
     live.say(ADMIN, "/send to: agents template: event_invite vars: Mid Valley; Sat 20 Jan")
     reply = live.replies_to(ADMIN)[0]
-    assert reply.startswith("Broadcast #") and "3 recipient(s), 1 opted out (skipped)" in reply
+    assert reply.startswith("Broadcast #") and "3 recipients, 1 opted out (skipped)" in reply
     live.settle()
     assert template_sends(live) == {"60111000001": 1, "60111000002": 1}
     texts = live.replies_to(ADMIN, 3)

@@ -48,7 +48,7 @@ def test_chat_runs_commands_through_the_webhook_and_jobs(tmp_path):
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "Chatting as +60123456789, admin" in out
-    assert "bot> Siti (60*****8888) added as agent." in out
+    assert "bot> Siti (+60129998888) added as agent." in out
     assert "bot → +60129998888: New task #1 from Admin 6789: Setup booth" in out
     assert "bot> Task #1 created for Siti, due Sun 20 Jan 2030. I've told them." in out
     assert "#1 Setup booth — Siti, due Sun 20 Jan 2030 (open)" in out

@@ -25,7 +25,7 @@ def test_demo_plays_the_whole_day():
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "bot → +60 12-345 6789 (Aisyah): Siti (60*****8888) added as agent." in out
+    assert "bot → +60 12-345 6789 (Aisyah): Siti (+60129998888) added as agent." in out
     assert "bot → +60 12-999 8888 (Siti): New task #1 from Aisyah: Setup booth" in out
     assert "bot → +60 12-345 6789 (Aisyah): Siti finished task #1: Setup booth" in out
     assert (
@@ -34,7 +34,7 @@ def test_demo_plays_the_whole_day():
     assert out.count("Your ticket: ") == 3  # the first three joins are shown in full
     assert "open · 20 entries" in out
     assert "Meta › (webhook) template campaign_reminder is APPROVED" in out
-    assert "20 recipient(s), 1 opted out (skipped), sending now." in out
+    assert "20 recipients, 1 opted out (skipped), sending now." in out
     assert "done: 19 sent, 1 skipped, 0 failed." in out
     assert "(19 reminders sent; +60 13-555 0005 (Nurul) said STOP and was skipped)" in out
     assert "Drawing 1 winner(s) for RAYA26 among 20 entries." in out

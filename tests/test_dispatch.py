@@ -71,4 +71,5 @@ def test_help_overview_shrinks_to_one_line_a_family_when_it_would_not_fit():
     assert len(whole) <= 4096 and "/task done <n>" not in whole
     compact = overview(everything, limit=500)
     assert "/task assign|cancel|done|list|show|start" in compact
-    assert "/help" in compact.splitlines() and compact.endswith("e.g. /help task done")
+    assert "/help (also /bantuan, /start, /menu)" in compact.splitlines()
+    assert compact.endswith("e.g. /help task done")

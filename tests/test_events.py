@@ -297,15 +297,16 @@ def test_lists_are_capped_and_empty_lists_say_so(live):
 def test_help_shows_the_event_commands_each_role_may_use(live):
     StaffMember.create(phone=SITI, name="Siti", role="agent")
     admin_only = [
-        "/event checklist <n> add: <item>",
+        "/event checklist <n> [add: <item>]\n  or /event checklist <n> <item>",
         "/event create name: <event name> date: <date> location: <place> "
         "[fee: <amount>] [eo: <organiser's phone>]",
         "/event status <n> <planned|confirmed|setup|live|closed|cancelled>",
     ]
     everyone = [
-        "/event check <n> item: <number or start of its text>",
+        "/event check <n> item: <number or start of its text>\n"
+        "  or /event check <n> <number or start of its text>",
         "/event list [upcoming|past]",
-        "/event note <n> text: <note>",
+        "/event note <n> text: <note>\n  or /event note <n> <note>",
         "/event show <n>",
     ]
     admin_help, agent_help = live.ask("/help event"), live.ask("/help event", SITI)

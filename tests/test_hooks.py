@@ -127,7 +127,7 @@ def test_top_ranks_by_rate_then_views_then_newest(live):
         f"2. #{c.id} 10.0% of 200 views · Ten percent, 200 views, newer",
     ]
     assert live.ask("/hook top 0") == (
-        f"<n> '0' is not a number; it must be from 1 to {2**31 - 1}. "
+        "<n> '0' is not a number; numbers start at 1. "
         "Write a whole number like 12 or #12.\nUsage: /hook top [<n>]"
     )
 

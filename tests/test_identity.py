@@ -118,7 +118,7 @@ def test_a_username_only_customer_stops_and_a_broadcast_skips_them(live):
     live.settle()
     assert Contact.get(Contact.bsuid == BSUID).opted_out_at is not None
     live.say(ADMIN, "/broadcast campaign: RAYA26 template: campaign_reminder vars: RAYA26; 20 Jan")
-    assert "2 recipient(s), 1 opted out (skipped)" in live.replies_to(ADMIN, 2)[1]
+    assert "2 recipients, 1 opted out (skipped)" in live.replies_to(ADMIN, 2)[1]
     live.settle()
     assert template_sends(live) == {PHONE: 1}
     assert all_handled_once()

@@ -18,7 +18,7 @@ STRANGER = "60175550000"
 
 def test_admin_adds_agent_assigns_task_and_hears_it_is_done(live):
     live.say(ADMIN, "/admin add phone: 012-999 8888 role: agent name: Siti")
-    assert live.replies_to(ADMIN) == ["Siti (60*****8888) added as agent."]
+    assert live.replies_to(ADMIN) == ["Siti (+60129998888) added as agent."]
     assert StaffMember.get(StaffMember.phone == SITI).role == "agent"
 
     live.say(ADMIN, "/agent task: Setup booth\nfor: Siti\ndue: 2030-01-20")
@@ -106,7 +106,7 @@ def test_help_shows_only_what_the_sender_may_run(live):
     live.say(ADMIN, "/help admin add")
     overview, detail = live.replies_to(ADMIN, 2)
     # An admin's full list no longer fits one message: one line a family, details on asking.
-    assert "/admin add|list|remove" in overview and "/broadcast" in overview
+    assert "/admin add|list|nickname|remove" in overview and "/broadcast" in overview
     assert detail.startswith("/admin add phone: <phone>")
 
 

@@ -14,11 +14,18 @@ import pytest
 
 from models import StaffMember
 from tests.conftest import ADMIN
+from wocs import keywords
 from wocs.context import Context
 from wocs.dispatch import check
 
 NOW = datetime(2026, 1, 14, 2, 0, tzinfo=UTC)
-TEAM = {"60129998888": "Siti", "60129997777": "Raj"}
+TEAM = {
+    "60129998888": "Siti",
+    "60129997777": "Raj",
+    "60129996666": "Muhammad Hafiz bin Abdullah",
+    "60129995555": "Siti Aminah",
+    "60129994444": "Zo\u00eb Lim",
+}
 
 
 def jan(day: int) -> date:
@@ -302,7 +309,67 @@ OTHERS = [
     ),
 ]
 
-PHRASINGS = AGENT + EVENTS + CAMPAIGNS + OTHERS
+PEOPLE = [
+    row("/agent task: X for: Hafiz due: esok", "agent", task="X", assignee=TEAM["60129996666"],
+        due=jan(15)),
+    row("/agent task: X for: aminah due: esok", "agent", task="X", assignee="Siti Aminah",
+        due=jan(15)),
+    row("/agent task: X for: @Siti Aminah due: esok", "agent", task="X", assignee="Siti Aminah",
+        due=jan(15)),
+    row("/agent task: X for: @raj due: esok", "agent", task="X", assignee="Raj", due=jan(15)),
+    row("/agent tugas: X untuk: hafiz abdullah tarikh: esok", "agent", task="X",
+        assignee=TEAM["60129996666"], due=jan(15)),
+    row("/agent task: X for: HAFIZ BIN ABDULLAH due: esok", "agent", task="X",
+        assignee=TEAM["60129996666"], due=jan(15)),
+    row("/agent task: X for: muh due: esok", "agent", task="X", assignee=TEAM["60129996666"],
+        due=jan(15)),
+    row("/agent task: X for: zoe due: esok", "agent", task="X", assignee="Zo\u00eb Lim",
+        due=jan(15)),
+    row("/agent task: X for: ZO\u00cb LIM due: esok", "agent", task="X", assignee="Zo\u00eb Lim",
+        due=jan(15)),
+    row("/agent task: X for: siti due: esok", "agent", task="X", assignee="Siti", due=jan(15)),
+    row("/task assign 3 for: 012-999 5555", "task assign", n=3, assignee="Siti Aminah"),
+    row("/task assign 3 untuk: @+60 12-999 7777", "task assign", n=3, assignee="Raj"),
+    row("/admin remove Siti Aminah", "admin remove", who="Siti Aminah"),
+    row("/admin remove 012-999 7777", "admin remove", who="Raj"),
+    row("/admin remove name: hafiz", "admin remove", who=TEAM["60129996666"]),
+    row("/admin nickname Siti Aminah as: Mina", "admin nickname", who="Siti Aminah",
+        nickname="Mina"),
+    row("/admin nickname who: Raj panggilan: Bos", "admin nickname", who="Raj", nickname="Bos"),
+]  # fmt: skip
+
+POSITIONAL = [
+    row("/event check 1 3", "event check", n=1, item="3"),
+    row("/event check 1 Extension", "event check", n=1, item="Extension"),
+    row("/event note 1 Booth A12", "event note", n=1, text="Booth A12"),
+    row("/event note 1 Booth A12\nnear the exit", "event note", n=1, text="Booth A12\nnear the exit"),
+    row("/event checklist 1", "event checklist", n=1),
+    row("/event checklist 1 Extension cord", "event checklist", n=1, add="Extension cord"),
+    row("/task done 10 siap!", "task done", n=10, note="siap!"),
+    row("/task done #10 all tables up", "task done", n=10, note="all tables up"),
+    row("/landing rollback raya-promo 1", "landing rollback", slug="raya-promo", version=1),
+    row("/landing rollback raya\u2013promo versi: 1", "landing rollback", slug="raya-promo",
+        version=1),
+]  # fmt: skip
+
+ALIASES = [
+    row("/bantuan", "help"),
+    row("/start", "help"),
+    row("/menu", "help"),
+    row("/bantuan task", "help", topic="task"),
+    row("/help tugas", "help", topic="tugas"),
+    row("/task selesai 10", "task done", n=10),
+    row("/task selesai 10 siap!", "task done", n=10, note="siap!"),
+    row("/tugas selesai 10 nota: siap", "task done", n=10, note="siap"),
+    row("/tugas done 10", "task done", n=10),
+    row("/tugas list", "task list"),
+    row("/Tugas show 4", "task show", n=4),
+    row("/acara list", "event list"),
+    row("/acara check 2 3", "event check", n=2, item="3"),
+    row("/acara note 2 Booth A12", "event note", n=2, text="Booth A12"),
+]
+
+PHRASINGS = AGENT + EVENTS + CAMPAIGNS + OTHERS + PEOPLE + POSITIONAL + ALIASES
 
 
 def _shown(value: Any) -> Any:
@@ -321,3 +388,57 @@ def test_phrasing_binds_to(commands_db, text: str, command: str, values: dict[st
 
 def test_the_table_has_enough_rows() -> None:
     assert len(PHRASINGS) >= 30
+
+
+def said(typed: str, intent: str | None, code: str = "") -> Any:
+    """One customer phrasing: what they wrote and what it asks (None: none of the keywords)."""
+    return pytest.param(typed, intent, code, id=typed[:60] or "empty")
+
+
+CUSTOMER = [
+    said("JOIN CNY27", "join", "CNY27"),
+    said("join cny27", "join", "CNY27"),
+    said("Join CNY27 please", "join", "CNY27"),
+    said("JOIN CNY27 \U0001f389", "join", "CNY27"),
+    said("JOIN: CNY27", "join", "CNY27"),
+    said("Hi! JOIN CNY27", "join", "CNY27"),
+    said("Saya nak masuk CNY27", "join", "CNY27"),
+    said("JOIN #CNY27", "join", "CNY27"),
+    said("MASUK CNY27", "join", "CNY27"),
+    said("sertai CNY27 terima kasih", "join", "CNY27"),
+    said("I want to join the CNY27 draw", "join", "CNY27"),
+    said("join please", "join"),
+    said("join", "join"),
+    said("CNY27", "code", "CNY27"),
+    said("#CNY27 \U0001f389", "code", "CNY27"),
+    said("cny27!", "code", "CNY27"),
+    said("stop", "stop"),
+    said("STOP!!!", "stop"),
+    said("stop please", "stop"),
+    said("Please stop sending me messages", "stop"),
+    said("berhenti hantar", "stop"),
+    said("tolong berhenti", "stop"),
+    said("unsubscribe me", "stop"),
+    said("UNSUBSCRIBE", "stop"),
+    said("start", "start"),
+    said("MULA", "start"),
+    said("subscribe me again please", "start"),
+    said("When does the promo stop?", None),
+    said("Don't stop sending the promos, I love them", None),
+    said("I told my friend to stop by your booth tomorrow", None),
+    said("Bila kempen ini berhenti?", None),
+    said("hi", None),
+    said("Hello, what are your opening hours on Saturday at Mid Valley please?", None),
+    said("I wanted to join yesterday but my phone died so can I still join the CNY27", None),
+    said("", None),
+]
+
+
+@pytest.mark.parametrize(("text", "intent", "code"), CUSTOMER)
+def test_customer_phrasing_asks_for(text: str, intent: str | None, code: str) -> None:
+    asked = keywords.read(text)
+    assert (asked.intent, asked.code) == (intent, code) if asked else intent is None
+
+
+def test_the_tables_have_enough_rows() -> None:
+    assert len(PHRASINGS) + len(CUSTOMER) >= 100

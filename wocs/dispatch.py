@@ -130,7 +130,8 @@ def run_command(text: str, ctx: Context) -> Result:
 
 
 def _unknown(name: str, ctx: Context) -> str:
-    names = sorted({c.name for c in registry.visible_to(ctx)})
+    mine = registry.visible_to(ctx)
+    names = sorted({full.split()[0] for c in mine for full in c.names})
     guess = registry.closest(name, names)
     if guess:
         return f"I don't know /{name[:30]}. Did you mean /{guess}?\nSend /help to see everything."

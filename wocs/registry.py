@@ -48,6 +48,9 @@ class Key:
     aliases: tuple[str, ...] = ()
     dest: str = ""
     hint: str = "…"
+    # May also be written without its key word, after the command's words (`/event check 1 3`):
+    # positional keys take one word each in declaration order, the last one all that is left.
+    positional: bool = False
 
     @property
     def param(self) -> str:
@@ -66,11 +69,17 @@ class Command:
     args: tuple[Arg, ...]
     keys: tuple[Key, ...]
     summary: str
+    aliases: tuple[str, ...] = ()  # other full names it answers to (`task selesai`, `bantuan`)
 
     @property
     def full_name(self) -> str:
         """The name as typed, with its sub-command (`task done`)."""
         return f"{self.name} {self.sub}" if self.sub else self.name
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every full name it answers to, its own first."""
+        return (self.full_name, *self.aliases)
 
     @property
     def usage(self) -> str:
@@ -80,6 +89,18 @@ class Command:
         parts += [
             f"{k.name}: {k.hint}" if k.required else f"[{k.name}: {k.hint}]" for k in self.keys
         ]
+        return " ".join(parts)
+
+    @property
+    def short_usage(self) -> str:
+        """The usage line with positional keys written bare (`/event check <n> <item>`), or ''."""
+        bare = [k for k in self.keys if k.positional]
+        if not bare:
+            return ""
+        parts = [f"/{self.full_name}"]
+        parts += [a.placeholder if a.required else f"[{a.placeholder}]" for a in self.args]
+        parts += [k.hint if k.hint.startswith("<") else f"<{k.name}>" for k in bare]
+        parts += [f"{k.name}: {k.hint}" for k in self.keys if k.required and not k.positional]
         return " ".join(parts)
 
     def key_for(self, word: str) -> Key | None:
@@ -93,6 +114,14 @@ class Command:
 
 
 REGISTRY: dict[tuple[str, str | None], Command] = {}
+# Another first word for a whole family (`tugas` for `task`): every sub-command answers to it.
+FAMILY_ALIASES: dict[str, str] = {}
+
+
+def family_alias(name: str, *aliases: str) -> None:
+    """Let a family of commands be called by other first words too (`/tugas list`)."""
+    for alias in aliases:
+        FAMILY_ALIASES[alias.lower()] = name.lower()
 
 
 def command(
@@ -101,13 +130,26 @@ def command(
     role: str = "admin",
     args: tuple[Arg, ...] = (),
     keys: tuple[Key, ...] = (),
+    aliases: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
-    """Declare a command: `name` may carry a sub-command ("task done"); summary is the docstring."""
+    """Declare a command: `name` may carry a sub-command ("task done"); summary is the docstring.
+
+    `aliases` are other full names it answers to ("task selesai", "bantuan"), shown in /help.
+    """
     base, _, sub = name.lower().partition(" ")
 
     def register(func: Callable[..., Result]) -> Callable[..., Result]:
         summary = (inspect.getdoc(func) or "").splitlines()[0] if func.__doc__ else ""
-        entry = Command(base, sub or None, func, role, tuple(args), tuple(keys), summary)
+        entry = Command(
+            base,
+            sub or None,
+            func,
+            role,
+            tuple(args),
+            tuple(keys),
+            summary,
+            tuple(a.lower() for a in aliases),
+        )
         if (base, entry.sub) in REGISTRY:
             raise ValueError(f"command /{entry.full_name} is declared twice")
         REGISTRY[(base, entry.sub)] = entry
@@ -139,17 +181,37 @@ def closest(word: str, choices: list[str]) -> str | None:
     return found[0] if found else None
 
 
+@functools.lru_cache(maxsize=4)
+def _by_first_word(commands: tuple[int, ...]) -> dict[str, dict[str | None, Command]]:
+    """Every first word a command answers to, with its sub-command words; built per registry."""
+    found: dict[str, dict[str | None, Command]] = {}
+    for cmd in REGISTRY.values():
+        for full in cmd.names:
+            base, _, sub = full.partition(" ")
+            found.setdefault(base, {}).setdefault(sub or None, cmd)
+    return found
+
+
+def answering(name: str) -> dict[str | None, Command]:
+    """The commands a first word calls, by the sub-command word each answers to (None: plain)."""
+    # Keyed by the registered commands, so a command declared or dropped later is seen; the
+    # cached index holds the commands, so their ids cannot be reused while it is kept.
+    index = _by_first_word(tuple(map(id, REGISTRY.values())))
+    return index.get(FAMILY_ALIASES.get(name, name), {})
+
+
 def resolve(parsed: ParsedCommand) -> tuple[Command, tuple[str, ...]]:
     """Find the command a parsed message names; return it with its remaining words."""
-    members = family(parsed.name)
-    if not members:
+    called = answering(parsed.name)
+    if not called:
         raise LookupError(parsed.name)
-    plain = next((c for c in members if c.sub is None), None)
-    subs = {c.sub: c for c in members if c.sub}
+    plain = called.get(None)
+    subs = {sub: c for sub, c in called.items() if sub}
     if parsed.words and parsed.words[0].lower() in subs:
         return subs[parsed.words[0].lower()], parsed.words[1:]
     if plain is not None:
         return plain, parsed.words
+    members = sorted(set(subs.values()), key=lambda c: c.full_name)
     said = parsed.words[0] if parsed.words else ""
     lines = "\n".join(f"  {c.usage}" for c in members)
     guess = closest(said, list(subs)) if said else None
@@ -216,17 +278,31 @@ def bind(
         if arg.greedy:
             left = []
         kwargs[arg.name] = _convert(arg.type, raw, ctx, f"<{arg.name}>", 1)
-    if left:
+    bare = _bare_keys(cmd, left)
+    if left and not bare:
         raise CommandSyntaxError(
             f"I did not expect '{' '.join(left)[:40]}' after /{cmd.full_name}."
         )
-    for key, (text, line) in _collect(cmd, items).items():
+    for key, (text, line) in _collect(cmd, (*bare, *items)).items():
         kwargs[key.param] = _convert(key.type, text, ctx, f"{key.name}:", line)
     missing = [k for k in cmd.keys if k.required and k.param not in kwargs]
     if missing:
         names = ", ".join(f"{k.name}:" for k in missing)
         raise CommandSyntaxError(f"Missing {names}.")
     return kwargs
+
+
+def _bare_keys(cmd: Command, words: list[str]) -> list[Pair]:
+    """The words left after the arguments, read as the positional keys they stand for."""
+    keys = [k for k in cmd.keys if k.positional]
+    pairs: list[Pair] = []
+    for n, key in enumerate(keys):
+        if not words:
+            break
+        last = n == len(keys) - 1
+        pairs.append(Pair(key.name, " ".join(words) if last else words[0], 1))
+        words = [] if last else words[1:]
+    return pairs
 
 
 def _collect(cmd: Command, items: tuple[Pair | Line, ...]) -> dict[Key, tuple[str, int]]:

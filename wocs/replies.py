@@ -28,3 +28,8 @@ def capped_list(heading: str, total: int, lines: list[str], after: str = "") -> 
     """A list reply: heading with the total, at most LIST_LIMIT lines, and how many were left out."""
     more = f"\n…and {total - LIST_LIMIT} more." if total > LIST_LIMIT else ""
     return f"{heading} ({total}){after}:\n" + "\n".join(lines[:LIST_LIMIT]) + more
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 recipient`, `2,000 recipients`: a count with its noun in the right number."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"

@@ -6,8 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from models import StaffMember
-from wocs import values
+from wocs import people, values
 from wocs.context import Context
 from wocs.values import ValueProblem
 
@@ -40,33 +39,6 @@ def _choice(options: tuple[str, ...]) -> Callable[[str, Context], str]:
     return convert
 
 
-def _person(text: str, ctx: Context) -> Any:
-    """Find the active staff member meant by a name or phone number."""
-    wanted = text.strip()
-    active = StaffMember.select().where(StaffMember.active == True)  # noqa: E712
-    if any(ch.isdigit() for ch in wanted):
-        phone = values.parse_phone(wanted)
-        person = active.where(StaffMember.phone == phone).first()
-        if person is None:
-            raise ValueProblem(f"No team member has the number {values.mask_phone(phone)}.")
-        return person
-    matches = [u for u in active if u.name.lower() == wanted.lower()]
-    if not matches:
-        matches = [u for u in active if u.name.lower().startswith(wanted.lower())]
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        names = ", ".join(sorted(u.name for u in active if u.name)) or "nobody yet"
-        raise ValueProblem(
-            f"No team member is called '{wanted[:40]}'. The team: {names}. "
-            "Add someone with /admin add phone: … role: agent name: …"
-        )
-    listed = "; ".join(f"{u.name} ({values.mask_phone(u.phone)})" for u in matches[:5])
-    raise ValueProblem(
-        f"'{wanted[:40]}' could mean {listed}. Write the full name or the phone number."
-    )
-
-
 TEXT = ValueType("text", _text, verbatim=True)
 LONG_TEXT = ValueType("text", _text, multiline=True, verbatim=True)
 INT = ValueType("number", lambda text, ctx: values.parse_int(text))
@@ -76,7 +48,7 @@ MONEY = ValueType("amount", lambda text, ctx: values.parse_money(text))
 PHONE = ValueType("phone", lambda text, ctx: values.parse_phone(text))
 LIST = ValueType("list", lambda text, ctx: values.parse_list(text))
 PRIORITY = ValueType("priority", lambda text, ctx: values.parse_priority(text))
-PERSON = ValueType("person", _person)
+PERSON = ValueType("person", people.find)
 
 
 def choice(*options: str) -> ValueType:

@@ -224,10 +224,11 @@ def parse_int(text: str, what: str = "number") -> int:
     if m is None:
         raise ValueProblem(f"'{excerpt(raw)}' is not a {what}. {INT_HINT}")
     digits = m[1].lstrip("0")
-    if not digits or len(digits) > 10 or int(digits) > MAX_INT:
-        raise ValueProblem(
-            f"'{excerpt(raw)}' is not a {what}; it must be from 1 to {MAX_INT}. {INT_HINT}"
-        )
+    if not digits:
+        raise ValueProblem(f"'{excerpt(raw)}' is not a {what}; numbers start at 1. {INT_HINT}")
+    # Beyond what a column holds nothing can exist: say so, not the storage limit.
+    if len(digits) > 10 or int(digits) > MAX_INT:
+        raise ValueProblem(f"There is no #{excerpt(digits)}; that number is far too large.")
     return int(digits)
 
 

@@ -151,7 +151,9 @@ def near_command(rng: random.Random) -> str:
     lines = [" ".join([f"/{cmd.full_name}", *words]).rstrip()]
     for key in cmd.keys:
         if key.required or rng.random() < 0.5:
-            lines.append(f"{key.name}: {value(rng, key.type.name)}")
+            # /admin remove takes a name too; only phones here, so the drill's senders stay.
+            kind = "phone" if cmd.full_name == "admin remove" else key.type.name
+            lines.append(f"{key.name}: {value(rng, kind)}")
     for _ in range(rng.choice([0, 1, 1, 2, 3])):
         lines = _mistake(rng, lines)
     return "\n".join(lines)
