@@ -24,10 +24,13 @@ _VAR_SPLIT = re.compile(r"\s*[;|]\s*")
 
 
 def _audience(text: str, ctx: Context) -> str:
-    """A phone number, entrants:CODE, agents, admins or all-contacts."""
+    """A phone number, a BSUID (a customer known by username), or a segment."""
     raw = text.strip().lower().replace(" ", "")
     if raw in SEGMENTS:
         return raw
+    bsuid = values.parse_bsuid(text)
+    if bsuid:
+        return bsuid  # sent through `recipient` (see domain/contacts.py)
     if raw.startswith("entrants:"):
         code = CODE.convert(raw.split(":", 1)[1], ctx)
         if not Campaign.select().where(Campaign.code == code).exists():
@@ -37,7 +40,7 @@ def _audience(text: str, ctx: Context) -> str:
         return values.parse_phone(text)
     except ValueProblem:
         raise ValueProblem(
-            f"'{text.strip()[:30]}' is neither a phone number nor a segment. "
+            f"'{text.strip()[:30]}' is neither a phone number, a BSUID nor a segment. "
             f"Segments: entrants:CODE, {', '.join(SEGMENTS)}."
         ) from None
 
@@ -71,7 +74,7 @@ def _vars(text: str, ctx: Context) -> list[str]:
     return parts
 
 
-AUDIENCE = ValueType("phone or segment", _audience)
+AUDIENCE = ValueType("phone, BSUID or segment", _audience)
 MOMENT = ValueType("date and time", _moment)
 VARS = ValueType("values", _vars, verbatim=True)
 _TEMPLATE_KEYS = (
@@ -132,7 +135,7 @@ def _queue(
     "send",
     role="admin",
     keys=(
-        Key("to", AUDIENCE, required=True, aliases=("kepada",), hint="<phone or segment>"),
+        Key("to", AUDIENCE, required=True, aliases=("kepada",), hint="<phone, BSUID or segment>"),
         *_TEMPLATE_KEYS,
     ),
 )
@@ -143,7 +146,7 @@ def send(
     vars: list[str] | None = None,
     at: dt.datetime | None = None,
 ) -> Result:
-    """Send an approved template to a phone or a segment (entrants:CODE, agents, admins, all-contacts)."""
+    """Send an approved template to a phone, a BSUID or a segment (entrants:CODE, agents, admins, all-contacts)."""
     return _queue(ctx, to, template, vars or [], at)
 
 

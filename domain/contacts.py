@@ -81,6 +81,8 @@ def remember(who: Identity, seen: dt.datetime | None = None) -> Contact | None:
         contact = merge(by_phone, by_bsuid)
     else:
         contact = by_phone or by_bsuid or Contact()
+    if who.phone and contact.bsuid and not contact.phone:
+        _history_by_phone(who.phone, contact.bsuid)  # a username's contact learns its phone
     contact.phone = who.phone or contact.phone or None
     contact.bsuid = who.bsuid or contact.bsuid or None
     contact.parent_bsuid = who.parent_bsuid or contact.parent_bsuid
@@ -137,6 +139,13 @@ def _readdress(old: str, new: str) -> int:
     return moved
 
 
+def _history_by_phone(phone: str, bsuid: str) -> None:
+    """Messages that named the person by BSUID alone name them by their phone from now on."""
+    InboundMessage.update(sender=phone).where(
+        InboundMessage.sender_bsuid == bsuid, InboundMessage.sender == ""
+    ).execute()
+
+
 def _locked(condition: object) -> Contact | None:
     """Read under the row's lock, so a concurrent merge of the same person waits for this one."""
     return for_update(Contact.select().where(condition)).first()
@@ -148,9 +157,7 @@ def merge(survivor: Contact, other: Contact) -> Contact:
     old, new = address(other), address(survivor)
     moved = _readdress(old, new)
     if other.bsuid and survivor.phone:
-        InboundMessage.update(sender=survivor.phone).where(
-            InboundMessage.sender_bsuid == other.bsuid, InboundMessage.sender == ""
-        ).execute()
+        _history_by_phone(survivor.phone, other.bsuid)
     stops = [at for at in (survivor.opted_out_at, other.opted_out_at) if at is not None]
     survivor.opted_out_at = min(stops) if stops else None  # a stop under either name holds
     survivor.last_inbound_at = max(

@@ -117,6 +117,10 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
     if contact is None:
         log.info("inbound %s names no sender to answer; stored only", row.id)
         return [], ()
+    if not row.sender and contact.phone:
+        # Sent by username after a body linked the BSUID to a phone: the history names the
+        # person by phone, as a merge does for the messages before it.
+        row.sender = contact.phone
     # The phone when known (a BSUID already linked to one counts), else the BSUID: staff are
     # recognised by phone, customers answered wherever Meta lets us reach them.
     sender = contacts.address(contact)

@@ -30,6 +30,7 @@ from whatsapp.errors import (
     OutcomeUnknown,
     OutsideWindow,
     RateLimited,
+    RecipientRefused,
     TransientGraphError,
 )
 from whatsapp.transports import Outgoing, Transport
@@ -159,8 +160,8 @@ def _failed(row: OutboundMessage, exc: GraphError) -> str | Later:
         Contact.update(opted_out_at=utcnow()).where(contacts.matching([row.to])).execute()
     state = "skipped" if isinstance(exc, OptedOut) else "failed"
     _settle(row, state=state, error=str(exc)[:500], error_code=exc.code, failed_at=utcnow())
-    if isinstance(exc, OutsideWindow):
-        _tell_sender(row)
+    if isinstance(exc, OutsideWindow | RecipientRefused):
+        _tell_sender(row, exc)
     log.warning(
         "send of outbound %s to %s failed for good (%s, attempt %s)",
         row.id,
@@ -171,18 +172,26 @@ def _failed(row: OutboundMessage, exc: GraphError) -> str | Later:
     return f"{state} ({exc.code})"
 
 
-def _tell_sender(row: OutboundMessage) -> None:
-    """A message someone asked us to pass on could not go out (131047): tell them why."""
+# Why a message someone asked us to pass on could not go out, and what they can do.
+UNDELIVERED = {
+    OutsideWindow: "they haven't written to us in the last 24 hours, and WhatsApp only lets us "
+    "start a conversation with an approved template. Ask them to send any message to this "
+    "number, then try again.",
+    RecipientRefused: "they use a WhatsApp username and we only know them by it, and WhatsApp "
+    "does not allow this message to a username. Ask them to share their phone number.",
+}
+
+
+def _tell_sender(row: OutboundMessage, exc: GraphError) -> None:
+    """A message someone asked us to pass on could not go out for good: tell them why."""
     cause = InboundMessage.get_or_none(InboundMessage.id == row.inbound_id)
-    if cause is None or cause.sender == row.to:
+    if cause is None or not cause.sender or row.to in (cause.sender, cause.sender_bsuid):
         return  # not passed on for anyone: the failure is in /stats
     key = f"undelivered:{row.id}"
     with write_transaction():
         staging.add(
             cause.sender,
-            f"I couldn't deliver your message to {mask_phone(row.to)}: they haven't written to "
-            "us in the last 24 hours, and WhatsApp only lets us start a conversation with an "
-            "approved template. Ask them to send any message to this number, then try again.",
+            f"I couldn't deliver your message to {mask_phone(row.to)}: {UNDELIVERED[type(exc)]}",
             key,
         )
     release([key])

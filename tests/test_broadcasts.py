@@ -155,7 +155,7 @@ def test_bad_audiences_and_times_are_explained(live):
     live.say(ADMIN, "/broadcast campaign: NOPE26 template: event_invite vars: a; b")
     live.say(ADMIN, "/send to: admins template: event_invite vars: a; b\nat: yesterday 9am")
     replies = live.replies_to(ADMIN, 3)
-    assert "neither a phone number nor a segment" in replies[0]
+    assert "neither a phone number, a BSUID nor a segment" in replies[0]
     assert "There is no campaign NOPE26" in replies[1]
     assert "has passed" in replies[2]
     assert not Broadcast.select().exists()

@@ -138,7 +138,7 @@ def test_help_reads_value_kinds_as_english(commands_db):
 
 def test_a_bad_audience_or_time_names_its_key_once(commands_db):
     to = commands_db.run("/send to: everyone template: event_invite").text
-    assert to.startswith("to: 'everyone' is neither a phone number nor a segment."), to
+    assert to.startswith("to: 'everyone' is neither a phone number, a BSUID nor a segment."), to
     at = commands_db.run("/send to: 012-345 6789 template: event_invite at: soonish").text
     assert at.startswith("at: 'soonish' is not a date and time."), at
 

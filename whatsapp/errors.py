@@ -6,6 +6,7 @@ from typing import Any
 
 from wocs.meta_errors import (
     AUTH_CODES,
+    BSUID_REFUSED,
     OPTED_OUT,
     OUTSIDE_WINDOW,
     RATE_LIMIT_CODES,
@@ -57,6 +58,10 @@ class OutsideWindow(GraphError):
     """Recipient is outside the 24-hour customer service window; send a template."""
 
 
+class RecipientRefused(GraphError):
+    """Meta will not deliver this message to a recipient named by BSUID (131062)."""
+
+
 class OptedOut(GraphError):
     """Recipient stopped marketing messages from this business."""
 
@@ -90,6 +95,7 @@ _BY_CODE: dict[int, type[GraphError]] = {
     **dict.fromkeys(TRANSIENT_CODES, TransientGraphError),
     OUTSIDE_WINDOW: OutsideWindow,
     OPTED_OUT: OptedOut,
+    BSUID_REFUSED: RecipientRefused,
 }
 
 

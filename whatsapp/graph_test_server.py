@@ -150,6 +150,7 @@ class GraphTestServer:
         self._cond = threading.Condition()
         self._failures: deque[tuple[int, int, str | None, str | None]] = deque()
         self._media_failures: deque[tuple[int, int]] = deque()
+        self._refused: dict[str, tuple[int, str]] = {}  # recipient (phone or BSUID) → error
         self._stalls: deque[float] = deque()
         self._stopping = threading.Event()
         self._sockets: set[socket.socket] = set()
@@ -283,6 +284,11 @@ class GraphTestServer:
                     self._cond.notify_all()
             self._stopping.wait(0.5)
 
+    def refuse(self, recipient: str, *, code: int, message: str = "") -> None:
+        """Answer every message to this phone or BSUID with a Meta error (400) until reset."""
+        with self._cond:
+            self._refused[recipient] = (code, message or f"recipient refused ({code})")
+
     def fail_html_next(self, times: int = 1, http_status: int = 502) -> None:
         """Answer the next `times` message POSTs with a non-JSON (HTML) error page."""
         with self._cond:
@@ -346,6 +352,7 @@ class GraphTestServer:
             self._ok = 0
             self._failures.clear()
             self._media_failures.clear()
+            self._refused.clear()
             self._stalls.clear()
             self.media.clear()
             self.templates.clear()
@@ -388,6 +395,10 @@ class GraphTestServer:
             return
         with self._cond:
             failure = self._failures.popleft() if self._failures else None
+            if failure is None and isinstance(body, dict):
+                to = str(body.get("to") or "").lstrip("+") or str(body.get("recipient") or "")
+                refused = self._refused.get(to)
+                failure = (refused[0], 400, refused[1], None) if refused else None
         if failure is not None:
             code, status, message, details = failure
             if code == 0:

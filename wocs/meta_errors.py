@@ -8,11 +8,15 @@ AUTH_CODES = frozenset({190, 10, 200})
 TRANSIENT_CODES = frozenset({1, 2, 131000, 131016, 133004})
 OUTSIDE_WINDOW = 131047  # free-form text outside the 24-hour window
 OPTED_OUT = 131050  # the person stopped marketing messages
+# Sent by BSUID (`recipient`) where Meta allows only a phone: a customer known by username alone
+# cannot be sent this message (Meta's business-scoped user id errors, 2026).
+BSUID_REFUSED = 131062
 
 # Short names for the Cloud API error codes staff meet most; the rest by their family.
 ERROR_NAMES = {
     OUTSIDE_WINDOW: "outside the 24h window",
     OPTED_OUT: "opted out of marketing",
+    BSUID_REFUSED: "not allowed to a username (BSUID) recipient",
     130429: "rate limit",
     131056: "pair rate limit",
     131026: "undeliverable",

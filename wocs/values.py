@@ -244,3 +244,13 @@ def mask_phone(digits: str) -> str:
 def is_bsuid(address: str) -> bool:
     """True for a business-scoped user id (`MY.1502…`, `MY.ENT.…`); false for a phone's digits."""
     return "." in str(address or "")
+
+
+# "CC." and up to 128 letters and digits; a parent BSUID has "ENT." after the country code.
+_BSUID = re.compile(r"[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}")
+
+
+def parse_bsuid(raw: str) -> str | None:
+    """The BSUID written (kept exactly, as Meta wants it back), or None when it is not one."""
+    text = raw.strip()
+    return text if _BSUID.fullmatch(text) else None
