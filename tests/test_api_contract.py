@@ -16,8 +16,8 @@ from werkzeug.serving import make_server
 import models
 from api import common, errors, paging
 from api.app import _modules, create_api
+from tests.api_client import call, code_sent_to, forge, later, token_for
 from tests.conftest import ADMIN
-from tests.test_api_auth import call, code_sent_to, forge, later, token_for
 from wocs.settings import Settings
 
 API = "/api/v1"

@@ -12,8 +12,8 @@ import requests
 from api import otp
 from app import behind_proxies
 from models import ApiOtp, OutboundMessage, utcnow
+from tests.api_client import OTHER, USER, call, code_sent_to, codes_sent_to, fresh, later
 from tests.conftest import ADMIN, Live, wait_until
-from tests.test_api_auth import OTHER, USER, call, code_sent_to, codes_sent_to, fresh, later
 from wocs.values import mask_phone
 
 VICTIM, ATTACKER = "203.0.113.7", "198.51.100.66"

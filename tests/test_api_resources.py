@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from models import AuditLog, Contact, Draw, Entry, Event, Hook, StaffMember, WocsTask
+from tests.api_client import AGENT, OTHER, USER, call, fresh, token_for
 from tests.conftest import ADMIN, Live, wait_until
-from tests.test_api_auth import AGENT, OTHER, USER, call, fresh, token_for
 from wocs.context import Context
 from wocs.dispatch import run_command
 

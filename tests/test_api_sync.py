@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from models import ApiSyncOp, AuditLog, Event, StaffMember, WocsTask
+from tests.api_client import AGENT, USER, call, fresh, token_for
 from tests.conftest import ADMIN, Live, wait_until
-from tests.test_api_auth import AGENT, USER, call, fresh, token_for
 
 NOW = dt.datetime.now(dt.UTC)
 

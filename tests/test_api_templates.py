@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from models import WhatsAppTemplate
+from tests.api_client import AGENT, call, fresh, token_for
 from tests.conftest import ADMIN, Live, wait_until
-from tests.test_api_auth import AGENT, call, fresh, token_for
 from wocs import message_templates as templates
 
 CUSTOMER = "60123450000"

@@ -6,9 +6,9 @@ import pytest
 import requests
 
 from models import AuditLog, Event, WocsAttachment
+from tests.api_client import AGENT, USER, call, fresh, token_for
 from tests.conftest import ADMIN, Live
 from tests.s3_server import s3_client, s3_env
-from tests.test_api_auth import AGENT, USER, call, fresh, token_for
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 

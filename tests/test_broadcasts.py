@@ -22,17 +22,11 @@ from jobs.queues import BULK, queue
 from jobs.worker import InProcessWorkers
 from models import Broadcast, Campaign, Contact, Entry, OutboundMessage, WhatsAppTemplate, utcnow
 from tests.conftest import ADMIN, SECRET, TOKEN, wait_until
+from tests.scenarios import approve, template_sends
 from whatsapp import template_review
 from wocs import message_templates as templates
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def approve(*names: str) -> None:
-    """What Meta's approval webhook does, for templates a test does not push itself."""
-    templates.sync()
-    for name in names:
-        templates.record_status(name, "en", "APPROVED")
 
 
 def campaign_with_entrants(code: str, count: int, opted_out: int = 0) -> list[str]:
@@ -52,13 +46,6 @@ def campaign_with_entrants(code: str, count: int, opted_out: int = 0) -> list[st
     for phone in phones[:opted_out]:
         Contact.create(phone=phone, opted_out_at=now)
     return phones
-
-
-def template_sends(live) -> collections.Counter:
-    """How many template messages each recipient got at the Graph server."""
-    return collections.Counter(
-        b["to"].lstrip("+") for b in live.graph.sent() if b.get("type") == "template"
-    )
 
 
 def wait_for_sends(live, count: int, timeout: float) -> None:

@@ -13,18 +13,11 @@ import requests
 from jobs.draws import run_draw
 from models import AuditLog, Campaign, Draw, Entry
 from tests.conftest import ADMIN, carried
+from tests.scenarios import create_campaign
 from whatsapp.payload import text_message_body
 
 CUSTOMERS = [f"6011{n:07d}" for n in range(1, 6)]
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _create(live, code="RAYA26", start="2026-01-01", end="2030-12-31", extra=""):
-    live.say(
-        ADMIN,
-        f"/campaign create code: {code} prize: Hamper Raya\nstart: {start}\nend: {end}{extra}",
-    )
-    return live.replies_to(ADMIN, len(live.replies_to(ADMIN, 0)) + 1)[-1]
 
 
 def _join_all(live, code="RAYA26"):
@@ -35,7 +28,7 @@ def _join_all(live, code="RAYA26"):
 
 
 def test_create_commits_to_a_seed_and_show_publishes_the_commitment(live):
-    reply = _create(live, extra="\nrequirements: Follow us on TikTok")
+    reply = create_campaign(live, extra="\nrequirements: Follow us on TikTok")
     assert reply.startswith(
         "Campaign RAYA26 created: Hamper Raya, Thu 01 Jan 2026 to Tue 31 Dec 2030."
     )
@@ -59,8 +52,8 @@ def test_bad_campaign_values_are_explained(live):
 
 
 def test_customers_join_once_with_clear_replies_for_every_case(live):
-    _create(live)
-    _create(live, code="SOON", start="2030-01-01", end="2030-02-01")
+    create_campaign(live)
+    create_campaign(live, code="SOON", start="2030-01-01", end="2030-02-01")
     _join_all(live)
     assert Entry.select().count() == 5
     first = live.replies_to(CUSTOMERS[0])[0]
@@ -87,7 +80,7 @@ def test_customers_join_once_with_clear_replies_for_every_case(live):
 
 
 def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path):
-    _create(live)
+    create_campaign(live)
     _join_all(live)
     question = live.ask("/draw RAYA26 winners: 2")
     assert question.startswith(
@@ -144,7 +137,7 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
 
 
 def test_two_concurrent_draw_jobs_pick_once(live):
-    _create(live)
+    create_campaign(live)
     _join_all(live)
     draw = Draw.get()
     draw.state, draw.requested_by = "queued", ADMIN
@@ -169,7 +162,7 @@ def test_two_concurrent_draw_jobs_pick_once(live):
 
 
 def test_draw_without_entries_is_refused(live):
-    _create(live)
+    create_campaign(live)
     live.say(ADMIN, "/draw RAYA26")
     assert live.replies_to(ADMIN, 2)[1] == "RAYA26 has no entries yet, so there is nobody to draw."
     assert Draw.get().state == "committed"
@@ -186,7 +179,7 @@ def _page(live, code):
 
 
 def test_public_page_before_and_after_the_draw(live):
-    _create(live, extra="\nrequirements: <script>alert(1)</script> follow us")
+    create_campaign(live, extra="\nrequirements: <script>alert(1)</script> follow us")
     page = _page(live, "raya26")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-cache"
     html = page.text
@@ -233,12 +226,12 @@ def test_an_unknown_code_gets_a_404_page_in_english_and_malay(live):
 
 
 def test_the_page_invites_entries_only_while_the_campaign_is_open(live):
-    _create(live, code="SOON", start="2030-01-01", end="2030-02-01")
+    create_campaign(live, code="SOON", start="2030-01-01", end="2030-02-01")
     html = _page(live, "SOON").text
     assert "Entries open on Tue 01 Jan 2030." in html
     assert "Penyertaan dibuka pada Selasa, 1 Januari 2030." in html
     assert not any(part in html for part in CTA)
-    _create(live)
+    create_campaign(live)
     _join_all(live)
     live.ask("/campaign close RAYA26")
     html = _page(live, "RAYA26").text
@@ -248,7 +241,7 @@ def test_the_page_invites_entries_only_while_the_campaign_is_open(live):
 
 
 def test_a_tapped_join_button_enters_the_draw(live):
-    _create(live)
+    create_campaign(live)
     body = text_message_body(CUSTOMERS[0], "", "wamid.button.1", name="Aminah")
     message = body["entry"][0]["changes"][0]["value"]["messages"][0]
     message.pop("text")
@@ -269,7 +262,7 @@ def test_a_winner_outside_the_24_hour_window_gets_the_template(live):
 
     from models import Contact, utcnow
 
-    _create(live)
+    create_campaign(live)
     live.say(CUSTOMERS[0], "JOIN RAYA26")
     live.replies_to(CUSTOMERS[0])
     live.settle()
@@ -287,7 +280,7 @@ def test_a_winner_outside_the_24_hour_window_gets_the_template(live):
 
 
 def test_campaign_qr_is_uploaded_and_sent_as_an_image(live):
-    _create(live)
+    create_campaign(live)
     live.say(ADMIN, "/campaign qr RAYA26")
     live.graph.wait_for(2)
     live.settle()
@@ -311,7 +304,7 @@ def _verify(live, code):
 
 
 def test_verify_draw_of_an_unknown_or_undrawn_campaign_is_an_error_not_a_mismatch(live):
-    _create(live)
+    create_campaign(live)
     unknown = _verify(live, "nope")
     assert unknown.returncode == 2 and "MISMATCH" not in unknown.stdout + unknown.stderr
     assert unknown.stderr.strip() == "error: no campaign NOPE"

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
-import time
-import uuid
 
 import peewee
 import requests
@@ -14,67 +11,22 @@ import requests
 from domain import contacts
 from jobs.inbound import process_inbound
 from models import Contact, Entry, InboundMessage
+from tests.bodies import BSUID, CORPUS, PHONE, as_person, linked, recorded, username_only
 from tests.conftest import ADMIN, addressee
-from tests.test_broadcasts import approve, template_sends
-from tests.test_campaigns import _create
-from tests.test_jobs import _stored
-from tests.test_webhooks import CORPUS
+from tests.scenarios import (
+    all_handled_once,
+    approve,
+    create_campaign,
+    posted,
+    stored_inbound,
+    template_sends,
+)
 from wocs.replies import reply
 from wocs.values import mask_phone
 
-BSUID = "MY.1502576394655843"
-PHONE = "60112223334"
-
-
-def recorded(name: str, text: str | None = None) -> dict:
-    """A recorded body sent now, with a fresh message id (and the text changed, if given)."""
-    body = json.loads((CORPUS / name).read_bytes())
-    for message in body["entry"][0]["changes"][0]["value"].get("messages", []):
-        message["id"] = f"wamid.test.{uuid.uuid4().hex}"
-        message["timestamp"] = str(int(time.time()))
-        if text is not None:
-            message["text"]["body"] = text
-    return body
-
-
-def as_person(body: dict, phone: str = "", bsuid: str = "") -> dict:
-    """The same body from another person: a phone, a BSUID, or both (an empty one is left out)."""
-    body = copy.deepcopy(body)
-    value = body["entry"][0]["changes"][0]["value"]
-    for item, phone_key, bsuid_key in (
-        (value["contacts"][0], "wa_id", "user_id"),
-        (value["messages"][0], "from", "from_user_id"),
-    ):
-        for key, given in ((phone_key, phone), (bsuid_key, bsuid)):
-            item.pop(key, None)
-            if given:
-                item[key] = given
-    return body
-
-
-def username_only(text: str, bsuid: str = BSUID) -> dict:
-    """A message from a customer who has a username and no phone in the body."""
-    return as_person(recorded("wocs__username_only_text.json", text), bsuid=bsuid)
-
-
-def linked(text: str, phone: str = PHONE, bsuid: str = BSUID) -> dict:
-    """A message carrying both the customer's phone and BSUID."""
-    return as_person(recorded("wocs__phone_and_bsuid_text.json", text), phone=phone, bsuid=bsuid)
-
-
-def posted(live, body: dict) -> None:
-    answer = live.post(body)
-    assert answer.status_code == 200, answer.text
-
-
-def all_handled_once() -> bool:
-    """No inbound message failed or was run twice (a loop shows as attempts > 1)."""
-    rows = list(InboundMessage.select())
-    return all(r.state in ("done", "ignored") and r.attempts == 1 for r in rows)
-
 
 def test_a_username_only_customer_joins_by_recipient_wins_and_is_told(live):
-    _create(live)
+    create_campaign(live)
     posted(live, username_only("JOIN RAYA26"))
     [joined] = live.replies_to(BSUID)
     entry = Entry.get()
@@ -95,7 +47,7 @@ def test_a_username_only_customer_joins_by_recipient_wins_and_is_told(live):
 
 
 def test_a_username_only_winner_is_masked_on_the_public_page(live):
-    _create(live)
+    create_campaign(live)
     body = username_only("JOIN RAYA26")
     del body["entry"][0]["changes"][0]["value"]["contacts"][0]["profile"]["name"]
     posted(live, body)
@@ -108,7 +60,7 @@ def test_a_username_only_winner_is_masked_on_the_public_page(live):
 
 def test_a_username_only_customer_stops_and_a_broadcast_skips_them(live):
     approve("campaign_reminder")
-    _create(live)
+    create_campaign(live)
     posted(live, username_only("JOIN RAYA26"))
     live.say(PHONE, "JOIN RAYA26")
     live.replies_to(BSUID)
@@ -125,8 +77,8 @@ def test_a_username_only_customer_stops_and_a_broadcast_skips_them(live):
 
 
 def test_a_body_linking_phone_and_bsuid_merges_two_contacts_into_one(live):
-    _create(live)
-    _create(live, code="LEBAT26")
+    create_campaign(live)
+    create_campaign(live, code="LEBAT26")
     live.say(PHONE, "JOIN RAYA26")
     live.replies_to(PHONE)
     posted(live, username_only("JOIN LEBAT26"))
@@ -202,7 +154,7 @@ def test_two_username_senders_in_one_body_each_keep_their_own_name(live):
 
 def test_a_number_change_moves_the_contact_its_opt_out_and_entries(live):
     new_phone, new_bsuid = "60119998887", "MY.8802576394655843"
-    _create(live)
+    create_campaign(live)
     posted(live, linked("JOIN RAYA26"))
     posted(live, linked("STOP"))
     live.replies_to(PHONE, 2)
@@ -234,7 +186,7 @@ def test_a_unique_key_taken_meanwhile_reruns_the_job_at_once_instead_of_failing(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(contacts, "remember", first_loses_the_race)
-    inbound_id = _stored("/task list", "wamid.race")
+    inbound_id = stored_inbound("/task list", "wamid.race")
     assert process_inbound(inbound_id) == "handled (1 messages)"
     row = InboundMessage.get_by_id(inbound_id)
     assert (row.state, row.attempts, len(calls)) == ("done", 1, 2)

@@ -14,14 +14,9 @@ from jobs.queues import HIGH, queue
 from jobs.sweeper import sweep
 from models import InboundMessage, OutboundMessage, StaffMember, WocsTask, utcnow, write_transaction
 from tests.conftest import ADMIN, wait_until
+from tests.scenarios import stored_inbound
 from webhooks.intake import store
 from whatsapp.payload import parse_body, text_message_body
-
-
-def _stored(text: str, wamid: str) -> int:
-    """Store an inbound message without enqueueing it, as if Redis had lost the job."""
-    (inbound_id,) = store(parse_body(text_message_body(ADMIN, text, wamid))).created
-    return inbound_id
 
 
 def _queued(key: str, text: str = "hello", release: bool = False) -> OutboundMessage:
@@ -65,7 +60,9 @@ def test_the_same_idempotency_key_is_one_row(live):
 
 def test_sweeper_processes_an_inbound_row_whose_job_was_lost(live):
     StaffMember.create(phone="60129998888", name="Siti", role="agent")
-    inbound_id = _stored("/agent task: Count stock\nfor: Siti\ndue: 2030-03-01", "wamid.lost")
+    inbound_id = stored_inbound(
+        "/agent task: Count stock\nfor: Siti\ndue: 2030-03-01", "wamid.lost"
+    )
     InboundMessage.update(received_at=utcnow() - dt.timedelta(minutes=5)).execute()
     assert sweep()["inbound"] == 1
     live.settle()
@@ -77,7 +74,7 @@ def test_sweeper_processes_an_inbound_row_whose_job_was_lost(live):
 def test_rows_stored_together_are_handed_to_the_queue_in_one_job_and_each_handled(live):
     from jobs.handoff import Handoff
 
-    inbound_ids = [_stored("/task list", f"wamid.together.{n}") for n in range(3)]
+    inbound_ids = [stored_inbound("/task list", f"wamid.together.{n}") for n in range(3)]
     handoff = Handoff(live.runtime)
     handoff.add(inbound_ids)
     handoff.flush()
@@ -90,7 +87,7 @@ def test_rows_stored_together_are_handed_to_the_queue_in_one_job_and_each_handle
 
 
 def test_process_inbound_runs_once_even_when_called_again(live):
-    inbound_id = _stored("/task list", "wamid.twice")
+    inbound_id = stored_inbound("/task list", "wamid.twice")
     first, second = process_inbound(inbound_id), process_inbound(inbound_id)
     assert (first, second) == ("handled (1 messages)", "skipped (done)")
     live.settle()
@@ -148,7 +145,7 @@ def test_a_crashing_command_apologises_once_and_is_marked_failed(live, monkeypat
         raise RuntimeError("bug")
 
     monkeypatch.setattr("jobs.inbound.run_command", boom)
-    inbound_id = _stored("/task list", "wamid.crash")
+    inbound_id = stored_inbound("/task list", "wamid.crash")
     assert process_inbound(inbound_id) == "handled (1 messages)"
     row = InboundMessage.get_by_id(inbound_id)
     assert (row.state, row.error) == ("failed", "RuntimeError: bug")
@@ -161,7 +158,7 @@ def test_a_dead_database_connection_is_retried_not_apologised_for(live, monkeypa
         raise peewee.InterfaceError(0, "")
 
     monkeypatch.setattr("jobs.inbound.run_command", connection_lost)
-    inbound_id = _stored("/task list", "wamid.dead-connection")
+    inbound_id = stored_inbound("/task list", "wamid.dead-connection")
     with pytest.raises(peewee.InterfaceError):
         process_inbound(inbound_id)
     monkeypatch.undo()
@@ -201,7 +198,7 @@ def test_redis_down_the_webhook_still_answers_and_the_sweeper_catches_up(live, m
 
 
 def test_a_redelivered_message_still_waiting_is_not_stored_twice_but_enqueued_again(live):
-    inbound_id = _stored("/task list", "wamid.again")
+    inbound_id = stored_inbound("/task list", "wamid.again")
     again = store(parse_body(text_message_body(ADMIN, "/task list", "wamid.again")))
     assert (again.created, again.unhandled) == ([], [inbound_id])
     process_inbound(inbound_id)
@@ -216,7 +213,7 @@ def test_a_job_left_started_by_a_killed_worker_is_replaced_by_the_sweeper(live):
 
     from jobs import runtime
 
-    inbound_id = _stored("/task list", "wamid.killed")
+    inbound_id = stored_inbound("/task list", "wamid.killed")
     InboundMessage.update(received_at=utcnow() - dt.timedelta(minutes=5)).execute()
     # What SIGKILL leaves behind: the job marked started long ago, its worker gone.
     orphan = Queue("parked", connection=runtime.current().redis).create_job(
@@ -243,7 +240,7 @@ def test_a_job_popped_by_a_worker_killed_before_it_started_is_replaced_by_the_sw
 
     from jobs import queues
 
-    inbound_id = _stored("/task list", "wamid.popped")
+    inbound_id = stored_inbound("/task list", "wamid.popped")
     InboundMessage.update(received_at=utcnow() - dt.timedelta(minutes=5)).execute()
     high = queue(HIGH)
     # What SIGKILL between RQ's pop and its "started" mark leaves: a queued job on no queue.

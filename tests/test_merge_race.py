@@ -15,9 +15,9 @@ from domain import contacts
 from jobs.queues import HIGH, queue
 from jobs.worker import reply_workers
 from models import Contact, InboundMessage, is_mysql
+from tests.bodies import CORPUS, as_person, linked, username_only
 from tests.conftest import ADMIN
-from tests.test_identity import all_handled_once, as_person, linked, posted, username_only
-from tests.test_webhooks import CORPUS
+from tests.scenarios import all_handled_once, posted
 
 PEOPLE = [(f"6011777{n:04d}", f"MY.9{n:018d}") for n in range(4)]
 COPIES = 3  # bodies of each kind per person

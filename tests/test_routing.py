@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 from models import InboundMessage
+from tests.bodies import recorded
 from tests.conftest import ADMIN, addressee
-from tests.test_identity import posted, recorded
+from tests.scenarios import posted
 
 
 def test_a_message_to_another_business_number_is_kept_logged_once_and_never_answered(live, caplog):

@@ -8,7 +8,7 @@ import pytest
 
 from models import Campaign, Contact, Entry, Event, Hook, StaffMember, WocsTask
 from tests.conftest import ADMIN
-from tests.test_broadcasts import approve
+from tests.scenarios import approve
 from whatsapp.payload import MAX_BODY, parse_body, text_message_body
 from wocs import people
 from wocs.context import Context

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import pathlib
 import time
 
 import pytest
@@ -11,10 +10,10 @@ import requests
 
 import models
 from models import Contact, InboundMessage, OutboundMessage
+from tests.bodies import CORPUS
 from tests.conftest import ADMIN, wait_until
 from whatsapp.payload import text_message_body
 
-CORPUS = pathlib.Path(__file__).resolve().parent / "data" / "meta-webhooks"
 BODIES = sorted(CORPUS.glob("*.json"))
 
 
