@@ -20,9 +20,10 @@ from models import (
     utcnow,
     write_transaction,
 )
-from whatsapp.payload import Batch, Message, Preference, Status
+from whatsapp.payload import Batch, Message, MetaError, Preference, Status
 from wocs import message_templates as templates
-from wocs.meta_errors import OPTED_OUT
+from wocs.meta_errors import OPTED_OUT, error_name
+from wocs.values import mask_phone, mask_text
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ class Stored:
 
 def store(batch: Batch) -> Stored:
     """Insert new messages (once per message id), apply statuses and preferences; say what to enqueue."""
+    for error in batch.errors:
+        log_error(error)
     if len(batch.messages) == 1 and not batch.updates:
         return _store_one(batch.messages[0])  # nearly every body Meta sends
     if not (batch.messages or batch.updates):
@@ -74,6 +77,17 @@ def store(batch: Batch) -> Stored:
                 raise
             log.warning("storing a webhook body met %s; trying again", exc.args[0])
     return Stored(unhandled=_unhandled([m.wamid for m in batch.messages]))
+
+
+def log_error(error: MetaError) -> None:
+    """One of Meta's error entries as a log line, its code named and personal data masked."""
+    text = " — ".join(part for part in (error.title, error.details) if part)
+    log.warning(
+        "Meta reported error %s on %s: %s",
+        error_name(error.code),
+        mask_text(error.about, error.names),
+        mask_text(text, error.names) or "(no text)",
+    )
 
 
 def _retryable(exc: Exception) -> bool:
@@ -169,9 +183,19 @@ def apply_status(status: Status) -> None:
     kind = "read" if status.status == "played" else status.status
     unsettled = row.state in ("pending", "sending")  # the sender never learnt how it went
     if kind == "failed":
-        if row.state not in ("delivered", "read"):
+        # Statuses never go back: a failure Meta reports after the message was delivered or
+        # read keeps it shown so, with the error recorded beside it.
+        kept = row.state if row.state in ("delivered", "read") else ""
+        if not kept:
             row.state, row.failed_at = "failed", at
         row.error_code, row.error = status.error_code, status.error
+        log.warning(
+            "outbound %s to %s: Meta reports it failed (%s)%s",
+            row.id,
+            mask_phone(row.to),
+            error_name(status.error_code),
+            f" after it was {kept}; it stays {kept}" if kept else "",
+        )
         if status.error_code == OPTED_OUT:  # Meta says this person stopped marketing
             Contact.update(opted_out_at=at).where(contacts.matching([row.to])).execute()
     elif kind in STAMPS:

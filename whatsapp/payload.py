@@ -51,6 +51,17 @@ class Status:
 
 
 @dataclass(frozen=True)
+class MetaError:
+    """One entry of an `errors` array: on a whole change, a message, or a status."""
+
+    code: int | None
+    title: str
+    details: str
+    about: str  # "webhook", "message <wamid>" or "status <wamid>"
+    names: tuple[str, ...] = ()  # the usernames the change carried, masked wherever they show
+
+
+@dataclass(frozen=True)
 class Preference:
     """A customer's marketing choice (stop or resume) from a user_preferences update."""
 
@@ -79,6 +90,7 @@ class Batch:
     statuses: list[Status] = field(default_factory=list)
     preferences: list[Preference] = field(default_factory=list)
     templates: list[TemplateUpdate] = field(default_factory=list)
+    errors: list[MetaError] = field(default_factory=list)
     skipped: int = 0
 
     @property
@@ -132,6 +144,29 @@ def _when(value: Any) -> dt.datetime | None:
 
 def _dicts(value: Any) -> list[dict]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _errors(value: dict, about: str, contacts: list[dict]) -> list[MetaError]:
+    """The entries of an `errors` array, each with what it is about."""
+    names = tuple(
+        str(c["profile"]["username"])
+        for c in contacts
+        if isinstance(c.get("profile"), dict) and c["profile"].get("username")
+    )
+    found = []
+    for error in _dicts(value.get("errors")):
+        code, data = error.get("code"), error.get("error_data")
+        details = data.get("details") if isinstance(data, dict) else None
+        found.append(
+            MetaError(
+                code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+                title=str(error.get("title") or error.get("message") or "")[:300],
+                details=str(details or "")[:500],
+                about=about[:240],
+                names=names,
+            )
+        )
+    return found
 
 
 def message_body(message: dict) -> str:
@@ -242,13 +277,16 @@ def _read_record(value: dict, why: str, batch: Batch) -> None:
 def _read_change(value: dict, batch: Batch, elsewhere: str) -> None:
     contacts = _dicts(value.get("contacts"))
     messages = _dicts(value.get("messages"))
+    batch.errors += _errors(value, "webhook", contacts)
     for message in messages:
         contact = _sender_contact(message, contacts, lone=len(messages) == 1)
+        batch.errors += _errors(message, f"message {message.get('id')}", contacts)
         # A message with a history context is an old one replayed by a history sync.
         kept = elsewhere or ("history sync" if "history_context" in message else "")
         _add_message(batch, message, contact, kept)
     for status in _dicts(value.get("statuses")):
         errors = _dicts(status.get("errors"))
+        batch.errors += _errors(status, f"status {status.get('id')}", contacts)
         code = errors[0].get("code") if errors else None
         batch.statuses.append(
             Status(
@@ -282,6 +320,7 @@ def _read_change(value: dict, batch: Batch, elsewhere: str) -> None:
         not in (
             "messages",
             "statuses",
+            "errors",
             "user_preferences",
             "contacts",
             "metadata",

@@ -254,3 +254,15 @@ def parse_bsuid(raw: str) -> str | None:
     """The BSUID written (kept exactly, as Meta wants it back), or None when it is not one."""
     text = raw.strip()
     return text if _BSUID.fullmatch(text) else None
+
+
+_PHONE_IN_TEXT = re.compile(r"(?<![\w.])\+?\d{7,20}(?![\w])")
+_BSUID_IN_TEXT = re.compile(r"\b[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{4,128}\b")
+
+
+def mask_text(text: str, names: tuple[str, ...] = ()) -> str:
+    """Free text (Meta's error details, say) with every phone, BSUID and given username masked."""
+    for name in sorted({n for n in names if n}, key=len, reverse=True):
+        text = text.replace(name, mask_phone(name))
+    text = _BSUID_IN_TEXT.sub(lambda m: mask_phone(m[0]), text)
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m[0]), text)
