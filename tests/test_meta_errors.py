@@ -6,9 +6,9 @@ import json
 import logging
 
 from models import OutboundMessage
+from tests.bodies import BSUID, CORPUS, recorded
 from tests.conftest import ADMIN
-from tests.test_identity import BSUID, posted, recorded
-from tests.test_webhooks import CORPUS
+from tests.scenarios import posted
 from wocs.values import mask_phone
 
 ADMIN_BSUID = "MY.4402576394655843"
