@@ -209,7 +209,8 @@ def test_a_notice_outside_the_window_is_reported_to_whoever_sent_it(live):
     live.say(ADMIN, "/agent task: Setup booth\nfor: Siti\ndue: tomorrow")
     live.replies_to(ADMIN)
     live.settle()  # the first notice to Siti went out: the failure below is the second one's
-    live.graph.fail_next(1, code=131047, http_status=400)  # Siti has not written in 24 hours
+    # Siti has not written in 24 hours; only her notice is refused, whichever send goes first.
+    live.graph.refuse(SITI, code=131047, message="Re-engagement message")
     live.say(ADMIN, "/agent task: Pack hampers\nfor: Siti\ndue: tomorrow")
     texts = live.replies_to(ADMIN, 3)
     live.settle()
