@@ -405,7 +405,7 @@ class WhatsAppTemplate(BaseModel):
 class Broadcast(BaseModel):
     """One template sent to an audience (a phone or a segment), now or at a set time."""
 
-    audience = CharField(max_length=60)  # a phone, entrants:CODE, agents, admins, all-contacts
+    audience = CharField(max_length=140)  # a phone, a BSUID, entrants:CODE, agents, admins, …
     campaign = ForeignKeyField(Campaign, null=True, backref="broadcasts", on_delete="SET NULL")
     template = CharField(max_length=120)
     language = CharField(max_length=12, default="en")

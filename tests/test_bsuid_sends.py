@@ -36,6 +36,9 @@ def test_a_bsuid_is_kept_exactly_and_a_lookalike_is_refused(commands_db):
     refused = commands_db.run(SEND.replace(BSUID, "my.1502576394655843"))
     assert "neither a phone number, a BSUID nor a segment" in refused.text
     assert send.__doc__ and "BSUID" in send.__doc__
+    longest = "MY.ENT." + "9" * 128  # the longest BSUID Meta gives
+    assert "1 recipient," in commands_db.run(SEND.replace(BSUID, longest)).text
+    assert Broadcast.get(Broadcast.audience == longest).audience == longest
 
 
 def test_a_bsuid_recipient_meta_refuses_is_not_retried_and_is_counted(live):
