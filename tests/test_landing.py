@@ -290,8 +290,10 @@ def test_a_publish_racing_another_takes_the_next_number(live, caplog):
     caplog.set_level(logging.INFO, logger="commands.landing")
     admin = StaffMember.get(StaffMember.phone == ADMIN)
     replies: list[str] = []
+    started = threading.Event()
 
     def publish() -> None:
+        started.set()
         try:
             with write_transaction():
                 text = "/landing publish slug: race title: Second\ncontent: two"
@@ -311,7 +313,7 @@ def test_a_publish_racing_another_takes_the_next_number(live, caplog):
         if models.is_mysql():
             wait_until(_inserting_a_landing_version)
         else:
-            racer.join(0.5)  # SQLite: the outcome is the same whether it started waiting or not
+            started.wait()  # SQLite: the outcome is the same whether it waits on the lock or not
     racer.join()
     lost = [r for r in caplog.records if "another publish of /p/race took version 1" in r.message]
     assert len(lost) == (1 if models.is_mysql() else 0)
