@@ -12,7 +12,7 @@ from werkzeug.serving import run_simple
 import commands
 import models
 from app import create_app, start_up
-from cli import demo
+from cli import demo, doctor
 from cli.local import LocalBot
 from jobs import runtime as jobs_runtime
 from jobs.draws import NothingToVerify, verify_campaign
@@ -29,6 +29,7 @@ log = logging.getLogger("wocs")
 def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     start_up(settings)
+    doctor.log_brief(settings)
     app = create_app(settings)
     port = args.port or settings.port
     mode = "embedded (SQLite + in-process jobs)" if settings.embedded else "production"
@@ -47,6 +48,7 @@ def _worker(args: argparse.Namespace) -> int:
         return 2
     registry.load(commands)
     start_up(settings)
+    doctor.log_brief(settings)
     run_worker(jobs_runtime.build(settings), burst=args.burst)
     return 0
 
@@ -114,6 +116,11 @@ def _chat(args: argparse.Namespace) -> int:
             print("(no reply)")
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    """Check every setting and connection; exit 1 when something is wrong."""
+    return doctor.run(Settings.from_env(), fix=args.fix)
+
+
 def _demo(args: argparse.Namespace) -> int:
     """Play a scripted day on a throwaway database and print it as a conversation."""
     return demo.run()
@@ -170,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     chat = sub.add_parser("chat", help="talk to the bot from this terminal as a phone number")
     chat.add_argument("--as", dest="phone", required=True, help="the phone you write as")
     chat.set_defaults(run=_chat)
+    check = sub.add_parser("doctor", help="check settings, connections and the Meta setup")
+    check.add_argument("--fix", action="store_true", help="subscribe the app to the WABA")
+    check.set_defaults(run=_doctor)
     demo = sub.add_parser("demo", help="a scripted day on a throwaway database, as a conversation")
     demo.set_defaults(run=_demo)
     args = parser.parse_args(argv)

@@ -660,6 +660,12 @@ def bind(database: Any) -> None:
     _bound.set(database)
 
 
+def pending() -> list[str]:
+    """The names of the schema migrations not yet applied."""
+    runner = Runner(db.obj, directory=str(MIGRATIONS_DIR))
+    return [m.name for m in runner.status() if m.applied is None and m.path]
+
+
 def upgrade() -> list[str]:
     """Apply pending schema migrations; return the names applied."""
     runner = Runner(db.obj, directory=str(MIGRATIONS_DIR))

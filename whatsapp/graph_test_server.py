@@ -100,6 +100,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif len(parts) == 3 and parts[2] == "message_templates":
             if self._authorized():
                 owner._handle_template(self, raw)
+        elif len(parts) == 3 and parts[2] == "subscribed_apps":
+            if self._authorized():
+                self._answer(*owner.account.subscribe(parts[1]))
         elif len(parts) == 3 and parts[2] == "media":
             if self._authorized() and not owner._media_failed(self):
                 owner._handle_upload(self, raw)
@@ -110,6 +113,10 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         parts = self._parts()
         if not self._authorized() or owner._media_failed(self):
+            return
+        account = owner.account.answer_get(parts[1:])
+        if account is not None:
+            self._answer(*account)
             return
         media = owner._media(parts[1]) if len(parts) == 2 else None
         if media is None:
@@ -126,6 +133,71 @@ class _Handler(BaseHTTPRequestHandler):
         if self._authorized():
             found = len(parts) == 2 and self.server.owner._media(parts[1], pop=True) is not None
             self._answer(200 if found else 400, {"success": True} if found else error_body(100))
+
+
+class GraphAccount:
+    """The phone number and WhatsApp Business Account behind the token, as Graph reports them.
+
+    Tests change the fields (quality, tier, display number, subscribed) to stage a misconfiguration.
+    """
+
+    def __init__(self, templates: dict[str, dict]) -> None:
+        self.templates = templates
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to a healthy, subscribed number on WABA 1029384756."""
+        self.phone_number_id = "106540352242922"
+        self.waba_id = "1029384756"
+        self.display_phone_number = "+60 12-345 6789"
+        self.verified_name = "WOCS Test Shop"
+        self.quality_rating = "GREEN"
+        self.messaging_limit_tier = "TIER_1K"
+        self.subscribed = True
+
+    def phone_number(self) -> dict:
+        """A phone number node with the fields Graph returns when asked for them."""
+        return {
+            "id": self.phone_number_id,
+            "display_phone_number": self.display_phone_number,
+            "verified_name": self.verified_name,
+            "quality_rating": self.quality_rating,
+            "messaging_limit_tier": self.messaging_limit_tier,
+            "code_verification_status": "VERIFIED",
+            "platform_type": "CLOUD_API",
+        }
+
+    def answer_get(self, path: list[str]) -> tuple[int, dict] | None:
+        """Status and body for a GET on the number or WABA; None when it is for another node."""
+        if path == [self.phone_number_id]:
+            return 200, self.phone_number()
+        if len(path) != 2 or path[0] != self.waba_id:
+            return None
+        if path[1] == "phone_numbers":
+            return 200, {"data": [self.phone_number()]}
+        if path[1] == "subscribed_apps":
+            app = {"whatsapp_business_api_data": {"id": "67084", "name": "WOCS", "link": ""}}
+            return 200, {"data": [app] if self.subscribed else []}
+        if path[1] == "message_templates":
+            rows = [
+                {
+                    "name": name,
+                    "status": t.get("status", "PENDING"),
+                    "id": t.get("id", ""),
+                    "language": t.get("language", ""),
+                    "category": t.get("category", ""),
+                }
+                for name, t in self.templates.items()
+            ]
+            return 200, {"data": rows}
+        return None
+
+    def subscribe(self, waba_id: str) -> tuple[int, dict]:
+        """POST /{waba-id}/subscribed_apps: subscribe the token's app to the WABA's webhooks."""
+        if waba_id != self.waba_id:
+            return 400, error_body(100, f"Unsupported post request. Object with ID '{waba_id}'")
+        self.subscribed = True
+        return 200, {"success": True}
 
 
 class GraphTestServer:
@@ -164,6 +236,7 @@ class GraphTestServer:
         self._posting = 0  # webhook POSTs under way, which reset() waits out
         self._posters: list[threading.Thread] = []
         self.templates: dict[str, dict] = {}  # name → what was submitted, with its status
+        self.account = GraphAccount(self.templates)  # the number and WABA the token can see
         self._status_target: tuple[str, str] | None = None
         self._statuses_first = False
 
@@ -356,6 +429,7 @@ class GraphTestServer:
             self._stalls.clear()
             self.media.clear()
             self.templates.clear()
+            self.account.reset()
 
     # --- request handling (called from handler threads) ---
     def _track(self, sock: socket.socket, *, add: bool) -> None:

@@ -90,6 +90,7 @@ class Settings:
     api_secret: str = ""  # signs API tokens; unset: derived from the app secret
     api_token_minutes: int = 60  # lifetime of an API access token
     api_rate_limit: str = "100/minute"  # per API user (per address before login)
+    public_url: str = ""  # where Meta and customers reach this server, checked by `doctor`
     trusted_proxies: int = 0  # proxies in front whose X-Forwarded-* headers are believed
     storage: StorageSettings = field(default_factory=StorageSettings)
     # A secret generated per process when none is configured: outside senders
@@ -179,6 +180,7 @@ class Settings:
             waba_id=get("WHATSAPP_WABA_ID"),
             mps=int(mps),
             trusted_proxies=int(proxies),
+            public_url=get("WOCS_PUBLIC_URL").rstrip("/"),
             storage=StorageSettings.from_env(env),
         )
 
