@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, jsonify
@@ -104,9 +105,36 @@ def create_app(
         models.db.execute_sql("SELECT 1")
         return jsonify(status="ok", embedded=settings.embedded)
 
+    @app.get("/readyz")
+    def ready() -> Any:
+        """Readiness: the database and Redis answer; 503 naming the one that does not."""
+        down = [name for name, probe in _probes(runtime) if not _answers(probe)]
+        if down:
+            return jsonify(
+                status="unavailable", down=down, reason=f"{' and '.join(down)} down"
+            ), 503
+        return jsonify(status="ok", embedded=settings.embedded)
+
     if start_workers if start_workers is not None else settings.embedded:
         app.extensions["wocs_workers"] = InProcessWorkers(runtime).start()
     return app
+
+
+def _probes(runtime: Any) -> list[tuple[str, Callable[[], Any]]]:
+    """What /readyz asks, each with the short timeouts its connection was opened with."""
+    return [
+        ("database", lambda: models.db.execute_sql("SELECT 1")),
+        ("redis", lambda: runtime.redis.ping()),
+    ]
+
+
+def _answers(probe: Callable[[], Any]) -> bool:
+    """True when the probe returns; any error (driver, network, timeout) means down."""
+    try:
+        probe()
+    except Exception:  # every failure reads the same to a load balancer
+        return False
+    return True
 
 
 def behind_proxies(app: Flask, hops: int) -> None:

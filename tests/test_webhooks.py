@@ -274,3 +274,23 @@ def test_a_status_body_chosen_as_a_deadlock_victim_is_stored_on_a_second_try(liv
     assert answers == [200]
     assert "storing a webhook body met 1213; trying again" in caplog.text
     assert [OutboundMessage.get_by_id(r.id).state for r in (first, second)] == ["delivered"] * 2
+
+
+def test_readyz_names_a_down_database_or_redis_and_healthz_stays_liveness(live, monkeypatch):
+    import dataclasses
+
+    from jobs import runtime
+
+    assert requests.get(f"{live.url}/readyz", timeout=10).json()["status"] == "ok"
+    down = dataclasses.replace(live.runtime.settings, redis_url="redis://127.0.0.1:1/0")
+    monkeypatch.setattr(live.runtime, "redis", runtime.connect_redis(down))
+    answer = requests.get(f"{live.url}/readyz", timeout=10)
+    assert (answer.status_code, answer.json()["down"]) == (503, ["redis"])
+    assert requests.get(f"{live.url}/healthz", timeout=10).status_code == 200
+    monkeypatch.setattr(
+        live.runtime, "database", models.open_database("mysql://root@127.0.0.1:1/none")
+    )
+    answer = requests.get(f"{live.url}/readyz", timeout=10)
+    assert (answer.status_code, answer.json()["reason"]) == (503, "database and redis down")
+    monkeypatch.undo()
+    assert requests.get(f"{live.url}/readyz", timeout=10).status_code == 200
