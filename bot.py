@@ -29,7 +29,6 @@ log = logging.getLogger("wocs")
 def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     start_up(settings)
-    doctor.log_brief(settings)
     app = create_app(settings)
     port = args.port or settings.port
     mode = "embedded (SQLite + in-process jobs)" if settings.embedded else "production"
@@ -48,7 +47,6 @@ def _worker(args: argparse.Namespace) -> int:
         return 2
     registry.load(commands)
     start_up(settings)
-    doctor.log_brief(settings)
     run_worker(jobs_runtime.build(settings), burst=args.burst)
     return 0
 

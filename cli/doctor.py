@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -259,17 +258,3 @@ def run(settings: Settings, fix: bool = False) -> int:
     for finding in findings:
         print(f"{'ok   ' if finding.ok else 'WRONG'} {finding.name}: {finding.line}")
     return 0 if all(f.ok for f in findings) else 1
-
-
-def log_brief(settings: Settings) -> None:
-    """At production start: log each problem from a side thread, so start is never held up."""
-    if not settings.embedded:
-        threading.Thread(target=_log_findings, args=(settings,), daemon=True).start()
-
-
-def _log_findings(settings: Settings) -> None:
-    for finding in diagnose(settings, timeout=2.0):
-        if finding.ok:
-            log.info("doctor: %s: %s", finding.name, finding.line)
-        else:
-            log.warning("doctor: %s: %s", finding.name, finding.line)
