@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +13,6 @@ import storage
 from jobs.runtime import connect_redis
 from wocs.settings import Settings
 
-log = logging.getLogger("wocs.doctor")
 PHONE_FIELDS = "display_phone_number,verified_name,quality_rating,messaging_limit_tier"
 
 
