@@ -366,6 +366,22 @@ class InboundMessage(BaseModel):
         indexes = ((("state", "received_at"), False),)
 
 
+class AccountEvent(BaseModel):
+    """A change Meta reported to the business account or its number (bans, quality, limits)."""
+
+    key = CharField(max_length=64, unique=True)  # digest of what Meta sent: a redelivery is one row
+    account = CharField(max_length=40, default="")
+    kind = CharField(max_length=40)  # the webhook field, e.g. phone_number_quality_update
+    event = CharField(max_length=60, default="")
+    summary = TextField(default="")
+    raw = JSONText()
+    happened_at = DateTimeField(null=True)
+    received_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "account_event"
+
+
 class Draw(BaseModel):
     """A campaign's committed, then revealed, lucky draw."""
 
@@ -570,6 +586,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Contact,
     InboundMessage,
     OutboundMessage,
+    AccountEvent,
     Draw,
     WhatsAppTemplate,
     Broadcast,

@@ -12,6 +12,7 @@ from peewee import DatabaseError, InterfaceError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from jobs.inbound import enqueue_inbound
+from jobs.outbox import release
 from webhooks.intake import store
 from whatsapp.payload import BadPayload, parse_body
 from wocs.settings import Settings
@@ -80,6 +81,7 @@ def receive() -> tuple[Response, int]:
     current_app.extensions["wocs_handoff"].add(stored.created)
     for inbound_id in stored.unhandled:
         enqueue_inbound(inbound_id)
+    release(stored.notices)
     return jsonify(
         messages=len(batch.messages), statuses=len(batch.statuses), skipped=batch.skipped
     ), 200
