@@ -105,3 +105,12 @@ def test_an_account_change_with_errors_logs_their_codes_masked(live, caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
     assert "error 368" in logged and "account_update" in logged
     assert "60198887776" not in logged  # the phone in Meta's details is masked
+
+
+def test_admins_see_the_kept_reports_newest_first(live):
+    assert "reported nothing" in live.ask("/account")
+    live.post(_body("wocs__name_rejected.json"))
+    live.post(_body("wocs__quality_flagged.json"))
+    live.replies_to(ADMIN, count=2)
+    shown = live.ask("/account")
+    assert shown.index("dropped (flagged)") < shown.index("rejected the display name")
