@@ -142,10 +142,35 @@ def _templates(args: argparse.Namespace) -> int:
             print(line)
         return 0
     message_templates.sync()
+    if args.action == "approve":
+        return _approve_locally(settings, args.names)
     for row in models.WhatsAppTemplate.select().order_by(models.WhatsAppTemplate.name):
         reason = f" — {row.reason}" if row.reason else ""
         print(f"{row.name} ({row.language}, {row.category}): {row.status}{reason}")
     return 0
+
+
+def _approve_locally(settings: Settings, names: list[str]) -> int:
+    """Approve templates as Meta's review would, only where no message reaches WhatsApp."""
+    if settings.transport != "console":
+        print(
+            "Only WhatsApp approves templates for a real number: run `python bot.py templates "
+            "push` and wait for its review. `approve` is for a trial with the console transport.",
+            file=sys.stderr,
+        )
+        return 2
+    if not names:
+        print(
+            "Name the templates to approve, e.g. `templates approve event_invite`.", file=sys.stderr
+        )
+        return 2
+    unknown = [name for name in names if not message_templates.approve_locally(name)]
+    for name in names:
+        if name not in unknown:
+            print(f"{name}: APPROVED (locally; nothing was sent to WhatsApp)")
+    for name in unknown:
+        print(f"{name}: there is no such template (see `templates list`)", file=sys.stderr)
+    return 1 if unknown else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,8 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     verify = sub.add_parser("verify-draw", help="recompute a campaign's draw and check it")
     verify.add_argument("code")
     verify.set_defaults(run=_verify_draw)
-    tpl = sub.add_parser("templates", help="WhatsApp message templates: list, or push to Meta")
-    tpl.add_argument("action", choices=["list", "push"])
+    tpl = sub.add_parser(
+        "templates", help="WhatsApp message templates: list, push to Meta, or approve locally"
+    )
+    tpl.add_argument("action", choices=["list", "push", "approve"])
+    tpl.add_argument("names", nargs="*", help="approve: the templates to mark approved")
     tpl.set_defaults(run=_templates)
     chat = sub.add_parser("chat", help="talk to the bot from this terminal as a phone number")
     chat.add_argument("--as", dest="phone", required=True, help="the phone you write as")

@@ -156,3 +156,25 @@ def test_production_worker_process_handles_a_command(tmp_path):
             worker.wait(15)
         assert sent[0]["to"] == f"+{ADMIN}"
         assert sent[0]["text"]["body"].startswith("/task done <n> [note: <what was done>]")
+
+
+def test_templates_can_be_tried_locally_and_a_local_one_is_refused_in_plain_words(tmp_path):
+    env = _env(tmp_path, WOCS_ADMINS="60123456789")
+    send = "/send to: 012-345 0000 template: event_invite vars: Bazaar; Sat\n"
+    before = _bot("chat", "--as", "012-345 6789", input=send, env=env)
+    assert "has not been sent to WhatsApp for review yet" in before.stdout
+    assert "templates approve event_invite" in before.stdout
+    approved = _bot("templates", "approve", "event_invite", env=env)
+    assert approved.returncode == 0, approved.stderr
+    assert "event_invite: APPROVED (locally" in approved.stdout
+    assert "event_invite (en, MARKETING): APPROVED" in _bot("templates", "list", env=env).stdout
+    after = _bot("chat", "--as", "012-345 6789", input=send, env=env)
+    assert "1 recipient" in after.stdout, after.stdout
+    unknown = _bot("templates", "approve", "evnt_invite", env=env)
+    assert unknown.returncode == 1 and "no such template" in unknown.stderr
+
+
+def test_templates_are_never_approved_locally_for_a_real_number(tmp_path):
+    cloud = {"WHATSAPP_TOKEN": "t", "WHATSAPP_PHONE_NUMBER_ID": "1", "WHATSAPP_APP_SECRET": "s"}
+    done = _bot("templates", "approve", "event_invite", env=_env(tmp_path, **cloud))
+    assert done.returncode == 2 and "Only WhatsApp approves templates" in done.stderr
