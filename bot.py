@@ -29,6 +29,8 @@ log = logging.getLogger("wocs")
 def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     start_up(settings)
+    if not settings.embedded:
+        doctor.brief(settings)
     app = create_app(settings)
     port = args.port or settings.port
     mode = "embedded (SQLite + in-process jobs)" if settings.embedded else "production"
@@ -47,6 +49,7 @@ def _worker(args: argparse.Namespace) -> int:
         return 2
     registry.load(commands)
     start_up(settings)
+    doctor.brief(settings)
     run_worker(jobs_runtime.build(settings), burst=args.burst)
     return 0
 

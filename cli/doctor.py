@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,8 @@ import models
 import storage
 from jobs.runtime import connect_redis
 from wocs.settings import Settings
+
+log = logging.getLogger(__name__)
 
 PHONE_FIELDS = "display_phone_number,verified_name,quality_rating,messaging_limit_tier"
 
@@ -237,16 +240,40 @@ def check_public_url(settings: Settings, timeout: float) -> Finding:
     return Finding("public_url", True, f"{url} reachable")
 
 
-def diagnose(settings: Settings, *, fix: bool = False, timeout: float = 5.0) -> list[Finding]:
-    """Every check, in the order an operator fixes them."""
+def diagnose(
+    settings: Settings, *, fix: bool = False, timeout: float = 5.0, public: bool = True
+) -> list[Finding]:
+    """Every check, in the order an operator fixes them (`public`: the public URL too)."""
     checks: list[Callable[[], Any]] = [
         lambda: [check_database(settings)],
         lambda: [check_redis(settings)],
         lambda: [check_storage(settings)],
         lambda: check_graph(settings, Graph(settings, timeout), fix),
-        lambda: [check_public_url(settings, timeout)],
     ]
+    if public:
+        checks.append(lambda: [check_public_url(settings, timeout)])
     return [finding for check in checks for finding in check()]
+
+
+def brief(settings: Settings) -> bool:
+    """At a production start: every check with short timeouts, a warning for each wrong one.
+
+    It never stops the start (a worker may come up before Redis does); the public URL is left
+    out, since a server starting now cannot answer it yet. True when all were fine.
+    """
+    findings = diagnose(settings, timeout=2.0, public=False)
+    wrong = [f for f in findings if not f.ok]
+    for finding in wrong:
+        log.warning("doctor: %s: %s", finding.name, finding.line)
+    if wrong:
+        log.warning(
+            "doctor: %d of %d checks wrong; `python bot.py doctor` for all",
+            len(wrong),
+            len(findings),
+        )
+    else:
+        log.info("doctor: all %d checks fine", len(findings))
+    return not wrong
 
 
 def run(settings: Settings, fix: bool = False) -> int:

@@ -148,14 +148,22 @@ def test_production_worker_process_handles_a_command(tmp_path):
             headers={"X-Hub-Signature-256": signature_for(SECRET, raw)},
         )
         assert answer.status_code == 200
-        worker = subprocess.Popen([sys.executable, "bot.py", "worker"], cwd=ROOT, env=env)
-        try:
-            sent = graph.wait_for(1, timeout=30)
-        finally:
-            worker.terminate()
-            worker.wait(15)
+        log = tmp_path / "worker.log"
+        with log.open("w") as errors:
+            worker = subprocess.Popen(
+                [sys.executable, "bot.py", "worker"], cwd=ROOT, env=env, stderr=errors
+            )
+            try:
+                sent = graph.wait_for(1, timeout=30)
+            finally:
+                worker.terminate()
+                worker.wait(15)
         assert sent[0]["to"] == f"+{ADMIN}"
         assert sent[0]["text"]["body"].startswith("/task done <n> [note: <what was done>]")
+        # The start's brief check: this number id is not the Graph server's, and it said so,
+        # and the worker went on to work.
+        logged = log.read_text()
+        assert "doctor: token: GET /1 failed" in logged and "checks wrong" in logged, logged
 
 
 def test_templates_can_be_tried_locally_and_a_local_one_is_refused_in_plain_words(tmp_path):
