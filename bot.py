@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from dotenv import load_dotenv
@@ -18,6 +19,7 @@ from jobs import runtime as jobs_runtime
 from jobs.draws import NothingToVerify, verify_campaign
 from jobs.worker import run_worker
 from models import StaffMember
+from ops import logs
 from whatsapp import template_review
 from wocs import message_templates, registry
 from wocs.settings import ConfigError, Settings
@@ -179,9 +181,7 @@ def _approve_locally(settings: Settings, names: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python bot.py`."""
     load_dotenv()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(os.environ.get("WOCS_LOG_FORMAT", "").strip().lower())
     parser = argparse.ArgumentParser(prog="bot.py", description="WOCS command center")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the web server (and, embedded, the jobs)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import subprocess
@@ -186,3 +187,12 @@ def test_templates_are_never_approved_locally_for_a_real_number(tmp_path):
     cloud = {"WHATSAPP_TOKEN": "t", "WHATSAPP_PHONE_NUMBER_ID": "1", "WHATSAPP_APP_SECRET": "s"}
     done = _bot("templates", "approve", "event_invite", env=_env(tmp_path, **cloud))
     assert done.returncode == 2 and "Only WhatsApp approves templates" in done.stderr
+
+
+def test_the_command_line_logs_json_lines_when_asked(tmp_path):
+    done = _bot("db", "upgrade", env=_env(tmp_path, WOCS_LOG_FORMAT="json"))
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    assert any("applied migrations" in line["message"] for line in lines), done.stderr
+    refused = _bot("db", "upgrade", env=_env(tmp_path, WOCS_LOG_FORMAT="xml"))
+    assert refused.returncode == 2 and "WOCS_LOG_FORMAT must be plain or json" in refused.stderr

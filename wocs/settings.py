@@ -92,6 +92,8 @@ class Settings:
     api_rate_limit: str = "100/minute"  # per API user (per address before login)
     public_url: str = ""  # where Meta and customers reach this server, checked by `doctor`
     trusted_proxies: int = 0  # proxies in front whose X-Forwarded-* headers are believed
+    metrics_token: str = ""  # bearer token for /metrics; unset: /metrics is not served
+    log_format: str = "plain"  # or "json": one JSON object a line, for a log collector
     storage: StorageSettings = field(default_factory=StorageSettings)
     # A secret generated per process when none is configured: outside senders
     # can then never pass the signature check, while in-process tools can.
@@ -151,6 +153,9 @@ class Settings:
         if not (timeout.isascii() and timeout.isdigit()) or not 1 <= int(timeout) <= 20:
             # gunicorn kills a web worker after 30 s; a request must be able to answer 503 first
             raise ConfigError(f"DATABASE_TIMEOUT must be 1 to 20 seconds, not {timeout!r}")
+        log_format = get("WOCS_LOG_FORMAT", "plain").lower()
+        if log_format not in ("plain", "json"):
+            raise ConfigError(f"WOCS_LOG_FORMAT must be plain or json, not {log_format!r}")
         mps = get("WHATSAPP_MPS", "80")
         if not (mps.isascii() and mps.isdigit()) or not 1 <= int(mps) <= 1000:
             raise ConfigError(f"WHATSAPP_MPS must be a number from 1 to 1000, not {mps!r}")
@@ -181,6 +186,8 @@ class Settings:
             mps=int(mps),
             trusted_proxies=int(proxies),
             public_url=get("WOCS_PUBLIC_URL").rstrip("/"),
+            metrics_token=get("WOCS_METRICS_TOKEN"),
+            log_format=log_format,
             storage=StorageSettings.from_env(env),
         )
 
