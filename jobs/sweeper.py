@@ -8,7 +8,9 @@ import logging
 from jobs import broadcasts, draws, media, outbox, reports
 from jobs.inbound import enqueue_inbound
 from jobs.queues import submit
+from jobs.runtime import current
 from models import Broadcast, Draw, InboundMessage, OutboundMessage, utcnow
+from ops.counters import add_requeued
 
 log = logging.getLogger(__name__)
 
@@ -17,12 +19,13 @@ GRACE = dt.timedelta(seconds=30)  # leave fresh rows to the enqueue that follows
 # job timeout (60 s), and Meta's "sent" status for a send it did accept comes within seconds.
 SEND_LEASE = dt.timedelta(minutes=2)
 BATCH = 1000
+RECOVERED = ("inbound", "outbound", "released", "draws", "broadcasts")  # lost or cut-off work
 
 
 def sweep() -> dict[str, int]:
     """Enqueue stale inbound and outbound rows again; every step is safe to repeat."""
     now = utcnow()
-    counts = {"inbound": 0, "outbound": 0, "released": 0, "draws": 0, "broadcasts": 0}
+    counts = dict.fromkeys(RECOVERED, 0)
     stale_inbound = (
         InboundMessage.select(InboundMessage.id)
         .where(InboundMessage.state == "received", InboundMessage.received_at < now - GRACE)
@@ -62,6 +65,7 @@ def sweep() -> dict[str, int]:
     )
     for broadcast in stalled:
         counts["broadcasts"] += submit(broadcasts.run_broadcast, broadcast.id)
+    add_requeued(current().redis, counts)  # before the routine work below joins the counts
     counts.update(media.sweep_attachments())
     counts.update(reports.plan(now))
     if any(counts.values()):

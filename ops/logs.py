@@ -6,11 +6,17 @@ import datetime as dt
 import json
 import logging
 
+from rq.job import get_current_job
+
 PLAIN = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class JSONFormatter(logging.Formatter):
-    """A record as one JSON line: time (UTC), level, logger, message, and the error if any."""
+    """A record as one JSON line: time (UTC), level, logger, message, the job, the error.
+
+    Jobs are named after the row they work on (`send-812`, `inbound-4411`), so the job id
+    follows one message from the webhook's row to its reply.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
         """The record's fields; the message is already masked by whoever logged it."""
@@ -22,6 +28,9 @@ class JSONFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        job = get_current_job()
+        if job is not None:
+            line["job"] = job.id
         if record.exc_info:
             line["error"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)

@@ -6,13 +6,15 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from peewee import DatabaseError, InterfaceError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from jobs.inbound import enqueue_inbound
 from jobs.outbox import release
+from ops.metrics import observe_webhook
 from webhooks.intake import store
 from whatsapp.payload import BadPayload, parse_body
 from wocs.settings import Settings
@@ -32,6 +34,18 @@ def signature_for(secret: str, raw: bytes) -> str:
 
 def _problem(status: int, message: str) -> tuple[Response, int]:
     return jsonify(error=message), status
+
+
+@bp.before_request
+def _started() -> None:
+    g.webhook_started = time.perf_counter()
+
+
+@bp.after_request
+def _observed(response: Response) -> Response:
+    """Every answer counted by status, each with its time (refusals and 503s included)."""
+    observe_webhook(response.status_code, time.perf_counter() - g.webhook_started)
+    return response
 
 
 @bp.errorhandler(RequestEntityTooLarge)
