@@ -207,7 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--as", dest="phone", required=True, help="the phone you write as")
     chat.set_defaults(run=_chat)
     check = sub.add_parser("doctor", help="check settings, connections and the Meta setup")
-    check.add_argument("--fix", action="store_true", help="subscribe the app to the WABA")
+    check.add_argument(
+        "--fix",
+        action="store_true",
+        help="subscribe the app to the WABA, add the bucket's lifecycle rule",
+    )
     check.set_defaults(run=_doctor)
     demo = sub.add_parser("demo", help="a scripted day on a throwaway database, as a conversation")
     demo.set_defaults(run=_demo)

@@ -12,10 +12,13 @@ import requests
 import models
 import storage
 from jobs.runtime import connect_redis
+from wocs import message_templates
 from wocs.settings import Settings
 
 log = logging.getLogger(__name__)
 
+KEEP_FILES_DAYS = 365  # stored files (photos, QR codes, exports) are kept a year
+NO_LIFECYCLE = "NoSuchLifecycleConfiguration"
 PHONE_FIELDS = "display_phone_number,verified_name,quality_rating,messaging_limit_tier"
 
 
@@ -98,6 +101,53 @@ def check_storage(settings: Settings) -> Finding:
             "storage", False, f"storage {where} not writable ({exc}); check STORAGE_DIR or S3_*"
         )
     return Finding("storage", True, f"storage {where} writable")
+
+
+def check_lifecycle(settings: Settings, fix: bool) -> Finding:
+    """A bucket expires stored files after a year (`fix`: add the rule, keeping the others)."""
+    if not settings.storage.bucket:
+        return Finding("lifecycle", True, "local storage: files are kept until deleted")
+    bucket = settings.storage.bucket
+    try:
+        client = storage.build(settings.storage).client  # type: ignore[attr-defined]
+        rules = _lifecycle_rules(client, bucket)
+    except Exception as exc:  # boto3 raises per-service classes; each means the same here
+        return Finding("lifecycle", False, f"bucket {bucket}: lifecycle unreadable ({exc})")
+    if any(_expires_within(rule, KEEP_FILES_DAYS) for rule in rules):
+        return Finding("lifecycle", True, f"bucket {bucket} expires stored files within a year")
+    if not fix:
+        return Finding(
+            "lifecycle",
+            False,
+            f"bucket {bucket} keeps stored files forever; `doctor --fix` adds a rule "
+            f"expiring them after {KEEP_FILES_DAYS} days (backups prune themselves sooner)",
+        )
+    rule = {
+        "ID": "wocs-stored-files",
+        "Status": "Enabled",
+        "Filter": {"Prefix": settings.storage.prefix.strip("/")},
+        "Expiration": {"Days": KEEP_FILES_DAYS},
+    }
+    try:
+        client.put_bucket_lifecycle_configuration(
+            Bucket=bucket, LifecycleConfiguration={"Rules": [*rules, rule]}
+        )
+    except Exception as exc:  # permissions, most often
+        return Finding("lifecycle", False, f"bucket {bucket}: could not add the rule ({exc})")
+    return Finding("lifecycle", True, f"bucket {bucket}: added a rule expiring files after a year")
+
+
+def _lifecycle_rules(client: Any, bucket: str) -> list[dict]:
+    try:
+        return client.get_bucket_lifecycle_configuration(Bucket=bucket).get("Rules", [])
+    except Exception as exc:
+        if getattr(exc, "response", {}).get("Error", {}).get("Code") == NO_LIFECYCLE:
+            return []
+        raise
+
+
+def _expires_within(rule: dict, days: int) -> bool:
+    return rule.get("Status") == "Enabled" and 0 < rule.get("Expiration", {}).get("Days", 0) <= days
 
 
 def check_graph(settings: Settings, graph: Graph, fix: bool) -> list[Finding]:
@@ -207,7 +257,7 @@ def _templates(settings: Settings, graph: Graph) -> Finding:
     if status != 200:
         return Finding("templates", False, f"templates could not be listed: {_problem(body)}")
     at_meta = {row.get("name"): row.get("status") for row in body.get("data", [])}
-    mine = [row.name for row in models.WhatsAppTemplate.select()] if models.db.obj else []
+    mine = [definition.name for definition in message_templates.definitions()]  # the files
     missing = sorted(set(mine) - set(at_meta))
     if missing:
         return Finding(
@@ -248,6 +298,7 @@ def diagnose(
         lambda: [check_database(settings)],
         lambda: [check_redis(settings)],
         lambda: [check_storage(settings)],
+        lambda: [check_lifecycle(settings, fix)],
         lambda: check_graph(settings, Graph(settings, timeout), fix),
     ]
     if public:
