@@ -59,6 +59,11 @@ def _worker(args: argparse.Namespace) -> int:
 def _db(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     models.init_db(settings.database_url)
+    if args.action == "downgrade":
+        # Back to the schema the previous release expects: run it before that code starts.
+        reverted = models.downgrade()
+        print("reverted: " + ", ".join(reverted) if reverted else "no migration to revert")
+        return 0
     applied = models.upgrade()
     start_up(settings)  # the admins and templates too, for the web workers that follow
     print("applied: " + ", ".join(applied) if applied else "the database is up to date")
@@ -191,8 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     worker = sub.add_parser("worker", help="run an RQ worker with its scheduler (needs REDIS_URL)")
     worker.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     worker.set_defaults(run=_worker)
-    db = sub.add_parser("db", help="database maintenance")
-    db.add_argument("action", choices=["upgrade"])
+    db = sub.add_parser("db", help="database schema: upgrade, or downgrade by one migration")
+    db.add_argument("action", choices=["upgrade", "downgrade"])
     db.set_defaults(run=_db)
     verify = sub.add_parser("verify-draw", help="recompute a campaign's draw and check it")
     verify.add_argument("code")

@@ -692,6 +692,15 @@ def upgrade() -> list[str]:
     return applied
 
 
+def downgrade() -> list[str]:
+    """Revert the most recently applied schema migration; return its name (none: [])."""
+    runner = Runner(db.obj, directory=str(MIGRATIONS_DIR))
+    reverted = runner.down() if runner.applied() else []
+    if reverted:
+        log.info("reverted migrations: %s", ", ".join(reverted))
+    return reverted
+
+
 def is_mysql() -> bool:
     """True when the models talk to MySQL/MariaDB."""
     return isinstance(db.obj, MySQLDatabase)

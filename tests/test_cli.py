@@ -65,6 +65,10 @@ def test_db_upgrade_applies_then_reports_up_to_date(tmp_path):
     assert first.returncode == 0 and "applied: 0001_initial" in first.stdout
     again = _bot("db", "upgrade", env=_env(tmp_path))
     assert "the database is up to date" in again.stdout
+    last = first.stdout.strip().rsplit(", ", 1)[-1]
+    back = _bot("db", "downgrade", env=_env(tmp_path))
+    assert back.returncode == 0 and back.stdout.strip() == f"reverted: {last}"
+    assert _bot("db", "upgrade", env=_env(tmp_path)).stdout.strip() == f"applied: {last}"
 
 
 def test_a_token_without_app_secret_will_not_start(tmp_path):
