@@ -65,6 +65,28 @@ class StorageSettings:
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    """How often the workers back the database up, and how long backups are kept."""
+
+    every_hours: int = 6  # 0: no scheduled backups (`python bot.py backup` still works)
+    keep_days: int = 30
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> BackupSettings:
+        """Backup settings from BACKUP_EVERY_HOURS and BACKUP_KEEP_DAYS."""
+        every = (env.get("BACKUP_EVERY_HOURS") or "6").strip()
+        keep = (env.get("BACKUP_KEEP_DAYS") or "30").strip()
+        # Slots start at midnight UTC, so the hours must divide the day.
+        if not (every.isascii() and every.isdigit()) or (int(every) and 24 % int(every)):
+            raise ConfigError(
+                f"BACKUP_EVERY_HOURS must be 0 (off) or divide 24 (1, 2, 3, 4, 6, 8, 12, 24), not {every!r}"
+            )
+        if not (keep.isascii() and keep.isdigit()) or not 1 <= int(keep) <= 3650:
+            raise ConfigError(f"BACKUP_KEEP_DAYS must be 1 to 3650 days, not {keep!r}")
+        return cls(every_hours=int(every), keep_days=int(keep))
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting WOCS reads, with the embedded defaults."""
 
@@ -93,6 +115,7 @@ class Settings:
     public_url: str = ""  # where Meta and customers reach this server, checked by `doctor`
     trusted_proxies: int = 0  # proxies in front whose X-Forwarded-* headers are believed
     storage: StorageSettings = field(default_factory=StorageSettings)
+    backups: BackupSettings = field(default_factory=BackupSettings)
     # A secret generated per process when none is configured: outside senders
     # can then never pass the signature check, while in-process tools can.
     generated_secret: bool = field(default=False, compare=False)
@@ -182,6 +205,7 @@ class Settings:
             trusted_proxies=int(proxies),
             public_url=get("WOCS_PUBLIC_URL").rstrip("/"),
             storage=StorageSettings.from_env(env),
+            backups=BackupSettings.from_env(env),
         )
 
 
