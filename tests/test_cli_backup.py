@@ -43,7 +43,9 @@ def test_backup_then_restore_into_a_new_database_and_refusals(tmp_path):
     again = _bot(tmp_path, "new", "restore", str(path))  # a local path, into a full database
     assert again.returncode == 2 and "already holds data" in again.stderr
 
-    path.write_bytes(path.read_bytes()[:-1] + b"\0")
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
     tampered = _bot(tmp_path, "other", "restore", str(path))
     assert tampered.returncode == 1 and "checksum does not match" in tampered.stderr
 
