@@ -32,6 +32,10 @@ HISTORY = "schema_migration"  # playhouse's migration history, restored with the
 BATCH = 500  # rows per INSERT statement on restore
 # Table and column names go into SQL text, so only plain lower-case identifiers are let in.
 _IDENT = re.compile(r"[a-z_][a-z0-9_]{0,63}")
+# Ids that leave the database: Meta echoes "ob:<outbound id>" in its statuses and Redis may still
+# hold jobs naming inbound ids. Rows written after the backup are lost, but their ids are out
+# there, so new rows start this far past the restored ones (MySQL; SQLite always takes max + 1).
+ID_GAP = {"outbound_message": 1_000_000, "inbound_message": 1_000_000}
 # A cell's JSON when JSON has no type for it: one tag, one string.
 _TAGS: dict[str, Callable[[str], Any]] = {
     "dt": dt.datetime.fromisoformat,
@@ -204,6 +208,7 @@ def _restore(database: Any, head: dict[str, Any], lines: Iterator[Any]) -> dict[
         if found != counts:
             wrong = ", ".join(f"{t}: {found[t]} of {n}" for t, n in counts.items() if found[t] != n)
             raise SnapshotError(f"rows missing after the restore: {wrong}")
+        _skip_lost_ids(database)
         runner.up()  # migrations newer than the backup
     return counts
 
@@ -238,6 +243,16 @@ def _schema_at(runner: Runner, wanted: list[str]) -> None:
             f"the database's schema ({applied[-1]}) is not the backup's; "
             "restore into a database with no tables"
         )
+
+
+def _skip_lost_ids(database: Any) -> None:
+    """Start new ids of the tables in ID_GAP past any id given out since the backup."""
+    if not isinstance(database, MySQLDatabase):
+        return
+    for table, gap in ID_GAP.items():
+        name = _quoted(database, table)
+        (top,) = database.execute_sql(f"SELECT COALESCE(MAX(id), 0) FROM {name}").fetchone()  # noqa: S608
+        database.execute_sql(f"ALTER TABLE {name} AUTO_INCREMENT = {int(top) + gap}")
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pymysql
 import pytest
+from peewee import fn
 
 import models
 from jobs import backups as scheduled
@@ -98,6 +99,22 @@ def test_a_restored_backup_holds_every_row_of_every_table(live, files, empty_dat
         assert event.fee == Decimal("1234.56") and event.date == dt.date(2026, 3, 1)
         assert models.Hook.get().last_used is None
         assert models.pending() == []
+
+
+def test_after_a_restore_new_outbound_ids_skip_those_lost_rows_may_have_had(
+    live, files, empty_database
+):
+    if not models.is_mysql():
+        pytest.skip("SQLite numbers a new row max(id) + 1 whatever came before")
+    traffic(live)
+    top = models.OutboundMessage.select(fn.MAX(models.OutboundMessage.id)).scalar()
+    taken = backups.take(live.runtime.database, files, NOON)
+    snapshot.restore(empty_database, io.BytesIO(backups.read(taken.key, files)))
+    (next_id,) = empty_database.execute_sql(
+        "SELECT AUTO_INCREMENT FROM information_schema.TABLES"
+        " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'outbound_message'"
+    ).fetchone()
+    assert next_id == top + snapshot.ID_GAP["outbound_message"]
 
 
 def test_a_database_with_rows_is_refused(live, files):
