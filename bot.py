@@ -1,4 +1,4 @@
-"""WOCS's command line: serve, worker, db, verify-draw, templates, chat, demo."""
+"""WOCS's command line: serve, worker, db, verify-draw, templates, chat, doctor, backup, restore, demo."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from werkzeug.serving import run_simple
 import commands
 import models
 from app import create_app, start_up
-from cli import demo, doctor
+from cli import backup, demo, doctor
 from cli.local import LocalBot
 from jobs import runtime as jobs_runtime
 from jobs.draws import NothingToVerify, verify_campaign
@@ -129,6 +129,16 @@ def _doctor(args: argparse.Namespace) -> int:
     return doctor.run(Settings.from_env(), fix=args.fix)
 
 
+def _backup(args: argparse.Namespace) -> int:
+    """Back the database up to the storage now, then prune backups past their keeping time."""
+    return backup.backup(Settings.from_env())
+
+
+def _restore(args: argparse.Namespace) -> int:
+    """Restore a backup into an empty database and check every table's row count."""
+    return backup.restore(Settings.from_env(), args.file)
+
+
 def _demo(args: argparse.Namespace) -> int:
     """Play a scripted day on a throwaway database and print it as a conversation."""
     return demo.run()
@@ -218,6 +228,11 @@ def main(argv: list[str] | None = None) -> int:
         help="subscribe the app to the WABA, add the bucket's lifecycle rule",
     )
     check.set_defaults(run=_doctor)
+    save = sub.add_parser("backup", help="back the database up to the storage (backups/) now")
+    save.set_defaults(run=_backup)
+    load = sub.add_parser("restore", help="restore a backup into an empty database")
+    load.add_argument("file", help="a backup file, or its key in the storage (backups/…)")
+    load.set_defaults(run=_restore)
     demo = sub.add_parser("demo", help="a scripted day on a throwaway database, as a conversation")
     demo.set_defaults(run=_demo)
     args = parser.parse_args(argv)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from peewee import (
     AutoField,
+    BigIntegerField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -569,6 +570,20 @@ class ApiUpload(BaseModel):
         user_id: int
 
 
+class BackupRun(BaseModel):
+    """A backup slot, claimed by the one worker that takes its backup, and how that went."""
+
+    slot = DateTimeField(unique=True)  # when the slot starts (naive UTC)
+    state = CharField(max_length=10, default="running")  # running → done | failed
+    worker = CharField(max_length=120, default="")
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+    key = CharField(max_length=191, default="")  # the backup's key in the storage
+    size = BigIntegerField(default=0)
+    rows = BigIntegerField(default=0)
+    error = CharField(max_length=500, default="")
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     AppUser,
     StaffMember,
@@ -596,6 +611,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     ApiRefreshToken,
     ApiSyncOp,
     ApiUpload,
+    BackupRun,
 ]
 
 

@@ -29,7 +29,7 @@ from whatsapp.payload import text_message_body
 from wocs import registry
 from wocs.context import Context, Result
 from wocs.dispatch import run_command
-from wocs.settings import Settings, StorageSettings
+from wocs.settings import BackupSettings, Settings, StorageSettings
 
 registry.load(commands)  # every test module sees the whole registry, as the app does
 
@@ -185,6 +185,7 @@ def stack_settings(stack: str, graph: GraphTestServer, tmp_dir: str) -> Settings
         admins=(ADMIN,),
         sweep_interval=3600,  # tests call sweep() themselves; a background one would race them
         storage=StorageSettings(directory=f"{tmp_dir}/files"),
+        backups=BackupSettings(every_hours=0),  # sweeps back up only in the tests of backups
     )
 
 

@@ -65,6 +65,28 @@ class StorageSettings:
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    """How often the workers back the database up, and how long backups are kept."""
+
+    every_hours: int = 6  # 0: no scheduled backups (`python bot.py backup` still works)
+    keep_days: int = 30
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> BackupSettings:
+        """Backup settings from BACKUP_EVERY_HOURS and BACKUP_KEEP_DAYS."""
+        every = (env.get("BACKUP_EVERY_HOURS") or "6").strip()
+        keep = (env.get("BACKUP_KEEP_DAYS") or "30").strip()
+        # Slots start at midnight UTC, so the hours must divide the day.
+        if not (every.isascii() and every.isdigit()) or (int(every) and 24 % int(every)):
+            raise ConfigError(
+                f"BACKUP_EVERY_HOURS must be 0 (off) or divide 24 (1, 2, 3, 4, 6, 8, 12, 24), not {every!r}"
+            )
+        if not (keep.isascii() and keep.isdigit()) or not 1 <= int(keep) <= 3650:
+            raise ConfigError(f"BACKUP_KEEP_DAYS must be 1 to 3650 days, not {keep!r}")
+        return cls(every_hours=int(every), keep_days=int(keep))
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting WOCS reads, with the embedded defaults."""
 
@@ -95,6 +117,7 @@ class Settings:
     metrics_token: str = ""  # bearer token for /metrics; unset: /metrics is not served
     log_format: str = "plain"  # or "json": one JSON object a line, for a log collector
     storage: StorageSettings = field(default_factory=StorageSettings)
+    backups: BackupSettings = field(default_factory=BackupSettings)
     # A secret generated per process when none is configured: outside senders
     # can then never pass the signature check, while in-process tools can.
     generated_secret: bool = field(default=False, compare=False)
@@ -189,6 +212,7 @@ class Settings:
             metrics_token=get("WOCS_METRICS_TOKEN"),
             log_format=log_format,
             storage=StorageSettings.from_env(env),
+            backups=BackupSettings.from_env(env),
         )
 
 
