@@ -22,7 +22,17 @@ from prometheus_client.core import CollectorRegistry, GaugeMetricFamily
 from rq import Queue
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
-from models import BULK, DEFAULT, HIGH, Broadcast, Draw, InboundMessage, OutboundMessage, utcnow
+from models import (
+    BULK,
+    DEFAULT,
+    HIGH,
+    BackupRun,
+    Broadcast,
+    Draw,
+    InboundMessage,
+    OutboundMessage,
+    utcnow,
+)
 from ops import counters
 from ops.health import answers, probes
 
@@ -157,6 +167,17 @@ class Figures:
         ):
             draws.add_metric([str(state)], int(count))
         yield draws
+        backups = GaugeMetricFamily("wocs_backups", "Backup slots by outcome", labels=["state"])
+        query = BackupRun.select(BackupRun.state, fn.COUNT(BackupRun.id)).group_by(BackupRun.state)
+        for state, count in query.tuples():
+            backups.add_metric([str(state)], int(count))
+        yield backups
+        last = BackupRun.select(fn.MAX(BackupRun.finished_at)).where(BackupRun.state == "done")
+        yield _age(
+            "wocs_backup_last_done_seconds",
+            "Age of the newest finished backup (0 before the first)",
+            last,
+        )
 
     def _queues(self) -> Iterator[GaugeMetricFamily]:
         waiting = GaugeMetricFamily("wocs_queue_jobs", "Jobs waiting on a queue", labels=["queue"])

@@ -19,6 +19,7 @@ from rq.job import JobStatus
 from rq.registry import FailedJobRegistry
 
 from jobs import runtime
+from jobs.backups import SLOT, run_backup, slot_of
 from jobs.sweeper import sweep
 from models import BULK, Broadcast, InboundMessage, OutboundMessage, utcnow
 from ops.logs import JSONFormatter
@@ -129,6 +130,7 @@ def test_every_metric_moves_under_load(watched):
     assert waiting[("wocs_inbound_oldest_waiting_seconds", ())] >= 290
     sweep()
     watched.settle()
+    assert run_backup(slot_of(utcnow(), 6).strftime(SLOT)).startswith("backed up")
     after = _samples(_scrape(watched).text)
 
     def moved(name: str, **labels: str) -> float:
@@ -145,6 +147,8 @@ def test_every_metric_moves_under_load(watched):
         (("broadcast", str(Broadcast.get().id)), ("outcome", "waiting")),
     ) in after
     assert moved("wocs_draws") == 1
+    assert moved("wocs_backups", state="done") == 1
+    assert after[("wocs_backup_last_done_seconds", ())] < 3600
     assert moved("wocs_sweeper_requeued", kind="inbound") >= 1
     assert after[("wocs_inbound_oldest_waiting_seconds", ())] == 0
 
