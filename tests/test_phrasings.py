@@ -16,6 +16,7 @@ from models import StaffMember
 from tests.conftest import ADMIN
 from wocs import keywords
 from wocs.context import Context
+from wocs.dates import When
 from wocs.dispatch import check
 
 NOW = datetime(2026, 1, 14, 2, 0, tzinfo=UTC)
@@ -373,7 +374,9 @@ PHRASINGS = AGENT + EVENTS + CAMPAIGNS + OTHERS + PEOPLE + POSITIONAL + ALIASES
 
 
 def _shown(value: Any) -> Any:
-    """A team member by name, so that rows need not know database ids."""
+    """A team member by name, a day with no time as its date: rows need not know ids or When."""
+    if isinstance(value, When) and value.time is None and value.passed is None:
+        return value.day
     return value.name if isinstance(value, StaffMember) else value
 
 
