@@ -12,6 +12,7 @@ from api.common import IdPath, Strict, blueprint
 from api.paging import Page, PageQuery, page
 from domain.tasks import visible_task, visible_tasks
 from models import WocsTask
+from wocs.dates import When
 from wocs.dispatch import Refusal, check
 
 bp = blueprint("tasks", "Work assigned to the team")
@@ -108,6 +109,8 @@ CHANGES = actions.Changes("task", lambda key: dump(WocsTask.get_by_id(int(key)))
 
 
 def _json(value: Any) -> Any:
+    if isinstance(value, When):  # a day, or the day and time when one was written
+        return value.day if value.time is None else dt.datetime.combine(value.day, value.time)
     if hasattr(value, "phone") and hasattr(value, "role"):
         return {"id": value.id, "name": value.name, "phone": value.phone}
     if isinstance(value, dt.date | list | int | float | str | bool) or value is None:

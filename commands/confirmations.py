@@ -16,8 +16,10 @@ def confirm(ctx: Context, number: int | None = None) -> Result:
     """Go ahead with what you were just asked to confirm (the latest question, or its number)."""
     asked = confirmations.answer(ctx, "confirmed", number)
     ctx.confirmed = asked.facts
-    # The command runs again as asked, through the one path: its role and checks apply anew.
-    return execute(ctx, registry.named(asked.command), lambda: dict(asked.params))
+    # The command runs again as asked, through the one path: its role and checks apply anew,
+    # and its values are read again by their own types, as if given by field.
+    cmd = registry.named(asked.command)
+    return execute(ctx, cmd, lambda: registry.bind_fields(cmd, dict(asked.params), ctx))
 
 
 @command("cancel", role="agent", args=(NUMBER,))

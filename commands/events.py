@@ -7,13 +7,14 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from domain.tasks import show_date
 from models import Event, for_update, utcnow
+from wocs import confirmations
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
+from wocs.dates import When, show_date, show_time, show_when
 from wocs.registry import Arg, Key, command, family_alias
 from wocs.replies import LIST_LIMIT, capped_list
-from wocs.types import DATE, INT, LONG_TEXT, MONEY, PHONE, TEXT, choice
+from wocs.types import INT, LONG_TEXT, MONEY, PHONE, TEXT, WHEN, choice
 from wocs.values import mask_phone
 
 CHECKLIST_FILE = Path(__file__).resolve().parent.parent / "templates" / "booth_checklist.txt"
@@ -99,7 +100,7 @@ family_alias("event", "acara")
     role="admin",
     keys=(
         Key("name", TEXT, required=True, aliases=("nama",), hint="<event name>"),
-        Key("date", DATE, required=True, aliases=("tarikh",), hint="<date>"),
+        Key("date", WHEN, required=True, aliases=("tarikh",), hint="<date>"),
         Key("location", TEXT, required=True, aliases=("lokasi", "tempat"), hint="<place>"),
         Key("fee", MONEY, aliases=("yuran",), hint="<amount>"),
         Key("eo", PHONE, aliases=("penganjur",), hint="<organiser's phone>"),
@@ -108,37 +109,49 @@ family_alias("event", "acara")
 def create_event(
     ctx: Context,
     name: str,
-    date: dt.date,
+    date: When,
     location: str,
     fee: Decimal = Decimal("0.00"),
     eo: str = "",
 ) -> Result:
     """Plan a booth at an event; it starts with the standard booth checklist."""
-    if date < ctx.today:
-        raise CommandError(f"date: {show_date(date)} is in the past. Give today or a later date.")
-    twin = Event.get_or_none((Event.name == name[:200]) & (Event.date == date))
+    day = date.day
+    if day < ctx.today:
+        raise CommandError(f"date: {show_date(day)} is in the past. Give today or a later date.")
+    twin = Event.get_or_none((Event.name == name[:200]) & (Event.date == day))
     if twin is not None:
         raise CommandError(
-            f"Event #{twin.id} is already {twin.name} on {show_date(date)}. "
+            f"Event #{twin.id} is already {twin.name} on {show_date(day)}. "
             f"Send /event show {twin.id} to see it."
         )
+    fields = {"name": name, "location": location, "fee": str(fee), "eo": f"+{eo}" if eo else ""}
+    question = confirmations.about_passed(ctx, "event create", fields, "date", date)
+    if question is not None:
+        return question
+    # An event keeps its day; the time it starts is its first note, where the team reads it.
+    starts = (
+        [{"text": f"Starts at {show_time(date.time)}", "by": _by(ctx), "at": _stamp(ctx)}]
+        if date.time is not None
+        else []
+    )
     event = Event.create(
         name=name[:200],
-        date=date,
+        date=day,
         location=location[:200],
         fee=fee,
         eo_contact=eo,
         checklist=default_checklist(),
+        notes=starts,
     )
     audit(
         ctx,
         "event.create",
         f"event:{event.id}",
         None,
-        {"name": event.name, "date": date, "location": event.location, "fee": fee, "eo": eo},
+        {"name": event.name, "date": day, "location": event.location, "fee": fee, "eo": eo},
     )
     return Result(
-        f"Event #{event.id} created: {event.name}, {show_date(date, ctx.today)} "
+        f"Event #{event.id} created: {event.name}, {show_when(day, date.time, ctx.today)} "
         f"at {event.location}.\n"
         f"{_facts(event)}\n"
         f"Checklist: {len(event.checklist)} items. Send /event show {event.id} to see it.",
@@ -187,6 +200,14 @@ def show_event(ctx: Context, n: int) -> Result:
         ),
         entity=f"event:{n}",
     )
+
+
+def _by(ctx: Context) -> str:
+    return str(ctx.user.name or ctx.phone)
+
+
+def _stamp(ctx: Context) -> str:
+    return f"{ctx.now.astimezone(dt.UTC):%Y-%m-%dT%H:%M:%S}Z"
 
 
 def _show_note(note: dict, ctx: Context) -> str:
@@ -319,7 +340,7 @@ def find_item(event: Event, wanted: str) -> int:
 def add_note(ctx: Context, n: int, text: str) -> Result:
     """Add a note to an event (it may run over several lines)."""
     event = get_event(n, lock=True)
-    note = {"text": text, "by": ctx.user.name or ctx.phone, "at": f"{ctx.now:%Y-%m-%dT%H:%M:%S}Z"}
+    note = {"text": text, "by": _by(ctx), "at": _stamp(ctx)}
     event.notes = [*event.notes, note]
     _changed(ctx, event, "note", {"notes": len(event.notes) - 1}, note)
     return Result(

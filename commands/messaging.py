@@ -9,7 +9,7 @@ from commands.campaigns import CODE, find
 from domain import contacts
 from domain.broadcasts import audience_phones, describe
 from models import BULK, DEFAULT, Broadcast, Campaign, Contact, utcnow
-from wocs import values
+from wocs import dates, values
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.message_templates import readable, usable
@@ -47,23 +47,16 @@ def _audience(text: str, ctx: Context) -> str:
 
 def _moment(text: str, ctx: Context) -> dt.datetime:
     """A future business-time moment, returned as naive UTC."""
-    words = text.split()
-    tries = [(ctx.today, text)] if words else []
-    for cut in range(1, len(words)):
-        try:
-            day = values.parse_date(" ".join(words[:cut]), ctx.today)
-        except ValueProblem:
-            continue
-        tries.append((day, " ".join(words[cut:])))
-    for day, clock in tries:
-        try:
-            moment = dt.datetime.combine(day, values.parse_time(clock), tzinfo=ctx.tz)
-        except ValueProblem:
-            continue
-        if moment <= ctx.now:
-            raise ValueProblem(f"{moment:%Y-%m-%d %H:%M} has passed. Give a later time.")
-        return moment.astimezone(dt.UTC).replace(tzinfo=None)
-    raise ValueProblem(f"'{text.strip()[:30]}' is not a date and time. {AT_HINT}")
+    try:
+        when = dates.parse_when(text, ctx.today)
+    except ValueProblem:
+        when = None
+    if when is None or when.time is None:
+        raise ValueProblem(f"'{text.strip()[:30]}' is not a date and time. {AT_HINT}")
+    moment = dt.datetime.combine(when.day, when.time, tzinfo=ctx.tz)
+    if moment <= ctx.now:
+        raise ValueProblem(f"{dates.show_when(when.day, when.time)} has passed. Give a later time.")
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _vars(text: str, ctx: Context) -> list[str]:
@@ -119,9 +112,7 @@ def _queue(
         {"audience": audience, "template": approved.name, "recipients": len(phones)},
     )
     ctx.later("jobs.broadcasts.run_broadcast", broadcast.id)
-    when = (
-        at.replace(tzinfo=dt.UTC).astimezone(ctx.tz).strftime("%a %d %b %Y %H:%M") if at else "now"
-    )
+    when = dates.show_moment(at, ctx.tz) if at else "now"
     skip = f", {stopped} opted out (skipped)" if stopped else ""
     return Result(
         f"Broadcast {describe(broadcast)}: {plural(len(phones), 'recipient')}{skip}, "

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from peewee import JOIN, SQL, Case, ColumnBase, Expression, Field, fn
 
 from domain.campaigns import draw_states, entries, state_of
-from domain.tasks import OPEN_STATES, show_date
+from domain.tasks import OPEN_STATES
 from models import (
     Broadcast,
     Campaign,
@@ -24,6 +24,7 @@ from models import (
     utcnow,
 )
 from wocs.context import Context, Result
+from wocs.dates import show_date
 from wocs.meta_errors import error_name
 from wocs.registry import Arg, command
 from wocs.replies import LIST_LIMIT, TEXT_LIMIT, capped_list

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from domain.tasks import OPEN_STATES, show_date, visible_task, visible_tasks
+from domain.tasks import OPEN_STATES, show_due, visible_task, visible_tasks
 from models import StaffMember, WocsTask, WocsTaskLog, utcnow
+from wocs import confirmations
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
+from wocs.dates import When, show_date, show_moment, show_when
 from wocs.registry import Arg, Key, command, family_alias
 from wocs.replies import LIST_LIMIT, capped_list
-from wocs.types import DATE, INT, LONG_TEXT, PERSON, PRIORITY, TEXT, choice
+from wocs.types import INT, LONG_TEXT, PERSON, PRIORITY, TEXT, WHEN, choice
 
 family_alias("task", "tugas")
 
@@ -52,7 +52,7 @@ def _change(ctx: Context, task: WocsTask, status: str, note: str = "") -> None:
             dest="assignee",
             hint="<name or phone>",
         ),
-        Key("due", DATE, required=True, aliases=("tarikh",), hint="<date>"),
+        Key("due", WHEN, required=True, aliases=("tarikh",), hint="<date>"),
         Key("priority", PRIORITY, aliases=("keutamaan",), hint="low|normal|high|urgent"),
         Key("note", LONG_TEXT, aliases=("nota",), hint="<details>"),
     ),
@@ -61,20 +61,27 @@ def create_task(
     ctx: Context,
     task: str,
     assignee: StaffMember,
-    due: dt.date,
+    due: When,
     priority: str = "normal",
     note: str = "",
 ) -> Result:
     """Create a task for a team member and tell them by WhatsApp."""
-    if due < ctx.today:
-        raise CommandError(f"due: {show_date(due)} is in the past. Give today or a later date.")
+    if due.day < ctx.today:
+        raise CommandError(f"due: {show_date(due.day)} is in the past. Give today or a later date.")
+    fields = {"task": task, "assignee": f"+{assignee.phone}", "priority": priority, "note": note}
+    question = confirmations.about_passed(ctx, "agent", fields, "due", due)
+    if question is not None:
+        return question
+    params = {"note": note} if note else {}
+    if due.time is not None:
+        params["due_time"] = f"{due.time:%H:%M}"
     row = WocsTask.create(
         user=ctx.user,
         command="agent",
         title=task[:300],
-        params={"note": note} if note else {},
+        params=params,
         priority=priority,
-        due=due,
+        due=due.day,
         assignee=assignee,
     )
     _log(row, ctx, f"created for {_label(assignee)}")
@@ -83,11 +90,12 @@ def create_task(
     ctx.notify(
         assignee.phone,
         f"New task #{row.id} from {_label(ctx.user)}: {row.title}\n"
-        f"Due: {show_date(due)} · Priority: {priority}{details}\n"
+        f"Due: {show_when(due.day, due.time)} · Priority: {priority}{details}\n"
         f"Reply /task start {row.id} when you begin and /task done {row.id} when it is finished.",
     )
     return Result(
-        f"Task #{row.id} created for {_label(assignee)}, due {show_date(due, ctx.today)}. "
+        f"Task #{row.id} created for {_label(assignee)}, "
+        f"due {show_when(due.day, due.time, ctx.today)}. "
         "I've told them.",
         entity=f"task:{row.id}",
     )
@@ -111,7 +119,7 @@ def list_tasks(ctx: Context, which: str | None = None) -> Result:
     if not total:
         return Result("You have no open tasks." if which == "mine" else f"No {which} tasks.")
     lines = [
-        f"#{t.id} {t.title} — {_label(t.assignee)}, due {show_date(t.due)} "
+        f"#{t.id} {t.title} — {_label(t.assignee)}, due {show_due(t)} "
         f"({t.status.replace('_', ' ')}{', ' + t.priority if t.priority != 'normal' else ''})"
         for t in query.limit(LIST_LIMIT)
     ]
@@ -124,11 +132,11 @@ def show_task(ctx: Context, n: int) -> Result:
     """Show one task with its latest history."""
     task = visible_task(ctx, n)
     logs = task.logs.order_by(WocsTaskLog.at.desc(), WocsTaskLog.id.desc()).limit(5)
-    history = "\n".join(f"  {log.at:%d %b %H:%M} UTC {log.message}" for log in logs)
+    history = "\n".join(f"  {show_moment(log.at, ctx.tz)} {log.message}" for log in logs)
     note = task.params.get("note") if isinstance(task.params, dict) else None
     return Result(
         f"Task #{task.id}: {task.title}\n"
-        f"For: {_label(task.assignee)} · Due: {show_date(task.due)} · "
+        f"For: {_label(task.assignee)} · Due: {show_due(task)} · "
         f"Priority: {task.priority} · Status: {task.status.replace('_', ' ')}"
         + (f"\nNote: {note}" if note else "")
         + (f"\nResult: {task.result}" if task.result else "")
@@ -197,7 +205,7 @@ def assign_task(ctx: Context, n: int, assignee: StaffMember) -> Result:
     audit(ctx, "task.assign", f"task:{n}", before, {"assignee": assignee.id})
     ctx.notify(
         assignee.phone,
-        f"Task #{n} is now yours: {task.title}\nDue: {show_date(task.due)}\n"
+        f"Task #{n} is now yours: {task.title}\nDue: {show_due(task)}\n"
         f"Reply /task done {n} when it is finished.",
     )
     return Result(

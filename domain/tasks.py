@@ -1,4 +1,4 @@
-"""Tasks as every channel sees them: who may see which, the open states, dates as people read them."""
+"""Tasks as every channel sees them: who may see which, the open states, when one is due."""
 
 from __future__ import annotations
 
@@ -8,17 +8,20 @@ from peewee import ModelSelect
 
 from models import WocsTask
 from wocs.context import Context, NotFound
+from wocs.dates import show_when
 
 OPEN_STATES = ("open", "in_progress")
 
 
-def show_date(day: dt.date | None, today: dt.date | None = None) -> str:
-    """A date the way people read it in a chat (Tue 20 Jan 2026), `(next year)` after it if so."""
-    if not day:
-        return "no date"
-    # A day-month typed without a year that has passed means next year: the reply says so.
-    later = " (next year)" if today is not None and day.year == today.year + 1 else ""
-    return day.strftime("%a %d %b %Y") + later
+def due_time(task: WocsTask) -> dt.time | None:
+    """The time of day a task is due, when one was given (kept in its params)."""
+    kept = task.params.get("due_time") if isinstance(task.params, dict) else None
+    return dt.time.fromisoformat(kept) if kept else None
+
+
+def show_due(task: WocsTask) -> str:
+    """When a task is due, as people read it: Fri 20 Jan 2027, 9:00 am."""
+    return show_when(task.due, due_time(task))
 
 
 def visible_tasks(ctx: Context) -> ModelSelect[WocsTask]:

@@ -15,6 +15,7 @@ from jobs.queues import HIGH, job, submit
 from jobs.runtime import current
 from models import InboundMessage, StaffMember, for_update, utcnow, write_transaction
 from whatsapp.payload import message_choice
+from wocs import confirmations
 from wocs.context import Context, Result
 from wocs.dispatch import run_command
 from wocs.grammar import looks_like_command
@@ -150,6 +151,8 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
         answer = Result(reply("slow_down")) if over == 1 else None
     elif looks_like_command(text):
         answer = run_command(text, ctx)
+    elif ctx.may("agent") and (typed := confirmations.typed_answer(text)):
+        answer = run_command(typed, ctx)  # YES answers the question just asked
     elif row.type in TEXT_TYPES:
         answer = (
             Result(reply("staff_hint"))

@@ -12,11 +12,12 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from commands.reports import report
-from domain.tasks import OPEN_STATES, show_date
+from domain.tasks import OPEN_STATES
 from jobs import outbox, staging
 from jobs.queues import DEFAULT, queue
 from jobs.runtime import current
 from models import OutboundMessage, StaffMember, WocsTask, utcnow, write_transaction
+from wocs.dates import show_date
 from wocs.flags import flag
 
 log = logging.getLogger(__name__)

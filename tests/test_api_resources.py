@@ -86,7 +86,7 @@ def test_task_input_is_checked_by_the_commands_own_value_types(api_live, team):
         json={"title": "x", "assignee": "Siti", "due": "2020-01-01"},
     )
     assert past.status_code == 409
-    assert past.json()["error"]["message"].startswith("due: Wed 01 Jan 2020 is in the past.")
+    assert past.json()["error"]["message"].startswith("due: Wed 1 Jan 2020 is in the past.")
     assert not WocsTask.select().exists()
 
 

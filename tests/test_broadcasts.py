@@ -25,6 +25,7 @@ from tests.conftest import ADMIN, SECRET, TOKEN, wait_until
 from tests.scenarios import approve, template_sends
 from whatsapp import template_review
 from wocs import message_templates as templates
+from wocs.dates import show_date
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -199,7 +200,7 @@ def test_scheduled_broadcast_waits_for_its_time(live):
         "/broadcast campaign: ESOK26 template: campaign_reminder vars: A; B\nat: tomorrow 9am",
     )
     tomorrow = dt.datetime.now(live.settings.tz).date() + dt.timedelta(days=1)
-    assert f"sending {tomorrow:%a %d %b %Y} 09:00" in live.replies_to(ADMIN)[0]
+    assert f"sending {show_date(tomorrow)}, 9:00 am" in live.replies_to(ADMIN)[0]
     broadcast = Broadcast.get()
     wait_until(
         lambda: (

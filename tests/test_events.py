@@ -12,7 +12,8 @@ import commands.events  # noqa: F401  (registers the /event family)
 from commands.events import default_checklist
 from models import AuditLog, Event, StaffMember, WocsAttachment
 from tests.conftest import ADMIN
-from wocs.values import DATE_HINT, MONEY_HINT, PHONE_HINT
+from wocs.dates import DATE_HINT
+from wocs.values import MONEY_HINT, PHONE_HINT
 
 SITI = "60129998888"
 LONG_AGO = dt.datetime(2025, 1, 1)
@@ -54,7 +55,7 @@ def test_admin_creates_lists_and_shows_events(live):
     )
     raya = Event.get(Event.name == "Pasar Malam Raya")
     assert answer == (
-        f"Event #{raya.id} created: Pasar Malam Raya, Fri 01 Mar 2030 at Dataran Merdeka.\n"
+        f"Event #{raya.id} created: Pasar Malam Raya, Fri 1 Mar 2030 at Dataran Merdeka.\n"
         "Status: planned · Fee: RM150.00 · EO: 60*****5432\n"
         f"Checklist: 9 items. Send /event show {raya.id} to see it."
     )
@@ -85,7 +86,7 @@ def test_admin_creates_lists_and_shows_events(live):
     assert live.ask("/event list") == (
         "Upcoming events (2):\n"
         f"#{karnival.id} Sun 10 Feb 2030 — Karnival Usahawan, Shah Alam (planned)\n"
-        f"#{raya.id} Fri 01 Mar 2030 — Pasar Malam Raya, Dataran Merdeka (planned)"
+        f"#{raya.id} Fri 1 Mar 2030 — Pasar Malam Raya, Dataran Merdeka (planned)"
     )
     assert live.ask("/event list past") == (
         f"Past events (1):\n#{bazar.id} Wed 20 Mar 2024 — Bazar Ramadan, Bangsar (closed)"
@@ -96,7 +97,7 @@ def test_admin_creates_lists_and_shows_events(live):
     Event.update(photos=["events/1/booth.jpg"]).where(Event.id == raya.id).execute()
     assert live.ask(f"/event show {raya.id}") == (
         f"Event #{raya.id}: Pasar Malam Raya\n"
-        "Fri 01 Mar 2030 at Dataran Merdeka\n"
+        "Fri 1 Mar 2030 at Dataran Merdeka\n"
         "Status: planned · Fee: RM150.00 · EO: 60*****5432\n"
         f"Checklist (0 of 9 done):\n{UNTICKED}\n"
         "Notes: none\n"
@@ -107,11 +108,11 @@ def test_admin_creates_lists_and_shows_events(live):
 def test_same_event_twice_and_past_dates_are_refused(live):
     raya = booth()
     assert live.ask("/event create name: Pasar Malam Raya date: 2030-03-01 location: Bangsar") == (
-        f"Event #{raya.id} is already Pasar Malam Raya on Fri 01 Mar 2030. "
+        f"Event #{raya.id} is already Pasar Malam Raya on Fri 1 Mar 2030. "
         f"Send /event show {raya.id} to see it."
     )
     assert live.ask("/event create name: Bazar date: 2020-01-01 location: Bangsar") == (
-        "date: Wed 01 Jan 2020 is in the past. Give today or a later date."
+        "date: Wed 1 Jan 2020 is in the past. Give today or a later date."
     )
     assert Event.select().count() == 1
     assert not AuditLog.select().where(AuditLog.action == "event.create").exists()
@@ -290,7 +291,7 @@ def test_lists_are_capped_and_empty_lists_say_so(live):
         booth(name=f"Bazar {day}", date=dt.date(2030, 1, day))
     answer = live.ask("/event list upcoming").splitlines()
     assert answer[0] == "Upcoming events (22):"
-    assert answer[1].endswith("Tue 01 Jan 2030 — Bazar 1, Dataran Merdeka (planned)")
+    assert answer[1].endswith("Tue 1 Jan 2030 — Bazar 1, Dataran Merdeka (planned)")
     assert (len(answer), answer[-1]) == (22, "…and 2 more.")
 
 

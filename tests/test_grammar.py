@@ -13,7 +13,9 @@ from wocs.grammar import (
     ParsedCommand,
     looks_like_command,
     parse,
+    read_with_grammar,
 )
+from wocs.normalise import plain
 from wocs.replies import TEXT_LIMIT
 
 # database=None: do not write example files into the shared working tree.
@@ -385,3 +387,45 @@ def test_fuzz_command_like_text_parses_or_raises_syntax_error(text: str) -> None
         else:
             assert item.line >= 2
             assert item.text == item.text.rstrip()  # leading spaces are content
+
+
+# The fast path reads what it can line by line; the grammar must give the same answer, and
+# whatever the fast path leaves, the grammar reads (or explains) as before.
+PIECES = [*"/aZ_-9: \t\n\x1c\u00a0\u2003é😀:/.", "://", "a:", "k: ", "Key:", "task: "]
+TRICKY = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
+
+
+def _either(read, text: str) -> ParsedCommand | tuple[str, int, int]:
+    try:
+        return read(text)
+    except CommandSyntaxError as exc:
+        return (exc.message, exc.line, exc.col)
+
+
+@settings(max_examples=3000, deadline=None, database=None)
+@given(st.one_of(COMMAND_LIKE, TRICKY.map(lambda t: "/" + t), TRICKY, st.text()))
+def test_the_fast_path_and_the_grammar_agree(text: str) -> None:
+    plain_text = plain(text)
+    if not plain_text.startswith("/") or len(plain_text) > TEXT_LIMIT:
+        return
+    assert _either(parse, text) == _either(read_with_grammar, plain_text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/task list   \nfoo",
+        "/task list\t\nfoo: bar",
+        "/task list x: 1  \n  y: 2",
+        "/a" + "b" * 45,
+        "/task:",
+        "/task :x",
+        "/t a:b c",
+        "/t http://x a: https://y",
+        "/t a\x1cb",
+        "/t a b:\n\n  c\n d: e",
+        "/agent task: X for: Raj due: esok 9:30pm note: a: b",
+    ],
+)
+def test_the_fast_path_and_the_grammar_agree_on_edges(text: str) -> None:
+    assert _either(parse, text) == _either(read_with_grammar, plain(text))

@@ -6,7 +6,7 @@ the command must receive. The clock is Wednesday 14 January 2026, 10:00 in Kuala
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from models import StaffMember
 from tests.conftest import ADMIN
 from wocs import keywords
 from wocs.context import Context
+from wocs.dates import When
 from wocs.dispatch import check
 
 NOW = datetime(2026, 1, 14, 2, 0, tzinfo=UTC)
@@ -369,11 +370,146 @@ ALIASES = [
     row("/acara note 2 Booth A12", "event note", n=2, text="Booth A12"),
 ]
 
-PHRASINGS = AGENT + EVENTS + CAMPAIGNS + OTHERS + PEOPLE + POSITIONAL + ALIASES
+
+def due(typed: str, day: date, clock: time | None = None, /, malay: bool = False) -> Any:
+    """A task for Raj due when `typed` says: the day, and its time when one is written."""
+    keys = ("tugas", "untuk", "tarikh") if malay else ("task", "for", "due")
+    typed_row = f"/agent {keys[0]}: X {keys[1]}: Raj {keys[2]}: {typed}"
+    when = day if clock is None else When(day, clock)
+    return row(typed_row, "agent", task="X", assignee="Raj", due=when)
+
+
+def on(month: int, day: int, year: int = 2026) -> date:
+    """A day of 2026 (or of `year`)."""
+    return date(year, month, day)
+
+
+def at(hour: int, minute: int = 0) -> time:
+    """A time of day."""
+    return time(hour, minute)
+
+
+# Days and times as people write them (the clock: Wednesday 14 January 2026, 10:00).
+DAYS = [
+    due("esok", jan(15), malay=True), due("besok", jan(15), malay=True),
+    due("tomorrow", jan(15)), due("Tomorrow", jan(15)), due("tmrw", jan(15)),
+    due("lusa", jan(16), malay=True), due("tulat", jan(17), malay=True),
+    due("day after tomorrow", jan(16)), due("today", jan(14)), due("hari ini", jan(14), malay=True),
+    due("harini", jan(14), malay=True), due("friday", jan(16)), due("Fri", jan(16)),
+    due("jumaat", jan(16), malay=True), due("hari jumaat", jan(16), malay=True),
+    due("this friday", jan(16)), due("jumaat ini", jan(16), malay=True),
+    due("jumaat ni", jan(16), malay=True), due("next friday", jan(16)), due("Next Friday", jan(16)),
+    due("jumaat depan", jan(16), malay=True), due("hari jumaat depan", jan(16), malay=True),
+    due("wednesday", jan(14)), due("rabu", jan(14), malay=True), due("next wednesday", jan(21)),
+    due("rabu depan", jan(21), malay=True), due("isnin depan", jan(19), malay=True),
+    due("next monday", jan(19)), due("ahad depan", jan(18), malay=True), due("sunday", jan(18)),
+    due("sabtu depan", jan(17), malay=True), due("selasa", jan(20), malay=True),
+    due("khamis depan", jan(15), malay=True), due("coming saturday", jan(17)),
+    due("on thursday", jan(15)), due("minggu depan", jan(21), malay=True), due("next week", jan(21)),
+    due("minggu hadapan", jan(21), malay=True), due("in 3 days", jan(17)),
+    due("3 hari lagi", jan(17), malay=True), due("dalam 3 hari", jan(17), malay=True),
+    due("in 2 weeks", jan(28)), due("2 minggu lagi", jan(28), malay=True),
+    due("bulan depan", on(2, 14), malay=True), due("next month", on(2, 14)),
+    due("esok.", jan(15)), due("friday!", jan(16)),
+]  # fmt: skip
+
+MONTHS = [
+    due("20 Jan", jan(20)), due("20 jan", jan(20)), due("20 January", jan(20)),
+    due("20 Januari", jan(20), malay=True), due("20 Januari 2027", on(1, 20, 2027), malay=True),
+    due("20hb Januari", jan(20), malay=True), due("20th Jan", jan(20)), due("Jan 20", jan(20)),
+    due("January 20, 2026", jan(20)), due("20-Jan-2026", jan(20)), due("20jan", jan(20)),
+    due("20 Jan.", jan(20)), due("3 Dec", on(12, 3)), due("3 Disember", on(12, 3), malay=True),
+    due("3 dis", on(12, 3), malay=True), due("1 Mac", on(3, 1), malay=True), due("1 March", on(3, 1)),
+    due("15 Ogos", on(8, 15), malay=True), due("15 Aug", on(8, 15)),
+    due("31 Mei", on(5, 31), malay=True), due("31 May", on(5, 31)),
+    due("1 Julai", on(7, 1), malay=True), due("10 Okt", on(10, 10), malay=True),
+    due("10 Oct", on(10, 10)), due("25 Feb 2027", on(2, 25, 2027)), due("Feb 25th", on(2, 25)),
+    due("2 Jun", on(6, 2), malay=True), due("29 Feb", on(2, 29, 2028)), due("14 Jan", jan(14)),
+    due("Sept 9", on(9, 9)), due("9 September 2026", on(9, 9)), due("5 Apr '27", on(4, 5, 2027)),
+    due("20/1", jan(20)), due("20/1/2026", jan(20)), due("20-1-2026", jan(20)),
+    due("20.1.2026", jan(20)), due("2026-01-20", jan(20)), due("20/01/26", jan(20)),
+    due("1/2", on(2, 1)), due("2026\u201301\u201320", jan(20)),
+    row("/agent task: X for: Raj due: 1 Jan", "agent", task="X", assignee="Raj",
+        due=When(on(1, 1, 2027), None, on(1, 1))),
+    row("/agent task: X for: Raj due: 13/1", "agent", task="X", assignee="Raj",
+        due=When(on(1, 13, 2027), None, jan(13))),
+]  # fmt: skip
+
+TIMES = [
+    due("esok 9pagi", jan(15), at(9), malay=True), due("esok 9 pagi", jan(15), at(9), malay=True),
+    due("esok pukul 9 pagi", jan(15), at(9), malay=True),
+    due("lusa 3 petang", jan(16), at(15), malay=True), due("lusa 3ptg", jan(16), at(15), malay=True),
+    due("tomorrow 9am", jan(15), at(9)), due("tomorrow 9 am", jan(15), at(9)),
+    due("tomorrow at 9am", jan(15), at(9)), due("9am tomorrow", jan(15), at(9)),
+    due("today 5pm", jan(14), at(17)), due("5pm today", jan(14), at(17)),
+    due("9.30pm", jan(14), at(21, 30)), due("2pm", jan(14), at(14)),
+    due("esok 2:30pm", jan(15), at(14, 30)), due("friday 9:30pm", jan(16), at(21, 30)),
+    due("jumaat 8 malam", jan(16), at(20), malay=True),
+    due("jumaat depan 8mlm", jan(16), at(20), malay=True), due("20 Jan 2pm", jan(20), at(14)),
+    due("20 Januari 2027 10:30", on(1, 20, 2027), at(10, 30), malay=True),
+    due("20/1 3pm", jan(20), at(15)), due("20/1 at 3pm", jan(20), at(15)),
+    due("20/1 @ 3pm", jan(20), at(15)), due("20/1, 3pm", jan(20), at(15)),
+    due("2026-01-20 09:00", jan(20), at(9)), due("2026-01-20 21:30", jan(20), at(21, 30)),
+    due("esok 12 tengahari", jan(15), at(12), malay=True),
+    due("esok tengahari", jan(15), at(12), malay=True), due("esok noon", jan(15), at(12)),
+    due("tomorrow midnight", jan(15), at(0)), due("esok 1 tengahari", jan(15), at(13), malay=True),
+    due("isnin 7.45am", jan(19), at(7, 45), malay=True), due("esok 0930", jan(15), at(9, 30)),
+    due("esok 2130", jan(15), at(21, 30)), due("esok 9:00 a.m.", jan(15), at(9)),
+    due("esok 9 p.m.", jan(15), at(21)), due("tonight 8pm", jan(14), at(20)),
+    due("next week 10am", jan(21), at(10)), due("3 hari lagi 9am", jan(17), at(9), malay=True),
+    due("esok 12am", jan(15), at(0)), due("esok 12pm", jan(15), at(12)),
+    due("esok 6 pagi", jan(15), at(6), malay=True), due("esok 5 subuh", jan(15), at(5), malay=True),
+    due("ahad 11 pagi", jan(18), at(11), malay=True), due("esok jam 10 pagi", jan(15), at(10), malay=True),
+    due("esok at 21:00", jan(15), at(21)), due("3 Dec 8 malam", on(12, 3), at(20), malay=True),
+    due("esok 10h30", jan(15), at(10, 30)), due("Fri 9:30 PM", jan(16), at(21, 30)),
+]  # fmt: skip
+
+DATED = [
+    row("/event create name: Bazar date: 20 Jan 2pm location: Mid Valley", "event create",
+        name="Bazar", date=When(jan(20), at(14)), location="Mid Valley"),
+    row("/event create nama: Pasar tarikh: sabtu depan 5 petang lokasi: SS2", "event create",
+        name="Pasar", date=When(jan(17), at(17)), location="SS2"),
+    row("/event create name: Car boot date: 3 Mac location: Amcorp", "event create",
+        name="Car boot", date=on(3, 1 + 2), location="Amcorp"),
+    row("/event create name: Raya fair date: 20 Januari 2027 lokasi: KLCC", "event create",
+        name="Raya fair", date=on(1, 20, 2027), location="KLCC"),
+    row("/acara create nama: Bazar tarikh: jumaat depan 8 malam tempat: Bangsar", "event create",
+        name="Bazar", date=When(jan(16), at(20)), location="Bangsar"),
+    row("/campaign create code: CNY27 prize: Angpau start: 20 Jan end: 28 Februari",
+        "campaign create", code="CNY27", prize="Angpau", start=jan(20), end=on(2, 28)),
+    row("/campaign create kod: RAYA hadiah: Hamper mula: esok tamat: 31 Mac", "campaign create",
+        code="RAYA", prize="Hamper", start=jan(15), end=on(3, 31)),
+    row("/broadcast campaign: CNY27 template: promo at: jumaat 8 malam", "broadcast",
+        campaign="CNY27", template="promo", at=datetime(2026, 1, 16, 12, 0)),
+    row("/broadcast kempen: CNY27 templat: promo pada: lusa 3 petang", "broadcast",
+        campaign="CNY27", template="promo", at=datetime(2026, 1, 16, 7, 0)),
+    row("/broadcast campaign: CNY27 template: promo at: 20 Jan 2pm", "broadcast",
+        campaign="CNY27", template="promo", at=datetime(2026, 1, 20, 6, 0)),
+    row("/broadcast campaign: CNY27 template: promo at: 9pm", "broadcast",
+        campaign="CNY27", template="promo", at=datetime(2026, 1, 14, 13, 0)),
+    row("/send to: 012-345 6789 template: welcome at: today 5pm", "send", to="60123456789",
+        template="welcome", at=datetime(2026, 1, 14, 9, 0)),
+]  # fmt: skip
+
+PHRASINGS = (
+    AGENT
+    + EVENTS
+    + CAMPAIGNS
+    + OTHERS
+    + PEOPLE
+    + POSITIONAL
+    + ALIASES
+    + DAYS
+    + MONTHS
+    + TIMES
+    + DATED
+)
 
 
 def _shown(value: Any) -> Any:
-    """A team member by name, so that rows need not know database ids."""
+    """A team member by name, a day with no time as its date: rows need not know ids or When."""
+    if isinstance(value, When) and value.time is None and value.passed is None:
+        return value.day
     return value.name if isinstance(value, StaffMember) else value
 
 
@@ -387,7 +523,7 @@ def test_phrasing_binds_to(commands_db, text: str, command: str, values: dict[st
 
 
 def test_the_table_has_enough_rows() -> None:
-    assert len(PHRASINGS) >= 30
+    assert len(PHRASINGS) >= 200
 
 
 def said(typed: str, intent: str | None, code: str = "") -> Any:

@@ -372,20 +372,20 @@ def test_bind_greedy_arg_joins_remaining_words(ctx: Context) -> None:
     [
         (
             "/zzdemo task: a for: b due: nope",
-            "due: 'nope' is not a date. Write it like 2026-01-20, 20/1, today, tomorrow, "
+            "due: 'nope' is not a date. Write it like 2026-01-20, 20/1, 20 Jan, today, tomorrow, "
             "esok or friday.",
             1,
         ),
         (
             "/zzdemo task: a\nfor: b\ndue: 31/2/2026",
             "Line 3, due: '31/2/2026' is not a real date (that month has no day 31). "
-            "Write it like 2026-01-20, 20/1, today, tomorrow, esok or friday.",
+            "Write it like 2026-01-20, 20/1, 20 Jan, today, tomorrow, esok or friday.",
             3,
         ),
         (
             # The label is the declared key, even when an alias was typed.
             "/zzdemo task: a for: b tarikh: nope",
-            "due: 'nope' is not a date. Write it like 2026-01-20, 20/1, today, tomorrow, "
+            "due: 'nope' is not a date. Write it like 2026-01-20, 20/1, 20 Jan, today, tomorrow, "
             "esok or friday.",
             1,
         ),

@@ -12,7 +12,6 @@ import pytest
 
 import models
 from commands.reports import report
-from domain.tasks import show_date
 from jobs import outbox, staging
 from jobs.queues import DEFAULT, queue
 from jobs.reports import daily_report, plan, remind_due
@@ -30,6 +29,7 @@ from models import (
     write_transaction,
 )
 from tests.conftest import ADMIN, SECRET, carried, wait_until
+from wocs.dates import show_date
 from wocs.flags import set_flag
 from wocs.replies import TEXT_LIMIT, reply
 

@@ -90,13 +90,16 @@ def test_an_over_long_note_is_refused_whole_never_stored_cut(live):
     assert WocsTask.select().count() == 0
 
 
-def test_a_past_day_month_says_it_means_next_year(commands_db):
+def test_a_past_day_month_is_asked_about(commands_db):
     commands_db.now = DECEMBER_2
     commands_db.run(ADD_RAJ)
     answer = commands_db.run("/agent task: X for: Raj due: 1/12").text
-    assert answer.endswith("due Wed 01 Dec 2027 (next year). I've told them."), answer
-    answer = commands_db.run("/event create name: Bazar date: 1/12 location: Bangsar").text
-    assert "Bazar, Wed 01 Dec 2027 (next year) at Bangsar." in answer, answer
+    assert answer.startswith("Tue 1 Dec 2026 has passed — did you mean Wed 1 Dec 2027?"), answer
+    answer = commands_db.run("/confirm").text
+    assert answer.endswith("due Wed 1 Dec 2027 (next year). I've told them."), answer
+    commands_db.run("/event create name: Bazar date: 1/12 location: Bangsar")
+    answer = commands_db.run("/confirm").text
+    assert "Bazar, Wed 1 Dec 2027 (next year) at Bangsar." in answer, answer
     assert Event.get().date == dt.date(2027, 12, 1)
 
 

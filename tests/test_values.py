@@ -9,16 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wocs.dates import parse_date, parse_time
 from wocs.values import (
     ValueProblem,
     mask_phone,
-    parse_date,
     parse_int,
     parse_list,
     parse_money,
     parse_phone,
     parse_priority,
-    parse_time,
 )
 
 TODAY = date(2026, 1, 14)  # a Wednesday
@@ -118,9 +117,10 @@ def test_parse_date_year_end_rollover() -> None:
         "20/1/3000",
         "20/1/202",
         "20/1-2026",
-        "next friday",
+        "next fridayy",
         "fridayy",
-        "20 Jan",
+        "20 Jab",
+        "32 Jan",
         "2026-01-20T10:00",
         "١٢/١",  # non-ASCII digits are not accepted
         "abc",
@@ -136,7 +136,7 @@ def test_parse_date_message_matches_house_style() -> None:
     with pytest.raises(ValueProblem) as exc:
         parse_date("32/13", TODAY)
     assert str(exc.value) == (
-        "'32/13' is not a date. Write it like 2026-01-20, 20/1, today, tomorrow, esok or friday."
+        "'32/13' is not a date. Write it like 2026-01-20, 20/1, 20 Jan, today, tomorrow, esok or friday."
     )
 
 
@@ -197,12 +197,12 @@ def test_parse_time_good(text: str, expected: time) -> None:
         "13pm",
         "0am",
         "0pm",
-        "9",
         "10:3",
         "10:300",
         "12345",
-        "noon",
+        "noonish",
         "9:15 xm",
+        "13 petang",
         "-1:00",
     ],
 )
@@ -210,6 +210,13 @@ def test_parse_time_bad(text: str) -> None:
     with pytest.raises(ValueProblem) as exc:
         parse_time(text)
     assert_problem(exc, text, "9:15pm")
+
+
+def test_a_bare_hour_asks_morning_or_afternoon() -> None:
+    with pytest.raises(ValueProblem) as exc:
+        parse_time("at 9")
+    assert str(exc.value) == "'at 9': morning or afternoon? Write 9am or 9pm (9 pagi or 9 petang)."
+    assert parse_time("at 21") == time(21, 0)
 
 
 # --- parse_money ------------------------------------------------------------------------------

@@ -7,8 +7,14 @@ from typing import Any
 
 from models import WocsConfirmation, utcnow
 from wocs.context import CommandError, Context, Result
+from wocs.dates import When, show_date, show_when
 
 TIMEOUT = dt.timedelta(minutes=10)  # long enough to check the facts, short enough to be current
+# A staff member's plain-text answer to the question, typed instead of /confirm or /cancel.
+_TYPED = {
+    **dict.fromkeys(("yes", "y", "ya", "yup", "ok", "okay", "setuju", "confirm"), "/confirm"),
+    **dict.fromkeys(("no", "tidak", "tak", "x", "batal", "cancel"), "/cancel"),
+}
 
 
 def ask(
@@ -38,6 +44,11 @@ def ask(
         f"(Question {row.id}; it expires in {minutes} minutes.)",
         entity=f"confirmation:{row.id}",
     )
+
+
+def typed_answer(text: str) -> str | None:
+    """The command a plain YES or TIDAK (and their like) stands for, else None."""
+    return _TYPED.get(" ".join(text.lower().split()).strip(" .!"))
 
 
 def confirmed(ctx: Context, facts: dict[str, Any]) -> bool:
@@ -77,3 +88,22 @@ def answer(ctx: Context, state: str, number: int | None = None) -> WocsConfirmat
         raise CommandError("That question has already been answered.")
     row.state = state
     return row
+
+
+def about_passed(
+    ctx: Context, command: str, fields: dict[str, str], key: str, when: When
+) -> Result | None:
+    """Ask whether next year was meant when a day and month written without a year have passed.
+
+    `fields` are the command's other values as typed (by parameter name): /confirm runs the
+    command again with them and the date in full, so nothing else is asked twice.
+    """
+    if when.passed is None or ctx.source != "whatsapp":
+        return None
+    clock = f" {when.time:%H:%M}" if when.time is not None else ""
+    params = {**fields, key: f"{when.day.isoformat()}{clock}"}
+    question = (
+        f"{show_date(when.passed)} has passed — did you mean {show_when(when.day, when.time)}? "
+        "Reply YES or write the date again."
+    )
+    return ask(ctx, command, params, {key: params[key]}, question)

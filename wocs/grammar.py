@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pyparsing as pp
@@ -47,10 +48,15 @@ class ParsedCommand:
     items: tuple[Pair | Line, ...]
 
 
+_KEY_WORD = r"[A-Za-z_][A-Za-z0-9_-]{0,29}"
+_KEY_END = r"[ \t]*:(?!//)"  # not the start of a URL
+_NAME = r"/([A-Za-z][A-Za-z0-9_-]{0,39})"
+
+
 def _grammar() -> pp.ParserElement:
     """Build the grammar once; newlines are significant, so only spaces and tabs are skipped."""
-    key = r"(?P<key>[A-Za-z_][A-Za-z0-9_-]{0,29})[ \t]*:(?!//)"  # not the start of a URL
-    name = pp.Regex(r"/([A-Za-z][A-Za-z0-9_-]{0,39})", as_group_list=False).set_name("command")
+    key = f"(?P<key>{_KEY_WORD}){_KEY_END}"
+    name = pp.Regex(_NAME, as_group_list=False).set_name("command")
     word = pp.Regex(r"[^\s]+").set_name("word")
     pair = pp.Regex(key + r"(?P<value>[^\n]*)").set_name("key: value")
     # One token a line keeps this fast: a key and its value, or a plain continuation line.
@@ -69,7 +75,17 @@ def _grammar() -> pp.ParserElement:
 
 
 _GRAMMAR = _grammar()
-_NAME_ONLY = pp.Regex(r"/([A-Za-z][A-Za-z0-9_-]{0,39})").set_whitespace_chars(" \t")
+_NAME_ONLY = pp.Regex(_NAME).set_whitespace_chars(" \t")
+# The same language, line by line, for the messages it reads at once (nearly all of them): the
+# head as the grammar takes it (words up to a key, never backing off a word, then one pair),
+# each later line a key and value or a plain line. What this does not read whole, the grammar
+# reads, and explains when it cannot (tests/test_grammar.py holds the two to the same answers).
+_FAST_HEAD = re.compile(
+    r"/([A-Za-z][A-Za-z0-9_-]{0,39}+)"  # the name as the grammar takes it: never cut shorter
+    + rf"((?>[ \t]*+(?!{_KEY_WORD}{_KEY_END})[^\s]++)*+)[ \t]*+"
+    + rf"(?:({_KEY_WORD}){_KEY_END}([^\n]*))?"
+)
+_FAST_LINE = re.compile(rf"[ \t]*(?:({_KEY_WORD}){_KEY_END})?([^\n]*)")
 
 
 def looks_like_command(text: str) -> bool:
@@ -88,6 +104,13 @@ def parse(text: str) -> ParsedCommand:
         )
     if not text.startswith("/"):
         raise CommandSyntaxError("A command starts with /, for example /help.")
+    lines = text.split("\n")
+    head = _FAST_HEAD.fullmatch(lines[0])
+    return _read_lines(head, lines) if head is not None else read_with_grammar(text)
+
+
+def read_with_grammar(text: str) -> ParsedCommand:
+    """Read a plain command message with the pyparsing grammar alone (parse's slow path)."""
     try:
         result = _GRAMMAR.parse_string(text, parse_all=True)
     except pp.ParseBaseException as exc:
@@ -104,6 +127,20 @@ def parse(text: str) -> ParsedCommand:
             items.append(Line(lines[lineno - 1].rstrip(), lineno))
     name = result["name"][1:].lower()
     return ParsedCommand(name, tuple(result["words"]), tuple(items))
+
+
+def _read_lines(head: re.Match[str], lines: list[str]) -> ParsedCommand:
+    """The command whose first line `head` read, its later lines read one by one."""
+    items: list[Pair | Line] = []
+    if head[3] is not None:
+        items.append(Pair(head[3].lower(), head[4].strip(), 1))
+    for lineno, text in enumerate(lines[1:], start=2):
+        found = _FAST_LINE.match(text)  # always matches: a key and value, or a plain line
+        if found is not None and found[1]:
+            items.append(Pair(found[1].lower(), found[2].strip(), lineno, text.strip()))
+        else:
+            items.append(Line(text.rstrip(), lineno))
+    return ParsedCommand(head[1].lower(), tuple(head[2].split()), tuple(items))
 
 
 def _pair(group: pp.ParseResults, lineno: int, raw: str = "") -> Pair:

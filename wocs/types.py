@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from wocs import people, values
+from wocs import dates, people, values
 from wocs.context import Context
 from wocs.values import ValueProblem
 
@@ -42,8 +42,10 @@ def _choice(options: tuple[str, ...]) -> Callable[[str, Context], str]:
 TEXT = ValueType("text", _text, verbatim=True)
 LONG_TEXT = ValueType("text", _text, multiline=True, verbatim=True)
 INT = ValueType("number", lambda text, ctx: values.parse_int(text))
-DATE = ValueType("date", lambda text, ctx: values.parse_date(text, ctx.today))
-TIME = ValueType("time", lambda text, ctx: values.parse_time(text))
+DATE = ValueType("date", lambda text, ctx: dates.parse_date(text, ctx.today))
+# A day with the time of day if one is written; `passed` when a yearless day has gone.
+WHEN = ValueType("date", lambda text, ctx: dates.parse_when(text, ctx.today))
+TIME = ValueType("time", lambda text, ctx: dates.parse_time(text))
 MONEY = ValueType("amount", lambda text, ctx: values.parse_money(text))
 PHONE = ValueType("phone", lambda text, ctx: values.parse_phone(text))
 LIST = ValueType("list", lambda text, ctx: values.parse_list(text))

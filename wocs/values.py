@@ -1,8 +1,7 @@
-"""Typed value converters for the WOCS command language (dates, times, money, phones, ...)."""
+"""Typed value converters for the WOCS command language (money, phones, lists, ...); dates in wocs.dates."""
 
 from __future__ import annotations
 
-import datetime
 import re
 from decimal import Decimal
 
@@ -12,29 +11,12 @@ MAX_INPUT = 200
 MAX_MONEY = Decimal("10000000")
 MAX_INT = 2**31 - 1
 
-DATE_HINT = "Write it like 2026-01-20, 20/1, today, tomorrow, esok or friday."
-TIME_HINT = "Write it like 10:30, 9am, 9:15pm or 2130."
 MONEY_HINT = "Write it like RM150, 150.50 or RM1,500."
 PHONE_HINT = "Write it like 012-345 6789 or +60 12-345 6789."
 LIST_HINT = "Write items separated by commas, like Siti, Ali, Mei."
 PRIORITY_HINT = "Use low, normal, high or urgent (also rendah, biasa, tinggi, segera, p1-p4)."
 INT_HINT = "Write a whole number like 12 or #12."
 
-_RELATIVE_DAYS = {
-    "today": 0, "hari ini": 0, "harini": 0,
-    "tomorrow": 1, "esok": 1, "besok": 1, "lusa": 2,
-    "yesterday": -1, "semalam": -1,
-}  # fmt: skip
-_WEEKDAY_NAMES = (
-    ("monday", "mon", "isnin", "isn"),
-    ("tuesday", "tue", "tues", "selasa", "sel"),
-    ("wednesday", "wed", "rabu", "rab"),
-    ("thursday", "thu", "thur", "thurs", "khamis", "kha"),
-    ("friday", "fri", "jumaat", "jumat", "jum"),
-    ("saturday", "sat", "sabtu", "sab"),
-    ("sunday", "sun", "ahad", "ahd", "minggu"),
-)
-_WEEKDAYS = {name: i for i, names in enumerate(_WEEKDAY_NAMES) for name in names}
 _PRIORITIES = {
     "low": "low", "rendah": "low", "p4": "low",
     "normal": "normal", "biasa": "normal", "medium": "normal", "med": "normal", "p3": "normal",
@@ -42,11 +24,6 @@ _PRIORITIES = {
     "urgent": "urgent", "segera": "urgent", "penting": "urgent", "p1": "urgent",
 }  # fmt: skip
 
-_ISO_DATE = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})")
-_DMY_DATE = re.compile(r"([0-9]{1,2})([-/.])([0-9]{1,2})(?:\2([0-9]{4}|[0-9]{2}))?")
-_TIME_AMPM = re.compile(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?\s*([ap])\.?m\.?")
-_TIME_24H = re.compile(r"([0-9]{1,2})[:.]([0-9]{2})")
-_TIME_HHMM = re.compile(r"([0-9]{1,2})([0-9]{2})")
 _MONEY = re.compile(r"(-)?\s*(?:rm|myr)?\s*(-)?\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?")
 _PHONE_CHARS = re.compile(r"\+?[0-9\s().-]+")
 _LIST_SPLIT = re.compile(r"[,;]")
@@ -85,72 +62,6 @@ def _clean(text: str, noun: str, hint: str) -> str:
 def _key(text: str) -> str:
     """Lowercase text and collapse runs of whitespace to single spaces."""
     return " ".join(text.lower().split())
-
-
-def _real_date(raw: str, year: int, month: int, day: int) -> datetime.date:
-    """Build a date from explicit parts, or raise ValueProblem naming the input."""
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        raise ValueProblem(f"'{excerpt(raw)}' is not a date. {DATE_HINT}")
-    if not 1900 <= year <= 2100:
-        raise ValueProblem(f"'{excerpt(raw)}' has a year outside 1900-2100. {DATE_HINT}")
-    try:
-        return datetime.date(year, month, day)
-    except ValueError:
-        raise ValueProblem(
-            f"'{excerpt(raw)}' is not a real date (that month has no day {day}). {DATE_HINT}"
-        ) from None
-
-
-def _next_date(raw: str, month: int, day: int, today: datetime.date) -> datetime.date:
-    """Return the next day/month on or after today (looking ahead for 29/2), or raise."""
-    _real_date(raw, 2000, month, day)  # validates against a leap year, so 29/2 passes
-    for year in range(today.year, today.year + 9):
-        try:
-            candidate = datetime.date(year, month, day)
-        except ValueError:
-            continue
-        if candidate >= today:
-            return candidate
-    raise ValueProblem(f"'{excerpt(raw)}' is too far in the future. {DATE_HINT}")
-
-
-def parse_date(text: str, today: datetime.date) -> datetime.date:
-    """Parse a date; weekday names mean the next such day on or after today (today if same)."""
-    raw = _clean(text, "a date", DATE_HINT)
-    key = _key(raw)
-    try:
-        if key in _RELATIVE_DAYS:
-            return today + datetime.timedelta(days=_RELATIVE_DAYS[key])
-        weekday = _WEEKDAYS.get(key.removeprefix("hari "))
-        if weekday is not None:
-            return today + datetime.timedelta(days=(weekday - today.weekday()) % 7)
-    except OverflowError:
-        raise ValueProblem(f"'{excerpt(raw)}' is outside the calendar. {DATE_HINT}") from None
-    if m := _ISO_DATE.fullmatch(key):
-        return _real_date(raw, int(m[1]), int(m[3]), int(m[4]))
-    if m := _DMY_DATE.fullmatch(key):
-        day, month = int(m[1]), int(m[3])
-        if m[4] is None:
-            return _next_date(raw, month, day, today)
-        year = int(m[4]) + (2000 if len(m[4]) == 2 else 0)
-        return _real_date(raw, year, month, day)
-    raise ValueProblem(f"'{excerpt(raw)}' is not a date. {DATE_HINT}")
-
-
-def parse_time(text: str) -> datetime.time:
-    """Parse a clock time such as 10:30, 10.30, 9am, 9:15pm or 2130."""
-    raw = _clean(text, "a time", TIME_HINT)
-    key = _key(raw)
-    hour = minute = -1
-    if m := _TIME_AMPM.fullmatch(key):
-        hour12, minute = int(m[1]), int(m[2] or 0)
-        if 1 <= hour12 <= 12:
-            hour = hour12 % 12 + (12 if m[3] == "p" else 0)
-    elif m := (_TIME_24H.fullmatch(key) or _TIME_HHMM.fullmatch(key)):
-        hour, minute = int(m[1]), int(m[2])
-    if 0 <= hour <= 23 and 0 <= minute <= 59:
-        return datetime.time(hour, minute)
-    raise ValueProblem(f"'{excerpt(raw)}' is not a time. {TIME_HINT}")
 
 
 def parse_money(text: str) -> Decimal:

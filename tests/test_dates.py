@@ -1,0 +1,178 @@
+"""Dates and times as people write them, end to end: tasks and events with times, a passed day asked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from models import Event, WocsConfirmation, WocsTask, WocsTaskLog
+from wocs.dates import show_date, show_time
+
+RAJ = "60129997777"
+ADD_RAJ = "/admin add phone: 012-999 7777 role: agent name: Raj"
+DECEMBER_4 = dt.datetime(2026, 12, 4, 2, 0, tzinfo=dt.UTC)  # Friday, 10:00 in Kuala Lumpur
+JANUARY_14 = dt.datetime(2026, 1, 14, 2, 0, tzinfo=dt.UTC)  # Wednesday, 10:00 in Kuala Lumpur
+
+
+def _team(commands_db, now: dt.datetime = JANUARY_14) -> None:
+    commands_db.now = now
+    assert commands_db.run(ADD_RAJ).text.startswith("Raj ")
+
+
+def test_a_task_due_with_a_time_keeps_and_shows_it(commands_db):
+    _team(commands_db)
+    answer = commands_db.run("/agent task: Setup booth for: Raj due: esok 9pagi").text
+    assert answer.endswith("due Thu 15 Jan 2026, 9:00 am. I've told them."), answer
+    task = WocsTask.get()
+    assert (task.due, task.params) == (dt.date(2026, 1, 15), {"due_time": "09:00"})
+    shown = commands_db.run(f"/task show {task.id}").text
+    assert "Due: Thu 15 Jan 2026, 9:00 am" in shown, shown
+    listed = commands_db.run("/task list").text
+    assert "due Thu 15 Jan 2026, 9:00 am (open)" in listed, listed
+
+
+def test_the_assignee_is_told_the_time(commands_db):
+    _team(commands_db)
+    result = commands_db.run("/agent task: Call EO for: Raj due: lusa 3 petang")
+    (notice,) = result.notices
+    assert notice.to == RAJ
+    assert "Due: Fri 16 Jan 2026, 3:00 pm · Priority: normal" in notice.text, notice.text
+
+
+def test_a_task_without_a_time_shows_the_day_alone(commands_db):
+    _team(commands_db)
+    answer = commands_db.run("/agent task: X for: Raj due: 20 Januari 2027").text
+    assert answer.endswith("due Wed 20 Jan 2027 (next year). I've told them."), answer
+    assert WocsTask.get().params == {}
+
+
+def test_english_and_malay_days_and_times_on_tasks(commands_db):
+    _team(commands_db)
+    expected = {
+        "20 Jan": (dt.date(2026, 1, 20), None),
+        "next friday": (dt.date(2026, 1, 16), None),
+        "jumaat depan": (dt.date(2026, 1, 16), None),
+        "ahad depan": (dt.date(2026, 1, 18), None),
+        "minggu depan": (dt.date(2026, 1, 21), None),
+        "today 5pm": (dt.date(2026, 1, 14), "17:00"),
+        "tomorrow 9am": (dt.date(2026, 1, 15), "09:00"),
+        "9.30pm": (dt.date(2026, 1, 14), "21:30"),
+        "2pm": (dt.date(2026, 1, 14), "14:00"),
+        "3 Dec 8 malam": (dt.date(2026, 12, 3), "20:00"),
+        "9am tomorrow": (dt.date(2026, 1, 15), "09:00"),
+    }
+    for typed, (day, clock) in expected.items():
+        answer = commands_db.run(f"/agent task: {typed} for: Raj due: {typed}").text
+        assert answer.startswith("Task #"), (typed, answer)
+        task = WocsTask.get(WocsTask.title == typed)
+        assert (task.due, task.params.get("due_time")) == (day, clock), typed
+
+
+def test_a_bare_hour_is_asked_about_not_guessed(commands_db):
+    _team(commands_db)
+    answer = commands_db.run("/agent task: X for: Raj due: esok at 3").text
+    assert "'esok at 3' is not a date" in answer or "morning or afternoon" in answer, answer
+    assert WocsTask.select().count() == 0
+
+
+def test_an_event_with_a_time_says_when_it_starts(commands_db):
+    _team(commands_db)
+    answer = commands_db.run(
+        "/event create name: Bazar Raya date: 20 Jan 2pm location: Mid Valley"
+    ).text
+    assert answer.startswith("Event #"), answer
+    assert "Bazar Raya, Tue 20 Jan 2026, 2:00 pm at Mid Valley." in answer, answer
+    event = Event.get()
+    assert event.date == dt.date(2026, 1, 20)
+    assert [n["text"] for n in event.notes] == ["Starts at 2:00 pm"]
+    shown = commands_db.run(f"/event show {event.id}").text
+    assert "Admin: Starts at 2:00 pm" in shown or ": Starts at 2:00 pm" in shown, shown
+
+
+def test_a_passed_day_month_is_asked_about_not_moved(commands_db):
+    _team(commands_db, DECEMBER_4)
+    answer = commands_db.run("/agent task: X for: Raj due: 1/12 note: bring ice").text
+    assert answer.startswith(
+        "Tue 1 Dec 2026 has passed — did you mean Wed 1 Dec 2027? "
+        "Reply YES or write the date again.\n"
+    ), answer
+    assert WocsTask.select().count() == 0
+    done = commands_db.run("/confirm")
+    assert done.text.endswith("due Wed 1 Dec 2027 (next year). I've told them."), done.text
+    task = WocsTask.get()
+    assert (task.title, task.due, task.params) == ("X", dt.date(2027, 12, 1), {"note": "bring ice"})
+    assert task.assignee.phone == RAJ
+    assert [n.to for n in done.notices] == [RAJ]
+
+
+def test_a_passed_day_with_a_time_keeps_the_time_when_confirmed(commands_db):
+    _team(commands_db, DECEMBER_4)
+    answer = commands_db.run("/agent task: X for: Raj due: 1 Dec 9am priority: urgent").text
+    assert "did you mean Wed 1 Dec 2027, 9:00 am?" in answer, answer
+    commands_db.run("/confirm")
+    task = WocsTask.get()
+    assert (task.due, task.params, task.priority) == (
+        dt.date(2027, 12, 1),
+        {"due_time": "09:00"},
+        "urgent",
+    )
+
+
+def test_a_passed_event_day_is_asked_and_can_be_written_again(commands_db):
+    _team(commands_db, DECEMBER_4)
+    answer = commands_db.run(
+        "/event create name: Bazar date: 1/12 location: Bangsar fee: RM150 eo: 012-345 6789"
+    ).text
+    assert "Tue 1 Dec 2026 has passed — did you mean Wed 1 Dec 2027?" in answer, answer
+    assert Event.select().count() == 0
+    again = commands_db.run("/event create name: Bazar date: 1/12/2027 location: Bangsar").text
+    assert again.startswith("Event #"), again
+    assert WocsConfirmation.get().state == "replaced" or Event.select().count() == 1
+    assert Event.get().date == dt.date(2027, 12, 1)
+
+
+def test_a_confirmed_event_keeps_its_fee_and_organiser(commands_db):
+    _team(commands_db, DECEMBER_4)
+    commands_db.run(
+        "/event create name: Bazar date: 1 Disember location: Bangsar fee: RM150 eo: 012-345 6789"
+    )
+    answer = commands_db.run("/confirm").text
+    assert answer.startswith("Event #"), answer
+    event = Event.get()
+    assert (event.date, event.fee, event.eo_contact) == (
+        dt.date(2027, 12, 1),
+        Decimal("150.00"),
+        "60123456789",
+    )
+
+
+def test_a_day_still_ahead_this_year_is_not_asked(commands_db):
+    _team(commands_db, DECEMBER_4)
+    answer = commands_db.run("/agent task: X for: Raj due: 20/12").text
+    assert answer.endswith("due Sun 20 Dec 2026. I've told them."), answer
+    today = commands_db.run("/agent task: Y for: Raj due: 4 Dec").text
+    assert today.endswith("due Fri 4 Dec 2026. I've told them."), today
+
+
+def test_task_history_is_in_local_time(commands_db):
+    _team(commands_db)
+    commands_db.run("/agent task: X for: Raj due: esok")
+    shown = commands_db.run(f"/task show {WocsTask.get().id}").text
+    local = WocsTaskLog.get().at + dt.timedelta(hours=8)  # Kuala Lumpur has no summer time
+    when = f"{show_date(local.date())}, {show_time(local.time().replace(second=0, microsecond=0))}"
+    assert f"History:\n  {when} created for Raj" in shown, shown
+    assert "UTC" not in shown
+
+
+def test_yes_typed_answers_the_question(live):
+    assert live.ask(ADD_RAJ).startswith("Raj ")
+    today = dt.datetime.now(live.settings.tz).date()
+    answer = live.ask("/agent task: X for: Raj due: 1/1")
+    if today == today.replace(month=1, day=1):
+        assert answer.startswith("Task #"), answer  # 1 January itself has not passed
+        return
+    assert "has passed — did you mean" in answer and WocsTask.select().count() == 0, answer
+    done = live.ask("YES")
+    assert done.startswith("Task #"), done
+    assert WocsTask.get().due == dt.date(today.year + 1, 1, 1)
+    assert live.ask("yes").startswith("There is no question waiting for your answer")
