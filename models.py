@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from peewee import (
     AutoField,
+    BigIntegerField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -377,8 +378,15 @@ class Draw(BaseModel):
     winners = JSONText(default=list)
     winner_count = IntegerField(default=1)
     requested_by = CharField(max_length=20, default="")  # who gets the result
-    state = CharField(max_length=10, default="committed")  # committed → queued → drawn
+    # committed (open) → closed (entries frozen, round fixed) → queued → drawn → finished
+    state = CharField(max_length=10, default="committed")
     drawn_at = DateTimeField(null=True)
+    frozen_at = DateTimeField(null=True)  # when the entries were frozen
+    beacon_round = BigIntegerField(null=True)  # the drand round fixed at the freeze
+    chain_hash = CharField(max_length=64, default="")  # the drand chain that round is of
+    beacon_randomness = CharField(max_length=64, default="")
+    beacon_signature = CharField(max_length=192, default="")
+    source = CharField(max_length=10, default="beacon")  # beacon, or operator (an override)
 
     if TYPE_CHECKING:
         campaign_id: int

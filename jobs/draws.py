@@ -6,9 +6,10 @@ import datetime as dt
 import logging
 
 from domain import contacts
-from domain.campaigns import entries
+from domain.campaigns import entries, freeze, locked_draw, published_lines
 from jobs import outbox, staging
-from jobs.queues import DEFAULT, job
+from jobs.queues import DEFAULT, job, submit
+from jobs.runtime import current
 from models import Campaign, Draw, Entry, for_update, utcnow, write_transaction
 from wocs import draw as draws
 from wocs.audit import audit_job
@@ -18,20 +19,29 @@ log = logging.getLogger(__name__)
 CARE_WINDOW = dt.timedelta(hours=24)  # WhatsApp's customer-service window
 
 
-def published_lines(campaign: Campaign, limit: int | None = None) -> list[str]:
-    """The canonical entry lines the draw hashes, as the public page shows them.
-
-    Each line carries the entry's random ticket where wocs.draw's format has the phone: every
-    entrant can find their own ticket in the list, and the list gives away no phone number.
-    """
-    query = (
-        Entry.select(Entry.id, Entry.ticket, Entry.submitted_at)
-        .where(Entry.campaign == campaign)
-        .order_by(Entry.id)
-        .limit(limit)
-        .tuples()
-    )
-    return draws.canonical_entries(query.iterator())
+@job(DEFAULT, job_id="close-{0}", retry=(10, 60, 300))
+def close_when_due(draw_id: int) -> str:
+    """Close a campaign at its end time, once (row lock + state); earlier, wait for that time."""
+    draw = Draw.get_or_none(Draw.id == draw_id)
+    if draw is None or draw.state != "committed":
+        return f"skipped ({draw.state if draw else 'missing'})"
+    end_at = draw.campaign.end_at
+    if end_at > utcnow():
+        submit(close_when_due, draw_id, suffix="-at", at=end_at + dt.timedelta(seconds=1))
+        return "scheduled"
+    with write_transaction():
+        draw = locked_draw(draw.campaign_id)
+        if draw.state != "committed":
+            return f"skipped ({draw.state})"
+        freeze(draw, utcnow(), current().settings.beacon)
+        audit_job(
+            "campaign.close",
+            f"campaign:{draw.campaign.code}",
+            {"status": "open"},
+            {"status": "closed", "entries": draw.entry_count, "round": draw.beacon_round},
+        )
+    log.info("closed %s at its end: %s entries", draw.campaign.code, draw.entry_count)
+    return f"closed ({draw.entry_count} entries, round {draw.beacon_round})"
 
 
 @job(DEFAULT, job_id="draw-{0}", retry=(10, 60, 300))
@@ -42,8 +52,10 @@ def run_draw(draw_id: int) -> str:
         if draw is None or draw.state != "queued":
             return f"skipped ({draw.state if draw else 'missing'})"
         campaign = draw.campaign
-        lines = published_lines(campaign)
+        lines = published_lines(campaign, limit=draw.entry_count)
         digest = draws.entries_digest(lines)
+        if digest != draw.entries_digest:  # an entry changed after the freeze: never draw on it
+            raise RuntimeError(f"{campaign.code}'s entries no longer match their frozen digest")
         picks = draws.pick_winners(
             bytes.fromhex(draw.seed), digest, campaign.code, draw.winner_count, len(lines)
         )
@@ -59,7 +71,6 @@ def run_draw(draw_id: int) -> str:
             }
             for i, entry_id in zip(picks, chosen, strict=True)
         ]
-        draw.entries_digest, draw.entry_count = digest, len(lines)
         draw.state, draw.drawn_at = "drawn", utcnow()
         draw.save()
         audit_job(

@@ -8,7 +8,7 @@ import logging
 from jobs import broadcasts, draws, media, outbox, reports
 from jobs.inbound import enqueue_inbound
 from jobs.queues import submit
-from models import Broadcast, Draw, InboundMessage, OutboundMessage, utcnow
+from models import Broadcast, Campaign, Draw, InboundMessage, OutboundMessage, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ BATCH = 1000
 def sweep() -> dict[str, int]:
     """Enqueue stale inbound and outbound rows again; every step is safe to repeat."""
     now = utcnow()
-    counts = {"inbound": 0, "outbound": 0, "released": 0, "draws": 0, "broadcasts": 0}
+    counts = {"inbound": 0, "outbound": 0, "released": 0, "draws": 0, "closes": 0, "broadcasts": 0}
     stale_inbound = (
         InboundMessage.select(InboundMessage.id)
         .where(InboundMessage.state == "received", InboundMessage.received_at < now - GRACE)
@@ -54,6 +54,12 @@ def sweep() -> dict[str, int]:
     # A queued draw whose job was lost; running it twice is harmless (row lock + state).
     for draw in Draw.select(Draw.id).where(Draw.state == "queued"):
         counts["draws"] += submit(draws.run_draw, draw.id)
+    # A campaign past its end whose scheduled close was lost closes now (row lock + state).
+    due = (
+        Draw.select(Draw.id).join(Campaign).where(Draw.state == "committed", Campaign.end_at < now)
+    )
+    for draw in due:
+        counts["closes"] += submit(draws.close_when_due, draw.id)
     # A broadcast cut off while expanding or sending: running it again queues what is left.
     stalled = Broadcast.select(Broadcast.id).where(
         Broadcast.state.in_(("queued", "expanding", "sending")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import subprocess
 import sys
@@ -10,9 +11,10 @@ from pathlib import Path
 
 import requests
 
-from jobs.draws import run_draw
-from models import AuditLog, Campaign, Draw, Entry
-from tests.conftest import ADMIN, carried
+from jobs.draws import close_when_due, run_draw
+from jobs.sweeper import sweep
+from models import AuditLog, Campaign, Draw, Entry, utcnow
+from tests.conftest import ADMIN, carried, wait_until
 from tests.scenarios import create_campaign
 from whatsapp.payload import text_message_body
 
@@ -75,7 +77,9 @@ def test_customers_join_once_with_clear_replies_for_every_case(live):
     )
     live.say(ADMIN, "/campaign close RAYA26")
     live.say("60119999999", "JOIN RAYA26")
-    assert live.replies_to("60119999999")[0].startswith("Sorry, RAYA26 has ended.")
+    assert live.replies_to("60119999999")[0].startswith(
+        "Sorry, RAYA26 is closed: its entries were frozen for the draw"
+    )
     assert Entry.select().count() == 5
 
 
@@ -84,13 +88,15 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
     _join_all(live)
     question = live.ask("/draw RAYA26 winners: 2")
     assert question.startswith(
-        "Draw 2 winner(s) for RAYA26 among 5 entries?\n"
+        "RAYA26 is still open. It must close first: its 5 entries are frozen, their digest "
+        "published and the drand round that decides the draw fixed.\n"
+        "Close it and draw 2 winner(s) for RAYA26 among 5 entries?\n"
         "The draw runs once and cannot be undone; the winners are told at once.\n"
         "Send /confirm to go ahead, or /cancel."
     )
     assert Draw.get().state == "committed"
-    assert live.ask("/confirm") == (
-        "Drawing 2 winner(s) for RAYA26 among 5 entries. The result follows shortly."
+    assert live.ask("/confirm").startswith(
+        "Drawing 2 winner(s) for RAYA26 among 5 entries. It is decided by drand round "
     )
     result = live.replies_to(ADMIN, 4)[3]
     draw = Draw.get()
@@ -139,6 +145,7 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
 def test_two_concurrent_draw_jobs_pick_once(live):
     create_campaign(live)
     _join_all(live)
+    live.ask("/campaign close RAYA26")
     draw = Draw.get()
     draw.state, draw.requested_by = "queued", ADMIN
     draw.save()
@@ -233,10 +240,19 @@ def test_the_page_invites_entries_only_while_the_campaign_is_open(live):
     assert not any(part in html for part in CTA)
     create_campaign(live)
     _join_all(live)
-    live.ask("/campaign close RAYA26")
+    closed = live.ask("/campaign close RAYA26")
+    draw = Draw.get(Draw.campaign == Campaign.get(Campaign.code == "RAYA26"))
+    assert closed == (
+        f"RAYA26 is closed to new entries. 5 entries frozen, digest {draw.entries_digest}; "
+        f"decided by drand round {draw.beacon_round}.\nDraw it with /draw RAYA26."
+    )
     html = _page(live, "RAYA26").text
-    assert "Entries are closed (5 entries). The draw comes next." in html
-    assert "Penyertaan telah ditutup (5 penyertaan)." in html
+    assert (
+        f"Entries are closed: 5 entries frozen. The draw waits for drand round {draw.beacon_round}"
+        in html
+    )
+    assert "Penyertaan telah ditutup: 5 penyertaan dibekukan." in html
+    assert draw.entries_digest in html and draw.seed not in html
     assert not any(part in html for part in CTA) and "so far" not in html
 
 
@@ -313,3 +329,44 @@ def test_verify_draw_of_an_unknown_or_undrawn_campaign_is_an_error_not_a_mismatc
     assert undrawn.stderr.strip() == (
         "error: RAYA26 has not been drawn yet, so there is nothing to check"
     )
+
+
+def test_a_campaign_closes_by_itself_at_its_end_once_and_join_is_refused(live):
+    create_campaign(live)
+    _join_all(live)
+    draw = Draw.get()
+    assert close_when_due(draw.id) == "scheduled"  # still open: it waits for the end time
+    assert Draw.get().state == "committed" and sweep()["closes"] == 0
+    Campaign.update(end_at=utcnow() - dt.timedelta(seconds=5)).execute()
+    live.say("60119999999", "JOIN RAYA26")  # after the end, before the close job ran
+    assert live.replies_to("60119999999")[0].startswith("Sorry, RAYA26 has ended.")
+    outcomes = [close_when_due(draw.id), close_when_due(draw.id)]
+    assert outcomes[0].startswith("closed (5 entries, round ") and outcomes[1] == "skipped (closed)"
+    draw = Draw.get()
+    lines = requests.get(f"{live.url}/c/RAYA26/entries.txt", timeout=5).text.splitlines()
+    assert draw.entry_count == 5 and len(lines) == 5
+    assert hashlib.sha256("\n".join(lines).encode()).hexdigest() == draw.entries_digest
+    beacon = live.settings.beacon
+    assert beacon.round_time(draw.beacon_round) > draw.frozen_at + dt.timedelta(
+        seconds=beacon.margin
+    )
+    assert beacon.round_time(draw.beacon_round - 1) <= draw.frozen_at + dt.timedelta(
+        seconds=beacon.margin
+    )
+    assert Campaign.get().status == "closed" and sweep()["closes"] == 0
+    assert AuditLog.select().where(AuditLog.action == "campaign.close").count() == 1
+    live.say("60119999998", "JOIN RAYA26")
+    assert live.replies_to("60119999998")[0].startswith(
+        "Sorry, RAYA26 is closed: its entries were frozen for the draw"
+    )
+    assert live.ask("/campaign close RAYA26").startswith(
+        f"RAYA26 is already closed: 5 entries frozen, digest {draw.entries_digest}"
+    )
+
+
+def test_the_sweeper_closes_a_campaign_whose_scheduled_close_was_lost(live):
+    create_campaign(live)
+    Campaign.update(end_at=utcnow() - dt.timedelta(minutes=5)).execute()
+    assert sweep()["closes"] == 1
+    wait_until(lambda: Draw.get().state == "closed")
+    assert Draw.get().entry_count == 0 and sweep()["closes"] == 0
