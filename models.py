@@ -383,6 +383,7 @@ class Draw(BaseModel):
     drawn_at = DateTimeField(null=True)
     frozen_at = DateTimeField(null=True)  # when the entries were frozen
     beacon_round = BigIntegerField(null=True)  # the drand round fixed at the freeze
+    beacon_margin = IntegerField(default=0)  # seconds between the freeze and that round's earliest
     chain_hash = CharField(max_length=64, default="")  # the drand chain that round is of
     beacon_randomness = CharField(max_length=64, default="")
     beacon_signature = CharField(max_length=192, default="")

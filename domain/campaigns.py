@@ -69,5 +69,6 @@ def freeze(draw: Draw, now: dt.datetime, beacon: BeaconSettings) -> None:
     draw.entries_digest, draw.entry_count = draws.entries_digest(lines), len(lines)
     draw.frozen_at, draw.state = frozen_at, "closed"
     draw.beacon_round, draw.chain_hash = beacon.round_after(frozen_at), beacon.chain_hash
+    draw.beacon_margin = beacon.margin
     draw.save()
     Campaign.update(status="closed").where(Campaign.id == draw.campaign_id).execute()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import cast
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from domain.campaigns import published_lines, state_of
+from domain.draw_record import public_record
 from models import Campaign, Draw, Entry, utcnow
 from wocs import qr
 from wocs.beacon import BeaconSettings
@@ -127,3 +128,16 @@ def campaign_entries(code: str) -> Response:
         )
     lines = published_lines(campaign, limit=draw.entry_count)
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+@bp.get("/c/<code>/draw.json")
+def campaign_record(code: str) -> Response:
+    """Everything the draw published, as one file `verify-draw --from-file` re-checks."""
+    campaign = Campaign.get_or_none(Campaign.code == code.upper()[:32])
+    if campaign is None:
+        return _missing(code)
+    answer = jsonify(public_record(campaign))
+    answer.headers["Cache-Control"] = "no-cache"
+    disposition = f'attachment; filename="{campaign.code}-draw.json"'
+    answer.headers["Content-Disposition"] = disposition
+    return answer

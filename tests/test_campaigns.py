@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import subprocess
 import sys
 import threading
@@ -14,9 +15,10 @@ import requests
 from jobs.draws import close_when_due, run_draw
 from jobs.sweeper import sweep
 from models import AuditLog, Campaign, Draw, Entry, utcnow
-from tests.conftest import ADMIN, carried, wait_until
+from tests.conftest import ADMIN, beacon_env, carried, wait_until
 from tests.scenarios import create_campaign
 from whatsapp.payload import text_message_body
+from wocs.drand_rounds import RECORDED
 
 CUSTOMERS = [f"6011{n:07d}" for n in range(1, 6)]
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,27 +121,64 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
     ran = AuditLog.get(AuditLog.action == "draw.run")
     assert (ran.actor, ran.source, ran.after["entries"]) == ("system", "job", 5)
 
-    env = {"DATABASE_URL": live.settings.database_url, "PATH": "/usr/bin:/bin"}
-    ok = subprocess.run(
-        [sys.executable, "bot.py", "verify-draw", "raya26"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    env = {
+        "DATABASE_URL": live.settings.database_url,
+        "PATH": "/usr/bin:/bin",
+        **beacon_env(live.settings.beacon),
+    }
+    ok = verify_draw(env, "raya26")
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "RAYA26: the draw matches its commitment, entries and winners." in ok.stdout
+    assert ok.stdout == (
+        "RAYA26: the draw matches its commitment, its 5 frozen entries and its winners, "
+        "decided by drand round 1000, whose signature verifies.\n"
+    )
+    record = requests.get(f"{live.url}/c/RAYA26/draw.json", timeout=5).json()
+    assert record["beacon"]["round"] == 1000 and record["source"] == "beacon"
+    assert record["beacon"]["randomness"] == RECORDED[1000][1] == draw.beacon_randomness
+    assert not any(phone in json.dumps(record) for phone in CUSTOMERS)
+    downloaded = tmp_path / "RAYA26-draw.json"
+    downloaded.write_text(json.dumps(record))
+    assert (
+        verify_draw(
+            {"PATH": "/usr/bin:/bin", **beacon_env(live.settings.beacon)},
+            "--from-file",
+            str(downloaded),
+        ).returncode
+        == 0
+    )
+    assert verify_draw(env, "RAYA26", "--url", live.url).returncode == 0
+    # Each tampering is caught from the file alone: an entry, a beacon bit, the round, a winner.
+    signature = record["beacon"]["signature"]
+    for change in (
+        lambda r: r["entries"].__setitem__(2, r["entries"][2].replace(":", ":X", 1)),
+        lambda r: r["entries"].pop(),
+        lambda r: r["beacon"].__setitem__(
+            "signature", f"{int(signature[:2], 16) ^ 1:02x}{signature[2:]}"
+        ),
+        lambda r: r["beacon"].__setitem__("round", 1001),
+        lambda r: r["winners"][0].__setitem__("ticket", "FORGED22"),
+        lambda r: r.__setitem__("source", "operator"),
+    ):
+        tampered = json.loads(json.dumps(record))
+        change(tampered)
+        downloaded.write_text(json.dumps(tampered))
+        bad = verify_draw(env, "--from-file", str(downloaded))
+        assert bad.returncode == 1 and "MISMATCH" in bad.stdout, tampered
     Entry.update(ticket="FORGED22").where(Entry.id == Entry.select().first().id).execute()
-    bad = subprocess.run(
-        [sys.executable, "bot.py", "verify-draw", "RAYA26"],
+    bad = verify_draw(env, "RAYA26")
+    assert bad.returncode == 1 and "MISMATCH: The entries digest does not match" in bad.stdout
+
+
+def verify_draw(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """Run `python bot.py verify-draw ARGS` as anyone would."""
+    return subprocess.run(
+        [sys.executable, "bot.py", "verify-draw", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert bad.returncode == 1 and "MISMATCH" in bad.stdout
 
 
 def test_two_concurrent_draw_jobs_pick_once(live):
@@ -158,7 +197,7 @@ def test_two_concurrent_draw_jobs_pick_once(live):
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes) == ["drawn (1 winners)", "skipped (drawn)"]
+    assert sorted(outcomes) == ["drawn (1 winners, beacon)", "skipped (drawn)"]
     live.settle()
     assert (
         len(
