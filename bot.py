@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
 
+import requests
 from dotenv import load_dotenv
 from werkzeug.serving import run_simple
 
@@ -15,13 +17,14 @@ import models
 from app import create_app, start_up
 from cli import backup, demo, doctor
 from cli.local import LocalBot
+from domain.draw_record import public_record
 from jobs import runtime as jobs_runtime
-from jobs.draws import NothingToVerify, verify_campaign
 from jobs.worker import run_worker
 from models import StaffMember
 from ops import logs
 from whatsapp import template_review
 from wocs import message_templates, registry
+from wocs.draw_check import NothingToVerify, check_record
 from wocs.settings import ConfigError, Settings
 from wocs.values import ValueProblem, parse_phone
 
@@ -71,18 +74,57 @@ def _db(args: argparse.Namespace) -> int:
 
 
 def _verify_draw(args: argparse.Namespace) -> int:
-    """Recompute a campaign's draw from its published data; exit 0 only when it matches."""
-    models.init_db(Settings.from_env().database_url)
+    """Recompute a campaign's draw from its published record; exit 0 only when it matches."""
+    settings = Settings.from_env()
     try:
-        problems = verify_campaign(args.code)
+        record = _draw_record(args, settings)
+        verdict = check_record(record, settings.beacon)
     except NothingToVerify as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    for problem in problems:
+    code = str(record.get("code", args.code or "")).upper()
+    for note in verdict.notes:
+        print(f"NOTE: {note}")
+    for problem in verdict.problems:
         print(f"MISMATCH: {problem}")
-    if not problems:
-        print(f"{args.code.upper()}: the draw matches its commitment, entries and winners.")
-    return 1 if problems else 0
+    if not verdict.problems:
+        decided = (
+            "the operator's seed alone (no beacon)"
+            if record.get("source") == "operator"
+            else f"drand round {record['beacon']['round']}, whose signature verifies"
+        )
+        print(
+            f"{code}: the draw matches its commitment, its {record['entry_count']} frozen "
+            f"entries and its winners, decided by {decided}."
+        )
+    return 1 if verdict.problems else 0
+
+
+def _draw_record(args: argparse.Namespace, settings: Settings) -> dict:
+    """The published record: a downloaded draw.json, the page's at --url, or this database's."""
+    if args.from_file:
+        try:
+            with open(args.from_file, encoding="utf-8") as handle:
+                return dict(json.load(handle))
+        except (OSError, ValueError, TypeError) as exc:
+            raise NothingToVerify(f"cannot read {args.from_file}: {exc}") from exc
+    if not args.code:
+        raise NothingToVerify("give a campaign code, or --from-file with a downloaded draw.json")
+    code = args.code.upper()[:32]
+    if args.url:
+        try:
+            answer = requests.get(f"{args.url.rstrip('/')}/c/{code}/draw.json", timeout=30)
+            if answer.status_code == 404:
+                raise NothingToVerify(f"no campaign {code} at {args.url}")
+            answer.raise_for_status()
+            return dict(answer.json())
+        except (requests.RequestException, ValueError) as exc:
+            raise NothingToVerify(f"cannot fetch the draw of {code}: {exc}") from exc
+    models.init_db(settings.database_url)
+    campaign = models.Campaign.get_or_none(models.Campaign.code == code)
+    if campaign is None:
+        raise NothingToVerify(f"no campaign {code}")
+    return public_record(campaign)  # exactly what the page publishes as draw.json
 
 
 def _chat(args: argparse.Namespace) -> int:
@@ -210,7 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     db.add_argument("action", choices=["upgrade", "downgrade"])
     db.set_defaults(run=_db)
     verify = sub.add_parser("verify-draw", help="recompute a campaign's draw and check it")
-    verify.add_argument("code")
+    verify.add_argument("code", nargs="?", default="")
+    verify.add_argument("--from-file", help="a draw.json downloaded from the campaign page")
+    verify.add_argument("--url", help="the public site to fetch the page's draw.json from")
     verify.set_defaults(run=_verify_draw)
     tpl = sub.add_parser(
         "templates", help="WhatsApp message templates: list, push to Meta, or approve locally"

@@ -394,8 +394,16 @@ class Draw(BaseModel):
     winners = JSONText(default=list)
     winner_count = IntegerField(default=1)
     requested_by = CharField(max_length=20, default="")  # who gets the result
-    state = CharField(max_length=10, default="committed")  # committed → queued → drawn
+    # committed (open) → closed (entries frozen, round fixed) → queued → drawn → finished
+    state = CharField(max_length=10, default="committed")
     drawn_at = DateTimeField(null=True)
+    frozen_at = DateTimeField(null=True)  # when the entries were frozen
+    beacon_round = BigIntegerField(null=True)  # the drand round fixed at the freeze
+    beacon_margin = IntegerField(default=0)  # seconds between the freeze and that round's earliest
+    chain_hash = CharField(max_length=64, default="")  # the drand chain that round is of
+    beacon_randomness = CharField(max_length=64, default="")
+    beacon_signature = CharField(max_length=192, default="")
+    source = CharField(max_length=10, default="beacon")  # beacon, or operator (an override)
 
     if TYPE_CHECKING:
         campaign_id: int

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from wocs.beacon import BeaconSettings
 from wocs.values import ValueProblem, parse_phone
 
 DEFAULT_API_BASE = "https://graph.facebook.com/v25.0"
@@ -118,6 +120,7 @@ class Settings:
     log_format: str = "plain"  # or "json": one JSON object a line, for a log collector
     storage: StorageSettings = field(default_factory=StorageSettings)
     backups: BackupSettings = field(default_factory=BackupSettings)
+    beacon: BeaconSettings = field(default_factory=BeaconSettings)  # the drand chain draws use
     # A secret generated per process when none is configured: outside senders
     # can then never pass the signature check, while in-process tools can.
     generated_secret: bool = field(default=False, compare=False)
@@ -213,7 +216,40 @@ class Settings:
             log_format=log_format,
             storage=StorageSettings.from_env(env),
             backups=BackupSettings.from_env(env),
+            beacon=_beacon(get),
         )
+
+
+def _beacon(get: Callable[..., str]) -> BeaconSettings:
+    """The drand chain pinned by default (quicknet), its endpoints and margin, from DRAND_*."""
+    pinned = BeaconSettings()
+    numbers = {}
+    for key, default in (
+        ("DRAND_GENESIS", pinned.genesis),
+        ("DRAND_PERIOD", pinned.period),
+        ("DRAND_MARGIN_SECONDS", pinned.margin),
+    ):
+        value = get(key, str(default))
+        if not (value.isascii() and value.isdigit()) or (key == "DRAND_PERIOD" and value == "0"):
+            raise ConfigError(f"{key} must be a whole number of seconds, not {value!r}")
+        numbers[key] = int(value)
+    urls = tuple(u.strip().rstrip("/") for u in get("DRAND_URLS").split(",") if u.strip())
+    if any(not u.startswith(("https://", "http://")) for u in urls):
+        raise ConfigError("DRAND_URLS must be http(s) URLs separated by commas.")
+    chain, key = (
+        get("DRAND_CHAIN_HASH", pinned.chain_hash),
+        get("DRAND_PUBLIC_KEY", pinned.public_key),
+    )
+    if not re.fullmatch(r"[0-9a-f]{64}", chain) or not re.fullmatch(r"[0-9a-f]{192}", key):
+        raise ConfigError("DRAND_CHAIN_HASH (64 hex) or DRAND_PUBLIC_KEY (192 hex) is malformed.")
+    return BeaconSettings(
+        chain_hash=chain,
+        public_key=key,
+        genesis=numbers["DRAND_GENESIS"],
+        period=numbers["DRAND_PERIOD"],
+        urls=urls or pinned.urls,
+        margin=numbers["DRAND_MARGIN_SECONDS"],
+    )
 
 
 def _admin_phones(raw: str) -> tuple[str, ...]:
