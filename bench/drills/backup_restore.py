@@ -74,7 +74,8 @@ def run(
     """Traffic, backup, traffic, drop, restore; return the figures."""
     day = harness.hook_commands("backup", commands)
     stack.post(harness.requests_for(day), rate)
-    stack.drain(day, drain_timeout, settle)
+    # The comparison needs a database at rest when the backup is taken: the day's work done.
+    drained = stack.drain(day, drain_timeout, settle) < drain_timeout
     at_backup = every_row(stack)
     backup_seconds, saved = _bot(stack, "backup")
     unchanged_while_backing_up = every_row(stack) == at_backup
@@ -98,6 +99,8 @@ def run(
     lost = {t: len(before_loss[t]) - len(after_restore[t]) for t in our_tables()}
     figures = {
         "commands_before_backup": commands,
+        "day_drained_before_backup": drained,
+        "unchanged_while_backing_up": unchanged_while_backing_up,
         "rows_at_backup": sum(map(len, at_backup.values())),
         "backup_seconds": round(backup_seconds, 2),
         "backup_bytes": backup.stat().st_size,
@@ -115,6 +118,7 @@ def run(
     if restored.returncode:
         figures["restore_error"] = restored.stderr.strip().splitlines()[-1]
     checks = (
+        drained,
         saved.returncode == 0,
         restored.returncode == 0,
         unchanged_while_backing_up,
