@@ -200,7 +200,8 @@ def production_stack(
 
     Yields (web port, web worker pids, the first RQ worker process or None); stops all after.
     """
-    full_env = {**os.environ, **env}
+    # No scheduled backup in the middle of a measurement, unless a benchmark asks for one.
+    full_env = {"BACKUP_EVERY_HOURS": "0", **os.environ, **env}
     subprocess.run([sys.executable, "bot.py", "db", "upgrade"], cwd=ROOT, env=full_env, check=True)
     procs = []
     if worker:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import hashlib
 import io
+import json
 import os
+import pathlib
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -23,11 +26,12 @@ from models import BackupRun
 from storage import LocalStorage, backups, snapshot
 from storage.s3 import S3Storage
 from tests.conftest import wait_until
-from tests.s3_server import s3_env
+from tests.s3_server import s3_client, s3_env
 from tests.scenarios import create_campaign
 from wocs.settings import BackupSettings, ConfigError
 
 NOON = dt.datetime(2026, 12, 4, 12, 0, 0)
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def table_rows(database) -> dict[str, list[tuple]]:
@@ -53,26 +57,61 @@ def traffic(live) -> None:
     assert models.Entry.select().count() == 3 and models.OutboundMessage.select().count() > 0
 
 
-@pytest.fixture
-def empty_database(live, tmp_path) -> Iterator[object]:
-    """A second database of the live one's engine, with no tables: where a restore goes."""
-    url = live.settings.database_url
+@contextlib.contextmanager
+def _new_database(url: str, tmp_path) -> Iterator[object]:
+    """A new, empty database beside the one at `url`: a SQLite file, or `<name>_restore`."""
     if url.startswith("sqlite"):
         target = models.open_database(f"sqlite:///{tmp_path}/restored.sqlite3")
         yield target
         target.close()
         return
-    name = live.runtime.database.database + "_restore"
-    admin = pymysql.connect(**dict(live.runtime.database.connect_params, init_command=None))
+    base, name = url.rsplit("/", 1)
+    name += "_restore"
+    admin = pymysql.connect(**dict(models.open_database(url).connect_params, init_command=None))
     with admin.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
         cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-    target = models.open_database(url.rsplit("/", 1)[0] + "/" + name)
-    yield target
-    target.close()
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE `{name}`")
-    admin.close()
+    target = models.open_database(f"{base}/{name}")
+    try:
+        yield target
+    finally:
+        target.close()
+        with admin.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE `{name}`")
+        admin.close()
+
+
+@pytest.fixture
+def empty_database(live, tmp_path) -> Iterator[object]:
+    """A new database of the live one's engine, with no tables: where a restore goes."""
+    with _new_database(live.settings.database_url, tmp_path) as target:
+        yield target
+
+
+@pytest.fixture
+def other_engine(live, tmp_path) -> Iterator[object]:
+    """A new database of the other engine: SQLite for MariaDB, MariaDB (if given) for SQLite."""
+    url = "sqlite://" if models.is_mysql() else os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("needs TEST_DATABASE_URL")
+    with _new_database(url, tmp_path) as target:
+        yield target
+
+
+def model_rows(database) -> dict[str, list[dict]]:
+    """Every model's rows as Python values, to whole seconds (MySQL keeps no more)."""
+
+    def plain(value):
+        return value.replace(microsecond=0) if isinstance(value, dt.datetime) else value
+
+    with models.bound(database):
+        return {
+            model.__name__: [
+                {k: plain(v) for k, v in row.items()}
+                for row in model.select().order_by(model.id).dicts()
+            ]
+            for model in models.ALL_MODELS
+        }
 
 
 @pytest.fixture
@@ -101,6 +140,14 @@ def test_a_restored_backup_holds_every_row_of_every_table(live, files, empty_dat
         assert models.pending() == []
 
 
+def test_a_backup_restores_into_the_other_engine(live, files, other_engine):
+    traffic(live)
+    taken = backups.take(live.runtime.database, files, NOON)
+    counts = snapshot.restore(other_engine, io.BytesIO(backups.read(taken.key, files)))
+    assert counts == taken.counts
+    assert model_rows(other_engine) == model_rows(live.runtime.database)
+
+
 def test_after_a_restore_new_outbound_ids_skip_those_lost_rows_may_have_had(
     live, files, empty_database
 ):
@@ -115,6 +162,23 @@ def test_after_a_restore_new_outbound_ids_skip_those_lost_rows_may_have_had(
         " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'outbound_message'"
     ).fetchone()
     assert next_id == top + snapshot.ID_GAP["outbound_message"]
+
+
+def test_a_migration_the_backup_lacks_stays_applied_after_the_restore(live, files, empty_database):
+    """A backup taken before a lower-numbered migration was merged (0014 here, as if new)."""
+    taken = backups.take(live.runtime.database, files, NOON)
+    lines = [json.loads(line) for line in gzip.decompress(files.open_bytes(taken.key)).splitlines()]
+    lines[0]["migrations"].remove("0014_staff_nickname")
+    lacked = ["0014_staff_nickname"]
+    lines = [line for line in lines if not (isinstance(line, list) and lacked[0] in line)]
+    lines[-1]["counts"][snapshot.HISTORY] -= 1
+    data = gzip.compress(b"".join(json.dumps(line).encode() + b"\n" for line in lines))
+
+    snapshot.restore(empty_database, io.BytesIO(data))
+
+    with models.bound(empty_database):
+        assert models.pending() == []
+        assert models.StaffMember.get().nickname == ""
 
 
 def test_a_database_with_rows_is_refused(live, files):
@@ -297,3 +361,14 @@ def test_backup_settings_default_to_every_six_hours_kept_thirty_days():
 def test_backup_settings_that_make_no_sense_are_refused(env):
     with pytest.raises(ConfigError, match="BACKUP_"):
         BackupSettings.from_env(env)
+
+
+def test_the_documented_lifecycle_rule_is_accepted_by_s3(s3_url):
+    doc = (ROOT / "docs" / "RELIABILITY.md").read_text()
+    section = doc.split("### Stored files: the bucket's lifecycle rule", 1)[1]
+    rule = json.loads(section.split("```json", 1)[1].split("```", 1)[0])
+    client = s3_client(s3_url)
+    client.create_bucket(Bucket="wocs-lifecycle")
+    client.put_bucket_lifecycle_configuration(Bucket="wocs-lifecycle", LifecycleConfiguration=rule)
+    (kept,) = client.get_bucket_lifecycle_configuration(Bucket="wocs-lifecycle")["Rules"]
+    assert kept["Expiration"] == {"Days": 365} and kept["Status"] == "Enabled"

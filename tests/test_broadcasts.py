@@ -237,6 +237,7 @@ def test_killed_worker_resumes_broadcast_without_duplicates(live, tmp_path):
         "WHATSAPP_API_BASE": live.graph.base_url,
         "WHATSAPP_MPS": "200",
         "WOCS_SWEEP_SECONDS": "1",
+        "BACKUP_EVERY_HOURS": "0",  # its sweeps must not back the test database up
         "HOME": str(tmp_path),
     }
 

@@ -40,6 +40,18 @@ def every_row(stack: harness.Stack) -> dict[str, list[tuple]]:
         return found
 
 
+def at_rest(stack: harness.Stack, timeout: float, every: float = 2.0) -> dict[str, list[tuple]]:
+    """Every row, once two reads `every` seconds apart agree (late statuses have landed)."""
+    deadline, last = time.monotonic() + timeout, every_row(stack)
+    while time.monotonic() < deadline:
+        time.sleep(every)
+        now = every_row(stack)
+        if now == last:
+            break
+        last = now
+    return last
+
+
 def _bot(stack: harness.Stack, *args: str) -> tuple[float, subprocess.CompletedProcess]:
     """Run `python bot.py ARGS` against the stack's database and storage; (seconds, result)."""
     started = time.monotonic()
@@ -74,9 +86,14 @@ def run(
     """Traffic, backup, traffic, drop, restore; return the figures."""
     day = harness.hook_commands("backup", commands)
     stack.post(harness.requests_for(day), rate)
-    stack.drain(day, drain_timeout, settle)
-    at_backup = every_row(stack)
+    # The comparison needs a database at rest when the backup is taken: the day's work done
+    # and Meta's (the Graph server's) delivered statuses in.
+    drained = stack.drain(day, drain_timeout, settle) < drain_timeout
+    at_backup = at_rest(stack, drain_timeout)
     backup_seconds, saved = _bot(stack, "backup")
+    if saved.returncode:
+        error = saved.stderr.strip()[-300:]
+        return {"backup_exit": saved.returncode, "backup_error": error, "drill": "FAILED"}
     unchanged_while_backing_up = every_row(stack) == at_backup
     late = harness.hook_commands("backup-late", after)
     stack.post(harness.requests_for(late), rate)
@@ -98,6 +115,8 @@ def run(
     lost = {t: len(before_loss[t]) - len(after_restore[t]) for t in our_tables()}
     figures = {
         "commands_before_backup": commands,
+        "day_drained_before_backup": drained,
+        "unchanged_while_backing_up": unchanged_while_backing_up,
         "rows_at_backup": sum(map(len, at_backup.values())),
         "backup_seconds": round(backup_seconds, 2),
         "backup_bytes": backup.stat().st_size,
@@ -115,6 +134,7 @@ def run(
     if restored.returncode:
         figures["restore_error"] = restored.stderr.strip().splitlines()[-1]
     checks = (
+        drained,
         saved.returncode == 0,
         restored.returncode == 0,
         unchanged_while_backing_up,
