@@ -73,14 +73,19 @@ class DrandTestServer:
     """A drand relay on 127.0.0.1 serving `rounds` (by default every recorded quicknet round)."""
 
     def __init__(self, rounds: dict[int, tuple[str, str]] | None = None) -> None:
-        self.rounds = dict(RECORDED if rounds is None else rounds)
         self.chain = QUICKNET_HASH
-        self.down = False
-        self.tamper = False
-        self.requests: list[str] = []
+        self._recorded = dict(RECORDED if rounds is None else rounds)
+        self.reset()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def reset(self) -> None:
+        """Up, honest, serving every recorded round, with no request counted."""
+        self.rounds = dict(self._recorded)
+        self.down = False
+        self.tamper = False
+        self.requests: list[str] = []
 
     @property
     def base_url(self) -> str:

@@ -17,6 +17,7 @@ from wocs.values import mask_phone
 
 log = logging.getLogger(__name__)
 CARE_WINDOW = dt.timedelta(hours=24)  # WhatsApp's customer-service window
+BEACON_RETRY = dt.timedelta(seconds=15)  # a relay outage is usually short; the sweeper backs it up
 
 
 @job(DEFAULT, job_id="close-{0}", retry=(10, 60, 300))
@@ -49,8 +50,8 @@ def run_draw(draw_id: int) -> str:
     """Pick the winners of a queued draw exactly once (row lock + state), then queue the messages.
 
     A beacon draw first fetches and verifies its fixed round: not published yet, the job comes
-    back at its time; unreachable, the admin is told (once) and the job fails, so RQ retries it
-    and the sweeper after that, until the round comes in or an admin overrides.
+    back at its time; unreachable, the admin is told (once) and the job comes back shortly (and
+    the sweeper queues it too), until the round comes in or an admin overrides.
     """
     draw = Draw.get_or_none(Draw.id == draw_id)
     if draw is None or draw.state != "queued":
@@ -66,7 +67,9 @@ def run_draw(draw_id: int) -> str:
             return f"waiting for round {number}"
         except drand.BeaconUnavailable as exc:
             _beacon_down(draw, str(exc))
-            raise
+            # Not raised: RQ's retry would hold the job id, and an override must run at once.
+            submit(run_draw, draw_id, suffix="-retry", at=utcnow() + BEACON_RETRY)
+            return f"beacon unavailable, trying again in {BEACON_RETRY.seconds} s"
     with write_transaction():
         draw = for_update(Draw.select().where(Draw.id == draw_id)).first()
         if draw.state != "queued":

@@ -409,3 +409,97 @@ def test_the_sweeper_closes_a_campaign_whose_scheduled_close_was_lost(live):
     assert sweep()["closes"] == 1
     wait_until(lambda: Draw.get().state == "closed")
     assert Draw.get().entry_count == 0 and sweep()["closes"] == 0
+
+
+def _texts_to(live, phone, part):
+    return [text for text in live.replies_to(phone, 0) if part in text]
+
+
+def test_an_unreachable_beacon_is_retried_the_admin_told_once_and_the_round_kept(live):
+    create_campaign(live)
+    _join_all(live)
+    live.drand.down = True
+    live.ask("/draw RAYA26")
+    live.say(ADMIN, "/confirm")
+    wait_until(lambda: _texts_to(live, ADMIN, "cannot be fetched or verified right now"))
+    told = _texts_to(live, ADMIN, "cannot be fetched or verified right now")[0]
+    assert told.startswith("RAYA26: drand round 1000 cannot be fetched or verified right now (")
+    assert "To draw without the beacon instead, send /draw RAYA26 operator" in told
+    draw = Draw.get()
+    assert draw.state == "queued" and draw.beacon_round == 1000
+    # A retry while it is still down comes back later; the admin is not told again.
+    assert run_draw(draw.id) == "beacon unavailable, trying again in 15 s"
+    assert live.ask("/draw RAYA26").startswith(
+        "RAYA26 is being drawn; the result is on its way once drand round 1000 is in."
+    )
+    live.drand.down = False
+    sweep()  # what the sweeper does every 30 s for a queued draw
+    wait_until(lambda: Draw.get().state == "drawn")
+    assert run_draw(draw.id) == "skipped (drawn)"
+    draw = Draw.get()
+    assert (draw.beacon_round, draw.beacon_randomness, draw.source) == (
+        1000,
+        RECORDED[1000][1],
+        "beacon",
+    )
+    live.settle()
+    assert len(_texts_to(live, ADMIN, "cannot be fetched or verified right now")) == 1
+    assert AuditLog.select().where(AuditLog.action == "draw.run").count() == 1
+
+
+def test_a_lying_relay_never_decides_a_draw(live):
+    create_campaign(live)
+    _join_all(live)
+    live.drand.tamper = True
+    live.ask("/draw RAYA26")
+    live.say(ADMIN, "/confirm")
+    wait_until(lambda: _texts_to(live, ADMIN, "cannot be fetched or verified right now"))
+    assert "The beacon signature of round 1000 " in _texts_to(live, ADMIN, "verified right now")[0]
+    assert Draw.get().state == "queued" and Draw.get().winners == []
+
+
+def test_a_round_not_out_yet_makes_the_draw_wait_for_it(live):
+    create_campaign(live)
+    _join_all(live)
+    live.ask("/campaign close RAYA26")
+    draw = Draw.get()
+    draw.state, draw.requested_by = "queued", ADMIN
+    draw.save()
+    live.drand.rounds.pop(1000)
+    assert run_draw(draw.id) == "waiting for round 1000"
+    assert Draw.get().state == "queued"
+    live.drand.reset()
+    assert run_draw(draw.id) == "drawn (1 winners, beacon)"
+
+
+def test_an_operator_only_override_is_confirmed_and_labelled_everywhere(live, tmp_path):
+    create_campaign(live)
+    _join_all(live)
+    live.drand.down = True
+    live.ask("/draw RAYA26")
+    live.say(ADMIN, "/confirm")
+    wait_until(lambda: _texts_to(live, ADMIN, "cannot be fetched or verified right now"))
+    question = live.ask("/draw RAYA26 operator")
+    assert question.startswith(
+        "RAYA26 is waiting for drand round 1000. Draw it OPERATOR-ONLY instead"
+    )
+    assert Draw.get().source == "beacon"
+    seen = len(live.replies_to(ADMIN, 0))
+    live.say(ADMIN, "/confirm")
+    confirmed, result = live.replies_to(ADMIN, seen + 2)[seen : seen + 2]
+    assert confirmed.startswith("Drawing RAYA26 OPERATOR-ONLY, without drand round 1000.")
+    assert "OPERATOR-ONLY draw: no beacon randomness was used (the page says so)." in result
+    draw = Draw.get()
+    assert (draw.state, draw.source, draw.beacon_randomness) == ("drawn", "operator", "")
+    html = _page(live, "RAYA26").text
+    assert "Operator-only draw:" in html and "Cabutan oleh pengendali sahaja" in html
+    record = requests.get(f"{live.url}/c/RAYA26/draw.json", timeout=5).json()
+    assert record["source"] == "operator" and record["beacon"]["signature"] is None
+    downloaded = tmp_path / "draw.json"
+    downloaded.write_text(json.dumps(record))
+    env = {"PATH": "/usr/bin:/bin", **beacon_env(live.settings.beacon)}
+    checked = verify_draw(env, "--from-file", str(downloaded))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.startswith("NOTE: OPERATOR-ONLY draw: no beacon randomness decided it")
+    assert "decided by the operator's seed alone (no beacon)." in checked.stdout
+    assert AuditLog.select().where(AuditLog.action == "draw.override").count() == 1
