@@ -19,6 +19,7 @@ from tests.conftest import ADMIN, beacon_env, carried, wait_until
 from tests.scenarios import create_campaign
 from whatsapp.payload import text_message_body
 from wocs.drand_rounds import RECORDED
+from wocs.draw_check import check_record
 
 CUSTOMERS = [f"6011{n:07d}" for n in range(1, 6)]
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,23 +148,26 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
         == 0
     )
     assert verify_draw(env, "RAYA26", "--url", live.url).returncode == 0
-    # Each tampering is caught from the file alone: an entry, a beacon bit, the round, a winner.
+    # Each tampering is caught from the record alone: an entry, a beacon bit, the round, a winner.
     signature = record["beacon"]["signature"]
+    flipped = f"{int(signature[:2], 16) ^ 1:02x}{signature[2:]}"
     for change in (
         lambda r: r["entries"].__setitem__(2, r["entries"][2].replace(":", ":X", 1)),
         lambda r: r["entries"].pop(),
-        lambda r: r["beacon"].__setitem__(
-            "signature", f"{int(signature[:2], 16) ^ 1:02x}{signature[2:]}"
-        ),
+        lambda r: r["beacon"].__setitem__("signature", flipped),
+        lambda r: r["beacon"].__setitem__("randomness", RECORDED[21_000_000][1]),
         lambda r: r["beacon"].__setitem__("round", 1001),
         lambda r: r["winners"][0].__setitem__("ticket", "FORGED22"),
         lambda r: r.__setitem__("source", "operator"),
     ):
         tampered = json.loads(json.dumps(record))
         change(tampered)
-        downloaded.write_text(json.dumps(tampered))
-        bad = verify_draw(env, "--from-file", str(downloaded))
-        assert bad.returncode == 1 and "MISMATCH" in bad.stdout, tampered
+        assert check_record(tampered, live.settings.beacon).problems, tampered
+    tampered = json.loads(json.dumps(record))
+    tampered["beacon"]["signature"] = flipped  # and the command line says so too
+    downloaded.write_text(json.dumps(tampered))
+    bad = verify_draw(env, "--from-file", str(downloaded))
+    assert bad.returncode == 1 and "MISMATCH: The beacon signature of round 1000 " in bad.stdout
     Entry.update(ticket="FORGED22").where(Entry.id == Entry.select().first().id).execute()
     bad = verify_draw(env, "RAYA26")
     assert bad.returncode == 1 and "MISMATCH: The entries digest does not match" in bad.stdout
