@@ -12,13 +12,14 @@ from domain.draw_record import public_record
 from models import Campaign, Draw, Entry, utcnow
 from wocs import qr
 from wocs.beacon import BeaconSettings
+from wocs.draw import DRAWN_STATES
 from wocs.values import mask_phone
 
 bp = Blueprint("pages", __name__)
 
 # What the page shows for each campaign state: ended, closed and drawing all mean "entries closed".
 PAGE_STATES = {"upcoming": "upcoming", "open": "open", "drawn": "drawn"}
-FROZEN = ("closed", "queued", "drawn", "finished")  # draw states whose entries are frozen
+FROZEN = ("closed", "queued", *DRAWN_STATES)  # draw states whose entries are frozen
 MS_DAYS = ("Isnin", "Selasa", "Rabu", "Khamis", "Jumaat", "Sabtu", "Ahad")
 MS_MONTHS = [
     "Januari",

@@ -113,7 +113,10 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
             and f"{winner['phone'][:2]}*****{winner['phone'][-4:]}" in result
         )
     assert f"Seed {draw.seed}" in result
-    assert live.ask("/draw RAYA26") == "RAYA26 has already been drawn. See /campaign show RAYA26."
+    assert live.ask("/draw RAYA26") == (
+        "RAYA26 has already been drawn. See /campaign show RAYA26; "
+        "/draw RAYA26 redraw: N draws again for prizes not collected."
+    )
     assert live.ask("/confirm") == (
         "There is no question waiting for your answer. Send the command again."
     )
@@ -131,11 +134,11 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert ok.stdout == (
         "RAYA26: the draw matches its commitment, its 5 frozen entries and its winners, "
-        "decided by drand round 1000, whose signature verifies.\n"
+        "decided by drand round 2, whose signature verifies.\n"
     )
     record = requests.get(f"{live.url}/c/RAYA26/draw.json", timeout=5).json()
-    assert record["beacon"]["round"] == 1000 and record["source"] == "beacon"
-    assert record["beacon"]["randomness"] == RECORDED[1000][1] == draw.beacon_randomness
+    assert record["beacon"]["round"] == 2 and record["source"] == "beacon"
+    assert record["beacon"]["randomness"] == RECORDED[2][1] == draw.beacon_randomness
     assert not any(phone in json.dumps(record) for phone in CUSTOMERS)
     downloaded = tmp_path / "RAYA26-draw.json"
     downloaded.write_text(json.dumps(record))
@@ -156,7 +159,7 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
         lambda r: r["entries"].pop(),
         lambda r: r["beacon"].__setitem__("signature", flipped),
         lambda r: r["beacon"].__setitem__("randomness", RECORDED[21_000_000][1]),
-        lambda r: r["beacon"].__setitem__("round", 1001),
+        lambda r: r["beacon"].__setitem__("round", 3),
         lambda r: r["winners"][0].__setitem__("ticket", "FORGED22"),
         lambda r: r.__setitem__("source", "operator"),
     ):
@@ -167,7 +170,7 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
     tampered["beacon"]["signature"] = flipped  # and the command line says so too
     downloaded.write_text(json.dumps(tampered))
     bad = verify_draw(env, "--from-file", str(downloaded))
-    assert bad.returncode == 1 and "MISMATCH: The beacon signature of round 1000 " in bad.stdout
+    assert bad.returncode == 1 and "MISMATCH: The beacon signature of round 2 " in bad.stdout
     Entry.update(ticket="FORGED22").where(Entry.id == Entry.select().first().id).execute()
     bad = verify_draw(env, "RAYA26")
     assert bad.returncode == 1 and "MISMATCH: The entries digest does not match" in bad.stdout
@@ -427,14 +430,14 @@ def test_an_unreachable_beacon_is_retried_the_admin_told_once_and_the_round_kept
     live.say(ADMIN, "/confirm")
     wait_until(lambda: _texts_to(live, ADMIN, "cannot be fetched or verified right now"))
     told = _texts_to(live, ADMIN, "cannot be fetched or verified right now")[0]
-    assert told.startswith("RAYA26: drand round 1000 cannot be fetched or verified right now (")
+    assert told.startswith("RAYA26: drand round 2 cannot be fetched or verified right now (")
     assert "To draw without the beacon instead, send /draw RAYA26 operator" in told
     draw = Draw.get()
-    assert draw.state == "queued" and draw.beacon_round == 1000
+    assert draw.state == "queued" and draw.beacon_round == 2
     # A retry while it is still down comes back later; the admin is not told again.
     assert run_draw(draw.id) == "beacon unavailable, trying again in 15 s"
     assert live.ask("/draw RAYA26").startswith(
-        "RAYA26 is being drawn; the result is on its way once drand round 1000 is in."
+        "RAYA26 is being drawn; the result is on its way once drand round 2 is in."
     )
     live.drand.down = False
     sweep()  # what the sweeper does every 30 s for a queued draw
@@ -442,8 +445,8 @@ def test_an_unreachable_beacon_is_retried_the_admin_told_once_and_the_round_kept
     assert run_draw(draw.id) == "skipped (drawn)"
     draw = Draw.get()
     assert (draw.beacon_round, draw.beacon_randomness, draw.source) == (
-        1000,
-        RECORDED[1000][1],
+        2,
+        RECORDED[2][1],
         "beacon",
     )
     live.settle()
@@ -458,7 +461,7 @@ def test_a_lying_relay_never_decides_a_draw(live):
     live.ask("/draw RAYA26")
     live.say(ADMIN, "/confirm")
     wait_until(lambda: _texts_to(live, ADMIN, "cannot be fetched or verified right now"))
-    assert "The beacon signature of round 1000 " in _texts_to(live, ADMIN, "verified right now")[0]
+    assert "The beacon signature of round 2 " in _texts_to(live, ADMIN, "verified right now")[0]
     assert Draw.get().state == "queued" and Draw.get().winners == []
 
 
@@ -469,8 +472,8 @@ def test_a_round_not_out_yet_makes_the_draw_wait_for_it(live):
     draw = Draw.get()
     draw.state, draw.requested_by = "queued", ADMIN
     draw.save()
-    live.drand.rounds.pop(1000)
-    assert run_draw(draw.id) == "waiting for round 1000"
+    live.drand.rounds.pop(2)
+    assert run_draw(draw.id) == "waiting for round 2"
     assert Draw.get().state == "queued"
     live.drand.reset()
     assert run_draw(draw.id) == "drawn (1 winners, beacon)"
@@ -484,14 +487,12 @@ def test_an_operator_only_override_is_confirmed_and_labelled_everywhere(live, tm
     live.say(ADMIN, "/confirm")
     wait_until(lambda: _texts_to(live, ADMIN, "cannot be fetched or verified right now"))
     question = live.ask("/draw RAYA26 operator")
-    assert question.startswith(
-        "RAYA26 is waiting for drand round 1000. Draw it OPERATOR-ONLY instead"
-    )
+    assert question.startswith("RAYA26 is waiting for drand round 2. Draw it OPERATOR-ONLY instead")
     assert Draw.get().source == "beacon"
     seen = len(live.replies_to(ADMIN, 0))
     live.say(ADMIN, "/confirm")
     confirmed, result = live.replies_to(ADMIN, seen + 2)[seen : seen + 2]
-    assert confirmed.startswith("Drawing RAYA26 OPERATOR-ONLY, without drand round 1000.")
+    assert confirmed.startswith("Drawing RAYA26 OPERATOR-ONLY, without drand round 2.")
     assert "OPERATOR-ONLY draw: no beacon randomness was used (the page says so)." in result
     draw = Draw.get()
     assert (draw.state, draw.source, draw.beacon_randomness) == ("drawn", "operator", "")

@@ -45,11 +45,12 @@ class BeaconSettings:
         seconds = self.genesis + (round_number - 1) * self.period
         return dt.datetime.fromtimestamp(seconds, dt.UTC).replace(tzinfo=None)
 
-    def round_after(self, frozen_at: dt.datetime) -> int:
-        """The first round published strictly after the freeze (naive UTC) plus the margin."""
+    def round_after(self, frozen_at: dt.datetime, used: int = 0) -> int:
+        """The first round published strictly after the freeze (naive UTC) plus the margin,
+        and after `used`, the last round an earlier pick of the same draw took."""
         moment = frozen_at.replace(tzinfo=dt.UTC).timestamp() + self.margin
         # Round r is published at genesis + (r - 1) * period; strictly later: the next whole one.
-        return max(1, math.floor((moment - self.genesis) / self.period) + 2)
+        return max(1, used + 1, math.floor((moment - self.genesis) / self.period) + 2)
 
 
 def message(round_number: int) -> bytes:
