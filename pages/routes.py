@@ -75,6 +75,8 @@ def _winners(draw: Draw) -> list[dict[str, object]]:
             "phone": mask_phone(w["phone"]),
             "ticket": w["ticket"],
             "collected": w["entry"] in collected,
+            "redraw": w.get("redraw"),
+            "forfeited": w.get("forfeited") if w["entry"] not in collected else None,
         }
         for w in draw.winners
     ]
@@ -101,6 +103,7 @@ def campaign_page(code: str) -> Response:
         end_ms=_day_ms(campaign.end_at),
         as_of=_local(now).strftime("%H:%M"),
         frozen=draw.state in FROZEN,
+        redraws=draw.redraws,
         round_at=_local(beacon().round_time(draw.beacon_round)).strftime("%d %b %Y %H:%M:%S")
         if draw.beacon_round
         else "",

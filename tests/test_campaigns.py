@@ -508,3 +508,75 @@ def test_an_operator_only_override_is_confirmed_and_labelled_everywhere(live, tm
     assert checked.stdout.startswith("NOTE: OPERATOR-ONLY draw: no beacon randomness decided it")
     assert "decided by the operator's seed alone (no beacon)." in checked.stdout
     assert AuditLog.select().where(AuditLog.action == "draw.override").count() == 1
+
+
+def test_a_redraw_for_an_uncollected_prize_takes_a_new_round_and_verifies(live, tmp_path):
+    create_campaign(live)
+    _join_all(live)
+    live.draw("RAYA26", " winners: 2")
+    first, second = Draw.get().winners
+    live.ask(f"/campaign claimed RAYA26 {first['ticket']}")
+    assert live.ask("/draw RAYA26 redraw: 2") == (
+        "redraw: from 1 to 1, the prizes of RAYA26 not collected."
+    )
+    question = live.ask("/draw RAYA26 redraw: 1")
+    assert question.startswith(
+        f"Redraw 1 prize(s) of RAYA26? Ticket(s) {second['ticket']} have not collected their "
+        "prize and lose it. New winners are drawn among the 3 entries that have not won"
+    )
+    seen = len(live.replies_to(ADMIN, 0))
+    live.say(ADMIN, "/confirm")
+    confirmed, result = live.replies_to(ADMIN, seen + 2)[seen : seen + 2]
+    assert confirmed == (
+        "Redrawing 1 prize(s) of RAYA26 (redraw 1) among 3 entries that have not won; "
+        "decided by drand round 3."
+    )
+    assert result.startswith("RAYA26 redraw 1 of the 5 entries:\n1. ")
+    assert f"drand round 3, randomness {RECORDED[3][1]}" in result
+    draw = Draw.get()
+    third = draw.winners[2]
+    assert draw.state == "redrawn" and third["redraw"] == 1
+    assert third["ticket"] not in (first["ticket"], second["ticket"])
+    assert draw.winners[1]["forfeited"] == 1
+    assert live.replies_to(third["phone"], 2)[1].startswith("Congratulations! 🎉")
+    html = _page(live, "RAYA26").text
+    assert "not collected, redrawn · tidak dituntut, dicabut semula" in html
+    assert "redraw · cabutan semula 1" in html and RECORDED[3][1] in html
+    record = requests.get(f"{live.url}/c/RAYA26/draw.json", timeout=5).json()
+    assert check_record(record, live.settings.beacon).problems == []
+    assert record["redraws"][0]["round"] == 3 and record["redraws"][0]["given_up"] == [
+        second["ticket"]
+    ]
+    downloaded = tmp_path / "draw.json"
+    downloaded.write_text(json.dumps(record))
+    env = {"PATH": "/usr/bin:/bin", **beacon_env(live.settings.beacon)}
+    assert verify_draw(env, "--from-file", str(downloaded)).returncode == 0
+    for change in (
+        lambda r: r["winners"][2].__setitem__("index", r["winners"][1]["index"]),
+        lambda r: r["redraws"][0].__setitem__("randomness", RECORDED[2][1]),
+        lambda r: r["redraws"][0].__setitem__("round", 2),  # the first draw's round again
+        lambda r: r["winners"][1].pop("forfeited"),
+    ):
+        tampered = json.loads(json.dumps(record))
+        change(tampered)
+        assert check_record(tampered, live.settings.beacon).problems, tampered
+    assert live.ask(f"/campaign claimed RAYA26 {second['ticket']}") == (
+        f"Ticket {second['ticket']} (the winner) gave up its prize to redraw 1 of RAYA26, "
+        "so it cannot be collected any more."
+    )
+    listed = live.ask("/campaign winners RAYA26")
+    assert f"ticket {second['ticket']} · given up to redraw 1" in listed
+    assert f"ticket {third['ticket']} · not collected (redraw 1)" in listed
+    assert live.ask(f"/campaign claimed RAYA26 {third['ticket']}").endswith(
+        "2 of 2 collected. Every prize is collected: the draw is finished."
+    )
+    assert Draw.get().state == "finished"
+    assert live.ask("/draw RAYA26 redraw: 1") == (
+        "Every prize of RAYA26 has been collected: nothing to redraw."
+    )
+    assert (
+        check_record(
+            requests.get(f"{live.url}/c/RAYA26/draw.json", timeout=5).json(), live.settings.beacon
+        ).problems
+        == []
+    )
