@@ -177,9 +177,10 @@ def claim_prize(ctx: Context, code: str, ticket: str) -> Result:
             f"ticket {ticket}",
         )
     who = entry.name or "the winner"
-    if "forfeited" in winner and not entry.claimed_at:
+    forfeited = (winner or {}).get("forfeited")
+    if forfeited and not entry.claimed_at:
         raise CommandError(
-            f"Ticket {ticket} ({who}) gave up its prize to redraw {winner['forfeited']} of "
+            f"Ticket {ticket} ({who}) gave up its prize to redraw {forfeited} of "
             f"{campaign.code}, so it cannot be collected any more."
         )
     if entry.claimed_at:
