@@ -18,8 +18,9 @@ QUICKNET_PUBLIC_KEY = (
 )
 QUICKNET_GENESIS = 1692803367
 QUICKNET_PERIOD = 3
-SCHEME = "bls-unchained-g1-rfc9380"  # signatures on G1, public key on G2, round-only message
-DST = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_"  # RFC 9380 hash-to-G1 suite drand uses
+# Its scheme, bls-unchained-g1-rfc9380: signatures on G1, the key on G2, each round signing only
+# its number, hashed to G1 by RFC 9380's suite with this domain separation tag.
+DST = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_"
 DEFAULT_URLS = (
     "https://api.drand.sh",
     "https://api2.drand.sh",
