@@ -89,6 +89,10 @@ def _check_redraws(
         if redraw.get("source") == "operator":
             randomness = b""
             verdict.notes.append(OPERATOR_NOTE.format(what=f"redraw {number}"))
+            if redraw.get("randomness"):
+                verdict.problems.append(
+                    f"Redraw {number} is labelled operator-only but names beacon randomness."
+                )
         else:
             randomness = _randomness(redraw, redraw.get("requested_at"), used, pinned, verdict)
         used = int(redraw.get("round") or used)  # the next redraw's round must come after it
@@ -131,6 +135,10 @@ def check_record(record: Mapping[str, Any], pinned: BeaconSettings) -> Verdict:
     if record.get("source") == "operator":
         randomness = b""
         verdict.notes.append(OPERATOR_NOTE.format(what="draw"))
+        if (record.get("beacon") or {}).get("randomness"):
+            verdict.problems.append(
+                "The draw is labelled operator-only but names beacon randomness."
+            )
     else:
         randomness = _randomness(
             record.get("beacon") or {}, record.get("frozen_at"), 0, pinned, verdict
