@@ -408,6 +408,11 @@ def test_a_campaign_closes_by_itself_at_its_end_once_and_join_is_refused(live):
     assert live.ask("/campaign close RAYA26").startswith(
         f"RAYA26 is already closed: 5 entries frozen, digest {draw.entries_digest}"
     )
+    assert live.ask("/draw RAYA26").startswith(
+        "Draw 1 winner(s) for RAYA26 among 5 entries?\nThe draw runs once"
+    )
+    assert "drand round 2, randomness " in live.draw("RAYA26")
+    assert Draw.get().entry_count == 5 and len(Draw.get().winners) == 1
 
 
 def test_the_sweeper_closes_a_campaign_whose_scheduled_close_was_lost(live):
