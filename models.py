@@ -394,7 +394,8 @@ class Draw(BaseModel):
     winners = JSONText(default=list)
     winner_count = IntegerField(default=1)
     requested_by = CharField(max_length=20, default="")  # who gets the result
-    # committed (open) → closed (entries frozen, round fixed) → queued → drawn → finished
+    # committed (open) → closed (entries frozen, round fixed) → queued → drawn
+    # → (redrawing → redrawn, for unclaimed prizes) → finished (every prize collected)
     state = CharField(max_length=10, default="committed")
     drawn_at = DateTimeField(null=True)
     frozen_at = DateTimeField(null=True)  # when the entries were frozen
@@ -404,6 +405,8 @@ class Draw(BaseModel):
     beacon_randomness = CharField(max_length=64, default="")
     beacon_signature = CharField(max_length=192, default="")
     source = CharField(max_length=10, default="beacon")  # beacon, or operator (an override)
+    # Redraws of unclaimed prizes, in order: each its own fixed round, randomness and source.
+    redraws = JSONText(default=list)
 
     if TYPE_CHECKING:
         campaign_id: int

@@ -13,6 +13,7 @@ from api.common import Strict, blueprint, not_found
 from api.paging import Page, PageQuery, page
 from domain.campaigns import state_of
 from models import Campaign, Draw, Entry, utcnow
+from wocs.draw import DRAWN_STATES
 from wocs.values import mask_phone
 
 bp = blueprint("campaigns", "Lucky-draw campaigns, their entries and draws")
@@ -33,7 +34,7 @@ class Winner(BaseModel):
 
 
 class DrawOut(BaseModel):
-    state: Literal["committed", "closed", "queued", "drawn", "finished"]
+    state: Literal["committed", "closed", "queued", "drawn", "redrawing", "redrawn", "finished"]
     commitment: str = Field(description="SHA-256 of the secret seed, published before the draw")
     beacon_round: int | None = Field(description="the drand round fixed when the entries froze")
     seed: str | None = Field(description="revealed once drawn")
@@ -110,7 +111,7 @@ class ChangedCampaignOut(BaseModel):
 def dump(campaign: Campaign) -> dict[str, Any]:
     """A campaign as anyone may see it (no phones)."""
     draw = Draw.get(Draw.campaign == campaign)
-    drawn = draw.state in ("drawn", "finished")
+    drawn = draw.state in DRAWN_STATES
     return {
         "code": campaign.code,
         "prize": campaign.prize,

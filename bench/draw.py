@@ -1,9 +1,11 @@
-"""Lucky draw over 1,000,000 synthetic entries: canonical lines, digest, 10 winners; one figure a line."""
+"""Lucky draw over 1,000,000 synthetic entries: canonical lines, digest, the beacon round's check,
+10 winners; one figure a line (the BLS verification is also reported on its own)."""
 
 from __future__ import annotations
 
 import hashlib
 import resource
+import statistics
 import sys
 import time
 from collections import deque
@@ -13,10 +15,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as `python bench/draw.py`
 
+from wocs.beacon import QUICKNET_PUBLIC_KEY, check_round
+from wocs.drand_rounds import RECORDED
 from wocs.draw import canonical_entries, entries_digest, new_seed, pick_winners
 
 ENTRIES = 1_000_000
 WINNERS = 10
+ROUND = 1000  # a recorded real quicknet round: its signature is checked as the draw job does
+VERIFY_RUNS = 50  # the BLS check alone, repeated for a steady median
 START = datetime(2026, 11, 1, 0, 0, 0)
 
 
@@ -50,15 +56,27 @@ def main() -> None:
     canonical_done = time.perf_counter()
     digest = entries_digest(lines)
     digest_done = time.perf_counter()
-    winners = pick_winners(new_seed(), digest, "BENCH2026", WINNERS, len(lines))
+    signature, randomness = RECORDED[ROUND]
+    assert check_round(QUICKNET_PUBLIC_KEY, ROUND, signature, randomness) == []
+    beacon_done = time.perf_counter()
+    winners = pick_winners(
+        new_seed(), digest, "BENCH2026", WINNERS, len(lines), bytes.fromhex(randomness)
+    )
     pick_done = time.perf_counter()
+    verify_seconds = []
+    for _ in range(VERIFY_RUNS):
+        began_verify = time.perf_counter()
+        check_round(QUICKNET_PUBLIC_KEY, ROUND, signature, randomness)
+        verify_seconds.append(time.perf_counter() - began_verify)
     reference_seconds = sha256_reference(sum(map(len, lines)) + len(lines) - 1)
     assert len(set(winners)) == WINNERS
     print(f"entries: {len(lines)}")
     print(f"generate_seconds: {began - generate_began:.3f}")
     print(f"canonical_seconds: {canonical_done - began:.3f}")
     print(f"digest_seconds: {digest_done - canonical_done:.3f}")
-    print(f"pick_seconds: {pick_done - digest_done:.6f}")
+    print(f"beacon_check_seconds: {beacon_done - digest_done:.6f}")
+    print(f"beacon_verify_median_seconds: {statistics.median(verify_seconds):.6f}")
+    print(f"pick_seconds: {pick_done - beacon_done:.6f}")
     print(f"total_seconds: {pick_done - began:.3f}")
     print(f"reference_sha256_seconds: {reference_seconds:.3f}")
     # ru_maxrss is in KiB on Linux.

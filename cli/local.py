@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import models
 from app import create_app, start_up
+from domain.campaigns import PENDING
 from webhooks.routes import signature_for
 from whatsapp.payload import text_message_body
 from whatsapp.transports import Outgoing, RecordingTransport
@@ -80,5 +81,5 @@ def settled() -> bool:
             models.Broadcast.send_at.is_null(),
         )
         .exists()
-        or models.Draw.select().where(models.Draw.state == "queued").exists()
+        or models.Draw.select().where(models.Draw.state.in_(PENDING)).exists()
     )

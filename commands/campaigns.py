@@ -161,7 +161,7 @@ def show_campaign(ctx: Context, code: str) -> Result:
     lines.append(f"Draw commitment (SHA-256 of the secret seed): {draw.commitment}")
     if draw.frozen_at is not None:
         lines.append(f"Closed: {closed_facts(draw)}")
-    if draw.state in ("drawn", "finished"):
+    if draw.state in draws.DRAWN_STATES:
         lines.append(f"Drawn: seed {draw.seed}, {len(draw.winners)} winner(s).")
     return Result("\n".join(lines), entity=f"campaign:{campaign.code}")
 

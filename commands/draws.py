@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from commands import redraws
 from commands.campaigns import CODE, find
-from domain.campaigns import entries, freeze, locked_draw
+from domain.campaigns import PENDING, entries, freeze, locked_draw, waiting_for
 from models import Campaign, Draw, utcnow
 from wocs import confirmations
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
+from wocs.draw import DRAWN_STATES
 from wocs.flags import flag
 from wocs.registry import Arg, Key, command
 from wocs.types import INT, choice
 
 MAX_WINNERS = 100  # one draw's prizes: each winner gets a message
-DONE = ("drawn", "finished")
 
 
 def _draw_question(
@@ -51,9 +52,14 @@ def _draw_question(
     "draw",
     role="admin",
     args=(Arg("code", CODE, hint="<CODE>"), Arg("mode", choice("operator"), required=False)),
-    keys=(Key("winners", INT, aliases=("pemenang",), hint="<how many>"),),
+    keys=(
+        Key("winners", INT, aliases=("pemenang",), hint="<how many>"),
+        Key("redraw", INT, aliases=("semula",), hint="<unclaimed prizes>"),
+    ),
 )
-def draw_campaign(ctx: Context, code: str, mode: str = "", winners: int = 1) -> Result:
+def draw_campaign(
+    ctx: Context, code: str, mode: str = "", winners: int = 1, redraw: int = 0
+) -> Result:
     """Draw the winners of a campaign, once, in a way anyone can check (after you confirm)."""
     if not flag("draws_enabled"):
         raise CommandError(
@@ -63,18 +69,21 @@ def draw_campaign(ctx: Context, code: str, mode: str = "", winners: int = 1) -> 
     campaign = find(code)
     draw = locked_draw(campaign)
     operator = mode == "operator"
-    if draw.state in DONE:
-        raise CommandError(
-            f"{campaign.code} has already been drawn. See /campaign show {campaign.code}."
-        )
-    if draw.state == "queued":
+    if draw.state in PENDING:
         if not operator:
             raise CommandError(
                 f"{campaign.code} is being drawn; the result is on its way once drand round "
-                f"{draw.beacon_round} is in. If the beacon stays unreachable, "
+                f"{waiting_for(draw)[0]} is in. If the beacon stays unreachable, "
                 f"/draw {campaign.code} operator draws without it."
             )
         return _override(ctx, campaign, draw)
+    if redraw:
+        return redraws.ask_or_redraw(ctx, campaign, draw, redraw, operator)
+    if draw.state in DRAWN_STATES:
+        raise CommandError(
+            f"{campaign.code} has already been drawn. See /campaign show {campaign.code}; "
+            f"/draw {campaign.code} redraw: N draws again for prizes not collected."
+        )
     count = draw.entry_count if draw.state == "closed" else campaign.entries.count()
     if not count:
         raise CommandError(f"{campaign.code} has no entries yet, so there is nobody to draw.")
@@ -126,29 +135,33 @@ def draw_campaign(ctx: Context, code: str, mode: str = "", winners: int = 1) -> 
 
 
 def _override(ctx: Context, campaign: Campaign, draw: Draw) -> Result:
-    """Let a draw stuck on an unreachable beacon go ahead without it, once confirmed."""
-    facts = {"override": draw.id, "round": draw.beacon_round}
+    """Let a draw (or redraw) stuck on an unreachable beacon go ahead without it, once confirmed."""
+    number, _ = waiting_for(draw)
+    facts = {"override": draw.id, "round": number, "state": draw.state}
     if not confirmations.confirmed(ctx, facts):
         question = (
-            f"{campaign.code} is waiting for drand round {draw.beacon_round}. Draw it "
+            f"{campaign.code} is waiting for drand round {number}. Draw it "
             "OPERATOR-ONLY instead: from our seed and the frozen entries alone, with no "
             "randomness from outside? Anyone checking it will see it was not decided by the "
             "beacon, and that we could have known the result in advance."
         )
         params = {"code": campaign.code, "mode": "operator"}
         return confirmations.ask(ctx, "draw", params, facts, question)
-    draw.source = "operator"
+    if draw.state == "redrawing":
+        draw.redraws[-1]["source"] = "operator"
+    else:
+        draw.source = "operator"
     draw.save()
     audit(
         ctx,
         "draw.override",
         f"campaign:{campaign.code}",
-        {"source": "beacon"},
+        {"source": "beacon", "round": number},
         {"source": "operator"},
     )
     ctx.later("jobs.draws.run_draw", draw.id)
     return Result(
-        f"Drawing {campaign.code} OPERATOR-ONLY, without drand round {draw.beacon_round}. "
+        f"Drawing {campaign.code} OPERATOR-ONLY, without drand round {number}. "
         "The page and the result say so.",
         entity=f"campaign:{campaign.code}",
     )
@@ -158,7 +171,7 @@ def drawn(code: str) -> tuple[Campaign, Draw]:
     """The campaign and its draw, or a CommandError when it has not been drawn yet."""
     campaign = find(code)
     draw = Draw.get(Draw.campaign == campaign)
-    if draw.state not in DONE:
+    if draw.state not in DRAWN_STATES:
         raise CommandError(
             f"{campaign.code} has not been drawn yet. Draw it with /draw {campaign.code}."
         )

@@ -84,8 +84,14 @@ def list_winners(ctx: Context, code: str) -> Result:
             continue
         collected += entry.claimed_at is not None
         state = (
-            f"collected {local_day(entry.claimed_at, ctx)}" if entry.claimed_at else "not collected"
+            f"collected {local_day(entry.claimed_at, ctx)}"
+            if entry.claimed_at
+            else f"given up to redraw {winner['forfeited']}"
+            if "forfeited" in winner
+            else "not collected"
         )
+        if "redraw" in winner:
+            state += f" (redraw {winner['redraw']})"
         reach = _reach(entry, known.get(entry.phone))
         lines.append(
             f"{place}. {entry.name or 'No name'} · {reach} · ticket {entry.ticket} · {state}"
@@ -171,6 +177,12 @@ def claim_prize(ctx: Context, code: str, ticket: str) -> Result:
             f"ticket {ticket}",
         )
     who = entry.name or "the winner"
+    forfeited = (winner or {}).get("forfeited")
+    if forfeited and not entry.claimed_at:
+        raise CommandError(
+            f"Ticket {ticket} ({who}) gave up its prize to redraw {forfeited} of "
+            f"{campaign.code}, so it cannot be collected any more."
+        )
     if entry.claimed_at:
         return Result(
             f"Ticket {ticket} ({who}) was already collected on {local_day(entry.claimed_at, ctx)}.",
@@ -185,13 +197,14 @@ def claim_prize(ctx: Context, code: str, ticket: str) -> Result:
         {"ticket": ticket, "collected": False},
         {"ticket": ticket, "collected": True},
     )
-    done = (
-        Entry.select()
-        .where(Entry.id.in_([w["entry"] for w in draw.winners]), Entry.claimed_at.is_null(False))
-        .count()
-    )
+    standing = [w["entry"] for w in draw.winners if "forfeited" not in w]
+    done = Entry.select().where(Entry.id.in_(standing), Entry.claimed_at.is_null(False)).count()
+    if done == len(standing) and draw.state in ("drawn", "redrawn"):
+        draw.state = "finished"  # every prize is collected: the draw is over
+        draw.save()
     return Result(
         f"Ticket {ticket} ({who}) of {campaign.code}: prize collected. "
-        f"{done} of {len(draw.winners)} collected.",
+        f"{done} of {len(standing)} collected."
+        + (" Every prize is collected: the draw is finished." if draw.state == "finished" else ""),
         entity=f"campaign:{campaign.code}",
     )

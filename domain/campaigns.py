@@ -11,7 +11,10 @@ from wocs import draw as draws
 from wocs.beacon import BeaconSettings
 
 # A draw that ran (or is running) ends the campaign whatever its dates or status say.
-AFTER_DRAW = {"closed": "closed", "queued": "drawing", "drawn": "drawn", "finished": "drawn"}
+AFTER_DRAW = {"closed": "closed", "queued": "drawing"} | {s: "drawn" for s in draws.DRAWN_STATES}
+
+
+PENDING = ("queued", "redrawing")  # draw states with a pick waiting for its randomness
 
 
 def entries(count: int) -> str:
@@ -72,3 +75,11 @@ def freeze(draw: Draw, now: dt.datetime, beacon: BeaconSettings) -> None:
     draw.beacon_margin = beacon.margin
     draw.save()
     Campaign.update(status="closed").where(Campaign.id == draw.campaign_id).execute()
+
+
+def waiting_for(draw: Draw) -> tuple[int, str]:
+    """The round a pending pick waits for and its source (beacon, or operator)."""
+    if draw.state == "redrawing":
+        redraw = draw.redraws[-1]
+        return int(redraw["round"]), str(redraw["source"])
+    return int(draw.beacon_round or 0), draw.source

@@ -6,8 +6,18 @@ from typing import Any
 
 from domain.campaigns import published_lines
 from models import Campaign, Draw
+from wocs.draw import DRAWN_STATES
 
-DONE = ("drawn", "finished")
+REDRAW_FIELDS = (
+    *("number", "requested_at", "round", "margin_seconds", "chain_hash", "count", "given_up"),
+    *("source", "randomness", "signature"),
+)
+
+
+def _public(winner: dict[str, Any]) -> dict[str, Any]:
+    """A winner as published: place in the list, ticket, and which redraw took or gave it."""
+    shown = {"index": winner["index"], "ticket": winner["ticket"]}
+    return shown | {k: winner[k] for k in ("redraw", "forfeited") if k in winner}
 
 
 def _utc(moment: Any) -> str | None:
@@ -21,7 +31,7 @@ def public_record(campaign: Campaign) -> dict[str, Any]:
     """
     draw = Draw.get(Draw.campaign == campaign)
     frozen = draw.frozen_at is not None
-    done = draw.state in DONE
+    done = draw.state in DRAWN_STATES
     return {
         "code": campaign.code,
         "state": draw.state,
@@ -41,8 +51,10 @@ def public_record(campaign: Campaign) -> dict[str, Any]:
         if frozen
         else None,
         "winner_count": draw.winner_count if done else None,
-        "winners": [{"index": w["index"], "ticket": w["ticket"]} for w in draw.winners]
-        if done
-        else [],
+        "winners": [_public(w) for w in draw.winners] if done else [],
+        "redraws": [
+            {key: r[key] for key in REDRAW_FIELDS} | {"drawn": bool(r.get("drawn_at"))}
+            for r in draw.redraws
+        ],
         "entries": published_lines(campaign, limit=draw.entry_count) if frozen else [],
     }

@@ -32,7 +32,7 @@ class Round:
     randomness: str
 
 
-def _problem(beacon: BeaconSettings, number: int, data: object) -> tuple[Round | None, str]:
+def _verified(beacon: BeaconSettings, number: int, data: object) -> tuple[Round | None, str]:
     """The round in an endpoint's JSON answer, or why it cannot be used."""
     if not isinstance(data, dict) or data.get("round") != number:
         return None, f"the answer is not round {number}"
@@ -61,7 +61,7 @@ def fetch_round(beacon: BeaconSettings, number: int) -> Round:
                 reasons.append(f"{base}: not published yet ({answer.status_code})")
                 continue
             answer.raise_for_status()
-            found, reason = _problem(beacon, number, answer.json())
+            found, reason = _verified(beacon, number, answer.json())
         except (requests.RequestException, ValueError) as exc:
             found, reason = None, f"{type(exc).__name__}: {str(exc)[:120]}"
         if found is not None:

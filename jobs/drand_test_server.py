@@ -21,14 +21,15 @@ DAY = 86_400
 
 
 def replay_chain(url: str, now: float | None = None) -> BeaconSettings:
-    """Quicknet's key and `url`'s recorded rounds, on a clock where a close today fixes round 1000.
+    """Quicknet's key and `url`'s recorded rounds, on a clock where a close today fixes round 2.
 
-    Recorded rounds are years old, and only the round number is signed: a chain whose genesis is
-    998.5 one-day periods ago makes round 1000 "the next round" for half a day, and the real
-    signature of round 1000 still verifies against quicknet's real key.
+    Recorded rounds are years old, and only the round number is signed: a chain of one-day
+    periods whose genesis was half a day ago makes round 2 "the next round" for half a day (and
+    round 3 the one after it, for a redraw), while the real signatures of rounds 2 and 3 still
+    verify against quicknet's real key.
     """
     began = int(time.time() if now is None else now)
-    return BeaconSettings(genesis=began - 998 * DAY - DAY // 2, period=DAY, urls=(url,))
+    return BeaconSettings(genesis=began - DAY // 2, period=DAY, urls=(url,))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -73,14 +74,19 @@ class DrandTestServer:
     """A drand relay on 127.0.0.1 serving `rounds` (by default every recorded quicknet round)."""
 
     def __init__(self, rounds: dict[int, tuple[str, str]] | None = None) -> None:
-        self.rounds = dict(RECORDED if rounds is None else rounds)
         self.chain = QUICKNET_HASH
-        self.down = False
-        self.tamper = False
-        self.requests: list[str] = []
+        self._recorded = dict(RECORDED if rounds is None else rounds)
+        self.reset()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def reset(self) -> None:
+        """Up, honest, serving every recorded round, with no request counted."""
+        self.rounds = dict(self._recorded)
+        self.down = False
+        self.tamper = False
+        self.requests: list[str] = []
 
     @property
     def base_url(self) -> str:

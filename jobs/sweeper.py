@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from domain.campaigns import PENDING
 from jobs import backups, broadcasts, draws, media, outbox, reports
 from jobs.inbound import enqueue_inbound
 from jobs.queues import submit
@@ -54,8 +55,8 @@ def sweep() -> dict[str, int]:
     )
     for outbound in stale_outbound:
         counts["outbound"] += outbox.enqueue_send(outbound.id, outbound.queue)
-    # A queued draw whose job was lost; running it twice is harmless (row lock + state).
-    for draw in Draw.select(Draw.id).where(Draw.state == "queued"):
+    # A queued draw (or redraw) whose job was lost; running it twice is harmless (row lock + state).
+    for draw in Draw.select(Draw.id).where(Draw.state.in_(PENDING)):
         counts["draws"] += submit(draws.run_draw, draw.id)
     # A campaign past its end whose scheduled close was lost closes now (row lock + state).
     due = (

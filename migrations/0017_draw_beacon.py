@@ -1,6 +1,6 @@
-"""Draws freeze their entries at close and are decided by a drand round fixed then."""
+"""Draws freeze their entries at close, are decided by a drand round fixed then, and redraw."""
 
-from peewee import BigIntegerField, CharField, DateTimeField, IntegerField
+from peewee import BigIntegerField, CharField, DateTimeField, IntegerField, TextField
 
 
 def up(migrator, db):
@@ -12,6 +12,7 @@ def up(migrator, db):
         migrator.add_column("draw", "beacon_randomness", CharField(max_length=64, default="")),
         migrator.add_column("draw", "beacon_signature", CharField(max_length=192, default="")),
         migrator.add_column("draw", "source", CharField(max_length=10, default="beacon")),
+        migrator.add_column("draw", "redraws", TextField(default="[]")),  # JSON, as the model
     )
 
 
@@ -27,6 +28,7 @@ def down(migrator, db):
                 "beacon_randomness",
                 "beacon_signature",
                 "source",
+                "redraws",
             )
         )
     )

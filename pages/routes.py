@@ -12,13 +12,14 @@ from domain.draw_record import public_record
 from models import Campaign, Draw, Entry, utcnow
 from wocs import qr
 from wocs.beacon import BeaconSettings
+from wocs.draw import DRAWN_STATES
 from wocs.values import mask_phone
 
 bp = Blueprint("pages", __name__)
 
 # What the page shows for each campaign state: ended, closed and drawing all mean "entries closed".
 PAGE_STATES = {"upcoming": "upcoming", "open": "open", "drawn": "drawn"}
-FROZEN = ("closed", "queued", "drawn", "finished")  # draw states whose entries are frozen
+FROZEN = ("closed", "queued", *DRAWN_STATES)  # draw states whose entries are frozen
 MS_DAYS = ("Isnin", "Selasa", "Rabu", "Khamis", "Jumaat", "Sabtu", "Ahad")
 MS_MONTHS = [
     "Januari",
@@ -74,6 +75,8 @@ def _winners(draw: Draw) -> list[dict[str, object]]:
             "phone": mask_phone(w["phone"]),
             "ticket": w["ticket"],
             "collected": w["entry"] in collected,
+            "redraw": w.get("redraw"),
+            "forfeited": w.get("forfeited") if w["entry"] not in collected else None,
         }
         for w in draw.winners
     ]
@@ -100,6 +103,7 @@ def campaign_page(code: str) -> Response:
         end_ms=_day_ms(campaign.end_at),
         as_of=_local(now).strftime("%H:%M"),
         frozen=draw.state in FROZEN,
+        redraws=draw.redraws,
         round_at=_local(beacon().round_time(draw.beacon_round)).strftime("%d %b %Y %H:%M:%S")
         if draw.beacon_round
         else "",

@@ -253,8 +253,7 @@ def _emptied(live_stack: Live) -> None:
     wired = live_stack.runtime
     # Before the tables empty: no status webhook of the last test may land on this one's rows.
     live_stack.graph.reset()
-    live_stack.drand.down = live_stack.drand.tamper = False
-    live_stack.drand.requests.clear()
+    live_stack.drand.reset()
     for key in wired.redis.scan_iter("wocs:rate:*"):
         wired.redis.delete(key)
     for model in reversed(models.ALL_MODELS):

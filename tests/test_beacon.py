@@ -21,6 +21,8 @@ def test_the_fixed_round_is_the_first_published_strictly_after_freeze_plus_margi
     assert QUICKNET.round_after(published - margin - dt.timedelta(seconds=1)) == 1000
     assert QUICKNET.round_after(published - margin - dt.timedelta(seconds=3)) == 1000
     assert QUICKNET.round_after(dt.datetime(2000, 1, 1)) == 1  # before genesis: the first round
+    assert QUICKNET.round_after(published - margin, used=1000) == 1001  # a redraw: never reused
+    assert QUICKNET.round_after(published - margin, used=999) == 1001
     slow = BeaconSettings(period=30, margin=0, genesis=1595431050)
     assert slow.round_after(slow.round_time(7)) == 8
 

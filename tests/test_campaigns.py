@@ -19,6 +19,7 @@ from tests.conftest import ADMIN, beacon_env, carried, wait_until
 from tests.scenarios import create_campaign
 from whatsapp.payload import text_message_body
 from wocs.drand_rounds import RECORDED
+from wocs.draw_check import check_record
 
 CUSTOMERS = [f"6011{n:07d}" for n in range(1, 6)]
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,7 +113,10 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
             and f"{winner['phone'][:2]}*****{winner['phone'][-4:]}" in result
         )
     assert f"Seed {draw.seed}" in result
-    assert live.ask("/draw RAYA26") == "RAYA26 has already been drawn. See /campaign show RAYA26."
+    assert live.ask("/draw RAYA26") == (
+        "RAYA26 has already been drawn. See /campaign show RAYA26; "
+        "/draw RAYA26 redraw: N draws again for prizes not collected."
+    )
     assert live.ask("/confirm") == (
         "There is no question waiting for your answer. Send the command again."
     )
@@ -130,11 +134,11 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert ok.stdout == (
         "RAYA26: the draw matches its commitment, its 5 frozen entries and its winners, "
-        "decided by drand round 1000, whose signature verifies.\n"
+        "decided by drand round 2, whose signature verifies.\n"
     )
     record = requests.get(f"{live.url}/c/RAYA26/draw.json", timeout=5).json()
-    assert record["beacon"]["round"] == 1000 and record["source"] == "beacon"
-    assert record["beacon"]["randomness"] == RECORDED[1000][1] == draw.beacon_randomness
+    assert record["beacon"]["round"] == 2 and record["source"] == "beacon"
+    assert record["beacon"]["randomness"] == RECORDED[2][1] == draw.beacon_randomness
     assert not any(phone in json.dumps(record) for phone in CUSTOMERS)
     downloaded = tmp_path / "RAYA26-draw.json"
     downloaded.write_text(json.dumps(record))
@@ -147,23 +151,26 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
         == 0
     )
     assert verify_draw(env, "RAYA26", "--url", live.url).returncode == 0
-    # Each tampering is caught from the file alone: an entry, a beacon bit, the round, a winner.
+    # Each tampering is caught from the record alone: an entry, a beacon bit, the round, a winner.
     signature = record["beacon"]["signature"]
+    flipped = f"{int(signature[:2], 16) ^ 1:02x}{signature[2:]}"
     for change in (
         lambda r: r["entries"].__setitem__(2, r["entries"][2].replace(":", ":X", 1)),
         lambda r: r["entries"].pop(),
-        lambda r: r["beacon"].__setitem__(
-            "signature", f"{int(signature[:2], 16) ^ 1:02x}{signature[2:]}"
-        ),
-        lambda r: r["beacon"].__setitem__("round", 1001),
+        lambda r: r["beacon"].__setitem__("signature", flipped),
+        lambda r: r["beacon"].__setitem__("randomness", RECORDED[21_000_000][1]),
+        lambda r: r["beacon"].__setitem__("round", 3),
         lambda r: r["winners"][0].__setitem__("ticket", "FORGED22"),
         lambda r: r.__setitem__("source", "operator"),
     ):
         tampered = json.loads(json.dumps(record))
         change(tampered)
-        downloaded.write_text(json.dumps(tampered))
-        bad = verify_draw(env, "--from-file", str(downloaded))
-        assert bad.returncode == 1 and "MISMATCH" in bad.stdout, tampered
+        assert check_record(tampered, live.settings.beacon).problems, tampered
+    tampered = json.loads(json.dumps(record))
+    tampered["beacon"]["signature"] = flipped  # and the command line says so too
+    downloaded.write_text(json.dumps(tampered))
+    bad = verify_draw(env, "--from-file", str(downloaded))
+    assert bad.returncode == 1 and "MISMATCH: The beacon signature of round 2 " in bad.stdout
     Entry.update(ticket="FORGED22").where(Entry.id == Entry.select().first().id).execute()
     bad = verify_draw(env, "RAYA26")
     assert bad.returncode == 1 and "MISMATCH: The entries digest does not match" in bad.stdout
@@ -401,6 +408,11 @@ def test_a_campaign_closes_by_itself_at_its_end_once_and_join_is_refused(live):
     assert live.ask("/campaign close RAYA26").startswith(
         f"RAYA26 is already closed: 5 entries frozen, digest {draw.entries_digest}"
     )
+    assert live.ask("/draw RAYA26").startswith(
+        "Draw 1 winner(s) for RAYA26 among 5 entries?\nThe draw runs once"
+    )
+    assert "drand round 2, randomness " in live.draw("RAYA26")
+    assert Draw.get().entry_count == 5 and len(Draw.get().winners) == 1
 
 
 def test_the_sweeper_closes_a_campaign_whose_scheduled_close_was_lost(live):
@@ -409,3 +421,167 @@ def test_the_sweeper_closes_a_campaign_whose_scheduled_close_was_lost(live):
     assert sweep()["closes"] == 1
     wait_until(lambda: Draw.get().state == "closed")
     assert Draw.get().entry_count == 0 and sweep()["closes"] == 0
+
+
+def _texts_to(live, phone, part):
+    return [text for text in live.replies_to(phone, 0) if part in text]
+
+
+def test_an_unreachable_beacon_is_retried_the_admin_told_once_and_the_round_kept(live):
+    create_campaign(live)
+    _join_all(live)
+    live.drand.down = True
+    live.ask("/draw RAYA26")
+    live.say(ADMIN, "/confirm")
+    wait_until(lambda: _texts_to(live, ADMIN, "cannot be fetched or verified right now"))
+    told = _texts_to(live, ADMIN, "cannot be fetched or verified right now")[0]
+    assert told.startswith("RAYA26: drand round 2 cannot be fetched or verified right now (")
+    assert "To draw without the beacon instead, send /draw RAYA26 operator" in told
+    draw = Draw.get()
+    assert draw.state == "queued" and draw.beacon_round == 2
+    # A retry while it is still down comes back later; the admin is not told again.
+    assert run_draw(draw.id) == "beacon unavailable, trying again in 15 s"
+    assert live.ask("/draw RAYA26").startswith(
+        "RAYA26 is being drawn; the result is on its way once drand round 2 is in."
+    )
+    live.drand.down = False
+    sweep()  # what the sweeper does every 30 s for a queued draw
+    wait_until(lambda: Draw.get().state == "drawn")
+    assert run_draw(draw.id) == "skipped (drawn)"
+    draw = Draw.get()
+    assert (draw.beacon_round, draw.beacon_randomness, draw.source) == (
+        2,
+        RECORDED[2][1],
+        "beacon",
+    )
+    live.settle()
+    assert len(_texts_to(live, ADMIN, "cannot be fetched or verified right now")) == 1
+    assert AuditLog.select().where(AuditLog.action == "draw.run").count() == 1
+
+
+def test_a_lying_relay_never_decides_a_draw(live):
+    create_campaign(live)
+    _join_all(live)
+    live.drand.tamper = True
+    live.ask("/draw RAYA26")
+    live.say(ADMIN, "/confirm")
+    wait_until(lambda: _texts_to(live, ADMIN, "cannot be fetched or verified right now"))
+    assert "The beacon signature of round 2 " in _texts_to(live, ADMIN, "verified right now")[0]
+    assert Draw.get().state == "queued" and Draw.get().winners == []
+
+
+def test_a_round_not_out_yet_makes_the_draw_wait_for_it(live):
+    create_campaign(live)
+    _join_all(live)
+    live.ask("/campaign close RAYA26")
+    draw = Draw.get()
+    draw.state, draw.requested_by = "queued", ADMIN
+    draw.save()
+    live.drand.rounds.pop(2)
+    assert run_draw(draw.id) == "waiting for round 2"
+    assert Draw.get().state == "queued"
+    live.drand.reset()
+    assert run_draw(draw.id) == "drawn (1 winners, beacon)"
+
+
+def test_an_operator_only_override_is_confirmed_and_labelled_everywhere(live, tmp_path):
+    create_campaign(live)
+    _join_all(live)
+    live.drand.down = True
+    live.ask("/draw RAYA26")
+    live.say(ADMIN, "/confirm")
+    wait_until(lambda: _texts_to(live, ADMIN, "cannot be fetched or verified right now"))
+    question = live.ask("/draw RAYA26 operator")
+    assert question.startswith("RAYA26 is waiting for drand round 2. Draw it OPERATOR-ONLY instead")
+    assert Draw.get().source == "beacon"
+    seen = len(live.replies_to(ADMIN, 0))
+    live.say(ADMIN, "/confirm")
+    confirmed, result = live.replies_to(ADMIN, seen + 2)[seen : seen + 2]
+    assert confirmed.startswith("Drawing RAYA26 OPERATOR-ONLY, without drand round 2.")
+    assert "OPERATOR-ONLY draw: no beacon randomness was used (the page says so)." in result
+    draw = Draw.get()
+    assert (draw.state, draw.source, draw.beacon_randomness) == ("drawn", "operator", "")
+    html = _page(live, "RAYA26").text
+    assert "Operator-only draw:" in html and "Cabutan oleh pengendali sahaja" in html
+    record = requests.get(f"{live.url}/c/RAYA26/draw.json", timeout=5).json()
+    assert record["source"] == "operator" and record["beacon"]["signature"] is None
+    downloaded = tmp_path / "draw.json"
+    downloaded.write_text(json.dumps(record))
+    env = {"PATH": "/usr/bin:/bin", **beacon_env(live.settings.beacon)}
+    checked = verify_draw(env, "--from-file", str(downloaded))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.startswith("NOTE: OPERATOR-ONLY draw: no beacon randomness decided it")
+    assert "decided by the operator's seed alone (no beacon)." in checked.stdout
+    assert AuditLog.select().where(AuditLog.action == "draw.override").count() == 1
+
+
+def test_a_redraw_for_an_uncollected_prize_takes_a_new_round_and_verifies(live, tmp_path):
+    create_campaign(live)
+    _join_all(live)
+    live.draw("RAYA26", " winners: 2")
+    first, second = Draw.get().winners
+    live.ask(f"/campaign claimed RAYA26 {first['ticket']}")
+    assert live.ask("/draw RAYA26 redraw: 2") == (
+        "redraw: from 1 to 1, the prizes of RAYA26 not collected."
+    )
+    question = live.ask("/draw RAYA26 redraw: 1")
+    assert question.startswith(
+        f"Redraw 1 prize(s) of RAYA26? Ticket(s) {second['ticket']} have not collected their "
+        "prize and lose it. New winners are drawn among the 3 entries that have not won"
+    )
+    seen = len(live.replies_to(ADMIN, 0))
+    live.say(ADMIN, "/confirm")
+    confirmed, result = live.replies_to(ADMIN, seen + 2)[seen : seen + 2]
+    assert confirmed == (
+        "Redrawing 1 prize(s) of RAYA26 (redraw 1) among 3 entries that have not won; "
+        "decided by drand round 3."
+    )
+    assert result.startswith("RAYA26 redraw 1 of the 5 entries:\n1. ")
+    assert f"drand round 3, randomness {RECORDED[3][1]}" in result
+    draw = Draw.get()
+    third = draw.winners[2]
+    assert draw.state == "redrawn" and third["redraw"] == 1
+    assert third["ticket"] not in (first["ticket"], second["ticket"])
+    assert draw.winners[1]["forfeited"] == 1
+    assert live.replies_to(third["phone"], 2)[1].startswith("Congratulations! 🎉")
+    html = _page(live, "RAYA26").text
+    assert "not collected, redrawn · tidak dituntut, dicabut semula" in html
+    assert "redraw · cabutan semula 1" in html and RECORDED[3][1] in html
+    record = requests.get(f"{live.url}/c/RAYA26/draw.json", timeout=5).json()
+    assert check_record(record, live.settings.beacon).problems == []
+    assert record["redraws"][0]["round"] == 3 and record["redraws"][0]["given_up"] == [
+        second["ticket"]
+    ]
+    downloaded = tmp_path / "draw.json"
+    downloaded.write_text(json.dumps(record))
+    env = {"PATH": "/usr/bin:/bin", **beacon_env(live.settings.beacon)}
+    assert verify_draw(env, "--from-file", str(downloaded)).returncode == 0
+    for change in (
+        lambda r: r["winners"][2].__setitem__("index", r["winners"][1]["index"]),
+        lambda r: r["redraws"][0].__setitem__("randomness", RECORDED[2][1]),
+        lambda r: r["redraws"][0].__setitem__("round", 2),  # the first draw's round again
+        lambda r: r["winners"][1].pop("forfeited"),
+    ):
+        tampered = json.loads(json.dumps(record))
+        change(tampered)
+        assert check_record(tampered, live.settings.beacon).problems, tampered
+    assert live.ask(f"/campaign claimed RAYA26 {second['ticket']}") == (
+        f"Ticket {second['ticket']} (the winner) gave up its prize to redraw 1 of RAYA26, "
+        "so it cannot be collected any more."
+    )
+    listed = live.ask("/campaign winners RAYA26")
+    assert f"ticket {second['ticket']} · given up to redraw 1" in listed
+    assert f"ticket {third['ticket']} · not collected (redraw 1)" in listed
+    assert live.ask(f"/campaign claimed RAYA26 {third['ticket']}").endswith(
+        "2 of 2 collected. Every prize is collected: the draw is finished."
+    )
+    assert Draw.get().state == "finished"
+    assert live.ask("/draw RAYA26 redraw: 1") == (
+        "Every prize of RAYA26 has been collected: nothing to redraw."
+    )
+    assert (
+        check_record(
+            requests.get(f"{live.url}/c/RAYA26/draw.json", timeout=5).json(), live.settings.beacon
+        ).problems
+        == []
+    )

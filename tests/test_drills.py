@@ -15,6 +15,7 @@ import pytest
 from bench.drills import (
     backup_restore,
     bad_input,
+    draw_beacon,
     duplicates,
     graph_faults,
     harness,
@@ -89,6 +90,12 @@ def test_redis_stopped_under_load_the_webhook_answers_and_the_sweeper_catches_up
 def test_bad_input_gets_replies_refusals_and_is_stored_verbatim(stack):
     figures = bad_input.run(stack, messages=1000, seed=1, **SMOKE)
     assert figures["answers_5xx_or_none"] == 0
+    _passed(figures)
+
+
+def test_a_draw_with_the_beacon_down_and_the_worker_killed_runs_once_on_its_round(stack):
+    figures = draw_beacon.run(stack, entries=8, outage=3.0, timeout=120.0)
+    assert figures["fixed_round"] == figures["drawn_round"] == 2
     _passed(figures)
 
 

@@ -59,3 +59,31 @@ def test_trusted_proxies_is_a_small_number():
     assert Settings.from_env({}).trusted_proxies == 0
     with pytest.raises(ConfigError, match="WOCS_TRUSTED_PROXIES"):
         Settings.from_env({"WOCS_TRUSTED_PROXIES": "all"})
+
+
+def test_the_drand_chain_is_pinned_to_quicknet_and_its_endpoints_configurable():
+    beacon = Settings.from_env({}).beacon
+    assert beacon.chain_hash == "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971"
+    assert (beacon.genesis, beacon.period, beacon.margin) == (1692803367, 3, 30)
+    assert beacon.public_key.startswith("83cf0f2896adee7eb8b5f01fcad3912212c437e0")
+    assert "https://api.drand.sh" in beacon.urls
+    chosen = Settings.from_env(
+        {"DRAND_URLS": " http://127.0.0.1:9/ , https://relay.example", "DRAND_MARGIN_SECONDS": "5"}
+    ).beacon
+    assert chosen.urls == ("http://127.0.0.1:9", "https://relay.example") and chosen.margin == 5
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("DRAND_URLS", "ftp://relay"),
+        ("DRAND_MARGIN_SECONDS", "-1"),
+        ("DRAND_PERIOD", "0"),
+        ("DRAND_GENESIS", "soon"),
+        ("DRAND_CHAIN_HASH", "abc"),
+        ("DRAND_PUBLIC_KEY", "zz"),
+    ],
+)
+def test_a_malformed_drand_setting_refuses_to_start(key, value):
+    with pytest.raises(ConfigError, match="DRAND_"):
+        Settings.from_env({key: value})

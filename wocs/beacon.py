@@ -18,8 +18,9 @@ QUICKNET_PUBLIC_KEY = (
 )
 QUICKNET_GENESIS = 1692803367
 QUICKNET_PERIOD = 3
-SCHEME = "bls-unchained-g1-rfc9380"  # signatures on G1, public key on G2, round-only message
-DST = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_"  # RFC 9380 hash-to-G1 suite drand uses
+# Its scheme, bls-unchained-g1-rfc9380: signatures on G1, the key on G2, each round signing only
+# its number, hashed to G1 by RFC 9380's suite with this domain separation tag.
+DST = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_"
 DEFAULT_URLS = (
     "https://api.drand.sh",
     "https://api2.drand.sh",
@@ -45,11 +46,12 @@ class BeaconSettings:
         seconds = self.genesis + (round_number - 1) * self.period
         return dt.datetime.fromtimestamp(seconds, dt.UTC).replace(tzinfo=None)
 
-    def round_after(self, frozen_at: dt.datetime) -> int:
-        """The first round published strictly after the freeze (naive UTC) plus the margin."""
+    def round_after(self, frozen_at: dt.datetime, used: int = 0) -> int:
+        """The first round published strictly after the freeze (naive UTC) plus the margin,
+        and after `used`, the last round an earlier pick of the same draw took."""
         moment = frozen_at.replace(tzinfo=dt.UTC).timestamp() + self.margin
         # Round r is published at genesis + (r - 1) * period; strictly later: the next whole one.
-        return max(1, math.floor((moment - self.genesis) / self.period) + 2)
+        return max(1, used + 1, math.floor((moment - self.genesis) / self.period) + 2)
 
 
 def message(round_number: int) -> bytes:

@@ -4,13 +4,24 @@ Each is (signature, randomness) by round number; randomness is SHA-256 of the si
 every signature verifies against quicknet's public key (tests/test_beacon.py checks both).
 Recorded from public test vectors of quicknet rounds (https://api.drand.sh/52db9ba7…/public/N):
 round 1000 is the one drand client libraries and relays use as their known answer
-(randomness fe290bec…); rounds 20999999 and 21000000 and 10024141 come from projects' pinned
-fixtures of the same chain. A drand round is a published historical fact.
+(randomness fe290bec…); rounds 2 and 3 are ChainSafe Forest's quicknet test vectors (each
+noted there with its api.drand.sh URL); rounds 20999999, 21000000 and 10024141 come from other
+projects' pinned fixtures of the same chain. A drand round is a published historical fact.
 """
 
 from __future__ import annotations
 
 RECORDED: dict[int, tuple[str, str]] = {
+    2: (
+        "b6b6a585449b66eb12e875b64fcbab3799861a00e4dbf092d99e969a5eac57dd"
+        "3f798acf61e705fe4f093db926626807",
+        "5782d6987841c654515a0e72b2d1ebb4e741234042c37cb19608ae50d93fb60c",
+    ),
+    3: (
+        "b3fab6df720b68cc47175f2c777e86d84187caab5770906f515ff1099cb01e4d"
+        "eaa027075d860823e49477b93c72bd64",
+        "7ef4621ace1c6da4eb2eee7cd901f81385bca5b189771ec0f08d0d2566dd1a21",
+    ),
     1000: (
         "b44679b9a59af2ec876b1a6b1ad52ea9b1615fc3982b19576350f93447cb1125"
         "e342b73a8dd2bacbe47e4b6b63ed5e39",

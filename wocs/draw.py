@@ -10,6 +10,8 @@ import struct
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
+# Draw states once the winners are known (a redraw of unclaimed prizes keeps them known).
+DRAWN_STATES = ("drawn", "redrawing", "redrawn", "finished")
 SEED_BYTES = 32  # 256 bits: as strong as the SHA-256 commitment that hides it
 WORD_SPACE = 1 << 64  # random numbers are read as big-endian unsigned 64-bit words
 _CHUNK = 10_000  # lines hashed per update: few C calls, bounded extra memory
@@ -108,6 +110,31 @@ def pick_winners(
         winners.append(moved.get(j, j))
         moved[j] = moved.pop(i, i)  # position i is never read again, so it can be forgotten
     return winners
+
+
+def redraw_code(campaign_code: str, number: int) -> str:
+    """The code a redraw's words are keyed with, so it never repeats the first draw's stream."""
+    return f"{campaign_code}/redraw{number}"
+
+
+def pick_again(
+    seed: bytes,
+    digest: str,
+    campaign_code: str,
+    number: int,
+    count: int,
+    population: int,
+    excluded: set[int],
+    beacon: bytes,
+) -> list[int]:
+    """Redraw `number`: indexes into the full entry list, drawn among those not in `excluded`.
+
+    The entries left (in their canonical order, earlier winners taken out) are drawn from as
+    pick_winners does, keyed with redraw_code; the picks are mapped back to full-list indexes.
+    """
+    remaining = [i for i in range(population) if i not in excluded]
+    code = redraw_code(campaign_code, number)
+    return [remaining[i] for i in pick_winners(seed, digest, code, count, len(remaining), beacon)]
 
 
 def verify(

@@ -1,7 +1,8 @@
 """What the drills share: the production stack on private servers, signed commands, the final check.
 
-The stack is gunicorn (2 sync workers), `python bot.py worker` and the Graph API test server
-(which posts signed sent/delivered statuses back, as Meta does), on a private MariaDB and Redis
+The stack is gunicorn (2 sync workers), `python bot.py worker`, the Graph API test server
+(which posts signed sent/delivered statuses back, as Meta does) and a local drand relay
+replaying recorded rounds (jobs/drand_test_server.py), on a private MariaDB and Redis
 (bench/drills/services.py) so a drill may stop them. Every command is `/hook add` with its own
 text: the hook rows prove each command ran once, the outbox and the Graph server that each
 reply was sent once.
@@ -29,6 +30,7 @@ import pymysql
 
 from bench.drills.services import PrivateMariaDB, PrivateRedis, private_services
 from bench.lib import ROOT, OpenLoopResult, http_request, mysql_params, open_loop, production_stack
+from jobs.drand_test_server import DrandTestServer, replay_chain
 from webhooks.routes import signature_for
 from whatsapp.graph_test_server import GraphTestServer
 from whatsapp.payload import text_message_body
@@ -151,6 +153,7 @@ class Stack:
     cache: PrivateRedis
     workers: Workers
     log: Path
+    drand: DrandTestServer
 
     @property
     def database_url(self) -> str:
@@ -208,8 +211,13 @@ def drill_stack(name: str, sweep_seconds: int = 5) -> Iterator[Stack]:
     folder = Path(tempfile.mkdtemp(prefix=f"wocs-drill-{name}-"))
     log = Path(tempfile.gettempdir()) / f"wocs-drill-{name}.log"
     log.write_bytes(b"")
-    with private_services(folder) as (mariadb, cache), GraphTestServer(token=TOKEN) as graph:
+    with (
+        private_services(folder) as (mariadb, cache),
+        GraphTestServer(token=TOKEN) as graph,
+        DrandTestServer() as drand,
+    ):
         mariadb.create_database(DATABASE)
+        beacon = replay_chain(drand.base_url)
         env = {
             "DATABASE_URL": mariadb.url(DATABASE),
             "REDIS_URL": cache.url(),
@@ -222,12 +230,15 @@ def drill_stack(name: str, sweep_seconds: int = 5) -> Iterator[Stack]:
             "WOCS_SWEEP_SECONDS": str(sweep_seconds),
             "STORAGE_DIR": str(folder / "files"),
             "BACKUP_EVERY_HOURS": "0",  # a backup drill takes its own, when it means to
+            "DRAND_URLS": drand.base_url,  # draws are decided by recorded real rounds
+            "DRAND_GENESIS": str(beacon.genesis),
+            "DRAND_PERIOD": str(beacon.period),
         }
         with production_stack(env, log, worker=False) as (port, web_pids, _):
             workers = Workers({**os.environ, **env}, log)
             try:
                 graph.send_statuses_to(f"http://127.0.0.1:{port}/webhooks/whatsapp", SECRET)
-                yield Stack(port, web_pids, graph, mariadb, cache, workers, log)
+                yield Stack(port, web_pids, graph, mariadb, cache, workers, log, drand)
             finally:
                 workers.stop()
 
