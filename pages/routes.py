@@ -10,6 +10,7 @@ from domain.campaigns import state_of
 from jobs.draws import published_lines
 from models import Campaign, Draw, Entry, utcnow
 from wocs import qr
+from wocs.dates import show_date
 from wocs.values import mask_phone
 
 bp = Blueprint("pages", __name__)
@@ -38,7 +39,7 @@ def _local(moment: dt.datetime) -> dt.datetime:
 
 
 def _day(moment: dt.datetime) -> str:
-    return _local(moment).strftime("%a %d %b %Y")
+    return show_date(_local(moment).date())
 
 
 def _day_ms(moment: dt.datetime) -> str:
