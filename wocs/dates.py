@@ -48,7 +48,8 @@ _MONTHS = {name: i for i, names in enumerate(_MONTH_NAMES, start=1) for name in 
 _MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 # "next friday" and "jumaat depan" both mean the first such day after today, never today.
 _NEXT = re.compile(r"(?:next|coming) (\w+)|(?:hari )?(\w+) (?:depan|hadapan|akan datang)")
-_THIS = re.compile(r"(?:this|hari|on) (\w+)|(\w+) (?:ini|ni)")
+_THIS = re.compile(r"(?:this|hari|this coming) (\w+)|(\w+) (?:ini|ni)")
+_ON = re.compile(r"(?:on|pada|by|before|sebelum) ")
 _IN_DAYS = re.compile(
     r"(?:in |dalam )?([0-9]{1,3}) (day|days|hari|week|weeks|minggu)(?: (?:time|lagi|from now))?"
 )
@@ -178,6 +179,7 @@ def _relative(key: str, today: dt.date) -> dt.date | None:
 
 def _date(raw: str, key: str, today: dt.date) -> When:
     """Read `key` (already cleaned) as a day; ValueProblem names `raw` when it is not one."""
+    key = key[m.end() :] if (m := _ON.match(key)) else key
     try:
         day = _relative(key, today)
     except (OverflowError, ValueError):  # past the calendar's first or last day
