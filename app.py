@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
-from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import commands
@@ -18,6 +17,9 @@ from jobs import runtime as jobs_runtime
 from jobs.handoff import Handoff
 from jobs.worker import InProcessWorkers
 from models import StaffMember, WocsSecret
+from ops import logs
+from ops.health import bp as health_bp
+from ops.metrics import bp as metrics_bp
 from pages import site
 from pages.landing import bp as landing_bp
 from pages.routes import bp as pages_bp
@@ -75,6 +77,7 @@ def create_app(
     request and in the threads it starts, so two apps in one process never share wiring.
     """
     settings = settings or Settings.from_env()
+    logs.configure(settings.log_format)
     registry.load(commands)
     runtime = jobs_runtime.build(settings, transport=transport, redis_connection=redis_connection)
     with runtime.active():
@@ -92,6 +95,8 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
 
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(metrics_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(landing_bp)
     site.init(app)  # security headers on every answer outside the API, errors included
@@ -99,42 +104,9 @@ def create_app(
     app.wsgi_app = runtime.serve(app.wsgi_app)  # type: ignore[method-assign]
     behind_proxies(app, settings.trusted_proxies)  # outermost: the API sees the caller too
 
-    @app.get("/healthz")
-    def health() -> Any:
-        """Liveness for load balancers: the database answers."""
-        models.db.execute_sql("SELECT 1")
-        return jsonify(status="ok", embedded=settings.embedded)
-
-    @app.get("/readyz")
-    def ready() -> Any:
-        """Readiness: the database and Redis answer; 503 naming the one that does not."""
-        down = [name for name, probe in _probes(runtime) if not _answers(probe)]
-        if down:
-            return jsonify(
-                status="unavailable", down=down, reason=f"{' and '.join(down)} down"
-            ), 503
-        return jsonify(status="ok", embedded=settings.embedded)
-
     if start_workers if start_workers is not None else settings.embedded:
         app.extensions["wocs_workers"] = InProcessWorkers(runtime).start()
     return app
-
-
-def _probes(runtime: Any) -> list[tuple[str, Callable[[], Any]]]:
-    """What /readyz asks, each with the short timeouts its connection was opened with."""
-    return [
-        ("database", lambda: models.db.execute_sql("SELECT 1")),
-        ("redis", lambda: runtime.redis.ping()),
-    ]
-
-
-def _answers(probe: Callable[[], Any]) -> bool:
-    """True when the probe returns; any error (driver, network, timeout) means down."""
-    try:
-        probe()
-    except Exception:  # every failure reads the same to a load balancer
-        return False
-    return True
 
 
 def behind_proxies(app: Flask, hops: int) -> None:

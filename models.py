@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from peewee import (
     AutoField,
+    BigIntegerField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -366,6 +367,22 @@ class InboundMessage(BaseModel):
         indexes = ((("state", "received_at"), False),)
 
 
+class AccountEvent(BaseModel):
+    """A change Meta reported to the business account or its number (bans, quality, limits)."""
+
+    key = CharField(max_length=64, unique=True)  # digest of what Meta sent: a redelivery is one row
+    account = CharField(max_length=40, default="")
+    kind = CharField(max_length=40)  # the webhook field, e.g. phone_number_quality_update
+    event = CharField(max_length=60, default="")
+    summary = TextField(default="")
+    raw = JSONText()
+    happened_at = DateTimeField(null=True)
+    received_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "account_event"
+
+
 class Draw(BaseModel):
     """A campaign's committed, then revealed, lucky draw."""
 
@@ -377,8 +394,16 @@ class Draw(BaseModel):
     winners = JSONText(default=list)
     winner_count = IntegerField(default=1)
     requested_by = CharField(max_length=20, default="")  # who gets the result
-    state = CharField(max_length=10, default="committed")  # committed → queued → drawn
+    # committed (open) → closed (entries frozen, round fixed) → queued → drawn → finished
+    state = CharField(max_length=10, default="committed")
     drawn_at = DateTimeField(null=True)
+    frozen_at = DateTimeField(null=True)  # when the entries were frozen
+    beacon_round = BigIntegerField(null=True)  # the drand round fixed at the freeze
+    beacon_margin = IntegerField(default=0)  # seconds between the freeze and that round's earliest
+    chain_hash = CharField(max_length=64, default="")  # the drand chain that round is of
+    beacon_randomness = CharField(max_length=64, default="")
+    beacon_signature = CharField(max_length=192, default="")
+    source = CharField(max_length=10, default="beacon")  # beacon, or operator (an override)
 
     if TYPE_CHECKING:
         campaign_id: int
@@ -553,6 +578,20 @@ class ApiUpload(BaseModel):
         user_id: int
 
 
+class BackupRun(BaseModel):
+    """A backup slot, claimed by the one worker that takes its backup, and how that went."""
+
+    slot = DateTimeField(unique=True)  # when the slot starts (naive UTC)
+    state = CharField(max_length=10, default="running")  # running → done | failed
+    worker = CharField(max_length=120, default="")
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+    key = CharField(max_length=191, default="")  # the backup's key in the storage
+    size = BigIntegerField(default=0)
+    rows = BigIntegerField(default=0)
+    error = CharField(max_length=500, default="")
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     AppUser,
     StaffMember,
@@ -570,6 +609,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Contact,
     InboundMessage,
     OutboundMessage,
+    AccountEvent,
     Draw,
     WhatsAppTemplate,
     Broadcast,
@@ -579,6 +619,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     ApiRefreshToken,
     ApiSyncOp,
     ApiUpload,
+    BackupRun,
 ]
 
 
@@ -673,6 +714,15 @@ def upgrade() -> list[str]:
     if applied:
         log.info("applied migrations: %s", ", ".join(applied))
     return applied
+
+
+def downgrade() -> list[str]:
+    """Revert the most recently applied schema migration; return its name (none: [])."""
+    runner = Runner(db.obj, directory=str(MIGRATIONS_DIR))
+    reverted = runner.down() if runner.applied() else []
+    if reverted:
+        log.info("reverted migrations: %s", ", ".join(reverted))
+    return reverted
 
 
 def is_mysql() -> bool:

@@ -33,8 +33,9 @@ class Winner(BaseModel):
 
 
 class DrawOut(BaseModel):
-    state: Literal["committed", "queued", "drawn"]
+    state: Literal["committed", "closed", "queued", "drawn", "finished"]
     commitment: str = Field(description="SHA-256 of the secret seed, published before the draw")
+    beacon_round: int | None = Field(description="the drand round fixed when the entries froze")
     seed: str | None = Field(description="revealed once drawn")
     entries_digest: str | None
     winners: list[Winner]
@@ -109,7 +110,7 @@ class ChangedCampaignOut(BaseModel):
 def dump(campaign: Campaign) -> dict[str, Any]:
     """A campaign as anyone may see it (no phones)."""
     draw = Draw.get(Draw.campaign == campaign)
-    drawn = draw.state == "drawn"
+    drawn = draw.state in ("drawn", "finished")
     return {
         "code": campaign.code,
         "prize": campaign.prize,
@@ -123,6 +124,7 @@ def dump(campaign: Campaign) -> dict[str, Any]:
         "draw": {
             "state": draw.state,
             "commitment": draw.commitment,
+            "beacon_round": draw.beacon_round,
             "seed": draw.seed if drawn else None,
             "entries_digest": draw.entries_digest or None,
             "winners": [{"ticket": w["ticket"], "name": w["name"]} for w in draw.winners],

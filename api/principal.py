@@ -43,6 +43,7 @@ class Principal:
             source="api",
             business_number=settings.business_number,
             storage=runtime.current().storage,
+            beacon=settings.beacon,
         )
 
     def may(self, role: str) -> bool:

@@ -12,8 +12,10 @@ from collections.abc import Callable
 from typing import TextIO
 
 from cli.local import LocalBot
+from jobs.drand_test_server import DrandTestServer, replay_chain
 from models import StaffMember, WhatsAppTemplate
 from whatsapp.transports import Outgoing
+from wocs.draw_check import check_record
 from wocs.settings import Settings
 
 ADMIN, AGENT, BUSINESS = "60123456789", "60129998888", "60198765432"
@@ -186,19 +188,41 @@ def _day(script: Script, today: dt.date) -> None:
     script.heading("Evening: the draw and the report")
     script.say(ADMIN, f"/draw {CODE}", messages(1))
     script.say(ADMIN, "/confirm", messages(3))
+    _check_the_draw(script)
     script.say(ADMIN, "/report today", messages(1))
+
+
+def _check_the_draw(script: Script) -> None:
+    """What anyone can do next: download the page's draw.json and re-run the draw from it."""
+    answer = script.bot.client.get(f"/c/{CODE}/draw.json")
+    record = answer.get_json()
+    verdict = check_record(record, script.bot.settings.beacon)
+    script.print(
+        f"Anyone › (downloads /c/{CODE}/draw.json: {record['entry_count']} frozen entries, "
+        f"drand round {record['beacon']['round']}) python bot.py verify-draw --from-file …"
+    )
+    if verdict.problems:
+        raise DemoFailed(f"verify-draw found: {'; '.join(verdict.problems)}")
+    script.print(
+        f"  verify-draw: the draw matches its commitment, entries and winners; the beacon's "
+        f"signature of round {record['beacon']['round']} verifies."
+    )
 
 
 def run(out: TextIO = sys.stdout) -> int:
     """Play the day on a fresh temporary database; 0 when every step got its replies."""
     logging.disable(logging.INFO)  # the transcript is the output; warnings still show
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="wocs-demo-") as folder:
+    with (
+        tempfile.TemporaryDirectory(prefix="wocs-demo-") as folder,
+        DrandTestServer() as beacon,  # a local drand relay replaying recorded real rounds
+    ):
         settings = Settings(
             database_url=f"sqlite:///{folder}/demo.sqlite3",
             admins=(ADMIN,),
             business_number=BUSINESS,
             app_secret=secrets.token_hex(32),
+            beacon=replay_chain(beacon.base_url),
         )
         bot = LocalBot(settings)
         try:

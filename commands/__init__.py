@@ -1,6 +1,7 @@
 """Every command family, one module each; `wocs.registry.load(commands)` registers them all."""
 
 __all__ = [
+    "account",
     "admin",
     "audit",
     "campaigns",

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import secrets
 
-from domain.campaigns import draw_states, entries, state_of
+from domain.campaigns import draw_states, entries, freeze, locked_draw, state_of
 from models import Campaign, Draw, Entry, utcnow
 from wocs import draw as draws
 from wocs import qr
@@ -108,7 +108,8 @@ def create_campaign(
         qr_code=qr.wa_link(ctx.business_number, code),
     )
     seed = draws.new_seed()
-    Draw.create(campaign=campaign, seed=seed.hex(), commitment=draws.commitment(seed))
+    draw = Draw.create(campaign=campaign, seed=seed.hex(), commitment=draws.commitment(seed))
+    ctx.later("jobs.draws.close_when_due", draw.id)  # it closes by itself at its end time
     audit(
         ctx,
         "campaign.create",
@@ -159,7 +160,9 @@ def show_campaign(ctx: Context, code: str) -> Result:
     if campaign.google_form_url:
         lines.append(f"Form: {campaign.google_form_url}")
     lines.append(f"Draw commitment (SHA-256 of the secret seed): {draw.commitment}")
-    if draw.state == "drawn":
+    if draw.frozen_at is not None:
+        lines.append(f"Closed: {closed_facts(draw)}")
+    if draw.state in ("drawn", "finished"):
         lines.append(f"Drawn: seed {draw.seed}, {len(draw.winners)} winner(s).")
     return Result("\n".join(lines), entity=f"campaign:{campaign.code}")
 
@@ -179,18 +182,34 @@ def campaign_qr(ctx: Context, code: str) -> Result:
 
 @command("campaign close", role="admin", args=(Arg("code", CODE, hint="<CODE>"),))
 def close_campaign(ctx: Context, code: str) -> Result:
-    """Close a campaign to new entries (it can still be drawn)."""
+    """Close a campaign: freeze its entries, publish their digest and fix the beacon round."""
     campaign = find(code)
-    if campaign.status == "closed":
-        return Result(f"{campaign.code} is already closed.", entity=f"campaign:{campaign.code}")
-    campaign.status = "closed"
-    campaign.save()
+    draw = locked_draw(campaign)
+    if draw.state != "committed":
+        return Result(
+            f"{campaign.code} is already closed: {closed_facts(draw)}",
+            entity=f"campaign:{campaign.code}",
+        )
+    freeze(draw, utcnow(), ctx.beacon)
     audit(
-        ctx, "campaign.close", f"campaign:{campaign.code}", {"status": "open"}, {"status": "closed"}
+        ctx,
+        "campaign.close",
+        f"campaign:{campaign.code}",
+        {"status": "open"},
+        {"status": "closed", "entries": draw.entry_count, "round": draw.beacon_round},
     )
     return Result(
-        f"{campaign.code} is closed to new entries ({entries(campaign.entries.count())}). Draw it with /draw {campaign.code}.",
+        f"{campaign.code} is closed to new entries. {closed_facts(draw)}\n"
+        f"Draw it with /draw {campaign.code}.",
         entity=f"campaign:{campaign.code}",
+    )
+
+
+def closed_facts(draw: Draw) -> str:
+    """What a closed draw has published: the count, the digest and the round that decides it."""
+    return (
+        f"{entries(draw.entry_count)} frozen, digest {draw.entries_digest}; "
+        f"decided by drand round {draw.beacon_round}."
     )
 
 
@@ -203,11 +222,18 @@ def join(phone: str, name: str, code: str, ctx: Context) -> str:
             "Maaf, kod kempen itu tidak dijumpai. Sila semak kod."
         )
     now = ctx.now.astimezone(dt.UTC).replace(tzinfo=None)
-    state = state_of(campaign, now, Draw.get(Draw.campaign == campaign).state)
+    # The lock the close takes too: an entry is either in the frozen list or refused.
+    state = state_of(campaign, now, locked_draw(campaign).state)
     if state == "upcoming":
         opens = local_day(campaign.start_at, ctx)
         return f"{campaign.code} opens on {opens}. Please try again then! / Kempen belum bermula."
-    if state != "open":  # ended, closed, or its entries frozen for the draw
+    if state in ("closed", "drawing", "drawn"):  # its entries are frozen for the draw
+        return (
+            f"Sorry, {campaign.code} is closed: its entries were frozen for the draw, "
+            "so no new entry can join. Watch out for our next draw!\n"
+            f"Maaf, {campaign.code} telah ditutup: penyertaan telah dibekukan untuk cabutan."
+        )
+    if state != "open":
         return f"Sorry, {campaign.code} has ended. Watch out for our next draw! / Maaf, kempen telah tamat."
     ticket = "".join(secrets.choice(TICKET_LETTERS) for _ in range(8))
     added = (

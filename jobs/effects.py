@@ -12,7 +12,12 @@ from wocs.context import Result
 # The jobs a command may ask for (by dotted path, since commands sit below jobs).
 REQUESTABLE = {
     f"{func.__module__}.{func.__name__}": func
-    for func in (broadcasts.run_broadcast, draws.run_draw, media.fetch_attachment)
+    for func in (
+        broadcasts.run_broadcast,
+        draws.run_draw,
+        draws.close_when_due,
+        media.fetch_attachment,
+    )
 }
 
 

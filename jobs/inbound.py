@@ -134,6 +134,7 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
         media=_media(row),
         business_number=wired.settings.business_number,
         storage=wired.storage,
+        beacon=wired.settings.beacon,
     )
     text = row.body or ""
     if row.type in ("button", "interactive") and isinstance(row.raw, dict):

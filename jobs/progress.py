@@ -11,6 +11,7 @@ from domain.broadcasts import describe
 from jobs import staging
 from models import Broadcast, OutboundMessage, utcnow, write_transaction
 from wocs.audit import audit_job
+from wocs.meta_errors import error_name
 from wocs.replies import plural
 
 STEPS = (25, 50, 75, 100)
@@ -86,7 +87,7 @@ def _done_text(broadcast: Broadcast) -> str:
         .group_by(OutboundMessage.error_code)
         .tuples(),
     )
-    why = ", ".join(f"{count} × error {code or 'unknown'}" for code, count in reasons)
+    why = ", ".join(f"{count} × error {error_name(code)}" for code, count in reasons)
     return f"✅ Broadcast {describe(broadcast)} done: {_counts(broadcast)}." + (
         f"\nFailures: {why}." if why else ""
     )

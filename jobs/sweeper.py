@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from jobs import broadcasts, draws, media, outbox, reports
+from jobs import backups, broadcasts, draws, media, outbox, reports
 from jobs.inbound import enqueue_inbound
 from jobs.queues import submit
-from models import Broadcast, Draw, InboundMessage, OutboundMessage, utcnow
+from jobs.runtime import current
+from models import Broadcast, Campaign, Draw, InboundMessage, OutboundMessage, utcnow
+from ops.counters import add_requeued
 
 log = logging.getLogger(__name__)
 
@@ -17,12 +19,13 @@ GRACE = dt.timedelta(seconds=30)  # leave fresh rows to the enqueue that follows
 # job timeout (60 s), and Meta's "sent" status for a send it did accept comes within seconds.
 SEND_LEASE = dt.timedelta(minutes=2)
 BATCH = 1000
+RECOVERED = ("inbound", "outbound", "released", "draws", "closes", "broadcasts")  # lost work
 
 
 def sweep() -> dict[str, int]:
     """Enqueue stale inbound and outbound rows again; every step is safe to repeat."""
     now = utcnow()
-    counts = {"inbound": 0, "outbound": 0, "released": 0, "draws": 0, "broadcasts": 0}
+    counts = dict.fromkeys(RECOVERED, 0)
     stale_inbound = (
         InboundMessage.select(InboundMessage.id)
         .where(InboundMessage.state == "received", InboundMessage.received_at < now - GRACE)
@@ -54,6 +57,12 @@ def sweep() -> dict[str, int]:
     # A queued draw whose job was lost; running it twice is harmless (row lock + state).
     for draw in Draw.select(Draw.id).where(Draw.state == "queued"):
         counts["draws"] += submit(draws.run_draw, draw.id)
+    # A campaign past its end whose scheduled close was lost closes now (row lock + state).
+    due = (
+        Draw.select(Draw.id).join(Campaign).where(Draw.state == "committed", Campaign.end_at < now)
+    )
+    for draw in due:
+        counts["closes"] += submit(draws.close_when_due, draw.id)
     # A broadcast cut off while expanding or sending: running it again queues what is left.
     stalled = Broadcast.select(Broadcast.id).where(
         Broadcast.state.in_(("queued", "expanding", "sending")),
@@ -62,8 +71,10 @@ def sweep() -> dict[str, int]:
     )
     for broadcast in stalled:
         counts["broadcasts"] += submit(broadcasts.run_broadcast, broadcast.id)
+    add_requeued(current().redis, counts)  # before the routine work below joins the counts
     counts.update(media.sweep_attachments())
     counts.update(reports.plan(now))
+    counts.update(backups.plan(now))
     if any(counts.values()):
         log.info("sweeper: %s", counts)
     return counts

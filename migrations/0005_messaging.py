@@ -81,6 +81,7 @@ def up(migrator, db):
 
 def down(migrator, db):
     migrator.migrate(
+        migrator.drop_index("outbound_message", "outbound_message_broadcast"),
         migrator.drop_column("outbound_message", "broadcast"),
         migrator.drop_column("outbound_message", "retry_at"),
     )

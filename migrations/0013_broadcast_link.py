@@ -31,7 +31,9 @@ def up(migrator, db):
 
 
 def down(migrator, db):
-    plain = IntegerField(null=True, index=True)
+    # The plain column comes without an index and gets the usual one once it has its name:
+    # SQLite rebuilds the table on a rename and an index under the old name would break it.
+    plain = IntegerField(null=True)
     migrator.migrate(migrator.add_column("outbound_message", "broadcast_plain", plain))
     db.execute_sql("UPDATE outbound_message SET broadcast_plain = broadcast")
     migrator.migrate(
@@ -41,3 +43,4 @@ def down(migrator, db):
         migrator.drop_column("outbound_message", "broadcast"),
         migrator.rename_column("outbound_message", "broadcast_plain", "broadcast"),
     )
+    migrator.migrate(migrator.add_index("outbound_message", ("broadcast",)))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template
 
-from domain.campaigns import state_of
-from jobs.draws import published_lines
+from domain.campaigns import published_lines, state_of
+from domain.draw_record import public_record
 from models import Campaign, Draw, Entry, utcnow
 from wocs import qr
+from wocs.beacon import BeaconSettings
 from wocs.dates import show_date
 from wocs.values import mask_phone
 
@@ -17,6 +19,7 @@ bp = Blueprint("pages", __name__)
 
 # What the page shows for each campaign state: ended, closed and drawing all mean "entries closed".
 PAGE_STATES = {"upcoming": "upcoming", "open": "open", "drawn": "drawn"}
+FROZEN = ("closed", "queued", "drawn", "finished")  # draw states whose entries are frozen
 MS_DAYS = ("Isnin", "Selasa", "Rabu", "Khamis", "Jumaat", "Sabtu", "Ahad")
 MS_MONTHS = [
     "Januari",
@@ -46,6 +49,11 @@ def _day_ms(moment: dt.datetime) -> str:
     """The business day in Malay, e.g. Khamis, 1 Januari 2026."""
     day = _local(moment)
     return f"{MS_DAYS[day.weekday()]}, {day.day} {MS_MONTHS[day.month - 1]} {day.year}"
+
+
+def beacon() -> BeaconSettings:
+    """The drand chain this app's draws are decided by."""
+    return cast(BeaconSettings, current_app.config["WOCS_SETTINGS"].beacon)
 
 
 def _missing(code: str) -> Response:
@@ -92,6 +100,10 @@ def campaign_page(code: str) -> Response:
         start_ms=_day_ms(campaign.start_at),
         end_ms=_day_ms(campaign.end_at),
         as_of=_local(now).strftime("%H:%M"),
+        frozen=draw.state in FROZEN,
+        round_at=_local(beacon().round_time(draw.beacon_round)).strftime("%d %b %Y %H:%M:%S")
+        if draw.beacon_round
+        else "",
         entries=campaign.entries.count(),
         join_text=qr.join_text(campaign.code),
         qr_svg=qr.qr_svg(campaign.qr_code) if state == "open" else "",
@@ -108,12 +120,25 @@ def campaign_entries(code: str) -> Response:
     if campaign is None:
         return _missing(code)
     draw = Draw.get(Draw.campaign == campaign)
-    if draw.state != "drawn":
+    if draw.frozen_at is None:
         return Response(
-            "The entries are published when the draw is made.\n"
-            "Senarai penyertaan diterbitkan selepas cabutan dibuat.\n",
+            "The entries are published when the campaign closes.\n"
+            "Senarai penyertaan diterbitkan apabila kempen ditutup.\n",
             404,
             mimetype="text/plain",
         )
     lines = published_lines(campaign, limit=draw.entry_count)
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+@bp.get("/c/<code>/draw.json")
+def campaign_record(code: str) -> Response:
+    """Everything the draw published, as one file `verify-draw --from-file` re-checks."""
+    campaign = Campaign.get_or_none(Campaign.code == code.upper()[:32])
+    if campaign is None:
+        return _missing(code)
+    answer = jsonify(public_record(campaign))
+    answer.headers["Cache-Control"] = "no-cache"
+    disposition = f'attachment; filename="{campaign.code}-draw.json"'
+    answer.headers["Content-Disposition"] = disposition
+    return answer

@@ -62,6 +62,15 @@ class LocalStorage:
         except OSError as exc:
             raise StorageError(f"could not delete {key}: {exc.strerror or exc}") from exc
 
+    def keys(self, prefix: str) -> list[str]:
+        """The keys of the files under the folder `prefix`, sorted."""
+        folder = self._path(prefix)
+        try:
+            found = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
+        except OSError as exc:
+            raise StorageError(f"could not list {prefix}: {exc.strerror or exc}") from exc
+        return sorted(p.relative_to(self.root).as_posix() for p in found)
+
     def url_for(self, key: str) -> str:
         """Where the file can be reached: under STORAGE_PUBLIC_URL if set, else its file:// URI."""
         path = self._path(key)

@@ -85,6 +85,18 @@ class S3Storage:
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"could not delete {key} from bucket {self.bucket}: {exc}") from exc
 
+    def keys(self, prefix: str) -> list[str]:
+        """The keys of the objects under the folder `prefix`, sorted."""
+        start = self._object(prefix) + "/"
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=start
+            )
+            names = [item["Key"] for page in pages for item in page.get("Contents", ())]
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(f"could not list {prefix} in bucket {self.bucket}: {exc}") from exc
+        return sorted(name[len(self.prefix) :] for name in names)
+
     def presign_put(self, key: str, content_type: str, size: int, seconds: int) -> str:
         """A URL that lets its holder PUT this one object, of this type and size, for a while."""
         params = {

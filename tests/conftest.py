@@ -21,15 +21,17 @@ import models
 import storage
 from app import create_app, seed_admins, start_up
 from jobs import runtime
+from jobs.drand_test_server import DrandTestServer, replay_chain
 from jobs.runtime import Runtime
 from tests.s3_server import moto_server, s3_client
 from webhooks.routes import signature_for
 from whatsapp.graph_test_server import GraphTestServer
 from whatsapp.payload import text_message_body
 from wocs import registry
+from wocs.beacon import BeaconSettings
 from wocs.context import Context, Result
 from wocs.dispatch import run_command
-from wocs.settings import Settings, StorageSettings
+from wocs.settings import BackupSettings, Settings, StorageSettings
 
 registry.load(commands)  # every test module sees the whole registry, as the app does
 
@@ -68,6 +70,23 @@ def graph() -> Iterator[GraphTestServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def drand() -> Iterator[DrandTestServer]:
+    """A local drand relay serving recorded real quicknet rounds, over real HTTP."""
+    with DrandTestServer() as server:
+        yield server
+
+
+def beacon_env(beacon: BeaconSettings) -> dict[str, str]:
+    """The DRAND_* variables that describe `beacon` to `bot.py`."""
+    return {
+        "DRAND_GENESIS": str(beacon.genesis),
+        "DRAND_PERIOD": str(beacon.period),
+        "DRAND_URLS": ",".join(beacon.urls),
+        "DRAND_MARGIN_SECONDS": str(beacon.margin),
+    }
+
+
 @dataclass
 class Live:
     """A running WOCS: its settings, its URL, and helpers to talk to it."""
@@ -76,6 +95,7 @@ class Live:
     url: str
     app: Any
     graph: GraphTestServer
+    drand: DrandTestServer
 
     @property
     def runtime(self) -> Runtime:
@@ -166,7 +186,9 @@ def carried(target: Callable[..., Any]) -> Callable[..., Any]:
     return runtime.current().wrap(target)
 
 
-def stack_settings(stack: str, graph: GraphTestServer, tmp_dir: str) -> Settings:
+def stack_settings(
+    stack: str, graph: GraphTestServer, tmp_dir: str, beacon: BeaconSettings | None = None
+) -> Settings:
     """Settings for one stack, with the cloud transport pointed at the Graph test server."""
     if stack == "embedded":
         db_url, redis_url = f"sqlite:///{tmp_dir}/wocs-test.sqlite3", ""
@@ -185,13 +207,16 @@ def stack_settings(stack: str, graph: GraphTestServer, tmp_dir: str) -> Settings
         admins=(ADMIN,),
         sweep_interval=3600,  # tests call sweep() themselves; a background one would race them
         storage=StorageSettings(directory=f"{tmp_dir}/files"),
+        backups=BackupSettings(every_hours=0),  # sweeps back up only in the tests of backups
+        beacon=beacon or BeaconSettings(urls=()),
     )
 
 
 @pytest.fixture(scope="session", params=_stacks())
-def live_stack(request, graph, tmp_path_factory) -> Iterator[Live]:
+def live_stack(request, graph, drand, tmp_path_factory) -> Iterator[Live]:
     """One running app per stack for the whole session: HTTP server, workers, real transport."""
-    settings = stack_settings(request.param, graph, str(tmp_path_factory.mktemp(request.param)))
+    tmp_dir = str(tmp_path_factory.mktemp(request.param))
+    settings = stack_settings(request.param, graph, tmp_dir, replay_chain(drand.base_url))
     if not settings.embedded:
         import redis
 
@@ -205,7 +230,7 @@ def live_stack(request, graph, tmp_path_factory) -> Iterator[Live]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield Live(settings, f"http://127.0.0.1:{server.server_port}", app, graph)
+    yield Live(settings, f"http://127.0.0.1:{server.server_port}", app, graph, drand)
     server.shutdown()
     app.extensions["wocs_workers"].stop()
 
@@ -228,6 +253,8 @@ def _emptied(live_stack: Live) -> None:
     wired = live_stack.runtime
     # Before the tables empty: no status webhook of the last test may land on this one's rows.
     live_stack.graph.reset()
+    live_stack.drand.down = live_stack.drand.tamper = False
+    live_stack.drand.requests.clear()
     for key in wired.redis.scan_iter("wocs:rate:*"):
         wired.redis.delete(key)
     for model in reversed(models.ALL_MODELS):

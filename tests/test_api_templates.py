@@ -49,7 +49,9 @@ def test_sends_are_checked_as_send_checks_them(api_live):
     unapproved = {"to": CUSTOMER, "template": "login_code", "vars": ["123456"]}
     answer = call(api_live, "POST", "/templates/send", admin, json=unapproved)
     assert answer.status_code == 409
-    assert answer.json()["error"]["message"].startswith("Template login_code is LOCAL")
+    assert answer.json()["error"]["message"].startswith(
+        "Template login_code has not been sent to WhatsApp for review yet"
+    )
     wrong = call(api_live, "POST", "/templates/send", admin, json={"to": "nobody", "template": "x"})
     assert wrong.status_code == 400 and "to" in wrong.json()["error"]["fields"]
     for method, path in (("GET", "/templates"), ("GET", "/templates/draw_winner/stats")):

@@ -105,8 +105,9 @@ def test_push_submits_every_template_and_webhooks_keep_their_status(live):
     live.say(ADMIN, "/send to: 012-345 0000 template: campaign_reminder vars: RAYA26")
     refused = live.replies_to(ADMIN, 3)
     assert refused[0] == (
-        "Template event_invite is REJECTED (INVALID_FORMAT); only templates Meta approved can be "
-        "sent. Push them with `python bot.py templates push` and wait for approval."
+        "WhatsApp rejected template event_invite (INVALID_FORMAT), so it cannot be sent. Change "
+        "its wording (templates/whatsapp/event_invite.json) and have it submitted again, or use "
+        "another one."
     )
     assert refused[1].startswith("There is no template 'draw_winnr'. Templates: campaign_reminder")
     assert "takes 2 value(s)" in refused[2] and "you gave 1" in refused[2]

@@ -50,5 +50,8 @@ def test_a_bsuid_recipient_meta_refuses_is_not_retried_and_is_counted(live):
     row = OutboundMessage.get(OutboundMessage.to == BSUID)
     assert (row.state, row.error_code, row.attempts) == ("failed", 131062, 1)
     assert Broadcast.get().failed == 1
-    assert "done: 0 sent, 0 skipped, 1 failed" in done and "1 × error 131062" in done
+    assert (
+        "done: 0 sent, 0 skipped, 1 failed" in done
+        and "1 × error 131062 not allowed to a username (BSUID) recipient" in done
+    )
     assert not [b for b in live.graph.sent() if b.get("type") == "template"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 import subprocess
 import sys
 import threading
@@ -10,11 +12,13 @@ from pathlib import Path
 
 import requests
 
-from jobs.draws import run_draw
-from models import AuditLog, Campaign, Draw, Entry
-from tests.conftest import ADMIN, carried
+from jobs.draws import close_when_due, run_draw
+from jobs.sweeper import sweep
+from models import AuditLog, Campaign, Draw, Entry, utcnow
+from tests.conftest import ADMIN, beacon_env, carried, wait_until
 from tests.scenarios import create_campaign
 from whatsapp.payload import text_message_body
+from wocs.drand_rounds import RECORDED
 
 CUSTOMERS = [f"6011{n:07d}" for n in range(1, 6)]
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +79,9 @@ def test_customers_join_once_with_clear_replies_for_every_case(live):
     )
     live.say(ADMIN, "/campaign close RAYA26")
     live.say("60119999999", "JOIN RAYA26")
-    assert live.replies_to("60119999999")[0].startswith("Sorry, RAYA26 has ended.")
+    assert live.replies_to("60119999999")[0].startswith(
+        "Sorry, RAYA26 is closed: its entries were frozen for the draw"
+    )
     assert Entry.select().count() == 5
 
 
@@ -84,13 +90,15 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
     _join_all(live)
     question = live.ask("/draw RAYA26 winners: 2")
     assert question.startswith(
-        "Draw 2 winner(s) for RAYA26 among 5 entries?\n"
+        "RAYA26 is still open. It must close first: its 5 entries are frozen, their digest "
+        "published and the drand round that decides the draw fixed.\n"
+        "Close it and draw 2 winner(s) for RAYA26 among 5 entries?\n"
         "The draw runs once and cannot be undone; the winners are told at once.\n"
         "Send /confirm to go ahead, or /cancel."
     )
     assert Draw.get().state == "committed"
-    assert live.ask("/confirm") == (
-        "Drawing 2 winner(s) for RAYA26 among 5 entries. The result follows shortly."
+    assert live.ask("/confirm").startswith(
+        "Drawing 2 winner(s) for RAYA26 among 5 entries. It is decided by drand round "
     )
     result = live.replies_to(ADMIN, 4)[3]
     draw = Draw.get()
@@ -113,32 +121,70 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
     ran = AuditLog.get(AuditLog.action == "draw.run")
     assert (ran.actor, ran.source, ran.after["entries"]) == ("system", "job", 5)
 
-    env = {"DATABASE_URL": live.settings.database_url, "PATH": "/usr/bin:/bin"}
-    ok = subprocess.run(
-        [sys.executable, "bot.py", "verify-draw", "raya26"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    env = {
+        "DATABASE_URL": live.settings.database_url,
+        "PATH": "/usr/bin:/bin",
+        **beacon_env(live.settings.beacon),
+    }
+    ok = verify_draw(env, "raya26")
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "RAYA26: the draw matches its commitment, entries and winners." in ok.stdout
+    assert ok.stdout == (
+        "RAYA26: the draw matches its commitment, its 5 frozen entries and its winners, "
+        "decided by drand round 1000, whose signature verifies.\n"
+    )
+    record = requests.get(f"{live.url}/c/RAYA26/draw.json", timeout=5).json()
+    assert record["beacon"]["round"] == 1000 and record["source"] == "beacon"
+    assert record["beacon"]["randomness"] == RECORDED[1000][1] == draw.beacon_randomness
+    assert not any(phone in json.dumps(record) for phone in CUSTOMERS)
+    downloaded = tmp_path / "RAYA26-draw.json"
+    downloaded.write_text(json.dumps(record))
+    assert (
+        verify_draw(
+            {"PATH": "/usr/bin:/bin", **beacon_env(live.settings.beacon)},
+            "--from-file",
+            str(downloaded),
+        ).returncode
+        == 0
+    )
+    assert verify_draw(env, "RAYA26", "--url", live.url).returncode == 0
+    # Each tampering is caught from the file alone: an entry, a beacon bit, the round, a winner.
+    signature = record["beacon"]["signature"]
+    for change in (
+        lambda r: r["entries"].__setitem__(2, r["entries"][2].replace(":", ":X", 1)),
+        lambda r: r["entries"].pop(),
+        lambda r: r["beacon"].__setitem__(
+            "signature", f"{int(signature[:2], 16) ^ 1:02x}{signature[2:]}"
+        ),
+        lambda r: r["beacon"].__setitem__("round", 1001),
+        lambda r: r["winners"][0].__setitem__("ticket", "FORGED22"),
+        lambda r: r.__setitem__("source", "operator"),
+    ):
+        tampered = json.loads(json.dumps(record))
+        change(tampered)
+        downloaded.write_text(json.dumps(tampered))
+        bad = verify_draw(env, "--from-file", str(downloaded))
+        assert bad.returncode == 1 and "MISMATCH" in bad.stdout, tampered
     Entry.update(ticket="FORGED22").where(Entry.id == Entry.select().first().id).execute()
-    bad = subprocess.run(
-        [sys.executable, "bot.py", "verify-draw", "RAYA26"],
+    bad = verify_draw(env, "RAYA26")
+    assert bad.returncode == 1 and "MISMATCH: The entries digest does not match" in bad.stdout
+
+
+def verify_draw(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """Run `python bot.py verify-draw ARGS` as anyone would."""
+    return subprocess.run(
+        [sys.executable, "bot.py", "verify-draw", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert bad.returncode == 1 and "MISMATCH" in bad.stdout
 
 
 def test_two_concurrent_draw_jobs_pick_once(live):
     create_campaign(live)
     _join_all(live)
+    live.ask("/campaign close RAYA26")
     draw = Draw.get()
     draw.state, draw.requested_by = "queued", ADMIN
     draw.save()
@@ -151,7 +197,7 @@ def test_two_concurrent_draw_jobs_pick_once(live):
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes) == ["drawn (1 winners)", "skipped (drawn)"]
+    assert sorted(outcomes) == ["drawn (1 winners, beacon)", "skipped (drawn)"]
     live.settle()
     assert (
         len(
@@ -233,10 +279,19 @@ def test_the_page_invites_entries_only_while_the_campaign_is_open(live):
     assert not any(part in html for part in CTA)
     create_campaign(live)
     _join_all(live)
-    live.ask("/campaign close RAYA26")
+    closed = live.ask("/campaign close RAYA26")
+    draw = Draw.get(Draw.campaign == Campaign.get(Campaign.code == "RAYA26"))
+    assert closed == (
+        f"RAYA26 is closed to new entries. 5 entries frozen, digest {draw.entries_digest}; "
+        f"decided by drand round {draw.beacon_round}.\nDraw it with /draw RAYA26."
+    )
     html = _page(live, "RAYA26").text
-    assert "Entries are closed (5 entries). The draw comes next." in html
-    assert "Penyertaan telah ditutup (5 penyertaan)." in html
+    assert (
+        f"Entries are closed: 5 entries frozen. The draw waits for drand round {draw.beacon_round}"
+        in html
+    )
+    assert "Penyertaan telah ditutup: 5 penyertaan dibekukan." in html
+    assert draw.entries_digest in html and draw.seed not in html
     assert not any(part in html for part in CTA) and "so far" not in html
 
 
@@ -313,3 +368,44 @@ def test_verify_draw_of_an_unknown_or_undrawn_campaign_is_an_error_not_a_mismatc
     assert undrawn.stderr.strip() == (
         "error: RAYA26 has not been drawn yet, so there is nothing to check"
     )
+
+
+def test_a_campaign_closes_by_itself_at_its_end_once_and_join_is_refused(live):
+    create_campaign(live)
+    _join_all(live)
+    draw = Draw.get()
+    assert close_when_due(draw.id) == "scheduled"  # still open: it waits for the end time
+    assert Draw.get().state == "committed" and sweep()["closes"] == 0
+    Campaign.update(end_at=utcnow() - dt.timedelta(seconds=5)).execute()
+    live.say("60119999999", "JOIN RAYA26")  # after the end, before the close job ran
+    assert live.replies_to("60119999999")[0].startswith("Sorry, RAYA26 has ended.")
+    outcomes = [close_when_due(draw.id), close_when_due(draw.id)]
+    assert outcomes[0].startswith("closed (5 entries, round ") and outcomes[1] == "skipped (closed)"
+    draw = Draw.get()
+    lines = requests.get(f"{live.url}/c/RAYA26/entries.txt", timeout=5).text.splitlines()
+    assert draw.entry_count == 5 and len(lines) == 5
+    assert hashlib.sha256("\n".join(lines).encode()).hexdigest() == draw.entries_digest
+    beacon = live.settings.beacon
+    assert beacon.round_time(draw.beacon_round) > draw.frozen_at + dt.timedelta(
+        seconds=beacon.margin
+    )
+    assert beacon.round_time(draw.beacon_round - 1) <= draw.frozen_at + dt.timedelta(
+        seconds=beacon.margin
+    )
+    assert Campaign.get().status == "closed" and sweep()["closes"] == 0
+    assert AuditLog.select().where(AuditLog.action == "campaign.close").count() == 1
+    live.say("60119999998", "JOIN RAYA26")
+    assert live.replies_to("60119999998")[0].startswith(
+        "Sorry, RAYA26 is closed: its entries were frozen for the draw"
+    )
+    assert live.ask("/campaign close RAYA26").startswith(
+        f"RAYA26 is already closed: 5 entries frozen, digest {draw.entries_digest}"
+    )
+
+
+def test_the_sweeper_closes_a_campaign_whose_scheduled_close_was_lost(live):
+    create_campaign(live)
+    Campaign.update(end_at=utcnow() - dt.timedelta(minutes=5)).execute()
+    assert sweep()["closes"] == 1
+    wait_until(lambda: Draw.get().state == "closed")
+    assert Draw.get().entry_count == 0 and sweep()["closes"] == 0

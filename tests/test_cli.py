@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import subprocess
@@ -64,6 +65,10 @@ def test_db_upgrade_applies_then_reports_up_to_date(tmp_path):
     assert first.returncode == 0 and "applied: 0001_initial" in first.stdout
     again = _bot("db", "upgrade", env=_env(tmp_path))
     assert "the database is up to date" in again.stdout
+    last = first.stdout.strip().rsplit(", ", 1)[-1]
+    back = _bot("db", "downgrade", env=_env(tmp_path))
+    assert back.returncode == 0 and back.stdout.strip() == f"reverted: {last}"
+    assert _bot("db", "upgrade", env=_env(tmp_path)).stdout.strip() == f"applied: {last}"
 
 
 def test_a_token_without_app_secret_will_not_start(tmp_path):
@@ -148,11 +153,50 @@ def test_production_worker_process_handles_a_command(tmp_path):
             headers={"X-Hub-Signature-256": signature_for(SECRET, raw)},
         )
         assert answer.status_code == 200
-        worker = subprocess.Popen([sys.executable, "bot.py", "worker"], cwd=ROOT, env=env)
-        try:
-            sent = graph.wait_for(1, timeout=30)
-        finally:
-            worker.terminate()
-            worker.wait(15)
+        log = tmp_path / "worker.log"
+        with log.open("w") as errors:
+            worker = subprocess.Popen(
+                [sys.executable, "bot.py", "worker"], cwd=ROOT, env=env, stderr=errors
+            )
+            try:
+                sent = graph.wait_for(1, timeout=30)
+            finally:
+                worker.terminate()
+                worker.wait(15)
         assert sent[0]["to"] == f"+{ADMIN}"
         assert sent[0]["text"]["body"].startswith("/task done <n> [note: <what was done>]")
+        # The start's brief check: this number id is not the Graph server's, and it said so,
+        # and the worker went on to work.
+        logged = log.read_text()
+        assert "doctor: token: GET /1 failed" in logged and "checks wrong" in logged, logged
+
+
+def test_templates_can_be_tried_locally_and_a_local_one_is_refused_in_plain_words(tmp_path):
+    env = _env(tmp_path, WOCS_ADMINS="60123456789")
+    send = "/send to: 012-345 0000 template: event_invite vars: Bazaar; Sat\n"
+    before = _bot("chat", "--as", "012-345 6789", input=send, env=env)
+    assert "has not been sent to WhatsApp for review yet" in before.stdout
+    assert "templates approve event_invite" in before.stdout
+    approved = _bot("templates", "approve", "event_invite", env=env)
+    assert approved.returncode == 0, approved.stderr
+    assert "event_invite: APPROVED (locally" in approved.stdout
+    assert "event_invite (en, MARKETING): APPROVED" in _bot("templates", "list", env=env).stdout
+    after = _bot("chat", "--as", "012-345 6789", input=send, env=env)
+    assert "1 recipient" in after.stdout, after.stdout
+    unknown = _bot("templates", "approve", "evnt_invite", env=env)
+    assert unknown.returncode == 1 and "no such template" in unknown.stderr
+
+
+def test_templates_are_never_approved_locally_for_a_real_number(tmp_path):
+    cloud = {"WHATSAPP_TOKEN": "t", "WHATSAPP_PHONE_NUMBER_ID": "1", "WHATSAPP_APP_SECRET": "s"}
+    done = _bot("templates", "approve", "event_invite", env=_env(tmp_path, **cloud))
+    assert done.returncode == 2 and "Only WhatsApp approves templates" in done.stderr
+
+
+def test_the_command_line_logs_json_lines_when_asked(tmp_path):
+    done = _bot("db", "upgrade", env=_env(tmp_path, WOCS_LOG_FORMAT="json"))
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    assert any("applied migrations" in line["message"] for line in lines), done.stderr
+    refused = _bot("db", "upgrade", env=_env(tmp_path, WOCS_LOG_FORMAT="xml"))
+    assert refused.returncode == 2 and "WOCS_LOG_FORMAT must be plain or json" in refused.stderr

@@ -39,6 +39,11 @@ def test_demo_plays_the_whole_day():
     assert "(19 reminders sent; +60 13-555 0005 (Nurul) said STOP and was skipped)" in out
     assert "Drawing 1 winner(s) for RAYA26 among 20 entries." in out
     assert "Congratulations! 🎉 You won Raya hamper worth RM200" in out
+    assert (
+        "It is decided by drand round 1000" in out
+        and "drand round 1000, randomness fe290bec" in out
+    )
+    assert "verify-draw: the draw matches its commitment, entries and winners; the beacon's " in out
     assert "Daily report for " in out and "RAYA26 (drawn): 20 entries, 20 new" in out
     assert "The whole day took" in out
     assert "INFO" not in done.stderr  # the transcript is not drowned in logs

@@ -11,9 +11,10 @@ import pytest
 import models
 from cli import doctor
 from tests.conftest import TOKEN
+from tests.s3_server import s3_client, s3_env
 from whatsapp.graph_test_server import GraphTestServer
 from wocs import message_templates
-from wocs.settings import Settings
+from wocs.settings import Settings, StorageSettings
 
 
 @pytest.fixture
@@ -118,3 +119,29 @@ def test_a_business_number_that_is_not_the_display_number_is_reported(healthy: S
 def test_an_unreachable_public_url_is_reported(healthy: Settings, graph) -> None:
     found = findings(dataclasses.replace(healthy, public_url="http://127.0.0.1:1"))["public_url"]
     assert not found.ok and "unreachable" in found.line
+
+
+def test_a_bucket_is_checked_and_a_missing_lifecycle_rule_is_added(healthy, s3_url) -> None:
+    client = s3_client(s3_url)
+    client.create_bucket(Bucket="doctor-files")
+    bucket = StorageSettings.from_env(s3_env(s3_url, "doctor-files"))
+    settings = dataclasses.replace(healthy, storage=bucket)
+    found = findings(settings)
+    assert found["storage"].ok and "bucket doctor-files writable" in found["storage"].line
+    assert not found["lifecycle"].ok and "doctor --fix" in found["lifecycle"].line
+    assert findings(settings, fix=True)["lifecycle"].ok
+    (rule,) = client.get_bucket_lifecycle_configuration(Bucket="doctor-files")["Rules"]
+    assert (rule["Status"], rule["Expiration"]["Days"]) == ("Enabled", 365)
+    assert findings(settings)["lifecycle"].ok
+
+
+def test_an_unreachable_bucket_is_reported(healthy, s3_url) -> None:
+    missing = StorageSettings.from_env(s3_env(s3_url, "no-such-bucket"))
+    found = findings(dataclasses.replace(healthy, storage=missing))
+    assert not found["storage"].ok and "bucket no-such-bucket not writable" in found["storage"].line
+
+
+def test_an_unreachable_database_is_reported(healthy) -> None:
+    models.init_db("mysql://root@127.0.0.1:1/none", timeout=2)
+    found = findings(healthy)["database"]
+    assert not found.ok and "database unreachable" in found.line and "DATABASE_URL" in found.line

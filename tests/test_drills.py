@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from bench.drills import (
+    backup_restore,
     bad_input,
     duplicates,
     graph_faults,
@@ -88,4 +89,12 @@ def test_redis_stopped_under_load_the_webhook_answers_and_the_sweeper_catches_up
 def test_bad_input_gets_replies_refusals_and_is_stored_verbatim(stack):
     figures = bad_input.run(stack, messages=1000, seed=1, **SMOKE)
     assert figures["answers_5xx_or_none"] == 0
+    _passed(figures)
+
+
+def test_a_backup_restored_after_the_database_is_dropped_holds_every_row(stack):
+    # Last: the restore takes the stack's database back to the backup, and restarts the worker.
+    figures = backup_restore.run(stack, commands=100, after=10, rate=50, **SMOKE)
+    assert figures["tables_equal_to_backup"] == figures["tables"]
+    assert figures["rpo_commands_after_backup_lost"] == 10
     _passed(figures)

@@ -6,7 +6,8 @@ import ast
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-PACKAGES = {"api", "cli", "commands", "domain", "jobs", "pages", "storage", "webhooks", "whatsapp"}
+PACKAGES = {"api", "cli", "commands", "domain", "jobs", "ops", "pages", "storage", "webhooks"}
+PACKAGES |= {"whatsapp"}
 PACKAGES |= {"wocs", "models", "app", "bot"}
 # Loaded on first use on purpose: boto3 is needed only when a bucket is configured.
 LAZY = {("storage/__init__.py", "storage.s3")}

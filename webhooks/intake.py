@@ -20,6 +20,7 @@ from models import (
     utcnow,
     write_transaction,
 )
+from webhooks import accounts
 from whatsapp.payload import Batch, Message, MetaError, Preference, Status
 from wocs import message_templates as templates
 from wocs.meta_errors import OPTED_OUT, error_name
@@ -55,6 +56,7 @@ class Stored:
 
     created: list[int] = field(default_factory=list)
     unhandled: list[int] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # outbox keys to send after the commit
 
 
 def store(batch: Batch) -> Stored:
@@ -67,7 +69,7 @@ def store(batch: Batch) -> Stored:
         return Stored()
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            _store_many(batch)
+            notices = _store_many(batch)
             break
         except (OperationalError, IntegrityError) as exc:
             # InnoDB chose this transaction as a deadlock's victim (or it waited too long for a
@@ -76,7 +78,7 @@ def store(batch: Batch) -> Stored:
             if attempt == ATTEMPTS or not _retryable(exc):
                 raise
             log.warning("storing a webhook body met %s; trying again", exc.args[0])
-    return Stored(unhandled=_unhandled([m.wamid for m in batch.messages]))
+    return Stored(unhandled=_unhandled([m.wamid for m in batch.messages]), notices=notices)
 
 
 def log_error(error: MetaError) -> None:
@@ -95,8 +97,10 @@ def _retryable(exc: Exception) -> bool:
     return isinstance(exc, IntegrityError) or bool(exc.args and exc.args[0] in LOCK_ERRORS)
 
 
-def _store_many(batch: Batch) -> None:
-    """Everything a body other than a lone message carries, in one transaction."""
+def _store_many(batch: Batch) -> list[str]:
+    """Everything a body other than a lone message carries, in one transaction; the outbox keys
+    it staged."""
+    notices: list[str] = []
     with write_transaction():
         if batch.messages:
             rows = [_values(m) for m in batch.messages]
@@ -121,6 +125,9 @@ def _store_many(batch: Batch) -> None:
                 meta_id=update.meta_id,
                 reason=update.reason,
             )
+        for change in batch.accounts:
+            notices += accounts.record(change)
+    return notices
 
 
 def _store_one(message: Message) -> Stored:

@@ -6,12 +6,15 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from peewee import DatabaseError, InterfaceError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from jobs.inbound import enqueue_inbound
+from jobs.outbox import release
+from ops.metrics import observe_webhook
 from webhooks.intake import store
 from whatsapp.payload import BadPayload, parse_body
 from wocs.settings import Settings
@@ -31,6 +34,18 @@ def signature_for(secret: str, raw: bytes) -> str:
 
 def _problem(status: int, message: str) -> tuple[Response, int]:
     return jsonify(error=message), status
+
+
+@bp.before_request
+def _started() -> None:
+    g.webhook_started = time.perf_counter()
+
+
+@bp.after_request
+def _observed(response: Response) -> Response:
+    """Every answer counted by status, each with its time (refusals and 503s included)."""
+    observe_webhook(response.status_code, time.perf_counter() - g.webhook_started)
+    return response
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -80,6 +95,7 @@ def receive() -> tuple[Response, int]:
     current_app.extensions["wocs_handoff"].add(stored.created)
     for inbound_id in stored.unhandled:
         enqueue_inbound(inbound_id)
+    release(stored.notices)
     return jsonify(
         messages=len(batch.messages), statuses=len(batch.statuses), skipped=batch.skipped
     ), 200

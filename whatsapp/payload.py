@@ -15,6 +15,18 @@ MAX_BODY = 16_000
 # WhatsApp Business app): a history sync, the business's own app sends, its contact book.
 RECORD_FIELDS = {"history": "history sync", "smb_message_echoes": "echo"}
 RECORD_FIELDS |= {"smb_app_state_sync": "app state sync"}
+# Changes about the business account and its number (bans, restrictions, quality, limits,
+# reviews), not about any one message: kept, and the admins told.
+ACCOUNT_FIELDS = frozenset(
+    {
+        "account_update",
+        "account_alerts",
+        "account_review_update",
+        "business_capability_update",
+        "phone_number_name_update",
+        "phone_number_quality_update",
+    }
+)
 
 
 class BadPayload(ValueError):
@@ -82,6 +94,16 @@ class TemplateUpdate:
     reason: str
 
 
+@dataclass(frozen=True)
+class AccountUpdate:
+    """A change to the business account or its number, as Meta sent it."""
+
+    field: str
+    account: str  # the WhatsApp Business Account id (the entry's id)
+    at: dt.datetime | None
+    value: dict
+
+
 @dataclass
 class Batch:
     """Everything one webhook body carries that WOCS acts on, plus a count of what it skips."""
@@ -90,13 +112,14 @@ class Batch:
     statuses: list[Status] = field(default_factory=list)
     preferences: list[Preference] = field(default_factory=list)
     templates: list[TemplateUpdate] = field(default_factory=list)
+    accounts: list[AccountUpdate] = field(default_factory=list)
     errors: list[MetaError] = field(default_factory=list)
     skipped: int = 0
 
     @property
     def updates(self) -> bool:
         """True when the body carries anything besides messages."""
-        return bool(self.statuses or self.preferences or self.templates)
+        return bool(self.statuses or self.preferences or self.templates or self.accounts)
 
 
 def _add_message(batch: Batch, message: dict, contact: dict, kept: str) -> None:
@@ -219,6 +242,16 @@ def parse_body(body: Any, ours: str = "") -> Batch:
                 _read_template_update(value, batch)
             elif change.get("field") in RECORD_FIELDS:
                 _read_record(value, RECORD_FIELDS[change["field"]], batch)
+            elif change.get("field") in ACCOUNT_FIELDS:
+                batch.errors += _errors(value, str(change["field"]), [])
+                batch.accounts.append(
+                    AccountUpdate(
+                        field=str(change["field"]),
+                        account=str(entry.get("id") or "")[:40],
+                        at=_when(entry.get("time")),
+                        value=value,
+                    )
+                )
             else:
                 _read_change(value, batch, _elsewhere(value, ours))
     return batch
@@ -312,7 +345,7 @@ def _read_change(value: dict, batch: Batch, elsewhere: str) -> None:
                 at=_when(pref.get("timestamp")),
             )
         )
-    # Echoes of our own sends, template and account updates, calls: nothing to act on yet.
+    # Echoes of our own sends, template quality changes, calls: nothing to act on yet.
     batch.skipped += sum(
         len(v) if isinstance(v, list) else 1
         for k, v in value.items()

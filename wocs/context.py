@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from wocs.beacon import BeaconSettings
+
 ROLES = ("customer", "agent", "admin")
 
 
@@ -71,6 +73,7 @@ class Context:
     business_number: str = ""  # digits customers write to (wa.me links)
     media: dict[str, str] | None = None  # the WhatsApp media (id, mime_type, filename) sent along
     storage: Any = None  # where a command keeps the files it answers with (a storage.Storage)
+    beacon: BeaconSettings = field(default_factory=BeaconSettings)  # the chain draws are fixed to
     confirmed: dict[str, Any] | None = None  # the facts the sender confirmed (wocs.confirmations)
     notices: list[Notice] = field(default_factory=list)
     jobs: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)

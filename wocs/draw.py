@@ -63,10 +63,14 @@ def entries_digest(lines: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
-def _words(seed: bytes, digest: str, campaign_code: str) -> Iterator[int]:
-    """64-bit words of HMAC-SHA256(seed, digest bytes + code + 8-byte big-endian counter 0, 1, …)."""
-    # Keyed by the seed committed before any entry, so no entrant can steer or predict the stream.
-    prefix = bytes.fromhex(digest) + campaign_code.encode()  # the entries and campaign fix the draw
+def _words(seed: bytes, digest: str, campaign_code: str, beacon: bytes) -> Iterator[int]:
+    """64-bit words of HMAC-SHA256(seed, digest + beacon + code + 8-byte big-endian counter 0, 1, …).
+
+    `beacon` is the drand round's 32 bytes of randomness (empty for an operator-only draw).
+    """
+    # Keyed by the seed committed before any entry, so no entrant can steer or predict the stream;
+    # the beacon, published after the entries froze, keeps the seed's holder from grinding them.
+    prefix = bytes.fromhex(digest) + beacon + campaign_code.encode()
     for counter in itertools.count():
         block = hmac.new(seed, prefix + counter.to_bytes(8, "big"), hashlib.sha256).digest()
         yield from struct.unpack(">4Q", block)  # 32 bytes = four big-endian words, in order
@@ -82,7 +86,12 @@ def _below(words: Iterator[int], bound: int) -> int:
 
 
 def pick_winners(
-    seed: bytes, digest: str, campaign_code: str, count: int, population: int
+    seed: bytes,
+    digest: str,
+    campaign_code: str,
+    count: int,
+    population: int,
+    beacon: bytes = b"",
 ) -> list[int]:
     """Indexes into the canonical entry list, without replacement, in prize order.
 
@@ -91,7 +100,7 @@ def pick_winners(
     """
     if population > WORD_SPACE:  # 64-bit words cannot cover a larger range uniformly
         raise ValueError("population too large")
-    words = _words(seed, digest, campaign_code)
+    words = _words(seed, digest, campaign_code, beacon)
     moved: dict[int, int] = {}  # virtual array: only swapped positions are stored, O(count) memory
     winners = []
     for i in range(max(0, min(count, population))):  # count > population: everyone, in drawn order
@@ -110,11 +119,12 @@ def verify(
     digest: str,
     *,
     count: int | None = None,
+    beacon: bytes = b"",
 ) -> list[str]:
     """Problems found re-checking a published draw; empty when everything matches.
 
     Pass ``count`` (the number of prizes) to also catch a winner list cut short: without it,
-    only the published winners are recomputed, in order.
+    only the published winners are recomputed, in order. ``beacon`` is the round's randomness.
     """
     problems = []
     try:
@@ -132,7 +142,7 @@ def verify(
     wanted = len(winners) if count is None else count
     try:
         # The published digest is used so a changed entry list and changed winners show separately.
-        expected = pick_winners(seed, digest, campaign_code, wanted, len(lines))
+        expected = pick_winners(seed, digest, campaign_code, wanted, len(lines), beacon)
     except ValueError:
         return [*problems, f"The digest {digest!r} is not hexadecimal."]
     if expected != winners:

@@ -133,12 +133,7 @@ def usable(name: str, params: list[str]) -> WhatsAppTemplate:
         )
     approved = [t for t in rows if t.status == "APPROVED"]
     if not approved:
-        shown = rows[0]
-        why = f" ({shown.reason})" if shown.reason else ""
-        raise ValueProblem(
-            f"Template {shown.name} is {shown.status}{why}; only templates Meta approved can be "
-            "sent. Push them with `python bot.py templates push` and wait for approval."
-        )
+        raise ValueProblem(not_sendable(rows[0]))
     template = approved[0]
     if len(params) != template.variables:
         raise ValueProblem(
@@ -146,6 +141,41 @@ def usable(name: str, params: list[str]) -> WhatsAppTemplate:
             f"{template.body!r}; you gave {len(params)}. Write them as vars: first; second."
         )
     return template
+
+
+def not_sendable(template: WhatsAppTemplate) -> str:
+    """Why a template cannot be sent yet, and what to do, in words an admin can act on."""
+    name = template.name
+    if template.status == "LOCAL":
+        return (
+            f"Template {name} has not been sent to WhatsApp for review yet, so it cannot be "
+            "sent. Ask whoever runs WOCS to submit it (python bot.py templates push; on a trial "
+            f"without WhatsApp, python bot.py templates approve {name}). Once WhatsApp approves "
+            "it, usually within a day, send it again."
+        )
+    if template.status in ("PENDING", "IN_APPEAL"):
+        return (
+            f"Template {name} is waiting for WhatsApp's review; it can be sent once approved, "
+            "usually within a day."
+        )
+    why = f" ({template.reason})" if template.reason else ""
+    if template.status == "REJECTED":
+        return (
+            f"WhatsApp rejected template {name}{why}, so it cannot be sent. Change its wording "
+            f"(templates/whatsapp/{name}.json) and have it submitted again, or use another one."
+        )
+    return (
+        f"Template {name} is {template.status.lower()} at WhatsApp{why}, so it cannot be sent; "
+        "only templates WhatsApp approved can."
+    )
+
+
+def approve_locally(name: str) -> bool:
+    """Mark a template approved the way Meta's review webhook would (a trial without WhatsApp)."""
+    rows = list(WhatsAppTemplate.select().where(WhatsAppTemplate.name == name.strip().lower()))
+    for row in rows:
+        record_status(row.name, row.language, "APPROVED")
+    return bool(rows)
 
 
 def readable(name: str, language: str, params: list[str]) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from wocs.beacon import BeaconSettings
 from wocs.values import ValueProblem, parse_phone
 
 DEFAULT_API_BASE = "https://graph.facebook.com/v25.0"
@@ -65,6 +67,28 @@ class StorageSettings:
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    """How often the workers back the database up, and how long backups are kept."""
+
+    every_hours: int = 6  # 0: no scheduled backups (`python bot.py backup` still works)
+    keep_days: int = 30
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> BackupSettings:
+        """Backup settings from BACKUP_EVERY_HOURS and BACKUP_KEEP_DAYS."""
+        every = (env.get("BACKUP_EVERY_HOURS") or "6").strip()
+        keep = (env.get("BACKUP_KEEP_DAYS") or "30").strip()
+        # Slots start at midnight UTC, so the hours must divide the day.
+        if not (every.isascii() and every.isdigit()) or (int(every) and 24 % int(every)):
+            raise ConfigError(
+                f"BACKUP_EVERY_HOURS must be 0 (off) or divide 24 (1, 2, 3, 4, 6, 8, 12, 24), not {every!r}"
+            )
+        if not (keep.isascii() and keep.isdigit()) or not 1 <= int(keep) <= 3650:
+            raise ConfigError(f"BACKUP_KEEP_DAYS must be 1 to 3650 days, not {keep!r}")
+        return cls(every_hours=int(every), keep_days=int(keep))
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting WOCS reads, with the embedded defaults."""
 
@@ -92,7 +116,11 @@ class Settings:
     api_rate_limit: str = "100/minute"  # per API user (per address before login)
     public_url: str = ""  # where Meta and customers reach this server, checked by `doctor`
     trusted_proxies: int = 0  # proxies in front whose X-Forwarded-* headers are believed
+    metrics_token: str = ""  # bearer token for /metrics; unset: /metrics is not served
+    log_format: str = "plain"  # or "json": one JSON object a line, for a log collector
     storage: StorageSettings = field(default_factory=StorageSettings)
+    backups: BackupSettings = field(default_factory=BackupSettings)
+    beacon: BeaconSettings = field(default_factory=BeaconSettings)  # the drand chain draws use
     # A secret generated per process when none is configured: outside senders
     # can then never pass the signature check, while in-process tools can.
     generated_secret: bool = field(default=False, compare=False)
@@ -151,6 +179,9 @@ class Settings:
         if not (timeout.isascii() and timeout.isdigit()) or not 1 <= int(timeout) <= 20:
             # gunicorn kills a web worker after 30 s; a request must be able to answer 503 first
             raise ConfigError(f"DATABASE_TIMEOUT must be 1 to 20 seconds, not {timeout!r}")
+        log_format = get("WOCS_LOG_FORMAT", "plain").lower()
+        if log_format not in ("plain", "json"):
+            raise ConfigError(f"WOCS_LOG_FORMAT must be plain or json, not {log_format!r}")
         mps = get("WHATSAPP_MPS", "80")
         if not (mps.isascii() and mps.isdigit()) or not 1 <= int(mps) <= 1000:
             raise ConfigError(f"WHATSAPP_MPS must be a number from 1 to 1000, not {mps!r}")
@@ -181,8 +212,44 @@ class Settings:
             mps=int(mps),
             trusted_proxies=int(proxies),
             public_url=get("WOCS_PUBLIC_URL").rstrip("/"),
+            metrics_token=get("WOCS_METRICS_TOKEN"),
+            log_format=log_format,
             storage=StorageSettings.from_env(env),
+            backups=BackupSettings.from_env(env),
+            beacon=_beacon(get),
         )
+
+
+def _beacon(get: Callable[..., str]) -> BeaconSettings:
+    """The drand chain pinned by default (quicknet), its endpoints and margin, from DRAND_*."""
+    pinned = BeaconSettings()
+    numbers = {}
+    for key, default in (
+        ("DRAND_GENESIS", pinned.genesis),
+        ("DRAND_PERIOD", pinned.period),
+        ("DRAND_MARGIN_SECONDS", pinned.margin),
+    ):
+        value = get(key, str(default))
+        if not (value.isascii() and value.isdigit()) or (key == "DRAND_PERIOD" and value == "0"):
+            raise ConfigError(f"{key} must be a whole number of seconds, not {value!r}")
+        numbers[key] = int(value)
+    urls = tuple(u.strip().rstrip("/") for u in get("DRAND_URLS").split(",") if u.strip())
+    if any(not u.startswith(("https://", "http://")) for u in urls):
+        raise ConfigError("DRAND_URLS must be http(s) URLs separated by commas.")
+    chain, key = (
+        get("DRAND_CHAIN_HASH", pinned.chain_hash),
+        get("DRAND_PUBLIC_KEY", pinned.public_key),
+    )
+    if not re.fullmatch(r"[0-9a-f]{64}", chain) or not re.fullmatch(r"[0-9a-f]{192}", key):
+        raise ConfigError("DRAND_CHAIN_HASH (64 hex) or DRAND_PUBLIC_KEY (192 hex) is malformed.")
+    return BeaconSettings(
+        chain_hash=chain,
+        public_key=key,
+        genesis=numbers["DRAND_GENESIS"],
+        period=numbers["DRAND_PERIOD"],
+        urls=urls or pinned.urls,
+        margin=numbers["DRAND_MARGIN_SECONDS"],
+    )
 
 
 def _admin_phones(raw: str) -> tuple[str, ...]:

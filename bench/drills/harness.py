@@ -220,6 +220,8 @@ def drill_stack(name: str, sweep_seconds: int = 5) -> Iterator[Stack]:
             "WOCS_ADMINS": ADMIN,
             "WOCS_SENDER_LIMIT": "0",
             "WOCS_SWEEP_SECONDS": str(sweep_seconds),
+            "STORAGE_DIR": str(folder / "files"),
+            "BACKUP_EVERY_HOURS": "0",  # a backup drill takes its own, when it means to
         }
         with production_stack(env, log, worker=False) as (port, web_pids, _):
             workers = Workers({**os.environ, **env}, log)

@@ -1,0 +1,1 @@
+"""Keeping WOCS watched: liveness and readiness, metrics, and log lines machines can read."""
