@@ -12,6 +12,7 @@ from wocs import draw as draws
 from wocs import qr
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
+from wocs.dates import show_date
 from wocs.registry import Arg, Key, command
 from wocs.replies import LIST_LIMIT, capped_list
 from wocs.types import DATE, LONG_TEXT, TEXT, ValueType
@@ -53,7 +54,7 @@ def business_day_bounds(day: dt.date, ctx: Context) -> tuple[dt.datetime, dt.dat
 
 def local_day(moment: dt.datetime, ctx: Context) -> str:
     """A stored UTC time shown as the business day it falls on."""
-    return moment.replace(tzinfo=dt.UTC).astimezone(ctx.tz).strftime("%a %d %b %Y")
+    return show_date(moment.replace(tzinfo=dt.UTC).astimezone(ctx.tz).date())
 
 
 def find(code: str) -> Campaign:

@@ -11,7 +11,7 @@ from models import Event, for_update, utcnow
 from wocs import confirmations
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
-from wocs.dates import When, show_date, show_time, show_when
+from wocs.dates import When, show_date, show_moment, show_time, show_when
 from wocs.registry import Arg, Key, command, family_alias
 from wocs.replies import LIST_LIMIT, capped_list
 from wocs.types import INT, LONG_TEXT, MONEY, PHONE, TEXT, WHEN, choice
@@ -211,10 +211,10 @@ def _stamp(ctx: Context) -> str:
 
 
 def _show_note(note: dict, ctx: Context) -> str:
-    when = dt.datetime.fromisoformat(note["at"]).astimezone(ctx.tz)
+    when = show_moment(dt.datetime.fromisoformat(note["at"]), ctx.tz)
     text = note["text"]
     text = text if len(text) <= NOTE_PREVIEW else text[: NOTE_PREVIEW - 1] + "…"
-    return f"{when:%d %b %H:%M} {note['by']}: {text}"
+    return f"{when} {note['by']}: {text}"
 
 
 @command(

@@ -53,6 +53,8 @@ def _moment(text: str, ctx: Context) -> dt.datetime:
         when = None
     if when is None or when.time is None:
         raise ValueProblem(f"'{text.strip()[:30]}' is not a date and time. {AT_HINT}")
+    if when.passed is not None:
+        raise dates.passed_problem(text, when.passed, when.day)
     moment = dt.datetime.combine(when.day, when.time, tzinfo=ctx.tz)
     if moment <= ctx.now:
         raise ValueProblem(f"{dates.show_when(when.day, when.time)} has passed. Give a later time.")

@@ -12,12 +12,11 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from commands.reports import report
-from domain.tasks import OPEN_STATES
+from domain.tasks import OPEN_STATES, show_due
 from jobs import outbox, staging
 from jobs.queues import DEFAULT, queue
 from jobs.runtime import current
 from models import OutboundMessage, StaffMember, WocsTask, utcnow, write_transaction
-from wocs.dates import show_date
 from wocs.flags import flag
 
 log = logging.getLogger(__name__)
@@ -109,7 +108,7 @@ def daily_report(day: str, now: dt.datetime | None = None) -> str:
 def _reminder(task: WocsTask) -> str:
     start = "" if task.status == "in_progress" else f"/task start {task.id} when you begin and "
     return (
-        f"Reminder: task #{task.id} is due today ({show_date(task.due)}): {task.title}\n"
+        f"Reminder: task #{task.id} is due today ({show_due(task)}): {task.title}\n"
         f"Send {start}/task done {task.id} when it is finished."
     )
 

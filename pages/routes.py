@@ -12,6 +12,7 @@ from domain.draw_record import public_record
 from models import Campaign, Draw, Entry, utcnow
 from wocs import qr
 from wocs.beacon import BeaconSettings
+from wocs.dates import show_date
 from wocs.draw import DRAWN_STATES
 from wocs.values import mask_phone
 
@@ -42,7 +43,7 @@ def _local(moment: dt.datetime) -> dt.datetime:
 
 
 def _day(moment: dt.datetime) -> str:
-    return _local(moment).strftime("%a %d %b %Y")
+    return show_date(_local(moment).date())
 
 
 def _day_ms(moment: dt.datetime) -> str:

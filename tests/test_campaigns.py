@@ -35,7 +35,7 @@ def _join_all(live, code="RAYA26"):
 def test_create_commits_to_a_seed_and_show_publishes_the_commitment(live):
     reply = create_campaign(live, extra="\nrequirements: Follow us on TikTok")
     assert reply.startswith(
-        "Campaign RAYA26 created: Hamper Raya, Thu 01 Jan 2026 to Tue 31 Dec 2030."
+        "Campaign RAYA26 created: Hamper Raya, Thu 1 Jan 2026 to Tue 31 Dec 2030."
     )
     draw = Draw.get()
     assert draw.commitment == hashlib.sha256(bytes.fromhex(draw.seed)).hexdigest()
@@ -73,7 +73,7 @@ def test_customers_join_once_with_clear_replies_for_every_case(live):
         "Sorry, we couldn't find a campaign called NOPE."
     )
     live.say(CUSTOMERS[2], "JOIN SOON")
-    assert live.replies_to(CUSTOMERS[2], 2)[1].startswith("SOON opens on Tue 01 Jan 2030.")
+    assert live.replies_to(CUSTOMERS[2], 2)[1].startswith("SOON opens on Tue 1 Jan 2030.")
     live.say(CUSTOMERS[3], "join")
     assert live.replies_to(CUSTOMERS[3], 2)[1].startswith(
         "To join a lucky draw, send JOIN and the campaign code"
@@ -281,7 +281,7 @@ def test_an_unknown_code_gets_a_404_page_in_english_and_malay(live):
 def test_the_page_invites_entries_only_while_the_campaign_is_open(live):
     create_campaign(live, code="SOON", start="2030-01-01", end="2030-02-01")
     html = _page(live, "SOON").text
-    assert "Entries open on Tue 01 Jan 2030." in html
+    assert "Entries open on Tue 1 Jan 2030." in html
     assert "Penyertaan dibuka pada Selasa, 1 Januari 2030." in html
     assert not any(part in html for part in CTA)
     create_campaign(live)

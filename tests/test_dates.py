@@ -167,12 +167,31 @@ def test_task_history_is_in_local_time(commands_db):
 def test_yes_typed_answers_the_question(live):
     assert live.ask(ADD_RAJ).startswith("Raj ")
     today = dt.datetime.now(live.settings.tz).date()
-    answer = live.ask("/agent task: X for: Raj due: 1/1")
-    if today == today.replace(month=1, day=1):
-        assert answer.startswith("Task #"), answer  # 1 January itself has not passed
+    yesterday = today - dt.timedelta(days=1)
+    answer = live.ask(f"/agent task: X for: Raj due: {yesterday.day}/{yesterday.month}")
+    if yesterday.year < today.year:
+        assert answer.startswith("Task #"), answer  # on 1 January, 31/12 is this year's
         return
     assert "has passed — did you mean" in answer and WocsTask.select().count() == 0, answer
     done = live.ask("YES")
     assert done.startswith("Task #"), done
-    assert WocsTask.get().due == dt.date(today.year + 1, 1, 1)
+    due = WocsTask.get().due
+    assert due > today and (due.month, due.day) == (yesterday.month, yesterday.day)
     assert live.ask("yes").startswith("There is no question waiting for your answer")
+
+
+def test_a_campaign_day_gone_by_lately_is_refused_naming_the_year(commands_db):
+    commands_db.now = DECEMBER_4
+    answer = commands_db.run(
+        "/campaign create code: XMAS prize: Hamper start: 1/12 end: 2027-01-31"
+    ).text
+    assert answer.startswith(
+        "start: '1/12': Tue 1 Dec 2026 has passed. If you mean Wed 1 Dec 2027, "
+        "write the year: 1/12/2027."
+    ), answer
+
+
+def test_a_send_at_a_day_gone_by_lately_is_refused(commands_db):
+    commands_db.now = DECEMBER_4
+    answer = commands_db.run("/send to: 012-345 6789 template: welcome at: 1 Dec 9am").text
+    assert "'1 Dec 9am': Tue 1 Dec 2026 has passed. If you mean Wed 1 Dec 2027" in answer, answer

@@ -12,7 +12,7 @@ import commands.events  # noqa: F401  (registers the /event family)
 from commands.events import default_checklist
 from models import AuditLog, Event, StaffMember, WocsAttachment
 from tests.conftest import ADMIN
-from wocs.dates import DATE_HINT
+from wocs.dates import DATE_HINT, show_moment
 from wocs.values import MONEY_HINT, PHONE_HINT
 
 SITI = "60129998888"
@@ -243,8 +243,8 @@ def test_notes_span_lines_and_show_lists_the_latest(live):
     shown = live.ask(f"/event show {n}", SITI)
     assert shown.endswith(
         "Notes:\n…1 earlier\n"
-        + "".join(f"01 Feb 09:00 Aisyah: note {i}\n" for i in range(1, 5))
-        + f"{at.astimezone(kl):%d %b %H:%M} Siti: EO says load-in from 3pm\nPark behind Block B\n"
+        + "".join(f"Fri 1 Feb 2030, 9:00 am Aisyah: note {i}\n" for i in range(1, 5))
+        + f"{show_moment(at, kl)} Siti: EO says load-in from 3pm\nPark behind Block B\n"
         "Photos: 0"
     )
 

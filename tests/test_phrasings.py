@@ -410,6 +410,13 @@ DAYS = [
     due("3 hari lagi", jan(17), malay=True), due("dalam 3 hari", jan(17), malay=True),
     due("in 2 weeks", jan(28)), due("2 minggu lagi", jan(28), malay=True),
     due("bulan depan", on(2, 14), malay=True), due("next month", on(2, 14)),
+    due("on 20 jan", jan(20)),
+    due("by friday", jan(16)),
+    due("pada 20 Januari", jan(20), malay=True),
+    due("this coming friday", jan(16)),
+    due("sebelum jumaat 5 petang", jan(16), at(17), malay=True),
+    due("by friday 5pm", jan(16), at(17)),
+    due("before 5pm", jan(14), at(17)),
     due("esok.", jan(15)), due("friday!", jan(16)),
 ]  # fmt: skip
 

@@ -348,7 +348,7 @@ def test_assignees_are_reminded_once_on_the_morning_a_task_is_due(live, registry
         )
 
     stock = task("Count stock", siti)
-    ice = task("Buy ice", ali, status="in_progress")
+    ice = task("Buy ice", ali, status="in_progress", params={"due_time": "15:00"})
     task("Print banner", siti, status="done")
     task("Pack cups", siti, due=FUTURE + dt.timedelta(days=1))
     task("Fold flyers", bob)
@@ -377,7 +377,7 @@ def test_assignees_are_reminded_once_on_the_morning_a_task_is_due(live, registry
         f"Send /task start {tent.id} when you begin and /task done {tent.id} when it is finished.",
     ]
     assert texts(live, ALI, "Reminder") == [
-        f"Reminder: task #{ice.id} is due today (Sun 20 Jan 2030): Buy ice\n"
+        f"Reminder: task #{ice.id} is due today (Sun 20 Jan 2030, 3:00 pm): Buy ice\n"
         f"Send /task done {ice.id} when it is finished."
     ]
     assert texts(live, BOB, "Reminder") == []

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wocs.dates import parse_date, parse_time
+from wocs.dates import parse_date, parse_time, parse_when
 from wocs.values import (
     ValueProblem,
     mask_phone,
@@ -46,7 +46,6 @@ def assert_problem(exc: pytest.ExceptionInfo[ValueProblem], text: str, example: 
         ("2027/03/04", date(2027, 3, 4)),
         ("20/1", date(2026, 1, 20)),
         ("14/1", date(2026, 1, 14)),  # today counts as "on or after today"
-        ("13/1", date(2027, 1, 13)),  # already passed this year -> next year
         ("1/12", date(2026, 12, 1)),
         ("29/2", date(2028, 2, 29)),  # next leap year
         ("20/1/2026", date(2026, 1, 20)),
@@ -96,6 +95,16 @@ def test_parse_date_weekday_rule_across_the_week() -> None:
         day = date(2026, 1, 12 + offset)  # Monday 12 Jan .. Sunday 18 Jan
         assert parse_date("friday", day) == date(2026, 1, 16 + (7 if offset > 4 else 0))
         assert parse_date(day.strftime("%A"), day) == day
+
+
+def test_a_day_month_gone_by_lately_is_refused_naming_the_year() -> None:
+    with pytest.raises(ValueProblem) as exc:
+        parse_date("13/1", TODAY)
+    assert str(exc.value) == (
+        "'13/1': Tue 13 Jan 2026 has passed. If you mean Wed 13 Jan 2027, write the year: 13/1/2027."
+    )
+    assert parse_date("13/1/2027", TODAY) == date(2027, 1, 13)
+    assert parse_date("14 Jul", TODAY) == date(2026, 7, 14)  # still ahead: never asked
 
 
 def test_parse_date_year_end_rollover() -> None:
@@ -548,6 +557,28 @@ def test_parse_date_never_crashes(text: str, today: date) -> None:
 )
 def test_parse_date_numeric_shapes_never_crash(text: str, today: date) -> None:
     _only_value_problem(lambda s: parse_date(s, today), text)
+
+
+WORDS = [
+    "next", "depan", "esok", "in", "999", "days", "weeks", "hari", "lagi", "bulan", "month",
+    "jan", "disember", "29", "31", "feb", "2100", "1899", "9pagi", "12", "malam", "at", "pukul",
+    "20/1", "2026-01-20", ",", "friday", "ini", "tengahari", "noon", "99:99", "0", "'27",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", ["bulan depan", "next month", "in 999 weeks", "1 jan", "esok"])
+@pytest.mark.parametrize("today", [date.min, date.max])
+def test_parse_when_at_the_ends_of_the_calendar(text: str, today: date) -> None:
+    _only_value_problem(lambda s: parse_when(s, today), text)
+
+
+@FUZZ
+@given(
+    text=st.one_of(st.text(), st.lists(st.sampled_from(WORDS), max_size=6).map(" ".join)),
+    today=st.one_of(st.dates(), st.sampled_from([date.min, date.max, date(2028, 2, 29)])),
+)
+def test_parse_when_never_crashes(text: str, today: date) -> None:
+    _only_value_problem(lambda s: parse_when(s, today), text)
 
 
 @FUZZ

@@ -48,7 +48,8 @@ _MONTHS = {name: i for i, names in enumerate(_MONTH_NAMES, start=1) for name in 
 _MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 # "next friday" and "jumaat depan" both mean the first such day after today, never today.
 _NEXT = re.compile(r"(?:next|coming) (\w+)|(?:hari )?(\w+) (?:depan|hadapan|akan datang)")
-_THIS = re.compile(r"(?:this|hari|on) (\w+)|(\w+) (?:ini|ni)")
+_THIS = re.compile(r"(?:this|hari|this coming) (\w+)|(\w+) (?:ini|ni)")
+_ON = re.compile(r"(?:on|pada|by|before|sebelum) ")
 _IN_DAYS = re.compile(
     r"(?:in |dalam )?([0-9]{1,3}) (day|days|hari|week|weeks|minggu)(?: (?:time|lagi|from now))?"
 )
@@ -78,14 +79,16 @@ _TIME_24H = re.compile(r"([0-9]{1,2})[:.h]([0-9]{2})")
 _TIME_HHMM = re.compile(r"([0-9]{1,2})([0-9]{2})")
 _TIME_HOUR = re.compile(r"([0-9]{1,2})")
 _TRIM = " ,;.!"
+RECENT = dt.timedelta(days=183)  # a yearless day gone by less than this is asked about
 
 
 @dataclass(frozen=True)
 class When:
     """A day, the time of day if one was written, and the day it replaced when it had passed.
 
-    `passed` is set when a day and month were written without a year and that day has gone
-    this year: `day` is then the same day next year, which the sender should confirm.
+    `passed` is set when a day and month were written without a year and that day went by
+    this year not long ago: `day` is then the same day next year, which the sender should
+    confirm. Longer ago (`2/1` written on 30 December), next year is plainly meant.
     """
 
     day: dt.date
@@ -135,7 +138,8 @@ def _yearless(raw: str, month: int, day: int, today: dt.date) -> When:
         except ValueError:
             continue
         if candidate >= today:
-            passed = this_year if this_year is not None and this_year < today else None
+            recent = this_year is not None and dt.timedelta(0) < today - this_year < RECENT
+            passed = this_year if recent else None
             return When(candidate, passed=passed)
     raise ValueProblem(f"'{excerpt(raw)}' is too far in the future. {DATE_HINT}")
 
@@ -175,9 +179,10 @@ def _relative(key: str, today: dt.date) -> dt.date | None:
 
 def _date(raw: str, key: str, today: dt.date) -> When:
     """Read `key` (already cleaned) as a day; ValueProblem names `raw` when it is not one."""
+    key = key[m.end() :] if (m := _ON.match(key)) else key
     try:
         day = _relative(key, today)
-    except OverflowError:
+    except (OverflowError, ValueError):  # past the calendar's first or last day
         raise ValueProblem(f"'{excerpt(raw)}' is outside the calendar. {DATE_HINT}") from None
     if day is not None:
         return When(day)
@@ -203,8 +208,23 @@ def _date(raw: str, key: str, today: dt.date) -> When:
 
 
 def parse_date(text: str, today: dt.date) -> dt.date:
-    """A date; weekday names mean the next such day on or after today (today if same)."""
-    return _date(text, _clean(text, "a date", DATE_HINT), today).day
+    """A date; weekday names mean the next such day on or after today (today if same).
+
+    A day and month that went by lately are refused, naming the year to write, where there is
+    no question to ask (parse_when leaves that to the command).
+    """
+    when = _date(text, _clean(text, "a date", DATE_HINT), today)
+    if when.passed is not None:
+        raise passed_problem(text, when.passed, when.day)
+    return when.day
+
+
+def passed_problem(text: str, passed: dt.date, day: dt.date) -> ValueProblem:
+    """The refusal of a day that went by lately, for a value that cannot be asked about."""
+    return ValueProblem(
+        f"'{excerpt(text)}': {show_date(passed)} has passed. If you mean "
+        f"{show_date(day)}, write the year: {day.day}/{day.month}/{day.year}."
+    )
 
 
 def _hour(hour: int, period: str) -> int:
