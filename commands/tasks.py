@@ -43,7 +43,14 @@ def _change(ctx: Context, task: WocsTask, status: str, note: str = "") -> None:
     "agent",
     role="admin",
     keys=(
-        Key("task", TEXT, required=True, aliases=("tugas",), hint="<what to do>"),
+        Key(
+            "task",
+            TEXT,
+            required=True,
+            aliases=("tugas",),
+            hint="<what to do>",
+            ask="What is the task?",
+        ),
         Key(
             "for",
             PERSON,
@@ -51,8 +58,9 @@ def _change(ctx: Context, task: WocsTask, status: str, note: str = "") -> None:
             aliases=("untuk",),
             dest="assignee",
             hint="<name or phone>",
+            ask="Who is it for?",
         ),
-        Key("due", WHEN, required=True, aliases=("tarikh",), hint="<date>"),
+        Key("due", WHEN, required=True, aliases=("tarikh",), hint="<date>", ask="When is it due?"),
         Key("priority", PRIORITY, aliases=("keutamaan",), hint="low|normal|high|urgent"),
         Key("note", LONG_TEXT, aliases=("nota",), hint="<details>"),
     ),
@@ -190,7 +198,17 @@ def cancel_task(ctx: Context, n: int) -> Result:
     "task assign",
     role="admin",
     args=(Arg("n", INT),),
-    keys=(Key("for", PERSON, required=True, aliases=("untuk",), dest="assignee", hint="<name>"),),
+    keys=(
+        Key(
+            "for",
+            PERSON,
+            required=True,
+            aliases=("untuk",),
+            dest="assignee",
+            hint="<name>",
+            ask="Who should do it?",
+        ),
+    ),
 )
 def assign_task(ctx: Context, n: int, assignee: StaffMember) -> Result:
     """Give a task to someone else; the new assignee is told."""

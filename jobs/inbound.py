@@ -17,7 +17,7 @@ from models import InboundMessage, StaffMember, for_update, utcnow, write_transa
 from whatsapp.payload import message_choice
 from wocs import confirmations
 from wocs.context import Context, Result
-from wocs.dispatch import run_command
+from wocs.dispatch import answer_prompt, run_command
 from wocs.grammar import looks_like_command
 from wocs.replies import reply
 from wocs.values import mask_phone
@@ -150,6 +150,8 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
         )
         # Say it once per window; after that, silence (a loop with another bot ends here).
         answer = Result(reply("slow_down")) if over == 1 else None
+    elif ctx.may("agent") and (prompted := answer_prompt(text, ctx)) is not None:
+        answer = prompted  # the answer to what a command just asked for, or CANCEL
     elif looks_like_command(text):
         answer = run_command(text, ctx)
     elif ctx.may("agent") and (typed := confirmations.typed_answer(text)):

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 import commands.config  # noqa: F401  (registers /config)
-from models import AuditLog, Campaign, Contact, Draw, StaffMember, WocsAppConfig
+from models import (
+    AuditLog,
+    Campaign,
+    Contact,
+    Draw,
+    StaffMember,
+    WocsAppConfig,
+    WocsConfirmation,
+)
 from tests.conftest import ADMIN
 from wocs import flags
 from wocs.replies import reply
@@ -92,8 +100,13 @@ def test_bad_values_are_explained_and_change_nothing(live):
         "daily_report_hour takes a whole number from 0 to 23, not '9pm'."
     )
     assert live.ask("/config set key: draws_enabled") == (
-        "Missing value:.\nUsage: /config set key: <flag> value: <value>"
+        "What is the value?\nReply with value, or CANCEL to drop /config set."
     )
+    # The flag's own check is the command's: it answers once every value is in, as if typed whole.
+    assert live.ask("maybe") == f"draws_enabled takes {bool_hint}, not 'maybe'."
+    assert live.ask("/config set key: draws_enabled").startswith("What is the value?")
+    assert live.ask("batal").startswith("Cancelled: /config set was not sent")
+    assert WocsConfirmation.select().where(WocsConfirmation.state == "asking").count() == 0
     assert WocsAppConfig.select().count() == 0
     assert AuditLog.select().count() == 0
 

@@ -249,7 +249,10 @@ def test_bad_values_are_explained(live):
         "hyphens, like raya-promo.\nUsage: /landing publish slug: <page-name> title: <title> "
         "content: <Markdown>"
     )
-    assert live.ask("/landing publish slug: ok title: T").startswith("Missing content:.")
+    assert live.ask("/landing publish slug: ok title: T") == (
+        "What is the content?\nReply with Markdown, or CANCEL to drop /landing publish."
+    )
+    assert live.ask("cancel").startswith("Cancelled: /landing publish was not sent")
     assert live.ask(f"/landing publish slug: ok title: {'t' * 201} content: x") == (
         "title: is 201 characters; keep it to 200."
     )

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from wocs import registry
+from wocs import prompts, registry
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
 from wocs.grammar import CommandSyntaxError, parse
@@ -37,6 +37,7 @@ class Refusal(Exception):
         audited: dict[str, Any] | None = None,
         problems: dict[str, str] | None = None,
         what: str = "",
+        missing: registry.Arg | registry.Key | None = None,
     ) -> None:
         super().__init__(reply)
         self.reply = reply
@@ -44,6 +45,7 @@ class Refusal(Exception):
         self.audited = audited  # the audit entry the refusal leaves (permission refusals)
         self.problems = problems or {}  # per field, for values given by field
         self.what = what  # for NOT_FOUND: the record, as `task #12`
+        self.missing = missing  # for SYNTAX: the first required value not given, if that was it
 
 
 def execute(ctx: Context, cmd: registry.Command, convert: Callable[[], dict[str, Any]]) -> Result:
@@ -57,6 +59,8 @@ def execute(ctx: Context, cmd: registry.Command, convert: Callable[[], dict[str,
         kwargs = convert()
     except registry.FieldProblems as exc:
         raise Refusal(exc.message, INVALID, problems=exc.problems) from None
+    except registry.Missing as exc:
+        raise Refusal(f"{exc.message}\nUsage: {cmd.usage}", missing=exc.wanted) from None
     except CommandSyntaxError as exc:
         raise Refusal(f"{exc.message}\nUsage: {cmd.usage}") from None
     try:
@@ -89,8 +93,13 @@ def refused(ctx: Context, refusal: Refusal) -> Result:
     return Result(refusal.reply)
 
 
-def prepare(text: str, ctx: Context) -> tuple[registry.Command, Callable[[], dict[str, Any]]]:
-    """Read a command message: the command it names and how to convert its values."""
+def prepare(
+    text: str, ctx: Context, answers: dict[str, str] | None = None
+) -> tuple[registry.Command, Callable[[], dict[str, Any]]]:
+    """Read a command message: the command it names and how to convert its values.
+
+    `answers` fill in values the message left out (answers to a prompt), by name.
+    """
     if ctx.role == "customer":
         reason = {"text": text[:200], "reason": "not on the whitelist"}
         log.info("refused a command from %s: not on the whitelist", mask_phone(ctx.phone))
@@ -107,7 +116,7 @@ def prepare(text: str, ctx: Context) -> tuple[registry.Command, Callable[[], dic
         raise Refusal(_unknown(parsed.name, ctx)) from None
     except CommandSyntaxError as exc:
         raise Refusal(exc.message) from None
-    return cmd, lambda: registry.bind(cmd, words, parsed.items, ctx)
+    return cmd, lambda: registry.bind(cmd, words, parsed.items, ctx, answers)
 
 
 def check(text: str, ctx: Context) -> tuple[registry.Command, dict[str, Any]]:
@@ -120,13 +129,33 @@ def check(text: str, ctx: Context) -> tuple[registry.Command, dict[str, Any]]:
         raise Refusal(f"{exc.message}\nUsage: {cmd.usage}") from None
 
 
-def run_command(text: str, ctx: Context) -> Result:
-    """Answer a slash-command message; never raises for anything the sender typed."""
+def run_command(text: str, ctx: Context, answers: dict[str, str] | None = None) -> Result:
+    """Answer a slash-command message; never raises for anything the sender typed.
+
+    On WhatsApp a command missing a required value asks for it (wocs.prompts) instead of
+    refusing; `answers` are the values given so far that way.
+    """
     try:
-        cmd, convert = prepare(text, ctx)
-        return execute(ctx, cmd, convert)
+        cmd, convert = prepare(text, ctx, answers)
+        try:
+            return execute(ctx, cmd, convert)
+        except Refusal as refusal:
+            if refusal.missing is None or ctx.source != "whatsapp":
+                raise
+            return prompts.ask(ctx, cmd, text, answers, refusal.missing)
     except Refusal as refusal:
         return refused(ctx, refusal)
+
+
+def answer_prompt(text: str, ctx: Context) -> Result | None:
+    """Read a staff member's message as the answer to their open prompt; None when it is not.
+
+    Once every value is in, the command runs as if typed whole: the same checks and audit.
+    """
+    got = prompts.receive(text, ctx)
+    if isinstance(got, prompts.Ready):
+        return run_command(got.text, ctx, got.answers)
+    return got
 
 
 def _unknown(name: str, ctx: Context) -> str:

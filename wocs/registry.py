@@ -7,7 +7,7 @@ import functools
 import importlib
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -29,6 +29,7 @@ class Arg:
     required: bool = True
     greedy: bool = False  # takes every remaining word, joined by spaces
     hint: str = ""
+    ask: str = ""  # the question when it is missing; else Command.question builds one
 
     @property
     def placeholder(self) -> str:
@@ -36,6 +37,11 @@ class Arg:
         if self.hint:
             return self.hint
         return self.type.name if "|" in self.type.name else f"<{self.name}>"
+
+    @property
+    def expected(self) -> str:
+        """What an answer looks like, as the usage line shows it."""
+        return self.placeholder
 
 
 @dataclass(frozen=True)
@@ -51,11 +57,17 @@ class Key:
     # May also be written without its key word, after the command's words (`/event check 1 3`):
     # positional keys take one word each in declaration order, the last one all that is left.
     positional: bool = False
+    ask: str = ""  # the question when it is missing ("Who is it for?"); else a default
 
     @property
     def param(self) -> str:
         """The keyword argument the command function receives."""
         return self.dest or self.name
+
+    @property
+    def expected(self) -> str:
+        """What an answer looks like, as the usage line shows it ('' when it says nothing)."""
+        return "" if self.hint == "…" else self.hint
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,25 @@ class Command:
         parts += [k.hint if k.hint.startswith("<") else f"<{k.name}>" for k in bare]
         parts += [f"{k.name}: {k.hint}" for k in self.keys if k.required and not k.positional]
         return " ".join(parts)
+
+    def question(self, wanted: Arg | Key) -> str:
+        """What the sender is asked when `wanted` is missing: its own question, else a default.
+
+        The first argument names the record the command acts on (`/task show` → "Which task?").
+        """
+        if wanted.ask:
+            return wanted.ask
+        if self.args and wanted is self.args[0]:
+            return f"Which {self.name}?"
+        return f"What is the {wanted.name}?"
+
+    def wanted(self, name: str) -> Arg | Key:
+        """The argument or key called `name`; a wrong name is a bug (KeyError)."""
+        every: tuple[Arg | Key, ...] = (*self.args, *self.keys)
+        found = [p for p in every if p.name == name]
+        if not found:
+            raise KeyError(name)
+        return found[0]
 
     def key_for(self, word: str) -> Key | None:
         """The declared key a typed key (or its alias) stands for."""
@@ -234,6 +265,14 @@ class FieldProblems(CommandSyntaxError):
         self.problems = problems
 
 
+class Missing(CommandSyntaxError):
+    """A required argument or key was not given; `wanted` is the first one missing."""
+
+    def __init__(self, message: str, wanted: Arg | Key) -> None:
+        super().__init__(message)
+        self.wanted = wanted
+
+
 def bind_fields(
     cmd: Command, values: dict[str, Any], ctx: Context, labels: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -264,15 +303,26 @@ def bind_fields(
 
 
 def bind(
-    cmd: Command, words: tuple[str, ...], items: tuple[Pair | Line, ...], ctx: Context
+    cmd: Command,
+    words: tuple[str, ...],
+    items: tuple[Pair | Line, ...],
+    ctx: Context,
+    answers: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Check and convert a message's words and keys into the command's keyword arguments."""
+    """Check and convert a message's words and keys into the command's keyword arguments.
+
+    `answers` are values the sender gave later, by argument or key name, for the ones the
+    message left out (the answers to wocs.prompts' questions); each is read by its own type.
+    """
     kwargs: dict[str, Any] = {}
+    answers = answers or {}
     left = list(words)
     for arg in cmd.args:
         if not left:
-            if arg.required:
-                raise CommandSyntaxError(f"Missing <{arg.name}>.")
+            if arg.name in answers:
+                kwargs[arg.name] = _convert(arg.type, answers[arg.name], ctx, f"<{arg.name}>", 1)
+            elif arg.required:
+                raise Missing(f"Missing <{arg.name}>.", arg)
             continue
         raw = " ".join(left) if arg.greedy else left.pop(0)
         if arg.greedy:
@@ -285,10 +335,13 @@ def bind(
         )
     for key, (text, line) in _collect(cmd, (*bare, *items)).items():
         kwargs[key.param] = _convert(key.type, text, ctx, f"{key.name}:", line)
+    for key in cmd.keys:
+        if key.param not in kwargs and key.name in answers:
+            kwargs[key.param] = _convert(key.type, answers[key.name], ctx, f"{key.name}:", 1)
     missing = [k for k in cmd.keys if k.required and k.param not in kwargs]
     if missing:
         names = ", ".join(f"{k.name}:" for k in missing)
-        raise CommandSyntaxError(f"Missing {names}.")
+        raise Missing(f"Missing {names}.", missing[0])
     return kwargs
 
 
@@ -367,9 +420,14 @@ def _unknown_key(cmd: Command, pair: Pair) -> CommandSyntaxError:
     )
 
 
+def read_value(kind: ValueType, text: str, ctx: Context) -> Any:
+    """One typed value read by its type, as after its key; raises ValueProblem."""
+    return kind.convert(text if kind.verbatim else hyphens(text), ctx)
+
+
 def _convert(kind: ValueType, text: str, ctx: Context, label: str, line: int) -> Any:
     try:
-        return kind.convert(text if kind.verbatim else hyphens(text), ctx)
+        return read_value(kind, text, ctx)
     except ValueProblem as exc:
         where = f"Line {line}, " if line > 1 else ""
         raise CommandSyntaxError(f"{where}{label} {exc}", line) from None

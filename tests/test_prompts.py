@@ -1,0 +1,122 @@
+"""Asking for what a command left out, end to end through the webhook, on both stacks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from jobs.worker import InProcessWorkers
+from models import AuditLog, StaffMember, WocsConfirmation, WocsTask, utcnow
+from tests.conftest import ADMIN
+from wocs.replies import reply
+
+SITI = "60129998888"
+WHO = "Who is it for?\nReply with name or phone, or CANCEL to drop /agent."
+WHEN = "When is it due?\nReply with date, or CANCEL to drop /agent."
+
+
+def _siti() -> None:
+    StaffMember.create(phone=SITI, name="Siti", role="agent")
+
+
+def _asking() -> list[WocsConfirmation]:
+    return list(WocsConfirmation.select().where(WocsConfirmation.state == "asking"))
+
+
+def test_a_task_without_assignee_and_date_asks_for_each_then_runs_as_typed_whole(live):
+    _siti()
+    assert live.ask("/agent task: Setup booth") == WHO
+    (row,) = _asking()
+    assert (row.command, row.facts, row.params["answers"]) == ("agent", {"asking": "for"}, {})
+    assert live.ask("Siti") == WHEN
+    assert WocsTask.select().count() == 0
+    done = live.ask("esok")
+    assert done.startswith("Task #") and "created for Siti" in done, done
+    task = WocsTask.get()
+    tomorrow = dt.datetime.now(live.settings.tz).date() + dt.timedelta(days=1)
+    assert (task.title, task.assignee.phone, task.due) == ("Setup booth", SITI, tomorrow)
+    assert AuditLog.select().where(AuditLog.action == "task.create").count() == 1
+    assert live.replies_to(SITI)[0].startswith(f"New task #{task.id} from ")
+    assert not _asking()
+    # The prompt is over: a plain message is a plain message again.
+    assert live.ask("Siti") == reply("staff_hint")
+
+
+def test_a_bad_answer_gets_the_types_error_and_the_same_question(live):
+    _siti()
+    assert live.ask("/agent task: X due: esok") == WHO
+    again = live.ask("Zed")
+    assert again.endswith(WHO) and again != WHO, again
+    assert live.ask("Siti").startswith("Task #")
+
+
+def test_the_first_missing_value_is_asked_first_and_answers_keep(live):
+    _siti()
+    assert (
+        live.ask("/agent") == "What is the task?\nReply with what to do, or CANCEL to drop /agent."
+    )
+    assert live.ask("Bring the banner") == WHO
+    assert live.ask("siti") == WHEN
+    assert live.ask("lusa").startswith("Task #")
+    assert WocsTask.get().title == "Bring the banner"
+
+
+def test_cancel_or_batal_drops_the_prompt(live):
+    for word in ("cancel", "Batal", "/cancel"):
+        assert live.ask("/agent task: X") == WHO
+        assert live.ask(word) == "Cancelled: /agent was not sent; nothing was done."
+        assert not _asking()
+    assert WocsTask.select().count() == 0
+
+
+def test_a_new_command_replaces_the_prompt(live):
+    _siti()
+    assert live.ask("/agent task: X") == WHO
+    assert live.ask("/help").strip()
+    assert not _asking()
+    assert live.ask("Siti") == reply("staff_hint")
+    assert WocsTask.select().count() == 0
+    # A command that asks again replaces the old question with its own.
+    assert live.ask("/agent task: X") == WHO
+    assert live.ask("/agent task: Y for: Siti") == WHEN
+    assert len(_asking()) == 1
+    assert live.ask("esok").startswith("Task #")
+    assert WocsTask.get().title == "Y"
+
+
+def test_a_prompt_survives_a_worker_restart(live):
+    _siti()
+    assert live.ask("/agent task: Setup booth for: Siti") == WHEN
+    old = live.app.extensions["wocs_workers"]
+    old.stop()
+    restarted = InProcessWorkers(old.runtime, old.count).start()
+    live.app.extensions["wocs_workers"] = restarted
+    assert live.ask("esok").startswith("Task #")
+    assert WocsTask.get().title == "Setup booth"
+
+
+def test_an_expired_prompt_runs_nothing(live):
+    _siti()
+    assert live.ask("/agent task: X for: Siti") == WHEN
+    WocsConfirmation.update(expires_at=utcnow() - dt.timedelta(seconds=1)).execute()
+    assert live.ask("esok") == (
+        "I stopped waiting for your answer to /agent after 5 minutes; nothing was done. "
+        "Send the command again."
+    )
+    assert WocsTask.select().count() == 0 and not _asking()
+
+
+def test_the_answer_is_checked_for_permission_again(live):
+    _siti()
+    assert live.ask("/agent task: X for: Siti") == WHEN
+    StaffMember.update(role="agent").where(StaffMember.phone == ADMIN).execute()
+    assert live.ask("esok") == "Sorry, only admins can use /agent."
+    assert WocsTask.select().count() == 0
+
+
+def test_agents_are_refused_before_being_asked_and_customers_never_asked(live):
+    _siti()
+    assert live.ask("/agent task: X", SITI) == "Sorry, only admins can use /agent."
+    customer = "60175550000"
+    assert live.ask("/agent task: X", customer).startswith("Sorry, commands are only for our team.")
+    assert not _asking()
+    assert not live.ask("Siti", customer).startswith("When")
