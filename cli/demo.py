@@ -169,6 +169,10 @@ def _day(script: Script, today: dt.date) -> None:
     )
     script.say(ADMIN, "/agent task: Setup booth\nfor: Siti\ndue: tomorrow", messages(2))
     script.say(AGENT, "/task done 1", messages(2))
+    # A command missing what it needs asks for it, one value at a time.
+    script.say(ADMIN, "/agent task: Stock the cooler", messages(1))
+    script.say(ADMIN, "Siti", messages(1))
+    script.say(ADMIN, "esok", messages(2))
 
     script.heading("Noon: a lucky draw, and customers enter it")
     script.say(

@@ -29,6 +29,12 @@ def test_demo_plays_the_whole_day():
     assert "bot → +60 12-999 8888 (Siti): New task #1 from Aisyah: Setup booth" in out
     assert "bot → +60 12-345 6789 (Aisyah): Siti finished task #1: Setup booth" in out
     assert (
+        "Aisyah › /agent task: Stock the cooler\n  bot → +60 12-345 6789 (Aisyah): Who is it for?"
+        in out
+    )
+    assert "Aisyah › Siti\n  bot → +60 12-345 6789 (Aisyah): When is it due?" in out
+    assert "Aisyah › esok\n" in out and "New task #2 from Aisyah: Stock the cooler" in out
+    assert (
         "… and 17 more customers (Ravi to Irfan) send JOIN RAYA26; 17 of them get a ticket" in out
     )
     assert out.count("Your ticket: ") == 3  # the first three joins are shown in full
