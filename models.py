@@ -298,14 +298,15 @@ class WocsSecret(BaseModel):
 
 
 class WocsConfirmation(BaseModel):
-    """A command's question to its sender ("draw now?"), run again as asked once confirmed."""
+    """A command's question to its sender ("draw now?", "who is it for?"), run again when answered."""
 
     phone = CharField(max_length=140)
     command = CharField(max_length=40)  # the command's full name, e.g. "draw"
     params = JSONText(default=dict)  # the arguments it runs with when confirmed
     facts = JSONText(default=dict)  # what the question showed; a change asks again
     question = TextField(default="")
-    state = CharField(max_length=10, default="pending")  # pending → confirmed | cancelled
+    # pending → confirmed | cancelled; the prompts of wocs.prompts: asking → answered, paging → paged
+    state = CharField(max_length=10, default="pending")
     expires_at = DateTimeField()
     created_at = DateTimeField(default=utcnow)
     answered_at = DateTimeField(null=True)

@@ -8,8 +8,8 @@ from wocs import confirmations
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.dates import When, show_date, show_moment, show_when
-from wocs.registry import Arg, Key, command, family_alias
-from wocs.replies import LIST_LIMIT, capped_list
+from wocs.registry import PAGE, Arg, Key, command, family_alias
+from wocs.replies import LIST_LIMIT, capped_list, page_start
 from wocs.types import INT, LONG_TEXT, PERSON, PRIORITY, TEXT, WHEN, choice
 
 family_alias("task", "tugas")
@@ -113,9 +113,10 @@ def create_task(
     "task list",
     role="agent",
     args=(Arg("which", choice("mine", "open", "overdue", "all"), required=False),),
+    keys=(PAGE,),
 )
-def list_tasks(ctx: Context, which: str | None = None) -> Result:
-    """List tasks: yours by default, or open, overdue or all (admins)."""
+def list_tasks(ctx: Context, which: str | None = None, page: int = 1) -> Result:
+    """List tasks: yours by default, or open, overdue or all (admins); 20 a page."""
     which = which or ("open" if ctx.may("admin") else "mine")
     mine = WocsTask.select().where(WocsTask.assignee == ctx.user)
     query = (mine if which == "mine" else visible_tasks(ctx)).order_by(WocsTask.due, WocsTask.id)
@@ -129,10 +130,12 @@ def list_tasks(ctx: Context, which: str | None = None) -> Result:
     lines = [
         f"#{t.id} {t.title} — {_label(t.assignee)}, due {show_due(t)} "
         f"({t.status.replace('_', ' ')}{', ' + t.priority if t.priority != 'normal' else ''})"
-        for t in query.limit(LIST_LIMIT)
+        for t in query.offset(page_start(page, total)).limit(LIST_LIMIT)
     ]
     heading = "My" if which == "mine" else which.capitalize()
-    return Result(capped_list(f"{heading} tasks", total, lines))
+    more = f"/task list {which} page {page + 1}"
+    text = capped_list(f"{heading} tasks", total, lines, page=page, more=more)
+    return Result(text, more=more if total > page * LIST_LIMIT else "")
 
 
 @command("task show", role="agent", args=(Arg("n", INT),))

@@ -120,3 +120,53 @@ def test_agents_are_refused_before_being_asked_and_customers_never_asked(live):
     assert live.ask("/agent task: X", customer).startswith("Sorry, commands are only for our team.")
     assert not _asking()
     assert not live.ask("Siti", customer).startswith("When")
+
+
+def _tasks(count: int) -> None:
+    siti = StaffMember.create(phone=SITI, name="Siti", role="agent")
+    today = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)
+    for n in range(count):
+        WocsTask.create(title=f"Job {n + 1}", assignee=siti, due=today, command="agent")
+
+
+def test_a_cut_list_says_how_many_more_and_more_shows_them(live):
+    _tasks(29)
+    first = live.ask("/task list")
+    assert first.startswith("Open tasks (29):\n#")
+    assert first.endswith("\n…and 9 more: send MORE (or /task list open page 2)."), first
+    assert first.count("\n#") == 20
+    rest = live.ask("MORE")
+    assert rest.startswith("Open tasks (29, page 2):\n#") and "Job 29" in rest, rest
+    assert "Job 20 " not in rest and "more" not in rest
+    # The list is over: MORE is a plain word again.
+    assert live.ask("more") == reply("staff_hint")
+
+
+def test_pages_by_word_or_key_and_a_page_past_the_end(live):
+    _tasks(25)
+    assert live.ask("/task list open page 2") == live.ask("/task list page: 2")
+    assert live.ask("/task list halaman 2").startswith("Open tasks (25, page 2):\n")
+    assert live.ask("/task list page 3") == "There is no page 3: the list has 2 pages."
+    assert live.ask("/task list page 0").startswith("page: '0' is not a number; numbers start at 1")
+
+
+def test_more_continues_after_a_restart_and_lagi_works_too(live):
+    _tasks(45)
+    assert live.ask("/task list all").endswith("send MORE (or /task list all page 2).")
+    old = live.app.extensions["wocs_workers"]
+    old.stop()
+    live.app.extensions["wocs_workers"] = InProcessWorkers(old.runtime, old.count).start()
+    second = live.ask("lagi")
+    assert second.startswith("All tasks (45, page 2):\n")
+    assert second.endswith("\n…and 5 more: send MORE (or /task list all page 3).")
+    assert live.ask("more").startswith("All tasks (45, page 3):\n")
+
+
+def test_a_prompt_comes_before_more(live):
+    _tasks(21)
+    assert live.ask("/task list").endswith("send MORE (or /task list open page 2).")
+    assert live.ask("/agent for: Siti due: esok") == (
+        "What is the task?\nReply with what to do, or CANCEL to drop /agent."
+    )
+    assert live.ask("more").startswith("Task #")
+    assert WocsTask.select().where(WocsTask.title == "more").count() == 1

@@ -52,6 +52,7 @@ class Result:
     image: str = ""  # a stored file (storage key) sent as a picture, with `text` as its caption
     document: str = ""  # a stored file sent as a document (a CSV), with `text` as its caption
     entity: str = ""
+    more: str = ""  # the command showing the rest of a cut list: a staff member's MORE runs it
     notices: tuple[Notice, ...] = ()
     jobs: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 

@@ -133,18 +133,21 @@ def run_command(text: str, ctx: Context, answers: dict[str, str] | None = None) 
     """Answer a slash-command message; never raises for anything the sender typed.
 
     On WhatsApp a command missing a required value asks for it (wocs.prompts) instead of
-    refusing; `answers` are the values given so far that way.
+    refusing; `answers` are the values given so far that way. A cut list is kept for MORE.
     """
     try:
         cmd, convert = prepare(text, ctx, answers)
         try:
-            return execute(ctx, cmd, convert)
+            result = execute(ctx, cmd, convert)
         except Refusal as refusal:
             if refusal.missing is None or ctx.source != "whatsapp":
                 raise
             return prompts.ask(ctx, cmd, text, answers, refusal.missing)
     except Refusal as refusal:
         return refused(ctx, refusal)
+    if result.more and ctx.source == "whatsapp":
+        prompts.keep_more(ctx, cmd, result.more)
+    return result
 
 
 def answer_prompt(text: str, ctx: Context) -> Result | None:

@@ -20,7 +20,10 @@ from wocs.values import ValueProblem
 
 TIMEOUT = dt.timedelta(minutes=5)  # the answer comes now or not at all
 ASKING = "asking"  # asking → answered | cancelled | replaced | expired
+# The rest of a cut list, for MORE: a row whose params hold the command showing the next page.
+PAGING, PAGING_TIMEOUT = "paging", dt.timedelta(hours=1)  # paging → paged | replaced | expired
 _CANCEL = {"cancel", "batal", "/cancel", "/batal"}
+_MORE = {"more", "lagi", "next", "seterusnya"}
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ def ask(
 ) -> Result:
     """Keep the partial command and ask for `wanted`; the question is the reply."""
     now = utcnow()
-    _close_open(ctx, "replaced", now)  # one prompt a sender: the newest is the one answered
+    _close_open(ctx, ASKING, now)  # one prompt a sender: the newest is the one answered
     question = _question(cmd, wanted)
     row = WocsConfirmation.create(
         phone=ctx.phone,
@@ -58,18 +61,15 @@ def receive(text: str, ctx: Context) -> Result | Ready | None:
     """Read a staff member's message against their open prompt.
 
     None when there is none or the message is another command (which replaces it); else the
-    reply (the question again, a cancellation, an expiry) or Ready to run the command.
+    reply (the question again, a cancellation, an expiry) or Ready to run the command. With
+    no prompt open, MORE is Ready to show the next page of the sender's last cut list.
     """
-    row = (
-        WocsConfirmation.select()
-        .where(WocsConfirmation.phone == ctx.phone, WocsConfirmation.state == ASKING)
-        .order_by(WocsConfirmation.id.desc())
-        .first()
-    )
-    if row is None:
-        return None
     said = plain(text).strip()
-    if said.lower().strip(" .!") in _CANCEL:
+    word = said.lower().strip(" .!")
+    row = _open(ctx, ASKING)
+    if row is None:
+        return _more(ctx) if word in _MORE else None
+    if word in _CANCEL:
         _take(row, "cancelled")
         return Result(f"Cancelled: /{row.command} was not sent; nothing was done.")
     if looks_like_command(said):
@@ -94,21 +94,55 @@ def receive(text: str, ctx: Context) -> Result | Ready | None:
     return Ready(params["text"], {**params["answers"], wanted.name: said})
 
 
+def keep_more(ctx: Context, cmd: registry.Command, text: str) -> None:
+    """Remember `text`, the command showing the next page of the list just sent, for MORE."""
+    now = utcnow()
+    _close_open(ctx, PAGING, now)
+    WocsConfirmation.create(
+        phone=ctx.phone,
+        command=cmd.full_name,
+        params={"text": text},
+        state=PAGING,
+        expires_at=now + PAGING_TIMEOUT,
+    )
+
+
+def _more(ctx: Context) -> Ready | None:
+    """The next page of the sender's last cut list, unless it is gone or too old."""
+    row = _open(ctx, PAGING)
+    if row is None:
+        return None
+    if row.expires_at < utcnow():
+        _take(row, "expired", PAGING)
+        return None
+    return Ready(row.params["text"], {}) if _take(row, "paged", PAGING) else None
+
+
+def _open(ctx: Context, state: str) -> WocsConfirmation | None:
+    return (
+        WocsConfirmation.select()
+        .where(WocsConfirmation.phone == ctx.phone, WocsConfirmation.state == state)
+        .order_by(WocsConfirmation.id.desc())
+        .first()
+    )
+
+
 def _question(cmd: registry.Command, wanted: registry.Arg | registry.Key) -> str:
     how = f"Reply with {wanted.expected.strip('<>')}" if wanted.expected else "Reply"
     return f"{cmd.question(wanted)}\n{how}, or CANCEL to drop /{cmd.full_name}."
 
 
-def _take(row: WocsConfirmation, state: str) -> bool:
-    """Close the prompt if it is still open; False when another message closed it first."""
+def _take(row: WocsConfirmation, state: str, was: str = ASKING) -> bool:
+    """Close the row if it is still open; False when another message closed it first."""
     return bool(
         WocsConfirmation.update(state=state, answered_at=utcnow())
-        .where(WocsConfirmation.id == row.id, WocsConfirmation.state == ASKING)
+        .where(WocsConfirmation.id == row.id, WocsConfirmation.state == was)
         .execute()
     )
 
 
-def _close_open(ctx: Context, state: str, now: dt.datetime) -> None:
-    WocsConfirmation.update(state=state, answered_at=now).where(
-        WocsConfirmation.phone == ctx.phone, WocsConfirmation.state == ASKING
+def _close_open(ctx: Context, was: str, now: dt.datetime) -> None:
+    """Mark the sender's open rows in state `was` replaced: a new one takes their place."""
+    WocsConfirmation.update(state="replaced", answered_at=now).where(
+        WocsConfirmation.phone == ctx.phone, WocsConfirmation.state == was
     ).execute()

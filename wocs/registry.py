@@ -16,7 +16,7 @@ from wocs.context import Context, Result
 from wocs.grammar import CommandSyntaxError, Line, Pair, ParsedCommand
 from wocs.keysplit import key_pattern, split, unescape
 from wocs.normalise import hyphens
-from wocs.types import TEXT, ValueType
+from wocs.types import INT, TEXT, ValueType
 from wocs.values import ValueProblem
 
 
@@ -57,6 +57,8 @@ class Key:
     # May also be written without its key word, after the command's words (`/event check 1 3`):
     # positional keys take one word each in declaration order, the last one all that is left.
     positional: bool = False
+    # May also be written as its word and one value at the end of the words (`page 2`).
+    spoken: bool = False
     ask: str = ""  # the question when it is missing ("Who is it for?"); else a default
 
     @property
@@ -68,6 +70,10 @@ class Key:
     def expected(self) -> str:
         """What an answer looks like, as the usage line shows it ('' when it says nothing)."""
         return "" if self.hint == "…" else self.hint
+
+
+# The page of a long list (`/task list open page 2`, `page: 2`); MORE asks for the next one.
+PAGE = Key("page", INT, aliases=("halaman",), hint="<n>", spoken=True)
 
 
 @dataclass(frozen=True)
@@ -316,7 +322,8 @@ def bind(
     """
     kwargs: dict[str, Any] = {}
     answers = answers or {}
-    left = list(words)
+    left, spoken = _spoken_key(cmd, list(words))
+    items = (*spoken, *items)
     for arg in cmd.args:
         if not left:
             if arg.name in answers:
@@ -343,6 +350,16 @@ def bind(
         names = ", ".join(f"{k.name}:" for k in missing)
         raise Missing(f"Missing {names}.", missing[0])
     return kwargs
+
+
+def _spoken_key(cmd: Command, words: list[str]) -> tuple[list[str], tuple[Pair, ...]]:
+    """The words without a spoken key at their end (`open page 2`), and that key as a pair."""
+    if len(words) < 2:
+        return words, ()
+    key = cmd.key_for(words[-2].lower())
+    if key is None or not key.spoken:
+        return words, ()
+    return words[:-2], (Pair(key.name, words[-1], 1),)
 
 
 def _bare_keys(cmd: Command, words: list[str]) -> list[Pair]:

@@ -6,6 +6,8 @@ import functools
 import tomllib
 from pathlib import Path
 
+from wocs.context import CommandError
+
 REPLIES_FILE = Path(__file__).resolve().parent.parent / "templates" / "replies.toml"
 
 
@@ -24,10 +26,28 @@ LIST_LIMIT = 20  # lines a list reply shows, so it stays one readable WhatsApp m
 TEXT_LIMIT = 4096  # characters WhatsApp takes in one text message
 
 
-def capped_list(heading: str, total: int, lines: list[str], after: str = "") -> str:
-    """A list reply: heading with the total, at most LIST_LIMIT lines, and how many were left out."""
-    more = f"\n…and {total - LIST_LIMIT} more." if total > LIST_LIMIT else ""
-    return f"{heading} ({total}){after}:\n" + "\n".join(lines[:LIST_LIMIT]) + more
+def capped_list(
+    heading: str, total: int, lines: list[str], after: str = "", *, page: int = 1, more: str = ""
+) -> str:
+    """A list reply: heading with the total, at most LIST_LIMIT lines, and how many were left out.
+
+    `lines` are those of `page` (or all of them); `more` is the command showing the next page,
+    offered with MORE when some are left.
+    """
+    left = total - (page - 1) * LIST_LIMIT - min(len(lines), LIST_LIMIT)
+    rest = ""
+    if left > 0:
+        rest = f"\n…and {left} more: send MORE (or {more})." if more else f"\n…and {left} more."
+    part = f", page {page}" if page > 1 else ""
+    return f"{heading} ({total}{part}){after}:\n" + "\n".join(lines[:LIST_LIMIT]) + rest
+
+
+def page_start(page: int, total: int) -> int:
+    """How many rows come before `page`; CommandError when the list has no such page."""
+    pages = max(1, -(-total // LIST_LIMIT))
+    if page > pages:
+        raise CommandError(f"There is no page {page}: the list has {plural(pages, 'page')}.")
+    return (page - 1) * LIST_LIMIT
 
 
 def plural(count: int, noun: str) -> str:
