@@ -13,8 +13,8 @@ from wocs import qr
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
 from wocs.dates import show_date
-from wocs.registry import Arg, Key, command
-from wocs.replies import LIST_LIMIT, capped_list
+from wocs.registry import PAGE, Arg, Key, command
+from wocs.replies import LIST_LIMIT, page_start, paged
 from wocs.types import DATE, LONG_TEXT, TEXT, ValueType
 from wocs.values import ValueProblem
 
@@ -125,15 +125,15 @@ def create_campaign(
     )
 
 
-@command("campaign list", role="agent")
-def list_campaigns(ctx: Context) -> Result:
-    """List campaigns, newest first, with their entry counts."""
+@command("campaign list", role="agent", keys=(PAGE,))
+def list_campaigns(ctx: Context, page: int = 1) -> Result:
+    """List campaigns, newest first, with their entry counts; 20 a page."""
     now = utcnow()
     rows = Campaign.select().order_by(Campaign.start_at.desc(), Campaign.id.desc())
     total = rows.count()
     if not total:
         return Result("No campaigns yet. Create one with /campaign create.")
-    shown = list(rows.limit(LIST_LIMIT))
+    shown = list(rows.offset(page_start(page, total)).limit(LIST_LIMIT))
     drawn = draw_states(c.id for c in shown)
     lines = [
         f"{c.code} — {c.prize} ({state_of(c, now, drawn.get(c.id, ''))}, "
@@ -141,7 +141,7 @@ def list_campaigns(ctx: Context) -> Result:
         f"{local_day(c.start_at, ctx)} to {local_day(c.end_at, ctx)})"
         for c in shown
     ]
-    return Result(capped_list("Campaigns", total, lines))
+    return paged("Campaigns", total, lines, page, f"/campaign list page {page + 1}")
 
 
 @command("campaign show", role="agent", args=(Arg("code", CODE, hint="<CODE>"),))

@@ -12,8 +12,8 @@ from wocs import confirmations
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
 from wocs.dates import When, show_date, show_moment, show_time, show_when
-from wocs.registry import Arg, Key, command, family_alias
-from wocs.replies import LIST_LIMIT, capped_list
+from wocs.registry import PAGE, Arg, Key, command, family_alias
+from wocs.replies import LIST_LIMIT, page_start, paged
 from wocs.types import INT, LONG_TEXT, MONEY, PHONE, TEXT, WHEN, choice
 from wocs.values import mask_phone
 
@@ -160,10 +160,13 @@ def create_event(
 
 
 @command(
-    "event list", role="agent", args=(Arg("which", choice("upcoming", "past"), required=False),)
+    "event list",
+    role="agent",
+    args=(Arg("which", choice("upcoming", "past"), required=False),),
+    keys=(PAGE,),
 )
-def list_events(ctx: Context, which: str = "upcoming") -> Result:
-    """List upcoming events (soonest first) or past ones (latest first)."""
+def list_events(ctx: Context, which: str = "upcoming", page: int = 1) -> Result:
+    """List upcoming events (soonest first) or past ones (latest first); 20 a page."""
     if which == "past":
         query = Event.select().where(Event.date < ctx.today).order_by(-Event.date, -Event.id)
     else:
@@ -173,9 +176,10 @@ def list_events(ctx: Context, which: str = "upcoming") -> Result:
         return Result(f"No {which} events.")
     lines = [
         f"#{e.id} {show_date(e.date)} — {e.name}, {e.location} ({e.status})"
-        for e in query.limit(LIST_LIMIT)
+        for e in query.offset(page_start(page, total)).limit(LIST_LIMIT)
     ]
-    return Result(capped_list(f"{which.capitalize()} events", total, lines))
+    more = f"/event list {which} page {page + 1}"
+    return paged(f"{which.capitalize()} events", total, lines, page, more)
 
 
 @command("event show", role="agent", args=(Arg("n", INT),))

@@ -11,8 +11,8 @@ from peewee import OP, SQL, Expression, NodeList, Value
 from models import Hook, for_update, utcnow
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
-from wocs.registry import REGISTRY, Arg, Key, command
-from wocs.replies import LIST_LIMIT, capped_list
+from wocs.registry import PAGE, REGISTRY, Arg, Key, command
+from wocs.replies import LIST_LIMIT, page_start, paged
 from wocs.types import INT, LONG_TEXT, ValueType
 from wocs.values import MAX_INT, ValueProblem, excerpt, parse_list
 
@@ -149,23 +149,32 @@ def add_hook(ctx: Context, text: str, tags: list[str] | None = None) -> Result:
     )
 
 
-@command("hook list", role="agent", args=(Arg("tag", TAG, required=False, greedy=True),))
-def list_hooks(ctx: Context, tag: str | None = None) -> Result:
-    """List hooks, newest first, or only those with a tag."""
+@command(
+    "hook list",
+    role="agent",
+    args=(Arg("tag", TAG, required=False, greedy=True),),
+    keys=(PAGE,),
+)
+def list_hooks(ctx: Context, tag: str | None = None, page: int = 1) -> Result:
+    """List hooks, newest first, or only those with a tag; 20 a page."""
     query = Hook.select().order_by(Hook.created_at.desc(), Hook.id.desc())
     if tag is None:
-        total, shown = query.count(), list(query.limit(LIST_LIMIT))
+        total = query.count()
+        shown = list(query.offset(page_start(page, total)).limit(LIST_LIMIT))
     else:
         # The LIKE narrows the rows in the database; the exact check is Python's, because
         # MariaDB collations compare LIKE without case or accents (cafe would match café).
         found = [h for h in query.where(tagged(tag)) if tag in h.tags]
-        total, shown = len(found), found[:LIST_LIMIT]
+        total = len(found)
+        start = page_start(page, total)
+        shown = found[start : start + LIST_LIMIT]
     if not total:
         if tag is None:
             return Result("No hooks yet. Add one with /hook add text: … tags: …")
         return Result(f"No hooks are tagged {excerpt(tag)}. Send /hook list to see them all.")
     heading = f"Hooks tagged {tag}" if tag else "Hooks"
-    return Result(capped_list(heading, total, [_line(h) for h in shown], after=", newest first"))
+    more = f"/hook list {tag + ' ' if tag else ''}page {page + 1}"
+    return paged(heading, total, [_line(h) for h in shown], page, more, after=", newest first")
 
 
 @command("hook top", role="agent", args=(Arg("n", INT, required=False),))

@@ -9,7 +9,7 @@ from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.dates import When, show_date, show_moment, show_when
 from wocs.registry import PAGE, Arg, Key, command, family_alias
-from wocs.replies import LIST_LIMIT, capped_list, page_start
+from wocs.replies import LIST_LIMIT, page_start, paged
 from wocs.types import INT, LONG_TEXT, PERSON, PRIORITY, TEXT, WHEN, choice
 
 family_alias("task", "tugas")
@@ -133,9 +133,7 @@ def list_tasks(ctx: Context, which: str | None = None, page: int = 1) -> Result:
         for t in query.offset(page_start(page, total)).limit(LIST_LIMIT)
     ]
     heading = "My" if which == "mine" else which.capitalize()
-    more = f"/task list {which} page {page + 1}"
-    text = capped_list(f"{heading} tasks", total, lines, page=page, more=more)
-    return Result(text, more=more if total > page * LIST_LIMIT else "")
+    return paged(f"{heading} tasks", total, lines, page, f"/task list {which} page {page + 1}")
 
 
 @command("task show", role="agent", args=(Arg("n", INT),))

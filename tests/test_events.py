@@ -292,7 +292,13 @@ def test_lists_are_capped_and_empty_lists_say_so(live):
     answer = live.ask("/event list upcoming").splitlines()
     assert answer[0] == "Upcoming events (22):"
     assert answer[1].endswith("Tue 1 Jan 2030 — Bazar 1, Dataran Merdeka (planned)")
-    assert (len(answer), answer[-1]) == (22, "…and 2 more.")
+    assert (len(answer), answer[-1]) == (
+        22,
+        "…and 2 more: send MORE (or /event list upcoming page 2).",
+    )
+    rest = live.ask("/event list page 2").splitlines()
+    assert rest[0] == "Upcoming events (22, page 2):"
+    assert [line.split(" — ")[1].split(",")[0] for line in rest[1:]] == ["Bazar 21", "Bazar 22"]
 
 
 def test_help_shows_the_event_commands_each_role_may_use(live):
@@ -306,7 +312,7 @@ def test_help_shows_the_event_commands_each_role_may_use(live):
     everyone = [
         "/event check <n> item: <number or start of its text>\n"
         "  or /event check <n> <number or start of its text>",
-        "/event list [upcoming|past]",
+        "/event list [upcoming|past] [page: <n>]",
         "/event note <n> text: <note>\n  or /event note <n> <note>",
         "/event show <n>",
     ]

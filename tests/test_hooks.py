@@ -97,8 +97,13 @@ def test_list_stops_at_twenty(live):
     assert lines[0] == "Hooks tagged bulk (22), newest first:"
     newest = rows[::-1][:20]
     assert lines[1:21] == [f"#{r.id} {r.text} · bulk · no views yet" for r in newest]
-    assert lines[21:] == ["…and 2 more."]
-    assert live.ask("/hook list").split("\n")[-1] == "…and 2 more."
+    assert lines[21:] == ["…and 2 more: send MORE (or /hook list bulk page 2)."]
+    rest = live.ask("MORE").split("\n")
+    assert rest[0] == "Hooks tagged bulk (22, page 2), newest first:"
+    assert rest[1:] == [f"#{r.id} {r.text} · bulk · no views yet" for r in rows[1::-1]]
+    assert live.ask("/hook list").split("\n")[-1] == (
+        "…and 2 more: send MORE (or /hook list page 2)."
+    )
 
 
 def test_top_ranks_by_rate_then_views_then_newest(live):

@@ -6,7 +6,7 @@ import functools
 import tomllib
 from pathlib import Path
 
-from wocs.context import CommandError
+from wocs.context import CommandError, Result
 
 REPLIES_FILE = Path(__file__).resolve().parent.parent / "templates" / "replies.toml"
 
@@ -40,6 +40,14 @@ def capped_list(
         rest = f"\n…and {left} more: send MORE (or {more})." if more else f"\n…and {left} more."
     part = f", page {page}" if page > 1 else ""
     return f"{heading} ({total}{part}){after}:\n" + "\n".join(lines[:LIST_LIMIT]) + rest
+
+
+def paged(
+    heading: str, total: int, lines: list[str], page: int, more: str, after: str = ""
+) -> Result:
+    """One page of a list as the reply; while rows are left, MORE runs `more` (the next page)."""
+    text = capped_list(heading, total, lines, after, page=page, more=more)
+    return Result(text, more=more if total > page * LIST_LIMIT else "")
 
 
 def page_start(page: int, total: int) -> int:
