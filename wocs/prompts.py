@@ -65,6 +65,8 @@ def receive(text: str, ctx: Context) -> Result | Ready | None:
     no prompt open, MORE is Ready to show the next page of the sender's last cut list.
     """
     said = plain(text).strip()
+    if not said:
+        return None  # a photo without a caption answers nothing
     word = said.lower().strip(" .!")
     row = _open(ctx, ASKING)
     if row is None:
