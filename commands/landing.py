@@ -14,8 +14,8 @@ from commands.campaigns import local_day
 from models import WocsLandingVersion, db, for_update
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
-from wocs.registry import Key, command
-from wocs.replies import LIST_LIMIT, capped_list
+from wocs.registry import PAGE, Key, command
+from wocs.replies import LIST_LIMIT, page_start, paged
 from wocs.types import INT, LONG_TEXT, TEXT, ValueType
 from wocs.values import ValueProblem
 
@@ -131,14 +131,16 @@ def publish(ctx: Context, slug: str, title: str, content: str) -> Result:
     return Result(reply)
 
 
-@command("landing list", role="agent")
-def list_pages(ctx: Context) -> Result:
-    """List landing pages with their live version, title and date."""
+@command("landing list", role="agent", keys=(PAGE,))
+def list_pages(ctx: Context, page: int = 1) -> Result:
+    """List landing pages with their live version, title and date; 20 a page."""
     live = WocsLandingVersion.select().where(WocsLandingVersion.published)
     total = live.count()
     if not total:
         return Result("No landing pages yet. Publish one with /landing publish.")
-    shown = list(live.order_by(WocsLandingVersion.slug).limit(LIST_LIMIT))
+    shown = list(
+        live.order_by(WocsLandingVersion.slug).offset(page_start(page, total)).limit(LIST_LIMIT)
+    )
     counts = dict(
         cast(
             "Iterable[tuple[str, int]]",  # .tuples() rows (peewee's stubs say models)
@@ -153,7 +155,7 @@ def list_pages(ctx: Context) -> Result:
         f"{local_day(p.created_at, ctx)}"
         for p in shown
     ]
-    return Result(capped_list("Landing pages", total, lines))
+    return paged("Landing pages", total, lines, page, f"/landing list page {page + 1}")
 
 
 @command(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from jobs.worker import InProcessWorkers
-from models import AuditLog, StaffMember, WocsConfirmation, WocsTask, utcnow
+from models import AuditLog, Campaign, StaffMember, WocsConfirmation, WocsTask, utcnow
 from tests.conftest import ADMIN
 from wocs.replies import reply
 
@@ -170,3 +170,20 @@ def test_a_prompt_comes_before_more(live):
     )
     assert live.ask("more").startswith("Task #")
     assert WocsTask.select().where(WocsTask.title == "more").count() == 1
+
+
+def test_campaigns_page_too_and_an_old_list_is_not_continued(live):
+    start = utcnow() - dt.timedelta(days=30)
+    for n in range(21):
+        Campaign.create(
+            code=f"C{n:02d}",
+            prize="Hamper",
+            start_at=start + dt.timedelta(hours=n),
+            end_at=utcnow(),
+        )
+    first = live.ask("/campaign list")
+    assert first.endswith("\n…and 1 more: send MORE (or /campaign list page 2)."), first
+    assert live.ask("MORE").startswith("Campaigns (21, page 2):\nC00 — Hamper")
+    live.ask("/campaign list")
+    WocsConfirmation.update(expires_at=utcnow() - dt.timedelta(seconds=1)).execute()
+    assert live.ask("more") == reply("staff_hint")
