@@ -14,6 +14,7 @@ from wocs.replies import capped_list, plural
 from wocs.types import INT, LONG_TEXT, choice
 
 HISTORY = 10  # messages /history shows
+SHOWN = 300  # characters of each message /history shows, so ten fit in one WhatsApp message
 _TEXT = Key("text", LONG_TEXT, required=True, positional=True, hint="<text>")
 
 
@@ -156,7 +157,8 @@ def history(ctx: Context, number: int) -> Result:
     ]
     customer = conversation.contact.name or "Customer"
     lines = [
-        f"{show_moment(m.created_at, ctx.tz)} · {_speaker(m, customer)}: {m.text}" for m in latest
+        f"{show_moment(m.created_at, ctx.tz)} · {_speaker(m, customer)}: {_cut(m.text)}"
+        for m in latest
     ]
     heading = (
         f"#{number} {shown(conversation.contact)} · {conversation.state}"
@@ -170,6 +172,10 @@ def _speaker(message: ConversationMessage, customer: str) -> str:
         return customer
     who = _name(message.author)
     return f"📝 {who} (note)" if message.direction == "note" else who
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
 
 
 def _note(ctx: Context, conversation: Conversation, text: str) -> ConversationMessage:

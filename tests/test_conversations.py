@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import uuid
 
-from models import AuditLog, Conversation, ConversationMessage, OutboundMessage, StaffMember
+from models import (
+    AuditLog,
+    Contact,
+    Conversation,
+    ConversationMessage,
+    OutboundMessage,
+    StaffMember,
+)
+from tests.bodies import BSUID, PHONE, linked, username_only
 from tests.conftest import ADMIN, wait_until
 from tests.scenarios import all_handled_once, create_campaign, posted
 from whatsapp.payload import text_message_body
 from wocs.replies import reply
+from wocs.values import mask_phone
 
 SITI = "60129998888"  # an agent
 RAJ = "60129997777"  # another agent
@@ -147,3 +156,38 @@ def test_keywords_and_commands_are_not_conversations_and_nothing_loops(live):
     wait_until(lambda: ConversationMessage.select().count() == 2)
     assert len(live.replies_to(SITI, 0)) == seen + 2  # hint and duty-off reply, no forward
     assert all_handled_once()
+
+
+def test_the_agent_is_told_at_once_when_the_customer_is_outside_the_24_hour_window(live):
+    _agents(live, SITI)
+    seen = len(live.replies_to(SITI, 0))
+    _customer_says(live, FARAH, QUESTION)
+    forwarded = live.replies_to(SITI, seen + 1)[seen]
+    live.graph.refuse(FARAH, code=131047, message="Re-engagement message")
+    _quote_reply(live, SITI, forwarded, "Sorry for the late answer!")
+    told = live.replies_to(SITI, seen + 2)[seen + 1]
+    assert told.startswith(f"I couldn't deliver your message to {mask_phone(FARAH)}")
+    assert "24 hours" in told
+    out = ConversationMessage.get(ConversationMessage.direction == "out")
+    assert out.outbound.state == "failed" and out.outbound.error_code == 131047
+
+
+def test_a_customer_known_by_phone_and_by_username_keeps_their_conversations_when_merged(live):
+    _agents(live)
+    _customer_says(live, PHONE, "Hi from my phone", name="Nur Aina")
+    posted(live, username_only("Hi from my username"))
+    live.settle()
+    assert Conversation.select().count() == 2
+    posted(live, linked("Still there?"))
+    live.settle()
+    contact = Contact.get(Contact.bsuid == BSUID)
+    assert (
+        contact.phone == PHONE
+        and not Contact.select().where(Contact.id != contact.id, Contact.phone.is_null()).exists()
+    )
+    latest = Conversation.select().order_by(Conversation.id.desc()).first()
+    assert {c.contact_id for c in Conversation.select()} == {contact.id}
+    assert [m.text for m in latest.messages.order_by(ConversationMessage.id)] == [
+        "Hi from my username",
+        "Still there?",
+    ]
