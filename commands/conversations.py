@@ -29,7 +29,13 @@ def duty(ctx: Context, switch: str | None = None) -> Result:
     if switch is not None and (switch == "on") != me.on_duty:
         me.on_duty = switch == "on"
         me.save()
-        audit(ctx, "staff.duty", f"staff:{me.id}", None, {"on_duty": me.on_duty})
+        audit(
+            ctx,
+            "member.duty",
+            f"wocs_user:{me.id}",
+            {"on_duty": not me.on_duty},
+            {"on_duty": me.on_duty},
+        )
     if not me.on_duty:
         return Result(
             "You're off duty: new customer messages go to whoever is on duty. "

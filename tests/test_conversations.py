@@ -191,3 +191,25 @@ def test_a_customer_known_by_phone_and_by_username_keeps_their_conversations_whe
         "Hi from my username",
         "Still there?",
     ]
+
+
+def _customer_sends(live, phone: str, kind: str, part: dict) -> None:
+    body = text_message_body(phone, "", f"wamid.test.{uuid.uuid4().hex}", name="Farah")
+    message = body["entry"][0]["changes"][0]["value"]["messages"][0]
+    del message["text"]
+    message["type"], message[kind] = kind, part
+    posted(live, body)
+
+
+def test_a_photo_and_a_location_reach_the_agent_as_what_they_are(live):
+    _agents(live, SITI)
+    seen = len(live.replies_to(SITI, 0))
+    image = {"id": "1480", "mime_type": "image/jpeg", "caption": "Is this the one?"}
+    _customer_sends(live, FARAH, "image", image)
+    assert live.replies_to(SITI, seen + 1)[seen].startswith(
+        f"💬 #{Conversation.get().id} Farah (+60 13-555 ****): [photo] Is this the one?"
+    )
+    place = {"latitude": 3.07, "longitude": 101.52, "name": "Rumah", "address": "Jalan 1"}
+    _customer_sends(live, FARAH, "location", place)
+    assert live.replies_to(SITI, seen + 2)[seen + 1].endswith(": [location] Rumah Jalan 1")
+    assert all_handled_once()
