@@ -213,3 +213,17 @@ def test_a_photo_and_a_location_reach_the_agent_as_what_they_are(live):
     _customer_sends(live, FARAH, "location", place)
     assert live.replies_to(SITI, seen + 2)[seen + 1].endswith(": [location] Rumah Jalan 1")
     assert all_handled_once()
+
+
+def test_a_member_taken_off_the_team_while_on_duty_is_a_customer_never_forwarded_to(live):
+    _agents(live, SITI, RAJ)
+    live.ask("/admin remove Siti")
+    seen, raj = len(live.replies_to(SITI, 0)), len(live.replies_to(RAJ, 0))
+    _customer_says(live, SITI, "Can I still order?", name="Siti")
+    forwarded = live.replies_to(RAJ, raj + 1)[raj]
+    assert forwarded.startswith(f"💬 #{Conversation.get().id} Siti (+60 12-999 ****)")
+    _customer_says(live, FARAH, QUESTION)  # Raj has one conversation, Siti is off the team
+    live.replies_to(RAJ, raj + 2)
+    live.settle()
+    assert len(live.replies_to(SITI, 0)) == seen  # nothing forwarded to her, no away message
+    assert {c.assignee.phone for c in Conversation.select()} == {RAJ}
