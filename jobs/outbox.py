@@ -13,7 +13,7 @@ from pathlib import Path
 from peewee import DatabaseError, IntegrityError
 
 from domain import broadcasts, contacts
-from jobs import progress, ratelimit, staging
+from jobs import progress, ratelimit, staging, team_notices
 from jobs.queues import BULK, HIGH, job, submit
 from jobs.runtime import current
 from models import (
@@ -159,8 +159,12 @@ def _failed(row: OutboundMessage, exc: GraphError) -> str | Later:
     if isinstance(exc, OptedOut):
         Contact.update(opted_out_at=utcnow()).where(contacts.matching([row.to])).execute()
     state = "skipped" if isinstance(exc, OptedOut) else "failed"
+    # A team member hears it as a template instead; staged before this row settles, so whoever
+    # waits for the outbox to drain sees the copy waiting.
+    again = team_notices.as_template(row) if isinstance(exc, OutsideWindow) else ""
     _settle(row, state=state, error=str(exc)[:500], error_code=exc.code, failed_at=utcnow())
-    if isinstance(exc, OutsideWindow | RecipientRefused):
+    release([again] if again else [])
+    if isinstance(exc, OutsideWindow | RecipientRefused) and not again:
         _tell_sender(row, exc)
     log.warning(
         "send of outbound %s to %s failed for good (%s, attempt %s)",

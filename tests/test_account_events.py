@@ -12,6 +12,7 @@ from app import seed_admins
 from models import AccountEvent, OutboundMessage
 from tests.bodies import CORPUS
 from tests.conftest import ADMIN
+from tests.scenarios import approve
 from whatsapp.account_notices import summary
 from whatsapp.payload import parse_body
 
@@ -114,3 +115,38 @@ def test_admins_see_the_kept_reports_newest_first(live):
     live.replies_to(ADMIN, count=2)
     shown = live.ask("/account")
     assert shown.index("dropped (flagged)") < shown.index("rejected the display name")
+
+
+def test_an_admin_outside_the_window_hears_of_it_by_the_team_notice_template(live):
+    approve("team_notice")
+    live.graph.close_window(ADMIN)
+    assert live.post(_body("wocs__account_review_rejected.json")).status_code == 200
+    live.settle()
+    (sent,) = [b for b in live.graph.sent() if b["type"] == "template"]
+    assert (sent["to"], sent["template"]["name"]) == (f"+{ADMIN}", "team_notice")
+    (value,) = sent["template"]["components"][0]["parameters"]
+    assert value["text"].startswith("WhatsApp account: WhatsApp rejected the business account")
+    text = OutboundMessage.get(OutboundMessage.kind == "text")
+    assert (text.state, text.error_code) == ("failed", 131047)
+
+
+def test_without_the_team_notice_template_the_failure_is_logged(live, caplog):
+    caplog.set_level(logging.WARNING)
+    live.graph.close_window(ADMIN)
+    assert live.post(_body("wocs__account_review_rejected.json")).status_code == 200
+    live.settle()
+    assert not [b for b in live.graph.sent() if b.get("type") == "template"]
+    assert any("team_notice template is not approved" in r.getMessage() for r in caplog.records)
+
+
+def test_a_task_for_an_agent_outside_the_window_reaches_them_and_the_admin_is_not_alarmed(live):
+    approve("team_notice")
+    live.ask("/admin add phone: 0175550001 role: agent name: Raj")
+    live.graph.close_window("60175550001")
+    live.say(ADMIN, "/agent task: Setup booth for: Raj due: 2030-01-20")
+    live.settle()
+    (sent,) = [b for b in live.graph.sent() if b["to"] == "+60175550001" and "template" in b]
+    assert sent["template"]["name"] == "team_notice"
+    assert "Setup booth" in sent["template"]["components"][0]["parameters"][0]["text"]
+    told = [b["text"]["body"] for b in live.graph.sent() if b["to"] == f"+{ADMIN}"]
+    assert not [t for t in told if "couldn't deliver" in t]

@@ -223,6 +223,7 @@ class GraphTestServer:
         self._failures: deque[tuple[int, int, str | None, str | None]] = deque()
         self._media_failures: deque[tuple[int, int]] = deque()
         self._refused: dict[str, tuple[int, str]] = {}  # recipient (phone or BSUID) → error
+        self._closed: set[str] = set()  # recipients outside the 24-hour window: templates only
         self._stalls: deque[float] = deque()
         self._stopping = threading.Event()
         self._sockets: set[socket.socket] = set()
@@ -362,6 +363,11 @@ class GraphTestServer:
         with self._cond:
             self._refused[recipient] = (code, message or f"recipient refused ({code})")
 
+    def close_window(self, recipient: str) -> None:
+        """As Meta does 24 hours after their last message: refuse all but templates (131047)."""
+        with self._cond:
+            self._closed.add(recipient)
+
     def fail_html_next(self, times: int = 1, http_status: int = 502) -> None:
         """Answer the next `times` message POSTs with a non-JSON (HTML) error page."""
         with self._cond:
@@ -426,6 +432,7 @@ class GraphTestServer:
             self._failures.clear()
             self._media_failures.clear()
             self._refused.clear()
+            self._closed.clear()
             self._stalls.clear()
             self.media.clear()
             self.templates.clear()
@@ -472,6 +479,8 @@ class GraphTestServer:
             if failure is None and isinstance(body, dict):
                 to = str(body.get("to") or "").lstrip("+") or str(body.get("recipient") or "")
                 refused = self._refused.get(to)
+                if refused is None and to in self._closed and body.get("type") != "template":
+                    refused = (131047, DEFAULT_MESSAGES[131047])
                 failure = (refused[0], 400, refused[1], None) if refused else None
         if failure is not None:
             code, status, message, details = failure
