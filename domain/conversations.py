@@ -165,16 +165,12 @@ def forward_text(heard: Heard) -> str:
     return text
 
 
-def quoted(row: InboundMessage) -> Conversation | None:
-    """The conversation whose forwarded copy a team member's message quote-replies, if any."""
-    context = row.raw.get("context") if isinstance(row.raw, dict) else None
-    wamid = context.get("id") if isinstance(context, dict) else None
-    if not isinstance(wamid, str) or not wamid:
-        return None
+def forwarded_in(key: str) -> Conversation | None:
+    """The conversation whose customer's message the outbox row keyed `key` forwarded, if any."""
     found = (
         ConversationMessage.select(ConversationMessage.conversation)
         .join(OutboundMessage, on=ConversationMessage.forward == OutboundMessage.id)
-        .where(OutboundMessage.wamid == wamid)
+        .where(OutboundMessage.idempotency_key == key)
         .first()
     )
     return Conversation.get_or_none(Conversation.id == found.conversation_id) if found else None

@@ -11,11 +11,12 @@ from redis.exceptions import RedisError
 
 from commands import customers
 from domain import contacts, conversations
-from jobs import effects, staging
+from jobs import effects, staging, team_notices
 from jobs.queues import HIGH, job, submit
 from jobs.runtime import current
 from models import (
     Contact,
+    Conversation,
     InboundMessage,
     OutboundMessage,
     StaffMember,
@@ -23,7 +24,7 @@ from models import (
     utcnow,
     write_transaction,
 )
-from whatsapp.payload import message_choice
+from whatsapp.payload import message_choice, quoted_wamid
 from wocs import confirmations
 from wocs.context import Context, Result
 from wocs.dispatch import run_command, run_fields
@@ -163,7 +164,7 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
         answer = Result(reply("slow_down")) if over == 1 else None
     elif looks_like_command(text):
         answer = run_command(text, ctx)
-    elif staff and row.type == "text" and (quoted := conversations.quoted(row)) is not None:
+    elif staff and row.type == "text" and (quoted := _quoted(row)) is not None:
         answer = _quote_reply(quoted.id, text, ctx)
     elif staff and (typed := confirmations.typed_answer(text)):
         answer = run_command(typed, ctx)  # YES answers the question just asked
@@ -186,6 +187,17 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
         )
         keys.append(f"reply:{row.id}")
     return [*keys, *effects.stage(answer, str(row.id), row)], answer.jobs
+
+
+def _quoted(row: InboundMessage) -> Conversation | None:
+    """The conversation whose forwarded copy (or its template copy) a message quote-replies."""
+    wamid = quoted_wamid(row.raw) if isinstance(row.raw, dict) else ""
+    sent = OutboundMessage.get_or_none(OutboundMessage.wamid == wamid) if wamid else None
+    return (
+        conversations.forwarded_in(team_notices.original_key(sent.idempotency_key))
+        if sent
+        else None
+    )
 
 
 def _quote_reply(number: int, text: str, ctx: Context) -> Result:

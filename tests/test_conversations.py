@@ -13,8 +13,8 @@ from models import (
     StaffMember,
 )
 from tests.bodies import BSUID, PHONE, linked, username_only
-from tests.conftest import ADMIN, wait_until
-from tests.scenarios import all_handled_once, create_campaign, posted
+from tests.conftest import ADMIN, addressee, wait_until
+from tests.scenarios import all_handled_once, approve, create_campaign, posted
 from whatsapp.payload import text_message_body
 from wocs.replies import reply
 from wocs.values import mask_phone
@@ -227,3 +227,18 @@ def test_a_member_taken_off_the_team_while_on_duty_is_a_customer_never_forwarded
     live.settle()
     assert len(live.replies_to(SITI, 0)) == seen  # nothing forwarded to her, no away message
     assert {c.assignee.phone for c in Conversation.select()} == {RAJ}
+
+
+def test_an_agent_outside_their_window_gets_the_template_copy_and_quote_replies_to_it(live):
+    approve("team_notice")
+    _agents(live, SITI)
+    live.graph.close_window(SITI)
+    _customer_says(live, FARAH, QUESTION)
+    live.settle()
+    (sent,) = [b for b in live.graph.sent() if addressee(b) == SITI and b["type"] == "template"]
+    assert QUESTION in sent["template"]["components"][0]["parameters"][0]["text"]
+    copy = OutboundMessage.get(OutboundMessage.kind == "template", OutboundMessage.to == SITI)
+    body = text_message_body(SITI, "Yes we do!", f"wamid.test.{uuid.uuid4().hex}")
+    body["entry"][0]["changes"][0]["value"]["messages"][0]["context"] = {"id": copy.wamid}
+    posted(live, body)
+    assert live.replies_to(FARAH) == ["Yes we do!"]
