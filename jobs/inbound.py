@@ -96,7 +96,9 @@ def _process(inbound_id: int) -> str:
             if row is None or row.state != "received":
                 return f"skipped ({row.state if row else 'missing'})"
             keys, jobs = _route(row)
-            row.state = "done" if keys else "ignored"
+            # A message kept in a conversation for the team was handled, answered or not.
+            handled = keys or row.conversation_messages.exists()
+            row.state = "done" if handled else "ignored"
             row.attempts += 1
             row.processed_at = utcnow()
             row.save()
