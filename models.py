@@ -135,11 +135,14 @@ class StaffMember(BaseModel):
     nickname = CharField(max_length=60, default="")  # what the team calls them, if set
     role = CharField(max_length=10, default="agent", index=True)
     active = BooleanField(default=True)
+    on_duty = BooleanField(default=False)  # customers' conversations are routed to them
     created_at = DateTimeField(default=utcnow)
 
     if TYPE_CHECKING:
         created_tasks: ModelSelect[WocsTask]
         tasks: ModelSelect[WocsTask]
+        conversations: ModelSelect[Conversation]
+        conversation_messages: ModelSelect[ConversationMessage]
 
     class Meta:
         table_name = "wocs_user"
@@ -341,6 +344,9 @@ class Contact(BaseModel):
     last_menu_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
 
+    if TYPE_CHECKING:
+        conversations: ModelSelect[Conversation]
+
 
 class InboundMessage(BaseModel):
     """A message Meta delivered to us, stored once per message id."""
@@ -363,6 +369,7 @@ class InboundMessage(BaseModel):
 
     if TYPE_CHECKING:
         replies: ModelSelect[OutboundMessage]
+        conversation_messages: ModelSelect[ConversationMessage]
 
     class Meta:
         indexes = ((("state", "received_at"), False),)
@@ -487,6 +494,8 @@ class OutboundMessage(BaseModel):
     if TYPE_CHECKING:
         inbound_id: int | None
         broadcast_id: int | None
+        conversation_messages: ModelSelect[ConversationMessage]
+        conversation_forwards: ModelSelect[ConversationMessage]
 
     class Meta:
         indexes = ((("state", "updated_at"), False),)
@@ -596,6 +605,59 @@ class BackupRun(BaseModel):
     error = CharField(max_length=500, default="")
 
 
+class Conversation(BaseModel):
+    """A customer's conversation with the team; a closed one reopens when they write again."""
+
+    contact = ForeignKeyField(Contact, backref="conversations", on_delete="CASCADE")
+    state = CharField(max_length=10, default="open", index=True)  # open | waiting | closed
+    assignee = ForeignKeyField(
+        StaffMember, null=True, backref="conversations", on_delete="SET NULL"
+    )
+    opened_at = DateTimeField(default=utcnow)  # the latest opening (a reopen counts)
+    updated_at = DateTimeField(default=utcnow)
+    closed_at = DateTimeField(null=True)
+    last_customer_at = DateTimeField(null=True)  # the customer's latest message
+    away_at = DateTimeField(null=True)  # the away message of this opening went out then
+
+    if TYPE_CHECKING:
+        contact_id: int
+        assignee_id: int | None
+        messages: ModelSelect[ConversationMessage]
+
+
+class ConversationMessage(BaseModel):
+    """One message of a conversation: the customer's (in), the team's (out), or a team note."""
+
+    conversation = ForeignKeyField(Conversation, backref="messages", on_delete="CASCADE")
+    direction = CharField(max_length=4)  # in | out | note
+    inbound = ForeignKeyField(
+        InboundMessage, null=True, backref="conversation_messages", on_delete="SET NULL"
+    )
+    outbound = ForeignKeyField(  # out: the send to the customer
+        OutboundMessage, null=True, backref="conversation_messages", on_delete="SET NULL"
+    )
+    # in: the copy forwarded to a team member; its wamid, stored when Meta took the send, is
+    # what the context.id of their quote-reply names (one source of truth, webhook-settled too).
+    forward = ForeignKeyField(
+        OutboundMessage, null=True, backref="conversation_forwards", on_delete="SET NULL"
+    )
+    text = TextField(default="")
+    author = ForeignKeyField(
+        StaffMember, null=True, backref="conversation_messages", on_delete="SET NULL"
+    )
+    created_at = DateTimeField(default=utcnow)
+
+    if TYPE_CHECKING:
+        conversation_id: int
+        inbound_id: int | None
+        outbound_id: int | None
+        forward_id: int | None
+        author_id: int | None
+
+    class Meta:
+        table_name = "conversation_message"
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     AppUser,
     StaffMember,
@@ -624,6 +686,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     ApiSyncOp,
     ApiUpload,
     BackupRun,
+    Conversation,
+    ConversationMessage,
 ]
 
 

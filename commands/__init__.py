@@ -7,6 +7,7 @@ __all__ = [
     "campaigns",
     "config",
     "confirmations",
+    "conversations",
     "draws",
     "events",
     "help",

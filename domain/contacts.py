@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from models import Contact, Entry, InboundMessage, OutboundMessage, for_update
+from models import Contact, Conversation, Entry, InboundMessage, OutboundMessage, for_update
 from wocs.values import is_bsuid, mask_phone
 
 log = logging.getLogger(__name__)
@@ -167,6 +167,8 @@ def merge(survivor: Contact, other: Contact) -> Contact:
     survivor.name = survivor.name or other.name
     survivor.username = survivor.username or other.username
     survivor.parent_bsuid = survivor.parent_bsuid or other.parent_bsuid
+    # Their conversations move too; the latest one, whoever it was under, is continued.
+    Conversation.update(contact=survivor).where(Conversation.contact == other).execute()
     bsuid = other.bsuid
     other.delete_instance()  # first: the BSUID is unique and moves to the survivor
     survivor.bsuid = survivor.bsuid or bsuid

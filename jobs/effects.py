@@ -6,7 +6,7 @@ from typing import Any
 
 from jobs import broadcasts, draws, media, outbox, staging
 from jobs.queues import submit
-from models import InboundMessage
+from models import ConversationMessage, InboundMessage, OutboundMessage
 from wocs.context import Result
 
 # The jobs a command may ask for (by dotted path, since commands sit below jobs).
@@ -27,6 +27,13 @@ def stage(result: Result, cause: str, inbound: InboundMessage | None = None) -> 
     for number, notice in enumerate(result.notices, start=1):
         keys.append(f"notice:{cause}:{number}")
         staging.add(notice.to, notice.text, keys[-1], inbound=inbound)
+        if notice.carries:
+            sent = OutboundMessage.select(OutboundMessage.id).where(
+                OutboundMessage.idempotency_key == keys[-1]
+            )
+            ConversationMessage.update(outbound=sent).where(
+                ConversationMessage.id == notice.carries
+            ).execute()
     return keys
 
 

@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 from peewee import DatabaseError, IntegrityError, InterfaceError, OperationalError
 from redis.exceptions import RedisError
 
 from commands import customers
-from domain import contacts
-from jobs import effects, staging
+from domain import contacts, conversations
+from jobs import effects, staging, team_notices
 from jobs.queues import HIGH, job, submit
 from jobs.runtime import current
-from models import InboundMessage, StaffMember, for_update, utcnow, write_transaction
-from whatsapp.payload import message_choice
+from models import (
+    Contact,
+    Conversation,
+    InboundMessage,
+    OutboundMessage,
+    StaffMember,
+    for_update,
+    utcnow,
+    write_transaction,
+)
+from whatsapp.payload import message_choice, quoted_wamid
 from wocs import confirmations
 from wocs.context import Context, Result
-from wocs.dispatch import answer_prompt, run_command
+from wocs.dispatch import answer_prompt, run_command, run_fields
 from wocs.grammar import looks_like_command
 from wocs.replies import reply
 from wocs.values import mask_phone
@@ -86,7 +96,9 @@ def _process(inbound_id: int) -> str:
             if row is None or row.state != "received":
                 return f"skipped ({row.state if row else 'missing'})"
             keys, jobs = _route(row)
-            row.state = "done" if keys else "ignored"
+            # A message kept in a conversation for the team was handled, answered or not.
+            handled = keys or row.conversation_messages.exists()
+            row.state = "done" if handled else "ignored"
             row.attempts += 1
             row.processed_at = utcnow()
             row.save()
@@ -140,9 +152,13 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
     if row.type in ("button", "interactive") and isinstance(row.raw, dict):
         # A tapped button carries its meaning in its id (e.g. JOIN RAYA26), not its title.
         text = message_choice(row.raw) or text
-    if row.type not in TEXT_TYPES | CAPTIONED_TYPES:
+    staff = ctx.may("agent")
+    if row.type not in (TEXT_TYPES | CAPTIONED_TYPES if staff else conversations.CONVERSED):
         return [], ()
     answer: Result | None
+    keys: list[str] = []
+    # A quote-reply to a forwarded customer message answers the customer, not a prompt.
+    quoted = _quoted(row) if staff and row.type == "text" else None
     over = _over_limit(sender)
     if over:
         log.warning(
@@ -150,31 +166,66 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
         )
         # Say it once per window; after that, silence (a loop with another bot ends here).
         answer = Result(reply("slow_down")) if over == 1 else None
-    elif ctx.may("agent") and (prompted := answer_prompt(text, ctx)) is not None:
+    elif staff and quoted is None and (prompted := answer_prompt(text, ctx)) is not None:
         answer = prompted  # the answer to what a command just asked for, or CANCEL
     elif looks_like_command(text):
         answer = run_command(text, ctx)
-    elif ctx.may("agent") and (typed := confirmations.typed_answer(text)):
+    elif quoted is not None:
+        answer = _quote_reply(quoted.id, text, ctx)
+    elif staff and (typed := confirmations.typed_answer(text)):
         answer = run_command(typed, ctx)  # YES answers the question just asked
-    elif row.type in TEXT_TYPES:
-        answer = (
-            Result(reply("staff_hint"))
-            if ctx.may("agent")
-            else customers.answer(contact, text, ctx)
-        )
+    elif staff:
+        answer = Result(reply("staff_hint")) if row.type in TEXT_TYPES else None
+    elif row.type in TEXT_TYPES and (asked := customers.keyword(text, ctx)) is not None:
+        answer = customers.answer(contact, asked, ctx)
     else:
-        answer = None
-    if answer is None or not answer.text:
-        return [], ()
-    staging.add(
-        sender,
-        answer.text,
-        f"reply:{row.id}",
-        image=answer.image,
-        document=answer.document,
-        inbound=row,
+        answer, keys = _converse(row, contact)
+    if answer is None:
+        return keys, ()
+    if answer.text:
+        staging.add(
+            sender,
+            answer.text,
+            f"reply:{row.id}",
+            image=answer.image,
+            document=answer.document,
+            inbound=row,
+        )
+        keys.append(f"reply:{row.id}")
+    return [*keys, *effects.stage(answer, str(row.id), row)], answer.jobs
+
+
+def _quoted(row: InboundMessage) -> Conversation | None:
+    """The conversation whose forwarded copy (or its template copy) a message quote-replies."""
+    wamid = quoted_wamid(row.raw) if isinstance(row.raw, dict) else ""
+    sent = OutboundMessage.get_or_none(OutboundMessage.wamid == wamid) if wamid else None
+    return (
+        conversations.forwarded_in(team_notices.original_key(sent.idempotency_key))
+        if sent
+        else None
     )
-    return [f"reply:{row.id}", *effects.stage(answer, str(row.id), row)], answer.jobs
+
+
+def _quote_reply(number: int, text: str, ctx: Context) -> Result:
+    """A team member's quote-reply to a forwarded message: /reply to its conversation, told only
+    if it is refused (their chat already shows what they answered)."""
+    done = run_fields("reply", {"number": number, "text": text}, ctx)
+    return replace(done, text="") if done.entity else done  # a refusal names no record
+
+
+def _converse(row: InboundMessage, contact: Contact) -> tuple[Result | None, list[str]]:
+    """A customer's message for the team: into their conversation, forwarded to whoever has it,
+    or answered with the away message (once per opening) when nobody is on duty."""
+    heard = conversations.hear(contact, row, conversations.content(row), utcnow())
+    keys = []
+    if heard.to is not None:
+        key = f"forward:{heard.message.id}"
+        # Not tied to the customer's message: a forward that fails is none of their business.
+        staging.add(heard.to.phone, conversations.forward_text(heard), key)
+        heard.message.forward = OutboundMessage.get(OutboundMessage.idempotency_key == key)
+        heard.message.save()
+        keys.append(key)
+    return (Result(reply("away")) if heard.away else None), keys
 
 
 def _system(row: InboundMessage) -> None:

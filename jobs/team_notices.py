@@ -15,6 +15,12 @@ TEMPLATE = "team_notice"
 # the whole body must stay within 1,024 characters.
 VALUE_LIMIT = 900
 _SPACING = re.compile(r"\s*\n\s*|\t| {5,}")
+COPY = ":tpl"  # ends the outbox key of a message's template copy
+
+
+def original_key(key: str) -> str:
+    """The outbox key of the message a template copy stands for (the key itself if none)."""
+    return key.removesuffix(COPY)
 
 
 def as_template(row: OutboundMessage) -> str:
@@ -35,7 +41,7 @@ def as_template(row: OutboundMessage) -> str:
         return ""
     value = _SPACING.sub(" · ", row.body.strip())
     value = value if len(value) <= VALUE_LIMIT else value[: VALUE_LIMIT - 1] + "…"
-    key = f"{row.idempotency_key[:180]}:tpl"
+    key = f"{row.idempotency_key[:180]}{COPY}"
     with write_transaction():
         staging.add(
             row.to,

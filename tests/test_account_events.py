@@ -142,6 +142,7 @@ def test_without_the_team_notice_template_the_failure_is_logged(live, caplog):
 def test_a_task_for_an_agent_outside_the_window_reaches_them_and_the_admin_is_not_alarmed(live):
     approve("team_notice")
     live.ask("/admin add phone: 0175550001 role: agent name: Raj")
+    live.replies_to("60175550001")  # the welcome went out within the window
     live.graph.close_window("60175550001")
     live.say(ADMIN, "/agent task: Setup booth for: Raj due: 2030-01-20")
     live.settle()

@@ -135,6 +135,8 @@ def test_production_worker_process_handles_a_command(tmp_path):
             WOCS_ADMINS=ADMIN,
         )
         settings = Settings.from_env(env)
+        models.init_db(db_url)
+        models.upgrade()  # what the release step (`python bot.py db upgrade`) does first
         start_up(settings)
         app = create_app(settings, start_workers=False)
         models.InboundMessage.delete().where(

@@ -5,15 +5,7 @@ from __future__ import annotations
 import pytest
 
 import commands.config  # noqa: F401  (registers /config)
-from models import (
-    AuditLog,
-    Campaign,
-    Contact,
-    Draw,
-    StaffMember,
-    WocsAppConfig,
-    WocsConfirmation,
-)
+from models import AuditLog, Campaign, Draw, StaffMember, WocsAppConfig, WocsConfirmation
 from tests.conftest import ADMIN
 from wocs import flags
 from wocs.replies import reply
@@ -29,7 +21,7 @@ def test_list_shows_every_flag_with_its_value_default_and_meaning(live):
     assert live.ask("/config list") == (
         "Feature flags (3):\n"
         "draws_enabled: on (default) — /draw may run\n"
-        "auto_reply_enabled: on (default) — customers get the short menu\n"
+        "auto_reply_enabled: on (default) — customers get the away message\n"
         "daily_report_hour: 7 (default 21) — hour (business time) the daily report goes to admins\n"
         "Change one with /config set key: <flag> value: <value>."
     )
@@ -152,7 +144,7 @@ def test_draw_is_refused_while_draws_are_switched_off(live):
     assert live.ask("/draw RAYA26") == ("RAYA26 has no entries yet, so there is nobody to draw.")
 
 
-def test_menu_is_silent_while_auto_reply_is_off_but_stop_and_join_are_answered(live):
+def test_the_away_message_is_silent_while_auto_reply_is_off_but_stop_and_join_are_answered(live):
     live.ask("/config set key: auto_reply_enabled value: off")
     live.say(STRANGER, "hello")
     live.settle()
@@ -161,9 +153,8 @@ def test_menu_is_silent_while_auto_reply_is_off_but_stop_and_join_are_answered(l
         "Sorry, we couldn't find a campaign called NOPE."
     )
     assert live.ask("STOP", STRANGER) == reply("stopped")
-    assert Contact.get(Contact.phone == STRANGER).last_menu_at is None
     live.ask("/config set key: auto_reply_enabled value: on")
-    assert live.ask("hello again", STRANGER) == reply("menu")
+    assert live.ask("hello again", STRANGER) == reply("away")
     live.settle()
     assert len(live.replies_to(STRANGER, 0)) == 3
 

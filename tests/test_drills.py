@@ -14,6 +14,7 @@ import pytest
 
 from bench.drills import (
     backup_restore,
+    backup_restore_sqlite,
     bad_input,
     draw_beacon,
     duplicates,
@@ -105,3 +106,10 @@ def test_a_backup_restored_after_the_database_is_dropped_holds_every_row(stack):
     assert figures["tables_equal_to_backup"] == figures["tables"]
     assert figures["rpo_commands_after_backup_lost"] == 10
     _passed(figures)
+
+
+def test_the_embedded_stack_restores_a_lost_sqlite_file_with_every_row():
+    figures = backup_restore_sqlite.run(commands=60, after=6, rate=50, timeout=120.0)
+    assert figures["tables_equal_to_backup"] == figures["tables"]
+    assert figures["rpo_commands_after_backup_lost"] == 6
+    assert figures["drill"] == "passed", figures

@@ -117,13 +117,13 @@ def test_unknown_command_suggests_the_closest(live):
     ]
 
 
-def test_customer_gets_menu_once_a_day_and_can_stop(live):
+def test_customer_gets_the_away_message_once_and_can_stop(live):
     live.say(STRANGER, "hello")
     live.say(STRANGER, "hello again")
     live.say(STRANGER, "STOP")
     live.say(STRANGER, "stop")  # already opted out: no second confirmation
     replies = live.replies_to(STRANGER, 2)
-    assert replies[0].startswith("Hi! Thanks for messaging us.")
+    assert replies[0].startswith("Thanks for your message!")  # nobody is on duty
     assert replies[1].startswith("You won't get promotions from us any more.")
     live.settle()
     assert len(live.graph.sent()) == 2

@@ -318,7 +318,7 @@ def test_every_way_of_joining_joins(live):
 
 def test_a_bare_code_joins_only_an_open_campaign(live):
     live.ask("/campaign create code: SOON27 prize: Angpau start: 2030-01-01 end: 2030-12-31")
-    assert live.ask("SOON27", CUSTOMER) == reply("menu")
+    assert live.ask("SOON27", CUSTOMER) == reply("away")
     assert not Entry.select().exists()
 
 
@@ -327,7 +327,7 @@ def test_opt_out_phrases_are_honoured_and_a_mention_is_not(live):
         phone = f"6013123460{n}"
         assert live.ask(text, phone) == reply("stopped"), text
         assert Contact.get(Contact.phone == phone).opted_out_at is not None
-    assert live.ask("When does the promo stop?", CUSTOMER) == reply("menu")
+    assert live.ask("When does the promo stop?", CUSTOMER) == reply("away")
     assert Contact.get(Contact.phone == CUSTOMER).opted_out_at is None
 
 

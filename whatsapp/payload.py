@@ -223,6 +223,13 @@ def message_choice(message: dict) -> str:
     return str(choice.get("id") or "") if isinstance(choice, dict) else ""
 
 
+def quoted_wamid(message: dict) -> str:
+    """The id of the message this one quote-replies (Meta's `context.id`), or ""."""
+    context = message.get("context")
+    wamid = context.get("id") if isinstance(context, dict) else None
+    return wamid if isinstance(wamid, str) else ""
+
+
 def parse_body(body: Any, ours: str = "") -> Batch:
     """Split a webhook body into what it carries; raise BadPayload if it is not one.
 

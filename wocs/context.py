@@ -38,6 +38,7 @@ class Notice:
 
     to: str
     text: str
+    carries: int = 0  # the conversation message it sends, linked to its outbox row when staged
 
 
 @dataclass(frozen=True)
@@ -98,9 +99,9 @@ class Context:
         """True when the sender holds at least `role`."""
         return role_rank(self.role) >= role_rank(role)
 
-    def notify(self, to: str, text: str) -> None:
+    def notify(self, to: str, text: str, carries: int = 0) -> None:
         """Ask for a message to someone else; it is queued with the reply, in the same commit."""
-        self.notices.append(Notice(to, text))
+        self.notices.append(Notice(to, text, carries))
 
     def later(self, func: str, *args: Any) -> None:
         """Ask for a job (dotted path, ids only) to be enqueued once the command's changes commit."""

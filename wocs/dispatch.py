@@ -161,6 +161,16 @@ def answer_prompt(text: str, ctx: Context) -> Result | None:
     return got
 
 
+def run_fields(name: str, values: dict[str, Any], ctx: Context) -> Result:
+    """Run command `name` with values given by field (a gesture that stands for it, such as a
+    quote-reply); never raises: a refusal is answered like a typed command's."""
+    cmd = registry.named(name)
+    try:
+        return execute(ctx, cmd, lambda: registry.bind_fields(cmd, values, ctx))
+    except Refusal as refusal:
+        return refused(ctx, refusal)
+
+
 def _unknown(name: str, ctx: Context) -> str:
     mine = registry.visible_to(ctx)
     names = sorted({full.split()[0] for c in mine for full in c.names})

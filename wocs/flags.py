@@ -64,7 +64,7 @@ FLAGS: dict[str, Flag] = {
     f.name: f
     for f in (
         Flag("draws_enabled", "bool", True, "/draw may run"),
-        Flag("auto_reply_enabled", "bool", True, "customers get the short menu"),
+        Flag("auto_reply_enabled", "bool", True, "customers get the away message"),
         Flag(
             "daily_report_hour",
             "int",
