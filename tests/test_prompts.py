@@ -7,6 +7,7 @@ import datetime as dt
 from jobs.worker import InProcessWorkers
 from models import AuditLog, Campaign, StaffMember, WocsConfirmation, WocsTask, utcnow
 from tests.conftest import ADMIN
+from tests.test_conversations import FARAH, QUESTION, _agents, _customer_says, _quote_reply
 from wocs.replies import reply
 
 SITI = "60129998888"
@@ -187,3 +188,17 @@ def test_campaigns_page_too_and_an_old_list_is_not_continued(live):
     live.ask("/campaign list")
     WocsConfirmation.update(expires_at=utcnow() - dt.timedelta(seconds=1)).execute()
     assert live.ask("more") == reply("staff_hint")
+
+
+def test_a_quote_reply_to_a_customer_is_not_an_answer_to_the_prompt(live):
+    _agents(live, SITI)
+    assert live.ask("/task show", SITI) == (
+        "Which task?\nReply with the number, or CANCEL to drop /task show."
+    )
+    seen = len(live.replies_to(SITI, 0))
+    _customer_says(live, FARAH, QUESTION)
+    forwarded = live.replies_to(SITI, seen + 1)[seen]
+    _quote_reply(live, SITI, forwarded, "Yes, RM5 to Shah Alam.")
+    assert live.replies_to(FARAH) == ["Yes, RM5 to Shah Alam."]
+    assert [row.command for row in _asking()] == ["task show"]
+    assert live.ask("99", SITI).startswith("There is no task #99 for you.")

@@ -40,8 +40,10 @@ class Arg:
 
     @property
     def expected(self) -> str:
-        """What an answer looks like, as the usage line shows it."""
-        return self.placeholder
+        """What an answer looks like: its hint, else its kind ("the number")."""
+        if self.hint or "|" in self.type.name:
+            return self.placeholder
+        return f"the {self.type.name}"
 
 
 @dataclass(frozen=True)
