@@ -18,7 +18,7 @@ from limits import parse
 from api import principal, tokens
 from commands.reports import midnight
 from jobs import outbox, staging
-from models import ApiOtp, OutboundMessage, StaffMember, for_update, utcnow, write_transaction
+from models import ApiOtp, OutboundMessage, for_update, utcnow, write_transaction
 from wocs.values import mask_phone
 
 log = logging.getLogger(__name__)
@@ -101,13 +101,7 @@ def _alert_admins(phone: str, today: dt.date) -> list[str]:
         "more go to that number until tomorrow. If it was not its owner asking, someone may "
         "be trying to keep them out of the app or to run up the cost of the codes."
     )
-    active = StaffMember.active == True  # noqa: E712  (peewee builds SQL from the comparison)
-    admins = StaffMember.select().where(StaffMember.role == "admin", active)
-    keys = []
-    for admin in admins:
-        keys.append(f"{prefix}:{admin.phone}")
-        staging.add(admin.phone, text, keys[-1])
-    return keys
+    return staging.to_admins(text, prefix)
 
 
 def check_code(phone: str, code: str) -> bool:

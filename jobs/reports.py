@@ -13,6 +13,7 @@ from rq.job import Job, JobStatus
 
 from commands.reports import report
 from domain.tasks import OPEN_STATES, show_due
+from domain.team import active_admins
 from jobs import outbox, staging
 from jobs.queues import DEFAULT, queue
 from jobs.runtime import current
@@ -39,11 +40,7 @@ def report_recipients(day: dt.date, due: dt.datetime) -> dict[str, str]:
     catch-up, a second worker) sends the same set, never a surprise report to
     someone added at midnight.
     """
-    admins = StaffMember.select(StaffMember.phone).where(
-        StaffMember.role == "admin",
-        StaffMember.active == True,  # noqa: E712
-        StaffMember.created_at <= due,
-    )
+    admins = active_admins().where(StaffMember.created_at <= due)
     return {f"report:{day.isoformat()}:{a.phone}": a.phone for a in admins}
 
 

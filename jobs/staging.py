@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from domain.team import active_admins
 from models import HIGH, InboundMessage, OutboundMessage
 from wocs.replies import TEXT_LIMIT
 
@@ -45,6 +46,15 @@ def add(
         inbound=inbound,
         broadcast=broadcast,
     ).on_conflict_ignore().execute()
+
+
+def to_admins(text: str, key_prefix: str) -> list[str]:
+    """Add `text` for every active admin, keyed `<key_prefix>:<phone>`; the outbox keys."""
+    keys = []
+    for admin in active_admins():
+        keys.append(f"{key_prefix}:{admin.phone}")
+        add(admin.phone, text, keys[-1])
+    return keys
 
 
 def _fitted(text: str, key: str, limit: int) -> str:

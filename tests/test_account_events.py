@@ -13,7 +13,7 @@ from models import AccountEvent, OutboundMessage
 from tests.bodies import CORPUS
 from tests.conftest import ADMIN
 from tests.scenarios import approve
-from whatsapp.account_notices import summary
+from webhooks.account_notices import summary
 from whatsapp.payload import parse_body
 
 SECOND_ADMIN = "60129998887"

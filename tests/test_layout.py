@@ -65,6 +65,18 @@ def test_packages_import_each_other_in_one_direction():
     assert cycles == [], f"packages importing each other: {cycles}"
 
 
+def test_the_webhook_reads_meta_s_bodies_but_never_sends():
+    """webhooks/ may use whatsapp.payload (the body shapes, no I/O), never a transport."""
+    crossing = sorted(
+        f"{rel}:{node.lineno} {name}"
+        for rel, name, node, _inside in _imports()
+        if rel.startswith("webhooks/")
+        and name.startswith("whatsapp")
+        and name != "whatsapp.payload"
+    )
+    assert crossing == []
+
+
 def test_no_project_import_hides_inside_a_function():
     hidden = [
         f"{rel}:{node.lineno} {name}"

@@ -8,8 +8,8 @@ import logging
 
 from jobs import staging
 from jobs.runtime import current
-from models import AccountEvent, StaffMember
-from whatsapp.account_notices import event_name, summary, worth_telling
+from models import AccountEvent
+from webhooks.account_notices import event_name, summary, worth_telling
 from whatsapp.payload import AccountUpdate
 
 log = logging.getLogger(__name__)
@@ -36,12 +36,7 @@ def record(update: AccountUpdate) -> list[str]:
     log.warning("WhatsApp account %s: %s (%s)", update.field, event.event, text)
     if not worth_telling(update):
         return []
-    active = StaffMember.active == True  # noqa: E712  (peewee builds SQL from the comparison)
-    keys = []
-    for admin in StaffMember.select().where(StaffMember.role == "admin", active):
-        keys.append(f"account:{event.id}:{admin.phone}")
-        staging.add(admin.phone, f"WhatsApp account: {text}", keys[-1])
-    return keys
+    return staging.to_admins(f"WhatsApp account: {text}", f"account:{event.id}")
 
 
 def _key(update: AccountUpdate) -> str:

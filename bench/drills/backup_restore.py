@@ -18,6 +18,7 @@ import argparse
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pymysql
@@ -40,12 +41,14 @@ def every_row(stack: harness.Stack) -> dict[str, list[tuple]]:
         return found
 
 
-def at_rest(stack: harness.Stack, timeout: float, every: float = 2.0) -> dict[str, list[tuple]]:
-    """Every row, once two reads `every` seconds apart agree (late statuses have landed)."""
-    deadline, last = time.monotonic() + timeout, every_row(stack)
+def at_rest(
+    read: Callable[[], dict[str, list[tuple]]], timeout: float, every: float = 2.0
+) -> dict[str, list[tuple]]:
+    """Every row `read` gives, once two reads `every` seconds apart agree (late writes landed)."""
+    deadline, last = time.monotonic() + timeout, read()
     while time.monotonic() < deadline:
         time.sleep(every)
-        now = every_row(stack)
+        now = read()
         if now == last:
             break
         last = now
@@ -89,7 +92,7 @@ def run(
     # The comparison needs a database at rest when the backup is taken: the day's work done
     # and Meta's (the Graph server's) delivered statuses in.
     drained = stack.drain(day, drain_timeout, settle) < drain_timeout
-    at_backup = at_rest(stack, drain_timeout)
+    at_backup = at_rest(lambda: every_row(stack), drain_timeout)
     backup_seconds, saved = _bot(stack, "backup")
     if saved.returncode:
         error = saved.stderr.strip()[-300:]

@@ -28,6 +28,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bench.drills.backup_restore import at_rest
 from bench.drills.harness import ADMIN, SECRET, Command, hook_commands, signed_body
 from bench.lib import ROOT, free_port
 from storage.snapshot import our_tables
@@ -107,18 +108,6 @@ def drained(path: Path, commands: list[Command], timeout: float) -> bool:
     return False
 
 
-def at_rest(path: Path, timeout: float, every: float = 1.0) -> dict[str, list[tuple]]:
-    """Every row, once two reads `every` seconds apart agree (nothing is still being written)."""
-    deadline, last = time.monotonic() + timeout, every_row(path)
-    while time.monotonic() < deadline:
-        time.sleep(every)
-        now = every_row(path)
-        if now == last:
-            break
-        last = now
-    return last
-
-
 def _bot(env: dict[str, str], *args: str) -> tuple[float, subprocess.CompletedProcess]:
     started = time.monotonic()
     done = subprocess.run(
@@ -153,7 +142,7 @@ def run(commands: int, after: int, rate: float, timeout: float = 300.0) -> dict:
         day = hook_commands("sqlite-backup", commands)
         server.post(day, rate)
         day_done = drained(path, day, timeout)
-        at_backup = at_rest(path, timeout)
+        at_backup = at_rest(lambda: every_row(path), timeout, every=1.0)
         backup_seconds, saved = _bot(env, "backup")
         late = hook_commands("sqlite-late", after)
         server.post(late, rate)
