@@ -24,6 +24,7 @@ from models import (
     utcnow,
     write_transaction,
 )
+from storage.base import StorageError, is_send_once
 from whatsapp.errors import (
     GraphError,
     OptedOut,
@@ -223,6 +224,16 @@ def redacted(body: str, template: dict | None) -> dict[str, object]:
     return {"body": body, "template": {**template, "params": [MASK] * len(params)}}
 
 
+def _drop_send_once(row: OutboundMessage) -> None:
+    """Delete the row's file if it was made only to be sent (an export): it has its outcome."""
+    if not row.media_path or not is_send_once(row.media_path):
+        return
+    try:
+        current().storage.delete(row.media_path)
+    except StorageError:  # the message is settled either way; the file is only left behind
+        log.exception("could not delete %s after sending outbound %s", row.media_path, row.id)
+
+
 def _settle(row: OutboundMessage, **fields: object) -> None:
     """Write a send's outcome once (only a row still "sending" moves) and count it."""
     fields["updated_at"] = utcnow()
@@ -230,6 +241,7 @@ def _settle(row: OutboundMessage, **fields: object) -> None:
     broadcast_id = row.broadcast_id if row.broadcast_id and fields["state"] != "pending" else None
     if fields["state"] != "pending":  # a pending row is sent again and needs its values
         fields.update(redacted(row.body, row.template))
+        _drop_send_once(row)
     try:
         _record(row, fields, broadcast_id)
     except DatabaseError:
