@@ -179,6 +179,10 @@ def apply_status(status: Status) -> None:
     )
     if row is None and status.reference.startswith("ob:") and status.reference[3:].isdigit():
         row = OutboundMessage.get_or_none(OutboundMessage.id == int(status.reference[3:]))
+        # The reference only stands in for a send whose answer was lost: a row that has a wamid
+        # of its own is another message (row ids come round again after a restore).
+        if row is not None and row.wamid and row.wamid != status.wamid:
+            row = None
     if row is None:
         return
     # Read again under the row's lock: a sender may be recording this very send, and the state
