@@ -31,7 +31,10 @@ class TaskOut(BaseModel):
     title: str
     status: Status
     priority: Priority
-    due: dt.date | None
+    due: dt.date | None = Field(description="the day it is due, in business time")
+    due_at: dt.datetime | None = Field(
+        description="the moment it is due (UTC), when a time of day was given"
+    )
     note: str
     result: str
     assignee: Person | None
@@ -60,7 +63,11 @@ class TaskQuery(PageQuery):
 class TaskIn(Strict):
     title: str = Field(min_length=1, max_length=300)
     assignee: str = Field(min_length=1, max_length=120, description="a team member's name or phone")
-    due: str = Field(min_length=1, max_length=40, description="2026-01-20, 20/1, tomorrow, esok…")
+    due: str = Field(
+        min_length=1,
+        max_length=40,
+        description="a day, with a time if wanted: 2026-01-20, 20/1, tomorrow 9am, esok 9pagi…",
+    )
     priority: str | None = Field(None, max_length=20, description="low, normal, high or urgent")
     note: str | None = Field(None, max_length=4000)
 
@@ -94,6 +101,7 @@ def dump(task: WocsTask) -> dict[str, Any]:
         "status": task.status,
         "priority": task.priority,
         "due": task.due,
+        "due_at": task.due_at,
         "note": params.get("note", ""),
         "result": task.result,
         "assignee": _person(task.assignee),

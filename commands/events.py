@@ -11,7 +11,7 @@ from models import Event, for_update, utcnow
 from wocs import confirmations
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
-from wocs.dates import When, show_date, show_moment, show_time, show_when
+from wocs.dates import When, local_time, show_date, show_moment, show_when, utc_moment
 from wocs.registry import PAGE, Arg, Key, command, family_alias
 from wocs.replies import LIST_LIMIT, page_start, paged
 from wocs.types import INT, LONG_TEXT, MONEY, PHONE, TEXT, WHEN, choice
@@ -60,6 +60,11 @@ def _changed(ctx: Context, event: Event, action: str, before: dict, after: dict)
 
 def _money(amount: Decimal) -> str:
     return f"RM{amount:,.2f}" if amount else "none"
+
+
+def starts(event: Event, tz: dt.tzinfo, today: dt.date | None = None) -> str:
+    """The day an event is on, with the time it starts if one was given, in business time."""
+    return show_when(event.date, local_time(event.starts_at, tz), today)
 
 
 def _facts(event: Event) -> str:
@@ -128,30 +133,31 @@ def create_event(
     question = confirmations.about_passed(ctx, "event create", fields, "date", date)
     if question is not None:
         return question
-    # An event keeps its day; the time it starts is its first note, where the team reads it.
-    starts = (
-        [{"text": f"Starts at {show_time(date.time)}", "by": _by(ctx), "at": _stamp(ctx)}]
-        if date.time is not None
-        else []
-    )
     event = Event.create(
         name=name[:200],
         date=day,
+        starts_at=utc_moment(day, date.time, ctx.tz) if date.time is not None else None,
         location=location[:200],
         fee=fee,
         eo_contact=eo,
         checklist=default_checklist(),
-        notes=starts,
     )
     audit(
         ctx,
         "event.create",
         f"event:{event.id}",
         None,
-        {"name": event.name, "date": day, "location": event.location, "fee": fee, "eo": eo},
+        {
+            "name": event.name,
+            "date": day,
+            "starts_at": event.starts_at,
+            "location": event.location,
+            "fee": fee,
+            "eo": eo,
+        },
     )
     return Result(
-        f"Event #{event.id} created: {event.name}, {show_when(day, date.time, ctx.today)} "
+        f"Event #{event.id} created: {event.name}, {starts(event, ctx.tz, ctx.today)} "
         f"at {event.location}.\n"
         f"{_facts(event)}\n"
         f"Checklist: {len(event.checklist)} items. Send /event show {event.id} to see it.",
@@ -168,14 +174,16 @@ def create_event(
 def list_events(ctx: Context, which: str = "upcoming", page: int = 1) -> Result:
     """List upcoming events (soonest first) or past ones (latest first); 20 a page."""
     if which == "past":
-        query = Event.select().where(Event.date < ctx.today).order_by(-Event.date, -Event.id)
+        query = Event.select().where(Event.date < ctx.today)
+        query = query.order_by(-Event.date, -Event.starts_at, -Event.id)
     else:
-        query = Event.select().where(Event.date >= ctx.today).order_by(Event.date, Event.id)
+        query = Event.select().where(Event.date >= ctx.today)
+        query = query.order_by(Event.date, Event.starts_at, Event.id)
     total = query.count()
     if not total:
         return Result(f"No {which} events.")
     lines = [
-        f"#{e.id} {show_date(e.date)} — {e.name}, {e.location} ({e.status})"
+        f"#{e.id} {starts(e, ctx.tz)} — {e.name}, {e.location} ({e.status})"
         for e in query.offset(page_start(page, total)).limit(LIST_LIMIT)
     ]
     more = f"/event list {which} page {page + 1}"
@@ -195,7 +203,7 @@ def show_event(ctx: Context, n: int) -> Result:
         "\n".join(
             [
                 f"Event #{n}: {event.name}",
-                f"{show_date(event.date)} at {event.location}",
+                f"{starts(event, ctx.tz)} at {event.location}",
                 _facts(event),
                 checklist,
                 "Notes:\n" + "\n".join(notes) if notes else "Notes: none",

@@ -314,7 +314,21 @@ def show_when(day: dt.date | None, clock: dt.time | None, today: dt.date | None 
     return f"{shown}, {show_time(clock)}" if day and clock is not None else shown
 
 
+def utc_moment(day: dt.date, clock: dt.time, tz: dt.tzinfo) -> dt.datetime:
+    """The moment `clock` on `day` in the business time zone, as naive UTC (the way it is stored)."""
+    local = dt.datetime.combine(day, clock, tzinfo=tz)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def local_time(moment: dt.datetime | None, tz: dt.tzinfo) -> dt.time | None:
+    """The business-time clock of a stored moment (naive UTC or aware), None for none."""
+    if moment is None:
+        return None
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(tz)
+    return local.time().replace(second=0, microsecond=0)
+
+
 def show_moment(moment: dt.datetime, tz: dt.tzinfo) -> str:
     """A stored moment (naive UTC or aware) in the business time zone: Fri 20 Jan 2027, 9:00 am."""
     local = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(tz)
-    return show_when(local.date(), local.time().replace(second=0, microsecond=0))
+    return show_when(local.date(), local_time(moment, tz))
