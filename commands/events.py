@@ -12,10 +12,10 @@ from wocs import confirmations
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
 from wocs.dates import When, local_time, show_date, show_moment, show_when, utc_moment
+from wocs.people import shown_phone
 from wocs.registry import PAGE, Arg, Key, command, family_alias
 from wocs.replies import LIST_LIMIT, page_start, paged
 from wocs.types import INT, LONG_TEXT, MONEY, PHONE, TEXT, WHEN, choice
-from wocs.values import mask_phone
 
 CHECKLIST_FILE = Path(__file__).resolve().parent.parent / "templates" / "booth_checklist.txt"
 # Where each status may go next; closed and cancelled are final.
@@ -27,6 +27,7 @@ NEXT_STATUS = {
     "closed": (),
     "cancelled": (),
 }
+FINISHED = ("closed", "cancelled")  # over, whatever their day: listed with the past ones
 # Bounds that keep /event show inside one WhatsApp message (4,096 characters).
 ITEM_MAX = 80
 CHECKLIST_MAX = 25
@@ -67,8 +68,9 @@ def starts(event: Event, tz: dt.tzinfo, today: dt.date | None = None) -> str:
     return show_when(event.date, local_time(event.starts_at, tz), today)
 
 
-def _facts(event: Event) -> str:
-    eo = mask_phone(event.eo_contact) if event.eo_contact else "not given"
+def _facts(event: Event, ctx: Context) -> str:
+    """Status, fee and organiser: admins see the organiser's phone whole, agents masked."""
+    eo = shown_phone(event.eo_contact, ctx) if event.eo_contact else "not given"
     return f"Status: {event.status} · Fee: {_money(event.fee)} · EO: {eo}"
 
 
@@ -159,7 +161,7 @@ def create_event(
     return Result(
         f"Event #{event.id} created: {event.name}, {starts(event, ctx.tz, ctx.today)} "
         f"at {event.location}.\n"
-        f"{_facts(event)}\n"
+        f"{_facts(event, ctx)}\n"
         f"Checklist: {len(event.checklist)} items. Send /event show {event.id} to see it.",
         entity=f"event:{event.id}",
     )
@@ -172,12 +174,12 @@ def create_event(
     keys=(PAGE,),
 )
 def list_events(ctx: Context, which: str = "upcoming", page: int = 1) -> Result:
-    """List upcoming events (soonest first) or past ones (latest first); 20 a page."""
+    """List upcoming events (soonest first) or past, closed and cancelled ones (latest first)."""
     if which == "past":
-        query = Event.select().where(Event.date < ctx.today)
+        query = Event.select().where((Event.date < ctx.today) | Event.status.in_(FINISHED))
         query = query.order_by(-Event.date, -Event.starts_at, -Event.id)
     else:
-        query = Event.select().where(Event.date >= ctx.today)
+        query = Event.select().where(Event.date >= ctx.today, Event.status.not_in(FINISHED))
         query = query.order_by(Event.date, Event.starts_at, Event.id)
     total = query.count()
     if not total:
@@ -204,7 +206,7 @@ def show_event(ctx: Context, n: int) -> Result:
             [
                 f"Event #{n}: {event.name}",
                 f"{starts(event, ctx.tz)} at {event.location}",
-                _facts(event),
+                _facts(event, ctx),
                 checklist,
                 "Notes:\n" + "\n".join(notes) if notes else "Notes: none",
                 f"Photos: {len(event.photos)}",
@@ -248,6 +250,10 @@ def change_status(ctx: Context, n: int, status: str) -> Result:
     if status not in allowed:
         raise CommandError(
             f"Event #{n} is {event.status}; from there it can only become {_either(allowed)}."
+        )
+    if status == "live" and event.date > ctx.today:
+        raise CommandError(
+            f"Event #{n} is on {starts(event, ctx.tz)}; it can go live on that day, not before."
         )
     before = {"status": event.status}
     event.status = status

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from peewee import fn
+
 from domain.tasks import OPEN_STATES, overdue, show_due, visible_task, visible_tasks
 from models import StaffMember, WocsTask, WocsTaskLog, utcnow
 from wocs import confirmations
@@ -85,7 +87,9 @@ def create_task(
             "or the day alone."
         )
     fields = {"task": task, "assignee": f"+{assignee.phone}", "priority": priority, "note": note}
-    question = confirmations.about_passed(ctx, "agent", fields, "due", due)
+    question = confirmations.about_passed(ctx, "agent", fields, "due", due) or _twin(
+        ctx, fields, due
+    )
     if question is not None:
         return question
     row = WocsTask.create(
@@ -115,6 +119,32 @@ def create_task(
         "I've told them.",
         entity=f"task:{row.id}",
     )
+
+
+def _twin(ctx: Context, fields: dict[str, str], due: When) -> Result | None:
+    """Ask before a second open task of the same title for the same person on the same day."""
+    twin = (
+        WocsTask.select()
+        .join(StaffMember, on=WocsTask.assignee == StaffMember.id)
+        .where(
+            StaffMember.phone == fields["assignee"].lstrip("+"),
+            WocsTask.status.in_(OPEN_STATES),
+            WocsTask.due == due.day,
+            fn.LOWER(WocsTask.title) == fields["task"][:300].lower(),
+        )
+        .order_by(WocsTask.id.desc())
+        .first()
+    )
+    facts = {"twin": twin.id} if twin is not None else {}
+    if twin is None or ctx.source != "whatsapp" or confirmations.confirmed(ctx, facts):
+        return None
+    clock = f" {due.time:%H:%M}" if due.time is not None else ""
+    params = {**fields, "due": f"{due.day.isoformat()}{clock}"}
+    question = (
+        f"{_label(twin.assignee)} already has task #{twin.id}: {twin.title}, due "
+        f"{show_due(twin, ctx.tz)} ({twin.status.replace('_', ' ')}). Create another one?"
+    )
+    return confirmations.ask(ctx, "agent", params, facts, question)
 
 
 @command(
@@ -227,7 +257,9 @@ def assign_task(ctx: Context, n: int, assignee: StaffMember) -> Result:
     task = visible_task(ctx, n)
     if task.status not in OPEN_STATES:
         raise CommandError(f"Task #{n} is {task.status}; only open tasks can be reassigned.")
-    before = {"assignee": task.assignee_id}
+    before, previous = {"assignee": task.assignee_id}, task.assignee
+    if previous is not None and previous.id == assignee.id:
+        return Result(f"Task #{n} is already {_label(assignee)}'s.", entity=f"task:{n}")
     task.assignee = assignee
     task.updated_at = utcnow()
     task.save()
@@ -238,6 +270,14 @@ def assign_task(ctx: Context, n: int, assignee: StaffMember) -> Result:
         f"Task #{n} is now yours: {task.title}\nDue: {show_due(task, ctx.tz)}\n"
         f"Reply /task done {n} when it is finished.",
     )
+    # Whoever had it stops working on it: they hear so, unless they made the change themselves.
+    told = "them"
+    if previous is not None and previous.active and previous.id != ctx.user.id:
+        ctx.notify(
+            previous.phone,
+            f"Task #{n} ({task.title}) is now {_label(assignee)}'s; you need not do it.",
+        )
+        told = f"them and {_label(previous)}"
     return Result(
-        f"Task #{n} now belongs to {_label(assignee)}. I've told them.", entity=f"task:{n}"
+        f"Task #{n} now belongs to {_label(assignee)}. I've told {told}.", entity=f"task:{n}"
     )

@@ -184,7 +184,7 @@ def _team(commands_db) -> None:
 
 
 def _assigned(commands_db, who: str) -> str:
-    answer = commands_db.run(f"/agent task: X for: {who} due: esok").text
+    answer = commands_db.run(f"/agent task: X ({who}) for: {who} due: esok").text
     assert answer.startswith("Task #"), answer
     return WocsTask.select().order_by(WocsTask.id.desc()).get().assignee.name
 
