@@ -112,6 +112,7 @@ family_alias("event", "acara")
         Key("fee", MONEY, aliases=("yuran",), hint="<amount>"),
         Key("eo", PHONE, aliases=("penganjur",), hint="<organiser's phone>"),
     ),
+    aliases=("event add",),
 )
 def create_event(
     ctx: Context,

@@ -86,9 +86,13 @@ def test_english_and_malay_days_and_times_on_tasks(commands_db):
 
 def test_a_bare_hour_is_asked_about_not_guessed(commands_db):
     _team(commands_db)
-    answer = commands_db.run("/agent task: X for: Raj due: esok at 3").text
-    assert "'esok at 3' is not a date" in answer or "morning or afternoon" in answer, answer
+    for typed in ("esok at 3", "tomorrow 8", "at 3", "20 Jan 3"):
+        answer = commands_db.run(f"/agent task: X for: Raj due: {typed}").text
+        assert answer.startswith(f"due: '{typed}': morning or afternoon? Write "), answer
     assert WocsTask.select().count() == 0
+    # Tonight says which half of the day it is.
+    answer = commands_db.run("/agent task: X for: Raj due: tonight 9").text
+    assert answer.endswith("due Wed 14 Jan 2026, 9:00 pm. I've told them."), answer
 
 
 def test_an_event_with_a_time_says_when_it_starts(commands_db):
