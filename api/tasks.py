@@ -116,9 +116,11 @@ def dump(task: WocsTask) -> dict[str, Any]:
 CHANGES = actions.Changes("task", lambda key: dump(WocsTask.get_by_id(int(key))))
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, When):  # a day, or the day and time when one was written
-        return value.day if value.time is None else dt.datetime.combine(value.day, value.time)
+def _json(value: Any, tz: dt.tzinfo) -> Any:
+    if isinstance(value, When):  # a day, or the day and business time when one was written
+        if value.time is None:
+            return value.day
+        return dt.datetime.combine(value.day, value.time, tzinfo=tz)
     if hasattr(value, "phone") and hasattr(value, "role"):
         return {"id": value.id, "name": value.name, "phone": value.phone}
     if isinstance(value, dt.date | list | int | float | str | bool) or value is None:
@@ -129,11 +131,12 @@ def _json(value: Any) -> Any:
 @bp.post("/parse", responses={200: ParseOut}, summary="Check a command without running it")
 def parse_command(body: ParseIn) -> dict:
     """Read a slash command as the bot would: its values, or the exact answer the bot would send."""
+    ctx = actions.context()
     try:
-        cmd, kwargs = check(body.text, actions.context())
+        cmd, kwargs = check(body.text, ctx)
     except Refusal as refusal:
         return {"ok": False, "reply": refusal.reply}
-    params = {name: _json(value) for name, value in kwargs.items()}
+    params = {name: _json(value, ctx.tz) for name, value in kwargs.items()}
     return {"ok": True, "command": cmd.full_name, "usage": cmd.usage, "params": params}
 
 

@@ -112,7 +112,13 @@ def test_report_today_and_week_on_real_data(live):
     )
     Event.create(name="Car boot", date=today - 4 * day, location="Amcorp")
     Event.create(name="Bazaar Raya", date=today, location="Mid Valley")
-    Event.create(name="Pasar Malam", date=today + day, location="SS2", status="confirmed")
+    Event.create(
+        name="Pasar Malam",
+        date=today + day,
+        starts_at=stored(kl(today + day, 19)),
+        location="SS2",
+        status="confirmed",
+    )
     Event.create(name="Expo", date=today + 3 * day, location="MITEC")
     raya = Campaign.create(
         code="RAYA26", prize="Hamper", start_at=LONG_AGO, end_at=dt.datetime(2030, 1, 1)
@@ -133,7 +139,7 @@ def test_report_today_and_week_on_real_data(live):
         f"#{cups.id} Order cups — nobody, due {show_date(today - day)} (in progress)\n\n"
         "Events today and tomorrow (2):\n"
         f"{show_date(today)} — Bazaar Raya, Mid Valley (planned)\n"
-        f"{show_date(today + day)} — Pasar Malam, SS2 (confirmed)\n\n"
+        f"{show_date(today + day)}, 7:00 pm — Pasar Malam, SS2 (confirmed)\n\n"
         "Campaigns (1):\nRAYA26 (open): 3 entries, 2 new\n\n"
         "New campaign entries today: 3.\n"
         # the task notice, two replies and the note to the admin; /agent, /task done, /report
