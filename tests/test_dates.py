@@ -231,3 +231,15 @@ def test_a_send_at_a_day_gone_by_lately_is_refused(commands_db):
     commands_db.now = DECEMBER_4
     answer = commands_db.run("/send to: 012-345 6789 template: welcome at: 1 Dec 9am").text
     assert "'1 Dec 9am': Tue 1 Dec 2026 has passed. If you mean Wed 1 Dec 2027" in answer, answer
+
+
+def test_a_task_due_at_a_time_is_overdue_once_that_time_has_gone(commands_db):
+    _team(commands_db)  # 10:00 in Kuala Lumpur
+    commands_db.run("/agent task: Buy ice for: Raj due: today 11am")
+    commands_db.run("/agent task: Count stock for: Raj due: today")
+    assert commands_db.run("/task list overdue").text == "No overdue tasks."
+    commands_db.now = JANUARY_14 + dt.timedelta(hours=2)  # noon
+    ice = WocsTask.get(WocsTask.title == "Buy ice")
+    assert commands_db.run("/task list overdue").text == (
+        f"Overdue tasks (1):\n#{ice.id} Buy ice — Raj, due Wed 14 Jan 2026, 11:00 am (open)"
+    )
