@@ -152,7 +152,8 @@ class Event(BaseModel):
     """A booth at an event."""
 
     name = CharField(max_length=200)
-    date = DateField(index=True)
+    date = DateField(index=True)  # the day in business time
+    starts_at = DateTimeField(null=True)  # the moment it starts (UTC), when a time was given
     location = CharField(max_length=200, default="")
     fee = DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     eo_contact = CharField(max_length=40, default="")
@@ -231,7 +232,10 @@ class WocsTask(BaseModel):
     status = CharField(max_length=12, default="open")
     priority = CharField(max_length=8, default="normal")
     result = TextField(default="")
-    due = DateField(null=True, index=True)
+    due = DateField(null=True, index=True)  # the day in business time
+    due_at = DateTimeField(
+        null=True, index=True
+    )  # the moment it is due (UTC), when a time was given
     assignee = ForeignKeyField(StaffMember, null=True, backref="tasks", on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)

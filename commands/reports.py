@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from peewee import JOIN, SQL, Case, ColumnBase, Expression, Field, fn
 
+from commands.events import starts
 from domain.campaigns import draw_states, entries, state_of
 from domain.tasks import OPEN_STATES
 from models import (
@@ -201,8 +202,8 @@ def report(first: dt.date, last: dt.date, tz: ZoneInfo) -> str:
             else f"Events {show_date(first)} – {show_date(last + dt.timedelta(days=1))}",
             events.count(),
             [
-                f"{show_date(e.date)} — {e.name}, {e.location} ({e.status})"
-                for e in events.order_by(Event.date, Event.id).limit(LIST_LIMIT)
+                f"{starts(e, tz)} — {e.name}, {e.location} ({e.status})"
+                for e in events.order_by(Event.date, Event.starts_at, Event.id).limit(LIST_LIMIT)
             ],
         ),
         (
