@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from domain import contacts
-from domain.conversations import ACTIVE, CLOSED, OPEN, WAITING, find, on_duty, shown, visible
+from domain.conversations import (
+    ACTIVE,
+    CLOSED,
+    OPEN,
+    WAITING,
+    find,
+    on_call,
+    on_duty,
+    shown,
+    visible,
+)
 from models import Conversation, ConversationMessage, StaffMember, utcnow
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.dates import show_moment
+from wocs.flags import business_hours
+from wocs.hours import show_opening
 from wocs.people import label
 from wocs.registry import Arg, Key, command
 from wocs.replies import capped_list, plural
@@ -25,17 +37,16 @@ def _name(member: StaffMember | None) -> str:
 @command("duty", role="agent", args=(Arg("switch", choice("on", "off"), required=False),))
 def duty(ctx: Context, switch: str | None = None) -> Result:
     """Go on or off duty: customers' new conversations come to those on duty."""
-    me = ctx.user
-    if switch is not None and (switch == "on") != me.on_duty:
+    me, now = ctx.user, utcnow()
+    hours = business_hours()
+    closed = not hours.is_open(now, ctx.tz)
+    # /duty on after closing is a promise to cover the night, even from someone already on duty.
+    if switch is not None and ((switch == "on") != me.on_duty or (switch == "on" and closed)):
+        before = {"on_duty": me.on_duty}
         me.on_duty = switch == "on"
+        me.duty_since = now if me.on_duty else me.duty_since
         me.save()
-        audit(
-            ctx,
-            "member.duty",
-            f"wocs_user:{me.id}",
-            {"on_duty": not me.on_duty},
-            {"on_duty": me.on_duty},
-        )
+        audit(ctx, "member.duty", f"wocs_user:{me.id}", before, {"on_duty": me.on_duty})
     if not me.on_duty:
         return Result(
             "You're off duty: new customer messages go to whoever is on duty. "
@@ -49,8 +60,23 @@ def duty(ctx: Context, switch: str | None = None) -> Result:
     waiting = (
         f" {plural(unassigned, 'conversation')} need someone: /inbox open" if unassigned else ""
     )
+    if closed:
+        opens = show_opening(hours.next_opening(now, ctx.tz), ctx.tz)[0]
+        covering = me.id in {m.id for m in on_call(now, ctx.tz)}
+        return Result(
+            f"It's outside business hours ({hours.show()}). "
+            + (
+                f"You're covering: customer messages come to you until we open, {opens}."
+                if covering
+                else "Customer messages wait for the morning; send /duty on to cover tonight."
+            )
+            + waiting
+        )
     team = plural(len(on_duty()), "person")
-    return Result(f"You're on duty ({team} on duty now): customer messages come to you.{waiting}")
+    after = "" if hours.always else f" After closing ({hours.show()}) they wait for the morning."
+    return Result(
+        f"You're on duty ({team} on duty now): customer messages come to you.{after}{waiting}"
+    )
 
 
 @command(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from peewee import DatabaseError, IntegrityError, InterfaceError, OperationalError
 from redis.exceptions import RedisError
@@ -29,6 +31,7 @@ from wocs import confirmations
 from wocs.context import Context, Result
 from wocs.dispatch import answer_prompt, run_command, run_fields
 from wocs.grammar import looks_like_command
+from wocs.hours import show_opening
 from wocs.replies import reply
 from wocs.values import mask_phone
 
@@ -216,16 +219,25 @@ def _quote_reply(number: int, text: str, ctx: Context) -> Result:
 def _converse(row: InboundMessage, contact: Contact) -> tuple[Result | None, list[str]]:
     """A customer's message for the team: into their conversation, forwarded to whoever has it,
     or answered with the away message (once per opening) when nobody is on duty."""
-    heard = conversations.hear(contact, row, conversations.content(row), utcnow())
+    tz = current().settings.tz
+    heard = conversations.hear(contact, row, conversations.content(row), utcnow(), tz)
     keys = []
     if heard.to is not None:
-        key = f"forward:{heard.message.id}"
+        key = conversations.forward_key(heard.message)
         # Not tied to the customer's message: a forward that fails is none of their business.
         staging.add(heard.to.phone, conversations.forward_text(heard), key)
         heard.message.forward = OutboundMessage.get(OutboundMessage.idempotency_key == key)
         heard.message.save()
         keys.append(key)
-    return (Result(reply("away")) if heard.away else None), keys
+    return (Result(away_text(heard.back, tz)) if heard.away else None), keys
+
+
+def away_text(back: dt.datetime | None, tz: ZoneInfo) -> str:
+    """The away message: when the team is back if it is closed, else that someone will answer."""
+    if back is None:
+        return reply("away")
+    english, malay = show_opening(back, tz)
+    return reply("away_closed").format(back=english, kembali=malay)
 
 
 def _system(row: InboundMessage) -> None:
