@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from commands import canned
+from commands.messaging import TEMPLATE_KEYS
 from domain import contacts
 from domain.conversations import (
     ACTIVE,
@@ -20,10 +24,12 @@ from wocs.context import CommandError, Context, Result
 from wocs.dates import show_moment
 from wocs.flags import business_hours
 from wocs.hours import show_opening
+from wocs.message_templates import readable, usable
 from wocs.people import label
 from wocs.registry import Arg, Key, command
 from wocs.replies import capped_list, plural
 from wocs.types import INT, LONG_TEXT, choice
+from wocs.values import ValueProblem
 
 HISTORY = 10  # messages /history shows
 SHOWN = 300  # characters of each message /history shows, so ten fit in one WhatsApp message
@@ -105,13 +111,43 @@ def inbox(ctx: Context, which: str | None = None) -> Result:
     return Result(capped_list(f"Conversations ({which or 'not closed'})", total, lines))
 
 
-@command("reply", role="agent", args=(Arg("number", INT, hint="<N>"),), keys=(_TEXT,))
-def reply_to(ctx: Context, number: int, text: str) -> Result:
-    """Answer a customer from the business number (quote-replying their forwarded message does too)."""
+@command(
+    "reply",
+    role="agent",
+    args=(Arg("number", INT, hint="<N>"),),
+    keys=(
+        Key("text", LONG_TEXT, positional=True, hint="<text or :key>"),
+        replace(TEMPLATE_KEYS[0], required=False),  # the customer's window has closed
+        TEMPLATE_KEYS[1],
+    ),
+)
+def reply_to(
+    ctx: Context,
+    number: int,
+    text: str | None = None,
+    template: str | None = None,
+    vars: list[str] | None = None,
+) -> Result:
+    """Answer a customer from the business number: text, a canned :key, or an approved template."""
     conversation = find(ctx, number)
     to = contacts.address(conversation.contact)
     if to == ctx.phone:
         raise CommandError(f"Conversation #{number} is your own.")
+    sent: dict | None = None
+    if template:
+        try:
+            approved = usable(template, vars or [])
+        except ValueProblem as exc:
+            raise CommandError(str(exc)) from None
+        sent = {"name": approved.name, "language": approved.language, "params": vars or []}
+        text = readable(approved.name, approved.language, vars or [])
+    elif text and (key := canned.asked(text)):
+        text = canned.text_of(key)
+    if not text:
+        raise CommandError(
+            f"Write the answer: /reply {number} your text, /reply {number} :key (see /canned "
+            f"list), or /reply {number} template: NAME vars: a; b"
+        )
     now = utcnow()
     message = ConversationMessage.create(
         conversation=conversation, direction="out", text=text, author=ctx.user, created_at=now
@@ -120,8 +156,9 @@ def reply_to(ctx: Context, number: int, text: str) -> Result:
         conversation.assignee = ctx.user  # who answers an unassigned conversation has it
     conversation.state, conversation.closed_at, conversation.updated_at = WAITING, None, now
     conversation.save()
-    ctx.notify(to, text, carries=message.id)
-    audit(ctx, "conversation.reply", f"conversation:{number}", None, {"message": message.id})
+    ctx.notify(to, text, carries=message.id, template=sent)
+    after = {"message": message.id} | ({"template": sent["name"]} if sent else {})
+    audit(ctx, "conversation.reply", f"conversation:{number}", None, after)
     return Result(f"Sent to #{number} {shown(conversation.contact)}.", entity=_entity(number))
 
 
