@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from peewee import ModelSelect, fn
 
+from domain import replies
 from models import (
     Contact,
     Conversation,
@@ -69,9 +70,16 @@ def content(row: InboundMessage) -> str:
     return f"{label} {text}".strip() if label else text
 
 
-def hear(contact: Contact, row: InboundMessage, text: str, now: dt.datetime, tz: ZoneInfo) -> Heard:
+def hear(
+    contact: Contact,
+    row: InboundMessage,
+    text: str,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    about: str = "",
+) -> Heard:
     """Add a customer's message to their conversation, opening or reopening it, and route it
-    (inside the caller's transaction); `now` is naive UTC."""
+    (inside the caller's transaction); `now` is naive UTC, `about` what it answers."""
     conversation = for_update(
         Conversation.select()
         .where(Conversation.contact == contact)
@@ -92,7 +100,12 @@ def hear(contact: Contact, row: InboundMessage, text: str, now: dt.datetime, tz:
         conversation.away_at = now
     conversation.save()
     message = ConversationMessage.create(
-        conversation=conversation, direction="in", inbound=row, text=text, created_at=now
+        conversation=conversation,
+        direction="in",
+        inbound=row,
+        text=text,
+        about=about,
+        created_at=now,
     )
     hours = business_hours()
     back = None if hours.is_open(now, tz) else hours.next_opening(now, tz)
@@ -182,8 +195,9 @@ def _masked(digits: str) -> str:
 
 def forward_text(heard: Heard) -> str:
     """The copy of a customer's message a team member gets; the first one says how to answer."""
-    conversation = heard.conversation
-    text = f"💬 #{conversation.id} {shown(conversation.contact)}: {heard.message.text}"
+    conversation, about = heard.conversation, heard.message.about
+    answering = f" (answering {replies.described(about)})" if about else ""
+    text = f"💬 #{conversation.id} {shown(conversation.contact)}{answering}: {heard.message.text}"
     return text + how_to_answer(conversation) if heard.assigned else text
 
 

@@ -12,7 +12,7 @@ from peewee import DatabaseError, IntegrityError, InterfaceError, OperationalErr
 from redis.exceptions import RedisError
 
 from commands import customers
-from domain import contacts, conversations
+from domain import contacts, conversations, replies
 from jobs import effects, staging, team_notices
 from jobs.queues import HIGH, job, submit
 from jobs.runtime import current
@@ -220,7 +220,10 @@ def _converse(row: InboundMessage, contact: Contact) -> tuple[Result | None, lis
     """A customer's message for the team: into their conversation, forwarded to whoever has it,
     or answered with the away message (once per opening) when nobody is on duty."""
     tz = current().settings.tz
-    heard = conversations.hear(contact, row, conversations.content(row), utcnow(), tz)
+    wamid = quoted_wamid(row.raw) if isinstance(row.raw, dict) else ""
+    quoted = OutboundMessage.get_or_none(OutboundMessage.wamid == wamid) if wamid else None
+    about = replies.answered(contact, quoted)
+    heard = conversations.hear(contact, row, conversations.content(row), utcnow(), tz, about)
     keys = []
     if heard.to is not None:
         key = conversations.forward_key(heard.message)
