@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from commands import canned
 from commands.messaging import TEMPLATE_KEYS
-from domain import contacts
+from domain import contacts, replies
 from domain.conversations import (
     ACTIVE,
     CLOSED,
@@ -170,6 +170,9 @@ def take(ctx: Context, number: int) -> Result:
     if before is not None and before.id == ctx.user.id:
         return Result(f"Conversation #{number} is already yours.", entity=_entity(number))
     conversation.assignee, conversation.updated_at = ctx.user, utcnow()
+    conversation.offered_at = (
+        conversation.updated_at
+    )  # whoever takes it has the full time to answer
     conversation.save()
     if before is not None:
         ctx.notify(before.phone, f"{label(ctx.user)} took conversation #{number} from you.")
@@ -238,7 +241,7 @@ def history(ctx: Context, number: int) -> Result:
 
 def _speaker(message: ConversationMessage, customer: str) -> str:
     if message.direction == "in":
-        return customer
+        return f"{customer} (to {replies.described(message.about)})" if message.about else customer
     who = _name(message.author)
     return f"📝 {who} (note)" if message.direction == "note" else who
 

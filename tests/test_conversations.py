@@ -302,3 +302,17 @@ def test_the_agent_is_told_once_when_meta_reports_their_reply_failed(live):
     live.settle()
     assert len(live.replies_to(SITI, 0)) == seen + 3
     assert OutboundMessage.get_by_id(row.id).state == "failed"
+
+
+def test_staff_prose_gets_the_hint_unless_it_quote_replies_a_forwarded_message(live):
+    _agents(live, SITI)
+    seen = len(live.replies_to(SITI, 0))
+    _customer_says(live, FARAH, QUESTION)
+    forwarded = live.replies_to(SITI, seen + 1)[seen]
+    _quote_reply(live, SITI, forwarded, "Yes we deliver")
+    assert live.replies_to(FARAH) == ["Yes we deliver"]
+    # Quote-replying anything else of ours (here the /duty reply) is prose: the hint.
+    _quote_reply(live, SITI, live.replies_to(SITI, 0)[1], "ok noted")
+    assert live.replies_to(SITI, seen + 2)[seen + 1] == reply("staff_hint")
+    live.settle()
+    assert live.replies_to(FARAH, 0) == ["Yes we deliver"]

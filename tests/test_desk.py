@@ -7,6 +7,7 @@ import uuid
 from zoneinfo import ZoneInfo
 
 from jobs import desk
+from jobs.sweeper import sweep
 from models import Conversation, OutboundMessage, StaffMember, utcnow
 from tests.conftest import ADMIN
 from tests.scenarios import all_handled_once, posted
@@ -138,3 +139,17 @@ def test_minutes_are_counted_in_business_hours_and_never_after_closing(live):
     assert desk.rounds(week.next_opening(start, KL) + dt.timedelta(minutes=31))["offered"] == 1
     set_flag("unanswered_minutes", "0")
     assert desk.rounds(week.next_opening(start, KL) + dt.timedelta(hours=5))["offered"] == 0
+    assert {"handed", "offered"} <= set(sweep())  # the sweeper makes the rounds
+
+
+def test_whoever_takes_a_conversation_has_the_full_time_to_answer(live):
+    _team(live, SITI, RAJ)
+    _says(live, FARAH, "Hello?", "Farah")
+    live.replies_to(SITI, 3)
+    # She wrote ten minutes ago; the admin takes it now.
+    Conversation.update(turn_at=Conversation.get().turn_at - dt.timedelta(minutes=10)).execute()
+    assert "is yours" in live.ask(f"/take {Conversation.get().id}", ADMIN)
+    taken = Conversation.get().offered_at
+    assert desk.rounds(taken + dt.timedelta(minutes=14))["offered"] == 0
+    assert desk.rounds(taken + dt.timedelta(minutes=16))["offered"] == 1
+    assert Conversation.get().assignee.phone == SITI
