@@ -145,6 +145,7 @@ class StaffMember(BaseModel):
         tasks: ModelSelect[WocsTask]
         conversations: ModelSelect[Conversation]
         conversation_messages: ModelSelect[ConversationMessage]
+        canned_replies: ModelSelect[CannedReply]
 
     class Meta:
         table_name = "wocs_user"

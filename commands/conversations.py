@@ -48,11 +48,11 @@ def duty(ctx: Context, switch: str | None = None) -> Result:
     closed = not hours.is_open(now, ctx.tz)
     # /duty on after closing is a promise to cover the night, even from someone already on duty.
     if switch is not None and ((switch == "on") != me.on_duty or (switch == "on" and closed)):
-        before = {"on_duty": me.on_duty}
+        before = _duty(me)
         me.on_duty = switch == "on"
         me.duty_since = now if me.on_duty else me.duty_since
         me.save()
-        audit(ctx, "member.duty", f"wocs_user:{me.id}", before, {"on_duty": me.on_duty})
+        audit(ctx, "member.duty", f"wocs_user:{me.id}", before, _duty(me))
     if not me.on_duty:
         return Result(
             "You're off duty: new customer messages go to whoever is on duty. "
@@ -83,6 +83,11 @@ def duty(ctx: Context, switch: str | None = None) -> Result:
     return Result(
         f"You're on duty ({team} on duty now): customer messages come to you.{after}{waiting}"
     )
+
+
+def _duty(member: StaffMember) -> dict[str, object]:
+    since = member.duty_since.isoformat() if member.duty_since else None
+    return {"on_duty": member.on_duty, "since": since}
 
 
 @command(
@@ -170,9 +175,8 @@ def take(ctx: Context, number: int) -> Result:
     if before is not None and before.id == ctx.user.id:
         return Result(f"Conversation #{number} is already yours.", entity=_entity(number))
     conversation.assignee, conversation.updated_at = ctx.user, utcnow()
-    conversation.offered_at = (
-        conversation.updated_at
-    )  # whoever takes it has the full time to answer
+    # Whoever takes it has the full time to answer before it is offered on.
+    conversation.offered_at = conversation.updated_at
     conversation.save()
     if before is not None:
         ctx.notify(before.phone, f"{label(ctx.user)} took conversation #{number} from you.")

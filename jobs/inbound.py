@@ -198,10 +198,15 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
     return [*keys, *effects.stage(answer, str(row.id), row)], answer.jobs
 
 
+def _quoted_row(row: InboundMessage) -> OutboundMessage | None:
+    """The message of ours that a message quote-replies (Meta's context.id), if we sent it."""
+    wamid = quoted_wamid(row.raw) if isinstance(row.raw, dict) else ""
+    return OutboundMessage.get_or_none(OutboundMessage.wamid == wamid) if wamid else None
+
+
 def _quoted(row: InboundMessage) -> Conversation | None:
     """The conversation whose forwarded copy (or its template copy) a message quote-replies."""
-    wamid = quoted_wamid(row.raw) if isinstance(row.raw, dict) else ""
-    sent = OutboundMessage.get_or_none(OutboundMessage.wamid == wamid) if wamid else None
+    sent = _quoted_row(row)
     return (
         conversations.forwarded_in(team_notices.original_key(sent.idempotency_key))
         if sent
@@ -220,9 +225,7 @@ def _converse(row: InboundMessage, contact: Contact) -> tuple[Result | None, lis
     """A customer's message for the team: into their conversation, forwarded to whoever has it,
     or answered with the away message (once per opening) when nobody is on duty."""
     tz = current().settings.tz
-    wamid = quoted_wamid(row.raw) if isinstance(row.raw, dict) else ""
-    quoted = OutboundMessage.get_or_none(OutboundMessage.wamid == wamid) if wamid else None
-    about = replies.answered(contact, quoted)
+    about = replies.answered(contact, _quoted_row(row))
     heard = conversations.hear(contact, row, conversations.content(row), utcnow(), tz, about)
     keys = []
     if heard.to is not None:

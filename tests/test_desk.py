@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from jobs import desk
 from jobs.sweeper import sweep
-from models import Conversation, OutboundMessage, StaffMember, utcnow
+from models import AuditLog, Conversation, OutboundMessage, StaffMember, utcnow
 from tests.conftest import ADMIN
 from tests.scenarios import all_handled_once, posted
 from tests.test_reports import at_once
@@ -90,6 +90,10 @@ def test_after_hours_only_night_cover_is_rung_and_the_morning_hands_the_rest_ove
     assert live.replies_to(FARAH, 2)[1] == "Yes, RM5 to Shah Alam."
     assert not _texts(live, SITI, "Commands start with a slash")
     assert Conversation.get_by_id(farah.id).state == "waiting"
+    # Already on duty, Siti covers tonight too by saying so after closing (audited).
+    assert "You're covering" in live.ask("/duty on", SITI)
+    changes = AuditLog.select().where(AuditLog.action == "member.duty", AuditLog.actor == SITI)
+    assert [a.after["on_duty"] for a in changes.order_by(AuditLog.id)] == [True, True]
     assert all_handled_once()
 
 
