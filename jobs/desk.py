@@ -50,6 +50,7 @@ def rounds(now: dt.datetime) -> dict[str, int]:
             Conversation.state == OPEN,
             ConversationMessage.direction == "in",
             ConversationMessage.forward.is_null(),
+            ConversationMessage.created_at >= Conversation.turn_at,  # this turn's, not answered
         )
         .distinct()
     )
@@ -59,10 +60,12 @@ def rounds(now: dt.datetime) -> dict[str, int]:
         keys += handed
     keys += _morning(now, tz)
     limit = int(flag("unanswered_minutes"))
+    waited = now - dt.timedelta(minutes=limit)  # wall time bounds the time open
     due = Conversation.select(Conversation.id).where(
         Conversation.state == OPEN,
         Conversation.assignee.is_null(False),
-        Conversation.turn_at < now - dt.timedelta(minutes=limit),  # wall time bounds open time
+        Conversation.turn_at < waited,
+        Conversation.offered_at.is_null() | (Conversation.offered_at < waited),
     )
     for row in due if limit else ():
         offered = _offer(row.id, now, tz, limit)
