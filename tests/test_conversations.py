@@ -281,6 +281,8 @@ def test_outside_the_window_the_agent_is_offered_the_templates_and_sends_one(liv
     )
     wrong = live.ask(f"/reply {number} template: draw_winner vars: Hamper", SITI)
     assert wrong.startswith("Template draw_winner takes 2 value(s)")
+    unknown = live.ask(f"/reply {number} template: draw_winer", SITI)
+    assert unknown.startswith("There is no template 'draw_winer'. Templates: ")
     audit = AuditLog.select().where(AuditLog.action == "conversation.reply").order_by(AuditLog.id)
     assert list(audit)[-1].after["template"] == "draw_winner"
 
