@@ -27,7 +27,7 @@ def stage(result: Result, cause: str, inbound: InboundMessage | None = None) -> 
     keys = []
     for number, notice in enumerate(result.notices, start=1):
         keys.append(f"notice:{cause}:{number}")
-        staging.add(notice.to, notice.text, keys[-1], inbound=inbound)
+        staging.add(notice.to, notice.text, keys[-1], template=notice.template, inbound=inbound)
         if notice.carries:
             sent = OutboundMessage.select(OutboundMessage.id).where(
                 OutboundMessage.idempotency_key == keys[-1]

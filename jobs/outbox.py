@@ -18,6 +18,7 @@ from jobs.queues import BULK, HIGH, job, submit
 from jobs.runtime import current
 from models import (
     Contact,
+    ConversationMessage,
     InboundMessage,
     OutboundMessage,
     for_update,
@@ -35,6 +36,7 @@ from whatsapp.errors import (
     TransientGraphError,
 )
 from whatsapp.transports import Outgoing, Transport
+from wocs import message_templates as templates
 from wocs.values import mask_phone
 
 log = logging.getLogger(__name__)
@@ -189,17 +191,29 @@ UNDELIVERED = {
 
 def _tell_sender(row: OutboundMessage, exc: GraphError) -> None:
     """A message someone asked us to pass on could not go out for good: tell them why."""
+    why = UNDELIVERED[type(exc)]
+    answered = ConversationMessage.get_or_none(
+        ConversationMessage.outbound == row.id, ConversationMessage.direction == "out"
+    )
+    if answered is not None and isinstance(exc, OutsideWindow):
+        # A customer of ours: a template reaches them where free text cannot.
+        why = "they last wrote more than 24 hours ago. " + templates.offer(answered.conversation_id)
+    with write_transaction():
+        keys = tell_asker(row, why)
+    release(keys)
+
+
+def tell_asker(row: OutboundMessage, why: str) -> list[str]:
+    """Stage, once per row, a note to whoever asked us to pass `row` on that it did not arrive
+    (inside the caller's transaction); its outbox keys."""
     cause = InboundMessage.get_or_none(InboundMessage.id == row.inbound_id)
     if cause is None or not cause.sender or row.to in (cause.sender, cause.sender_bsuid):
-        return  # not passed on for anyone: the failure is in /stats
+        return []  # not passed on for anyone: the failure is in /stats
     key = f"undelivered:{row.id}"
-    with write_transaction():
-        staging.add(
-            cause.sender,
-            f"I couldn't deliver your message to {mask_phone(row.to)}: {UNDELIVERED[type(exc)]}",
-            key,
-        )
-    release([key])
+    staging.add(
+        cause.sender, f"I couldn't deliver your message to {mask_phone(row.to)}: {why}", key
+    )
+    return [key]
 
 
 def _later(

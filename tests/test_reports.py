@@ -12,6 +12,7 @@ import pytest
 
 import models
 from commands.reports import report
+from domain.conversations import shown
 from jobs import outbox, staging
 from jobs.queues import DEFAULT, queue
 from jobs.reports import daily_report, plan, remind_due, remind_task
@@ -19,6 +20,8 @@ from jobs.sweeper import sweep
 from models import (
     Broadcast,
     Campaign,
+    Contact,
+    ConversationMessage,
     Entry,
     Event,
     InboundMessage,
@@ -250,9 +253,12 @@ def test_stats_counts_sends_statuses_failures_and_replies_to_broadcasts(live):
         OutboundMessage.idempotency_key == "test:window"
     ).execute()
 
+    asked = ConversationMessage.get(ConversationMessage.about != "")
     replies = (
         "Replies to broadcasts, newest first (1):\n"
-        f"#{broadcast.id} RAYA26 · raya_promo: 1 of 2 replied (50%)"
+        f"#{broadcast.id} RAYA26 · raya_promo: 1 of 2 replied (50%)\n"
+        f"  {shown(Contact.get(Contact.phone == c1))}: “what is the promo code?” "
+        f"(#{asked.conversation_id})"
     )
     assert live.ask("/stats") == (
         "Messages we sent (today · last 7 days · all time):\n"
