@@ -14,7 +14,7 @@ from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
 from wocs.dates import show_date
 from wocs.registry import PAGE, Arg, Key, command
-from wocs.replies import LIST_LIMIT, page_start, paged
+from wocs.replies import LIST_LIMIT, empty_list, page_start, paged
 from wocs.types import DATE, LONG_TEXT, TEXT, ValueType
 from wocs.values import ValueProblem
 
@@ -132,7 +132,7 @@ def list_campaigns(ctx: Context, page: int = 1) -> Result:
     rows = Campaign.select().order_by(Campaign.start_at.desc(), Campaign.id.desc())
     total = rows.count()
     if not total:
-        return Result("No campaigns yet. Create one with /campaign create.")
+        return empty_list("No campaigns yet. Create one with /campaign create.")
     shown = list(rows.offset(page_start(page, total)).limit(LIST_LIMIT))
     drawn = draw_states(c.id for c in shown)
     lines = [

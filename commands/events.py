@@ -13,7 +13,7 @@ from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
 from wocs.dates import When, show_date, show_moment, show_time, show_when
 from wocs.registry import PAGE, Arg, Key, command, family_alias
-from wocs.replies import LIST_LIMIT, page_start, paged
+from wocs.replies import LIST_LIMIT, empty_list, page_start, paged
 from wocs.types import INT, LONG_TEXT, MONEY, PHONE, TEXT, WHEN, choice
 from wocs.values import mask_phone
 
@@ -173,7 +173,7 @@ def list_events(ctx: Context, which: str = "upcoming", page: int = 1) -> Result:
         query = Event.select().where(Event.date >= ctx.today).order_by(Event.date, Event.id)
     total = query.count()
     if not total:
-        return Result(f"No {which} events.")
+        return empty_list(f"No {which} events.")
     lines = [
         f"#{e.id} {show_date(e.date)} — {e.name}, {e.location} ({e.status})"
         for e in query.offset(page_start(page, total)).limit(LIST_LIMIT)

@@ -15,7 +15,7 @@ from models import WocsLandingVersion, db, for_update
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.registry import PAGE, Key, command
-from wocs.replies import LIST_LIMIT, page_start, paged
+from wocs.replies import LIST_LIMIT, empty_list, page_start, paged
 from wocs.types import INT, LONG_TEXT, TEXT, ValueType
 from wocs.values import ValueProblem
 
@@ -137,7 +137,7 @@ def list_pages(ctx: Context, page: int = 1) -> Result:
     live = WocsLandingVersion.select().where(WocsLandingVersion.published)
     total = live.count()
     if not total:
-        return Result("No landing pages yet. Publish one with /landing publish.")
+        return empty_list("No landing pages yet. Publish one with /landing publish.")
     shown = list(
         live.order_by(WocsLandingVersion.slug).offset(page_start(page, total)).limit(LIST_LIMIT)
     )

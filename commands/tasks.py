@@ -9,7 +9,7 @@ from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.dates import When, show_date, show_moment, show_when
 from wocs.registry import PAGE, Arg, Key, command, family_alias
-from wocs.replies import LIST_LIMIT, page_start, paged
+from wocs.replies import LIST_LIMIT, empty_list, page_start, paged
 from wocs.types import INT, LONG_TEXT, PERSON, PRIORITY, TEXT, WHEN, choice
 
 family_alias("task", "tugas")
@@ -126,7 +126,7 @@ def list_tasks(ctx: Context, which: str | None = None, page: int = 1) -> Result:
         query = query.where(WocsTask.status.in_(OPEN_STATES), WocsTask.due < ctx.today)
     total = query.count()
     if not total:
-        return Result("You have no open tasks." if which == "mine" else f"No {which} tasks.")
+        return empty_list("You have no open tasks." if which == "mine" else f"No {which} tasks.")
     lines = [
         f"#{t.id} {t.title} — {_label(t.assignee)}, due {show_due(t)} "
         f"({t.status.replace('_', ' ')}{', ' + t.priority if t.priority != 'normal' else ''})"

@@ -202,3 +202,16 @@ def test_a_quote_reply_to_a_customer_is_not_an_answer_to_the_prompt(live):
     assert live.replies_to(FARAH) == ["Yes, RM5 to Shah Alam."]
     assert [row.command for row in _asking()] == ["task show"]
     assert live.ask("99", SITI).startswith("There is no task #99 for you.")
+
+
+def test_more_continues_the_list_last_shown_not_an_earlier_one(live):
+    _tasks(25)
+    assert live.ask("/task list").endswith("send MORE (or /task list open page 2).")
+    # The second page typed out is the list's end: MORE after it has nothing to continue.
+    assert live.ask("/task list page 2").startswith("Open tasks (25, page 2):\n")
+    assert live.ask("MORE") == reply("staff_hint")
+    # Another list shown whole, or an empty one, forgets the earlier cut list too.
+    assert live.ask("/task list").endswith("send MORE (or /task list open page 2).")
+    assert live.ask("/task list overdue") == "No overdue tasks."
+    assert live.ask("more") == reply("staff_hint")
+    assert not WocsConfirmation.select().where(WocsConfirmation.state == "paging").exists()

@@ -53,7 +53,9 @@ class Result:
     image: str = ""  # a stored file (storage key) sent as a picture, with `text` as its caption
     document: str = ""  # a stored file sent as a document (a CSV), with `text` as its caption
     entity: str = ""
-    more: str = ""  # the command showing the rest of a cut list: a staff member's MORE runs it
+    # A list's next page, the command a staff member's MORE runs; "" for a list shown to its end
+    # (a later MORE continues nothing), None for a reply that is not a list.
+    more: str | None = None
     notices: tuple[Notice, ...] = ()
     jobs: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 

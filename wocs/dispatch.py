@@ -145,7 +145,7 @@ def run_command(text: str, ctx: Context, answers: dict[str, str] | None = None) 
             return prompts.ask(ctx, cmd, text, answers, refusal.missing)
     except Refusal as refusal:
         return refused(ctx, refusal)
-    if result.more and ctx.source == "whatsapp":
+    if result.more is not None and ctx.source == "whatsapp":
         prompts.keep_more(ctx, cmd, result.more)
     return result
 

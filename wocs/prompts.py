@@ -97,9 +97,14 @@ def receive(text: str, ctx: Context) -> Result | Ready | None:
 
 
 def keep_more(ctx: Context, cmd: registry.Command, text: str) -> None:
-    """Remember `text`, the command showing the next page of the list just sent, for MORE."""
+    """Remember `text`, the command showing the next page of the list just sent, for MORE.
+
+    A list shown to its end ("") only forgets the earlier one: MORE continues the list last shown.
+    """
     now = utcnow()
     _close_open(ctx, PAGING, now)
+    if not text:
+        return
     WocsConfirmation.create(
         phone=ctx.phone,
         command=cmd.full_name,

@@ -45,9 +45,17 @@ def capped_list(
 def paged(
     heading: str, total: int, lines: list[str], page: int, more: str, after: str = ""
 ) -> Result:
-    """One page of a list as the reply; while rows are left, MORE runs `more` (the next page)."""
+    """One page of a list as the reply; while rows are left, MORE runs `more` (the next page).
+
+    The last page (or the whole list) carries more="", so MORE after it continues nothing.
+    """
     text = capped_list(heading, total, lines, after, page=page, more=more)
     return Result(text, more=more if total > page * LIST_LIMIT else "")
+
+
+def empty_list(text: str) -> Result:
+    """The reply for a list with nothing in it: MORE after it continues no earlier list."""
+    return Result(text, more="")
 
 
 def page_start(page: int, total: int) -> int:
