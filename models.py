@@ -136,6 +136,7 @@ class StaffMember(BaseModel):
     role = CharField(max_length=10, default="agent", index=True)
     active = BooleanField(default=True)
     on_duty = BooleanField(default=False)  # customers' conversations are routed to them
+    lang = CharField(max_length=2, default="")  # en or ms, as they last wrote a command; "" unknown
     created_at = DateTimeField(default=utcnow)
 
     if TYPE_CHECKING:

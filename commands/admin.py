@@ -6,14 +6,17 @@ from models import StaffMember
 from wocs import people
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
-from wocs.registry import Key, command
+from wocs.registry import Key, command, family_alias
 from wocs.types import PERSON, PHONE, TEXT, choice
+
+family_alias("admin", "pasukan")
 
 WHO = Key(
     "who",
     PERSON,
     required=True,
-    aliases=("phone", "telefon", "nombor", "name", "nama"),
+    aliases=("nama", "telefon", "nombor"),
+    also=("phone", "name"),
     hint="<name or phone>",
     positional=True,
 )
@@ -95,7 +98,8 @@ def remove_member(ctx: Context, who: StaffMember) -> Result:
             "as",
             TEXT,
             required=True,
-            aliases=("nickname", "panggilan"),
+            aliases=("panggilan",),
+            also=("nickname",),
             dest="nickname",
             hint="<nickname>",
         ),

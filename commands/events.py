@@ -179,7 +179,7 @@ def list_events(ctx: Context, which: str = "upcoming", page: int = 1) -> Result:
         for e in query.offset(page_start(page, total)).limit(LIST_LIMIT)
     ]
     more = f"/event list {which} page {page + 1}"
-    return paged(f"{which.capitalize()} events", total, lines, page, more)
+    return paged(f"{which.capitalize()} events", total, lines, page, more, lang=ctx.language)
 
 
 @command("event show", role="agent", args=(Arg("n", INT),))

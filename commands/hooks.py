@@ -174,7 +174,8 @@ def list_hooks(ctx: Context, tag: str | None = None, page: int = 1) -> Result:
         return empty_list(f"No hooks are tagged {excerpt(tag)}. Send /hook list to see them all.")
     heading = f"Hooks tagged {tag}" if tag else "Hooks"
     more = f"/hook list {tag + ' ' if tag else ''}page {page + 1}"
-    return paged(heading, total, [_line(h) for h in shown], page, more, after=", newest first")
+    lines = [_line(h) for h in shown]
+    return paged(heading, total, lines, page, more, after=", newest first", lang=ctx.language)
 
 
 @command("hook top", role="agent", args=(Arg("n", INT, required=False),))

@@ -13,6 +13,7 @@ from wocs.replies import LIST_LIMIT, empty_list, page_start, paged
 from wocs.types import INT, LONG_TEXT, PERSON, PRIORITY, TEXT, WHEN, choice
 
 family_alias("task", "tugas")
+family_alias("agent", "tugaskan")
 
 
 def _label(user: StaffMember | None) -> str:
@@ -113,27 +114,43 @@ def create_task(
     "task list",
     role="agent",
     args=(Arg("which", choice("mine", "open", "overdue", "all"), required=False),),
-    keys=(PAGE,),
+    keys=(
+        Key("for", PERSON, aliases=("untuk",), dest="person", hint="<name or phone>"),
+        PAGE,
+    ),
 )
-def list_tasks(ctx: Context, which: str | None = None, page: int = 1) -> Result:
-    """List tasks: yours by default, or open, overdue or all (admins); 20 a page."""
-    which = which or ("open" if ctx.may("admin") else "mine")
+def list_tasks(
+    ctx: Context, which: str | None = None, person: StaffMember | None = None, page: int = 1
+) -> Result:
+    """List tasks: yours by default, or open, overdue or all (admins), or one person's; 20 a page."""
+    if person is not None and person.id != ctx.user.id and not ctx.may("admin"):
+        raise CommandError("You can list only your own tasks: send /task list.")
+    which = which or ("open" if ctx.may("admin") or person is not None else "mine")
     mine = WocsTask.select().where(WocsTask.assignee == ctx.user)
     query = (mine if which == "mine" else visible_tasks(ctx)).order_by(WocsTask.due, WocsTask.id)
+    if person is not None:
+        query = query.where(WocsTask.assignee == person)
     if which in ("mine", "open"):
         query = query.where(WocsTask.status.in_(OPEN_STATES))
     elif which == "overdue":
         query = query.where(WocsTask.status.in_(OPEN_STATES), WocsTask.due < ctx.today)
+    whose = f" for {_label(person)}" if person is not None else ""
     total = query.count()
     if not total:
-        return empty_list("You have no open tasks." if which == "mine" else f"No {which} tasks.")
+        if which == "mine":
+            return empty_list("You have no open tasks.")
+        return empty_list(f"No {which} tasks{whose}.")
     lines = [
         f"#{t.id} {t.title} — {_label(t.assignee)}, due {show_due(t)} "
         f"({t.status.replace('_', ' ')}{', ' + t.priority if t.priority != 'normal' else ''})"
         for t in query.offset(page_start(page, total)).limit(LIST_LIMIT)
     ]
     heading = "My" if which == "mine" else which.capitalize()
-    return paged(f"{heading} tasks", total, lines, page, f"/task list {which} page {page + 1}")
+    # The next page names the person by phone: a name could mean someone else by then.
+    more = f"/task list {which}" + (f" for: +{person.phone}" if person else "")
+    return paged(
+        f"{heading} tasks{whose}", total, lines, page, f"{more} page {page + 1}", lang=ctx.language
+    )
 
 
 @command("task show", role="agent", args=(Arg("n", INT),))
@@ -172,7 +189,6 @@ def start_task(ctx: Context, n: int) -> Result:
     role="agent",
     args=(Arg("n", INT),),
     keys=(Key("note", LONG_TEXT, aliases=("nota",), hint="<what was done>", positional=True),),
-    aliases=("task selesai",),
 )
 def finish_task(ctx: Context, n: int, note: str = "") -> Result:
     """Mark a task as done, with an optional note; whoever created it is told."""

@@ -146,7 +146,7 @@ def test_a_cut_list_says_how_many_more_and_more_shows_them(live):
 def test_pages_by_word_or_key_and_a_page_past_the_end(live):
     _tasks(25)
     assert live.ask("/task list open page 2") == live.ask("/task list page: 2")
-    assert live.ask("/task list halaman 2").startswith("Open tasks (25, page 2):\n")
+    assert live.ask("/task list halaman 2").startswith("Open tasks (25, halaman 2):\n")
     assert live.ask("/task list page 3") == "There is no page 3: the list has 2 pages."
     assert live.ask("/task list page 0").startswith("page: '0' is not a number; numbers start at 1")
 

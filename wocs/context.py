@@ -79,6 +79,7 @@ class Context:
     storage: Any = None  # where a command keeps the files it answers with (a storage.Storage)
     beacon: BeaconSettings = field(default_factory=BeaconSettings)  # the chain draws are fixed to
     confirmed: dict[str, Any] | None = None  # the facts the sender confirmed (wocs.confirmations)
+    lang: str = ""  # the language the command was written in; else the sender's last one
     notices: list[Notice] = field(default_factory=list)
     jobs: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
 
@@ -86,6 +87,11 @@ class Context:
     def role(self) -> str:
         """The sender's role; strangers are customers."""
         return self.user.role if self.user is not None and self.user.active else "customer"
+
+    @property
+    def language(self) -> str:
+        """The language to answer in: the command's, else the sender's last (`en` or `ms`)."""
+        return self.lang or getattr(self.user, "lang", "") or "en"
 
     @property
     def today(self) -> dt.date:

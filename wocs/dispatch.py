@@ -7,10 +7,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from models import StaffMember
 from wocs import prompts, registry
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
 from wocs.grammar import CommandSyntaxError, parse
+from wocs.language import tr
 from wocs.replies import reply
 from wocs.values import mask_phone
 
@@ -60,9 +62,9 @@ def execute(ctx: Context, cmd: registry.Command, convert: Callable[[], dict[str,
     except registry.FieldProblems as exc:
         raise Refusal(exc.message, INVALID, problems=exc.problems) from None
     except registry.Missing as exc:
-        raise Refusal(f"{exc.message}\nUsage: {cmd.usage}", missing=exc.wanted) from None
+        raise Refusal(_with_usage(exc, cmd, ctx), missing=exc.wanted) from None
     except CommandSyntaxError as exc:
-        raise Refusal(f"{exc.message}\nUsage: {cmd.usage}") from None
+        raise Refusal(_with_usage(exc, cmd, ctx)) from None
     try:
         result = cmd.func(ctx, **kwargs)
     except NotFound as exc:
@@ -76,7 +78,12 @@ def permit(ctx: Context, cmd: registry.Command) -> None:
     """Refuse a sender whose role is below the command's; the refusal is audited."""
     if not ctx.may(cmd.role):
         raise Refusal(
-            f"Sorry, only {cmd.role}s can use /{cmd.full_name}.",
+            tr(
+                ctx.language,
+                "Sorry, only {role}s can use /{name}.",
+                role=cmd.role,
+                name=cmd.shown_name(ctx.language),
+            ),
             FORBIDDEN,
             audited={
                 "action": "command.refused",
@@ -109,14 +116,34 @@ def prepare(
     try:
         parsed = parse(text)
     except CommandSyntaxError as exc:
-        raise Refusal(f"{exc.message}\nSend /help to see what you can do.") from None
+        raise Refusal(f"{exc.message}\n{tr(ctx.language, HELP_HINT)}") from None
     try:
-        cmd, words = registry.resolve(parsed)
+        cmd, words = registry.resolve(parsed, ctx.language)
     except LookupError:
         raise Refusal(_unknown(parsed.name, ctx)) from None
     except CommandSyntaxError as exc:
         raise Refusal(exc.message) from None
+    _speaks(ctx, registry.spoken(cmd, parsed))
     return cmd, lambda: registry.bind(cmd, words, parsed.items, ctx, answers)
+
+
+HELP_HINT = "Send /help to see what you can do."
+
+
+def _speaks(ctx: Context, lang: str) -> None:
+    """Answer in the language the command was written in, and remember it for later replies."""
+    ctx.lang = lang
+    member = ctx.user
+    if member is not None and member.lang != lang:
+        before = {"lang": member.lang}
+        StaffMember.update(lang=lang).where(StaffMember.id == member.id).execute()
+        member.lang = lang
+        audit(ctx, "member.language", f"wocs_user:{member.id}", before, {"lang": lang})
+
+
+def _with_usage(exc: CommandSyntaxError, cmd: registry.Command, ctx: Context) -> str:
+    usage = tr(ctx.language, "Usage: {usage}", usage=cmd.usage_in(ctx.language))
+    return f"{exc.message}\n{usage}"
 
 
 def check(text: str, ctx: Context) -> tuple[registry.Command, dict[str, Any]]:
@@ -126,7 +153,7 @@ def check(text: str, ctx: Context) -> tuple[registry.Command, dict[str, Any]]:
     try:
         return cmd, convert()
     except CommandSyntaxError as exc:
-        raise Refusal(f"{exc.message}\nUsage: {cmd.usage}") from None
+        raise Refusal(_with_usage(exc, cmd, ctx)) from None
 
 
 def run_command(text: str, ctx: Context, answers: dict[str, str] | None = None) -> Result:
@@ -173,8 +200,12 @@ def run_fields(name: str, values: dict[str, Any], ctx: Context) -> Result:
 
 def _unknown(name: str, ctx: Context) -> str:
     mine = registry.visible_to(ctx)
-    names = sorted({full.split()[0] for c in mine for full in c.names})
-    guess = registry.closest(name, names)
+    names = {full.split()[0] for c in mine for full in c.names}
+    names |= {a for a, base in registry.FAMILY_ALIASES.items() if base in names}
+    guess = registry.closest(name, sorted(names))
+    lang = ctx.language
     if guess:
-        return f"I don't know /{name[:30]}. Did you mean /{guess}?\nSend /help to see everything."
-    return f"I don't know /{name[:30]}. Send /help to see what you can do."
+        return tr(
+            lang, "I don't know /{name}. Did you mean /{guess}?", name=name[:30], guess=guess
+        ) + ("\n" + tr(lang, "Send /help to see everything."))
+    return tr(lang, "I don't know /{name}.", name=name[:30]) + " " + tr(lang, HELP_HINT)

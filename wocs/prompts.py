@@ -15,6 +15,7 @@ from models import WocsConfirmation, utcnow
 from wocs import registry
 from wocs.context import Context, Result
 from wocs.grammar import looks_like_command
+from wocs.language import tr
 from wocs.normalise import plain
 from wocs.values import ValueProblem
 
@@ -44,7 +45,7 @@ def ask(
     """Keep the partial command and ask for `wanted`; the question is the reply."""
     now = utcnow()
     _close_open(ctx, ASKING, now)  # one prompt a sender: the newest is the one answered
-    question = _question(cmd, wanted)
+    question = _question(ctx, cmd, wanted)
     row = WocsConfirmation.create(
         phone=ctx.phone,
         command=cmd.full_name,
@@ -73,7 +74,13 @@ def receive(text: str, ctx: Context) -> Result | Ready | None:
         return _more(ctx) if word in _MORE else None
     if word in _CANCEL:
         _take(row, "cancelled")
-        return Result(f"Cancelled: /{row.command} was not sent; nothing was done.")
+        return Result(
+            tr(
+                ctx.language,
+                "Cancelled: /{name} was not sent; nothing was done.",
+                name=_name(row, ctx),
+            )
+        )
     if looks_like_command(said):
         _take(row, "replaced")
         return None
@@ -81,8 +88,13 @@ def receive(text: str, ctx: Context) -> Result | Ready | None:
         _take(row, "expired")
         minutes = int(TIMEOUT.total_seconds() // 60)
         return Result(
-            f"I stopped waiting for your answer to /{row.command} after {minutes} minutes; "
-            "nothing was done. Send the command again."
+            tr(
+                ctx.language,
+                "I stopped waiting for your answer to /{name} after {minutes} minutes; "
+                "nothing was done. Send the command again.",
+                name=_name(row, ctx),
+                minutes=minutes,
+            )
         )
     cmd = registry.named(row.command)
     wanted = cmd.wanted(row.facts["asking"])
@@ -134,9 +146,23 @@ def _open(ctx: Context, state: str) -> WocsConfirmation | None:
     )
 
 
-def _question(cmd: registry.Command, wanted: registry.Arg | registry.Key) -> str:
-    how = f"Reply with {wanted.expected.strip('<>')}" if wanted.expected else "Reply"
-    return f"{cmd.question(wanted)}\n{how}, or CANCEL to drop /{cmd.full_name}."
+def _question(ctx: Context, cmd: registry.Command, wanted: registry.Arg | registry.Key) -> str:
+    lang, name = ctx.language, cmd.shown_name(ctx.language)
+    if wanted.expected:
+        how = tr(
+            lang,
+            "Reply with {what}, or CANCEL to drop /{name}.",
+            what=tr(lang, wanted.expected.strip("<>")),
+            name=name,
+        )
+    else:
+        how = tr(lang, "Reply, or CANCEL to drop /{name}.", name=name)
+    return f"{cmd.question(wanted, lang)}\n{how}"
+
+
+def _name(row: WocsConfirmation, ctx: Context) -> str:
+    """The prompted command's name as the sender's language writes it."""
+    return registry.named(row.command).shown_name(ctx.language)
 
 
 def _take(row: WocsConfirmation, state: str, was: str = ASKING) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 from wocs.context import Context, Result
 from wocs.grammar import CommandSyntaxError, Line, Pair, ParsedCommand
 from wocs.keysplit import key_pattern, split, unescape
+from wocs.language import EN, MS, malay_sub, tr
 from wocs.normalise import hyphens
 from wocs.types import INT, TEXT, ValueType
 from wocs.values import ValueProblem
@@ -53,7 +54,7 @@ class Key:
     name: str
     type: ValueType = TEXT
     required: bool = False
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # its Malay names (`untuk`): the first one shows in Malay usage
     dest: str = ""
     hint: str = "…"
     # May also be written without its key word, after the command's words (`/event check 1 3`):
@@ -62,6 +63,7 @@ class Key:
     # May also be written as its word and one value at the end of the words (`page 2`).
     spoken: bool = False
     ask: str = ""  # the question when it is missing ("Who is it for?"); else a default
+    also: tuple[str, ...] = ()  # other English names (`values` for `vars`)
 
     @property
     def param(self) -> str:
@@ -72,6 +74,10 @@ class Key:
     def expected(self) -> str:
         """What an answer looks like, as the usage line shows it ('' when it says nothing)."""
         return "" if self.hint == "…" else self.hint
+
+    def word(self, lang: str = EN) -> str:
+        """The key as written in `lang`: its Malay name, when it has one, for MS."""
+        return self.aliases[0] if lang == MS and self.aliases else self.name
 
 
 # The page of a long list (`/task list open page 2`, `page: 2`); MORE asks for the next one.
@@ -89,7 +95,7 @@ class Command:
     args: tuple[Arg, ...]
     keys: tuple[Key, ...]
     summary: str
-    aliases: tuple[str, ...] = ()  # other full names it answers to (`task selesai`, `bantuan`)
+    aliases: tuple[str, ...] = ()  # other full names it answers to (`start` for `help`)
 
     @property
     def full_name(self) -> str:
@@ -98,41 +104,63 @@ class Command:
 
     @property
     def names(self) -> tuple[str, ...]:
-        """Every full name it answers to, its own first."""
-        return (self.full_name, *self.aliases)
+        """Every full name it answers to, its own first, then its Malay sub-command words."""
+        return (self.full_name, *self.aliases, *(f"{self.name} {w}" for w in malay_sub(self.sub)))
+
+    @property
+    def malay_names(self) -> tuple[str, ...]:
+        """The names it answers to in Malay, the one Malay usage lines show first."""
+        bases = [a for a, base in FAMILY_ALIASES.items() if base == self.name] or [self.name]
+        subs = malay_sub(self.sub) or ((self.sub,) if self.sub else ())
+        found = tuple(f"{b} {s}" for b in bases for s in subs) if self.sub else tuple(bases)
+        return () if found == (self.full_name,) else found
+
+    def shown_name(self, lang: str = EN) -> str:
+        """The name as usage lines in `lang` write it (`tugas senarai` in Malay)."""
+        return (self.malay_names or (self.full_name,))[0] if lang == MS else self.full_name
 
     @property
     def usage(self) -> str:
         """The usage line, derived from the declared parameters."""
-        parts = [f"/{self.full_name}"]
+        return self.usage_in(EN)
+
+    def usage_in(self, lang: str) -> str:
+        """The usage line with the command's and its keys' names in `lang`."""
+        parts = [f"/{self.shown_name(lang)}"]
         parts += [a.placeholder if a.required else f"[{a.placeholder}]" for a in self.args]
         parts += [
-            f"{k.name}: {k.hint}" if k.required else f"[{k.name}: {k.hint}]" for k in self.keys
+            f"{k.word(lang)}: {k.hint}" if k.required else f"[{k.word(lang)}: {k.hint}]"
+            for k in self.keys
         ]
         return " ".join(parts)
 
-    @property
-    def short_usage(self) -> str:
+    def short_usage_in(self, lang: str = EN) -> str:
         """The usage line with positional keys written bare (`/event check <n> <item>`), or ''."""
         bare = [k for k in self.keys if k.positional]
         if not bare:
             return ""
-        parts = [f"/{self.full_name}"]
+        parts = [f"/{self.shown_name(lang)}"]
         parts += [a.placeholder if a.required else f"[{a.placeholder}]" for a in self.args]
         parts += [k.hint if k.hint.startswith("<") else f"<{k.name}>" for k in bare]
-        parts += [f"{k.name}: {k.hint}" for k in self.keys if k.required and not k.positional]
+        parts += [f"{k.word(lang)}: {k.hint}" for k in self.keys if k.required and not k.positional]
         return " ".join(parts)
 
-    def question(self, wanted: Arg | Key) -> str:
+    @property
+    def short_usage(self) -> str:
+        """The English short usage line (see short_usage_in)."""
+        return self.short_usage_in(EN)
+
+    def question(self, wanted: Arg | Key, lang: str = EN) -> str:
         """What the sender is asked when `wanted` is missing: its own question, else a default.
 
         The first argument names the record the command acts on (`/task show` → "Which task?").
         """
         if wanted.ask:
-            return wanted.ask
+            return tr(lang, wanted.ask)
         if self.args and wanted is self.args[0]:
-            return f"Which {self.name}?"
-        return f"What is the {wanted.name}?"
+            return tr(lang, "Which {thing}?", thing=self.shown_name(lang).split()[0])
+        name = wanted.word(lang) if isinstance(wanted, Key) else wanted.name
+        return tr(lang, "What is the {name}?", name=name)
 
     def wanted(self, name: str) -> Arg | Key:
         """The argument or key called `name`; a wrong name is a bug (KeyError)."""
@@ -144,7 +172,9 @@ class Command:
 
     def key_for(self, word: str) -> Key | None:
         """The declared key a typed key (or its alias) stands for."""
-        return next((k for k in self.keys if word == k.name or word in k.aliases), None)
+        return next(
+            (k for k in self.keys if word == k.name or word in k.aliases or word in k.also), None
+        )
 
     @functools.cached_property
     def inline_keys(self) -> re.Pattern[str] | None:
@@ -239,8 +269,12 @@ def answering(name: str) -> dict[str | None, Command]:
     return index.get(FAMILY_ALIASES.get(name, name), {})
 
 
-def resolve(parsed: ParsedCommand) -> tuple[Command, tuple[str, ...]]:
-    """Find the command a parsed message names; return it with its remaining words."""
+def resolve(parsed: ParsedCommand, lang: str = EN) -> tuple[Command, tuple[str, ...]]:
+    """Find the command a parsed message names; return it with its remaining words.
+
+    A family named without a known sub-command is answered in `lang`, or in Malay when the
+    family was named in Malay.
+    """
     called = answering(parsed.name)
     if not called:
         raise LookupError(parsed.name)
@@ -250,13 +284,32 @@ def resolve(parsed: ParsedCommand) -> tuple[Command, tuple[str, ...]]:
         return subs[parsed.words[0].lower()], parsed.words[1:]
     if plain is not None:
         return plain, parsed.words
+    lang = MS if parsed.name in FAMILY_ALIASES else lang
     members = sorted(set(subs.values()), key=lambda c: c.full_name)
     said = parsed.words[0] if parsed.words else ""
-    lines = "\n".join(f"  {c.usage}" for c in members)
-    guess = closest(said, list(subs)) if said else None
-    hint = f" Did you mean /{parsed.name} {guess}?" if guess else ""
-    opening = f"/{parsed.name} has no '{said[:30]}'." if said else f"/{parsed.name} needs one of:"
-    raise CommandSyntaxError(f"{opening}{hint}\n{lines}" if said else f"{opening}\n{lines}")
+    lines = "\n".join(f"  {c.usage_in(lang)}" for c in members)
+    if not said:
+        raise CommandSyntaxError(tr(lang, "/{name} needs one of:", name=parsed.name) + "\n" + lines)
+    guess = closest(said, list(subs))
+    hint = (
+        tr(lang, " Did you mean /{name} {guess}?", name=parsed.name, guess=guess) if guess else ""
+    )
+    opening = tr(lang, "/{name} has no '{said}'.", name=parsed.name, said=said[:30])
+    raise CommandSyntaxError(f"{opening}{hint}\n{lines}")
+
+
+def spoken(cmd: Command, parsed: ParsedCommand) -> str:
+    """MS when a command was written with a Malay name, sub-command or key; else EN."""
+    if parsed.name in FAMILY_ALIASES:
+        return MS
+    words = [w.lower() for w in parsed.words]
+    if words and words[0] in malay_sub(cmd.sub):
+        return MS
+    malay = {a for k in cmd.keys for a in k.aliases}
+    if malay.intersection(words):  # a spoken key (`halaman 2`)
+        return MS
+    typed = (i.key for i in _split_inline(cmd, parsed.items) if isinstance(i, Pair))
+    return MS if malay.intersection(typed) else EN
 
 
 def named(full_name: str) -> Command:
@@ -331,7 +384,7 @@ def bind(
             if arg.name in answers:
                 kwargs[arg.name] = _convert(arg.type, answers[arg.name], ctx, f"<{arg.name}>", 1)
             elif arg.required:
-                raise Missing(f"Missing <{arg.name}>.", arg)
+                raise Missing(tr(ctx.language, "Missing {names}.", names=f"<{arg.name}>"), arg)
             continue
         raw = " ".join(left) if arg.greedy else left.pop(0)
         if arg.greedy:
@@ -340,17 +393,23 @@ def bind(
     bare = _bare_keys(cmd, left)
     if left and not bare:
         raise CommandSyntaxError(
-            f"I did not expect '{' '.join(left)[:40]}' after /{cmd.full_name}."
+            tr(
+                ctx.language,
+                "I did not expect '{words}' after /{name}.",
+                words=" ".join(left)[:40],
+                name=cmd.shown_name(ctx.language),
+            )
         )
-    for key, (text, line) in _collect(cmd, (*bare, *items)).items():
-        kwargs[key.param] = _convert(key.type, text, ctx, f"{key.name}:", line)
+    lang = ctx.language
+    for key, (text, line) in _collect(cmd, (*bare, *items), lang).items():
+        kwargs[key.param] = _convert(key.type, text, ctx, f"{key.word(lang)}:", line)
     for key in cmd.keys:
         if key.param not in kwargs and key.name in answers:
-            kwargs[key.param] = _convert(key.type, answers[key.name], ctx, f"{key.name}:", 1)
+            kwargs[key.param] = _convert(key.type, answers[key.name], ctx, f"{key.word(lang)}:", 1)
     missing = [k for k in cmd.keys if k.required and k.param not in kwargs]
     if missing:
-        names = ", ".join(f"{k.name}:" for k in missing)
-        raise Missing(f"Missing {names}.", missing[0])
+        names = ", ".join(f"{k.word(lang)}:" for k in missing)
+        raise Missing(tr(lang, "Missing {names}.", names=names), missing[0])
     return kwargs
 
 
@@ -377,8 +436,10 @@ def _bare_keys(cmd: Command, words: list[str]) -> list[Pair]:
     return pairs
 
 
-def _collect(cmd: Command, items: tuple[Pair | Line, ...]) -> dict[Key, tuple[str, int]]:
-    """Group key lines and continuation lines into one raw text per key."""
+def _collect(
+    cmd: Command, items: tuple[Pair | Line, ...], lang: str = EN
+) -> dict[Key, tuple[str, int]]:
+    """Group key lines and continuation lines into one raw text per key; errors in `lang`."""
     found: dict[Key, list] = {}
     current: Key | None = None
     for item in _split_inline(cmd, items):
@@ -386,24 +447,31 @@ def _collect(cmd: Command, items: tuple[Pair | Line, ...]) -> dict[Key, tuple[st
         if isinstance(item, Pair) and key is not None:
             if key in found:
                 raise CommandSyntaxError(
-                    f"Line {item.line}: {key.name}: is given twice.", item.line
+                    tr(
+                        lang,
+                        "Line {line}: {key}: is given twice.",
+                        line=item.line,
+                        key=key.word(lang),
+                    ),
+                    item.line,
                 )
             found[key] = [[item.value], item.line]
             current = key
             continue
         text = item.raw if isinstance(item, Pair) else item.text
         if isinstance(item, Pair) and (current is None or not current.type.multiline):
-            raise _unknown_key(cmd, item)
+            raise _unknown_key(cmd, item, lang)
         if current is None:
             if not text.strip():
                 continue
-            keys = ", ".join(k.name + ":" for k in cmd.keys)
+            keys = ", ".join(k.word(lang) + ":" for k in cmd.keys)
             want = (
-                f"should start with a key, like {keys}"
+                tr(lang, "should start with a key, like {keys}", keys=keys)
                 if keys
-                else f"is extra: /{cmd.full_name} takes no keys"
+                else tr(lang, "is extra: /{name} takes no keys", name=cmd.shown_name(lang))
             )
-            raise CommandSyntaxError(f"Line {item.line}: '{text[:40]}' {want}.", item.line)
+            where = tr(lang, "Line {line}:", line=item.line)
+            raise CommandSyntaxError(f"{where} '{text[:40]}' {want}.", item.line)
         found[current][0].append(text)
     return {
         key: (
@@ -428,13 +496,15 @@ def _split_inline(cmd: Command, items: tuple[Pair | Line, ...]) -> list[Pair | L
     return split(pattern, items) if pattern is not None else list(items)
 
 
-def _unknown_key(cmd: Command, pair: Pair) -> CommandSyntaxError:
-    known = [k.name for k in cmd.keys] + [a for k in cmd.keys for a in k.aliases]
+def _unknown_key(cmd: Command, pair: Pair, lang: str) -> CommandSyntaxError:
+    known = [w for k in cmd.keys for w in (k.name, *k.aliases, *k.also)]
     guess = closest(pair.key, known)
-    hint = f" Did you mean {guess}:?" if guess else ""
-    takes = ", ".join(f"{k.name}:" for k in cmd.keys) or "no keys"
+    hint = tr(lang, " Did you mean {key}:?", key=guess) if guess else ""
+    takes = ", ".join(f"{k.word(lang)}:" for k in cmd.keys) or tr(lang, "no keys")
+    said = tr(lang, "/{name} has no key {key}:.", name=cmd.shown_name(lang), key=pair.key)
     return CommandSyntaxError(
-        f"Line {pair.line}: /{cmd.full_name} has no key {pair.key}:.{hint} It takes {takes}.",
+        f"{tr(lang, 'Line {line}:', line=pair.line)} {said}{hint} "
+        + tr(lang, "It takes {keys}.", keys=takes),
         pair.line,
     )
 
@@ -448,5 +518,5 @@ def _convert(kind: ValueType, text: str, ctx: Context, label: str, line: int) ->
     try:
         return read_value(kind, text, ctx)
     except ValueProblem as exc:
-        where = f"Line {line}, " if line > 1 else ""
+        where = tr(ctx.language, "Line {line}, ", line=line) if line > 1 else ""
         raise CommandSyntaxError(f"{where}{label} {exc}", line) from None
