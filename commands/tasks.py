@@ -8,6 +8,7 @@ from wocs import confirmations
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.dates import When, show_date, show_moment, show_when
+from wocs.language import tr
 from wocs.registry import PAGE, Arg, Key, command, family_alias
 from wocs.replies import LIST_LIMIT, empty_list, page_start, paged
 from wocs.types import INT, LONG_TEXT, PERSON, PRIORITY, TEXT, WHEN, choice
@@ -76,7 +77,9 @@ def create_task(
 ) -> Result:
     """Create a task for a team member and tell them by WhatsApp."""
     if due.day < ctx.today:
-        raise CommandError(f"due: {show_date(due.day)} is in the past. Give today or a later date.")
+        raise CommandError(
+            f"due: {show_date(due.day)} is in the past. Give today or a later date.", about="due"
+        )
     fields = {"task": task, "assignee": f"+{assignee.phone}", "priority": priority, "note": note}
     question = confirmations.about_passed(ctx, "agent", fields, "due", due)
     if question is not None:
@@ -95,12 +98,19 @@ def create_task(
     )
     _log(row, ctx, f"created for {_label(assignee)}")
     audit(ctx, "task.create", f"task:{row.id}", None, {"title": row.title, "assignee": assignee.id})
-    details = f"\nNote: {note}" if note else ""
     ctx.notify(
         assignee.phone,
-        f"New task #{row.id} from {_label(ctx.user)}: {row.title}\n"
-        f"Due: {show_when(due.day, due.time)} · Priority: {priority}{details}\n"
-        f"Reply /task start {row.id} when you begin and /task done {row.id} when it is finished.",
+        tr(
+            assignee.lang,
+            "New task #{n} from {by}: {title}\nDue: {due} · Priority: {priority}{note}\n"
+            "Reply /task start {n} when you begin and /task done {n} when it is finished.",
+            n=row.id,
+            by=_label(ctx.user),
+            title=row.title,
+            due=show_when(due.day, due.time),
+            priority=priority,
+            note=f"\n{tr(assignee.lang, 'Note:')} {note}" if note else "",
+        ),
     )
     return Result(
         f"Task #{row.id} created for {_label(assignee)}, "
@@ -124,7 +134,7 @@ def list_tasks(
 ) -> Result:
     """List tasks: yours by default, or open, overdue or all (admins), or one person's; 20 a page."""
     if person is not None and person.id != ctx.user.id and not ctx.may("admin"):
-        raise CommandError("You can list only your own tasks: send /task list.")
+        raise CommandError(tr(ctx.language, "You can list only your own tasks: send /task list."))
     which = which or ("open" if ctx.may("admin") or person is not None else "mine")
     mine = WocsTask.select().where(WocsTask.assignee == ctx.user)
     query = (mine if which == "mine" else visible_tasks(ctx)).order_by(WocsTask.due, WocsTask.id)
@@ -196,8 +206,12 @@ def finish_task(ctx: Context, n: int, note: str = "") -> Result:
     _change(ctx, task, "done", note)
     creator = task.user
     if creator is not None and creator.id != ctx.user.id and creator.active:
-        extra = f"\nNote: {note}" if note else ""
-        ctx.notify(creator.phone, f"{_label(ctx.user)} finished task #{n}: {task.title}{extra}")
+        lang = creator.lang
+        extra = f"\n{tr(lang, 'Note:')} {note}" if note else ""
+        said = tr(
+            lang, "{who} finished task #{n}: {title}", who=_label(ctx.user), n=n, title=task.title
+        )
+        ctx.notify(creator.phone, said + extra)
     return Result(f"Task #{n} is done. Thank you!", entity=f"task:{n}")
 
 
@@ -207,7 +221,8 @@ def cancel_task(ctx: Context, n: int) -> Result:
     task = visible_task(ctx, n)
     _change(ctx, task, "cancelled")
     if task.assignee is not None and task.assignee_id != ctx.user.id:
-        ctx.notify(task.assignee.phone, f"Task #{n} ({task.title}) was cancelled.")
+        said = tr(task.assignee.lang, "Task #{n} ({title}) was cancelled.", n=n, title=task.title)
+        ctx.notify(task.assignee.phone, said)
     return Result(f"Task #{n} is cancelled.", entity=f"task:{n}")
 
 
@@ -240,8 +255,13 @@ def assign_task(ctx: Context, n: int, assignee: StaffMember) -> Result:
     audit(ctx, "task.assign", f"task:{n}", before, {"assignee": assignee.id})
     ctx.notify(
         assignee.phone,
-        f"Task #{n} is now yours: {task.title}\nDue: {show_due(task)}\n"
-        f"Reply /task done {n} when it is finished.",
+        tr(
+            assignee.lang,
+            "Task #{n} is now yours: {title}\nDue: {due}\nReply /task done {n} when it is finished.",
+            n=n,
+            title=task.title,
+            due=show_due(task),
+        ),
     )
     return Result(
         f"Task #{n} now belongs to {_label(assignee)}. I've told them.", entity=f"task:{n}"

@@ -19,6 +19,7 @@ from jobs.queues import DEFAULT, queue
 from jobs.runtime import current
 from models import OutboundMessage, StaffMember, WocsTask, utcnow, write_transaction
 from wocs.flags import flag
+from wocs.language import BOTH, tr
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +104,21 @@ def daily_report(day: str, now: dt.datetime | None = None) -> str:
 
 
 def _reminder(task: WocsTask) -> str:
-    start = "" if task.status == "in_progress" else f"/task start {task.id} when you begin and "
-    return (
-        f"Reminder: task #{task.id} is due today ({show_due(task)}): {task.title}\n"
-        f"Send {start}/task done {task.id} when it is finished."
+    """The reminder in the assignee's language (both, until they have written a command)."""
+    lang = task.assignee.lang if task.assignee is not None else BOTH
+    values = {"n": task.id, "due": show_due(task), "title": task.title}
+    if task.status == "in_progress":
+        return tr(
+            lang,
+            "Reminder: task #{n} is due today ({due}): {title}\n"
+            "Send /task done {n} when it is finished.",
+            **values,
+        )
+    return tr(
+        lang,
+        "Reminder: task #{n} is due today ({due}): {title}\n"
+        "Send /task start {n} when you begin and /task done {n} when it is finished.",
+        **values,
     )
 
 

@@ -18,7 +18,15 @@ def role_rank(role: str) -> int:
 
 
 class CommandError(Exception):
-    """A command that cannot go ahead; `str()` is the reply to the sender."""
+    """A command that cannot go ahead; `str()` is the reply to the sender.
+
+    `about` names the argument or key whose value it refused, when it is one: a prompt's
+    answer refused that way is asked for again.
+    """
+
+    def __init__(self, reply: str = "", about: str = "") -> None:
+        super().__init__(reply)
+        self.about = about
 
 
 class NotFound(CommandError):

@@ -40,6 +40,8 @@ class Refusal(Exception):
         problems: dict[str, str] | None = None,
         what: str = "",
         missing: registry.Arg | registry.Key | None = None,
+        choices: tuple[str, ...] = (),
+        about: str = "",
     ) -> None:
         super().__init__(reply)
         self.reply = reply
@@ -48,6 +50,8 @@ class Refusal(Exception):
         self.problems = problems or {}  # per field, for values given by field
         self.what = what  # for NOT_FOUND: the record, as `task #12`
         self.missing = missing  # for SYNTAX: the first required value not given, if that was it
+        self.choices = choices  # for SYNTAX: what 1, 2, … stand for when `missing` was unclear
+        self.about = about  # for REJECTED: the argument or key whose value was refused, if known
 
 
 def execute(ctx: Context, cmd: registry.Command, convert: Callable[[], dict[str, Any]]) -> Result:
@@ -61,6 +65,8 @@ def execute(ctx: Context, cmd: registry.Command, convert: Callable[[], dict[str,
         kwargs = convert()
     except registry.FieldProblems as exc:
         raise Refusal(exc.message, INVALID, problems=exc.problems) from None
+    except registry.Unclear as exc:
+        raise Refusal(exc.message, missing=exc.wanted, choices=exc.choices) from None
     except registry.Missing as exc:
         raise Refusal(_with_usage(exc, cmd, ctx), missing=exc.wanted) from None
     except CommandSyntaxError as exc:
@@ -70,7 +76,7 @@ def execute(ctx: Context, cmd: registry.Command, convert: Callable[[], dict[str,
     except NotFound as exc:
         raise Refusal(str(exc), NOT_FOUND, what=exc.what) from None
     except CommandError as exc:
-        raise Refusal(str(exc), REJECTED) from None
+        raise Refusal(str(exc), REJECTED, about=exc.about) from None
     return dataclasses.replace(result, notices=tuple(ctx.notices), jobs=tuple(ctx.jobs))
 
 
@@ -131,14 +137,15 @@ HELP_HINT = "Send /help to see what you can do."
 
 
 def _speaks(ctx: Context, lang: str) -> None:
-    """Answer in the language the command was written in, and remember it for later replies."""
+    """Answer in the language the command was written in, and remember it for later replies.
+
+    Not audited: it is seen in how they write, like when they last wrote, not a change they ask for.
+    """
     ctx.lang = lang
     member = ctx.user
     if member is not None and member.lang != lang:
-        before = {"lang": member.lang}
         StaffMember.update(lang=lang).where(StaffMember.id == member.id).execute()
         member.lang = lang
-        audit(ctx, "member.language", f"wocs_user:{member.id}", before, {"lang": lang})
 
 
 def _with_usage(exc: CommandSyntaxError, cmd: registry.Command, ctx: Context) -> str:
@@ -156,20 +163,26 @@ def check(text: str, ctx: Context) -> tuple[registry.Command, dict[str, Any]]:
         raise Refusal(_with_usage(exc, cmd, ctx)) from None
 
 
-def run_command(text: str, ctx: Context, answers: dict[str, str] | None = None) -> Result:
+def run_command(
+    text: str, ctx: Context, answers: dict[str, str] | None = None, asked: str = ""
+) -> Result:
     """Answer a slash-command message; never raises for anything the sender typed.
 
-    On WhatsApp a command missing a required value asks for it (wocs.prompts) instead of
-    refusing; `answers` are the values given so far that way. A cut list is kept for MORE.
+    On WhatsApp a command missing a required value, or given one that could mean several
+    (two Sitis), asks for it (wocs.prompts) instead of refusing; `answers` are the values
+    given so far that way, `asked` the one just answered, asked again if the command refuses it.
+    A cut list is kept for MORE.
     """
     try:
         cmd, convert = prepare(text, ctx, answers)
         try:
             result = execute(ctx, cmd, convert)
         except Refusal as refusal:
-            if refusal.missing is None or ctx.source != "whatsapp":
+            wanted = _to_ask(cmd, refusal, asked)
+            if wanted is None or ctx.source != "whatsapp":
                 raise
-            return prompts.ask(ctx, cmd, text, answers, refusal.missing)
+            problem = "" if refusal.missing is not None and not refusal.choices else refusal.reply
+            return prompts.ask(ctx, cmd, text, answers, wanted, problem, refusal.choices)
     except Refusal as refusal:
         return refused(ctx, refusal)
     if result.more is not None and ctx.source == "whatsapp":
@@ -184,8 +197,26 @@ def answer_prompt(text: str, ctx: Context) -> Result | None:
     """
     got = prompts.receive(text, ctx)
     if isinstance(got, prompts.Ready):
-        return run_command(got.text, ctx, got.answers)
+        return run_command(got.text, ctx, got.answers, got.asked)
     return got
+
+
+def _to_ask(
+    cmd: registry.Command, refusal: Refusal, asked: str
+) -> registry.Arg | registry.Key | None:
+    """The value to ask (again) for instead of refusing: one missing or unclear, or the answer
+    just given when the command's own check refused it (a task that does not exist)."""
+    if refusal.missing is not None:
+        return refusal.missing
+    if not asked or refusal.kind not in (NOT_FOUND, REJECTED):
+        return None
+    # A record not found is the one the first argument names (`/task show 99`).
+    first = cmd.args[0].name if cmd.args else ""
+    return (
+        cmd.wanted(asked)
+        if asked in (refusal.about, first if refusal.kind == NOT_FOUND else "")
+        else None
+    )
 
 
 def run_fields(name: str, values: dict[str, Any], ctx: Context) -> Result:

@@ -29,10 +29,14 @@ _MORE = {"more", "lagi", "next", "seterusnya"}
 
 @dataclass(frozen=True)
 class Ready:
-    """Every answer is in: run `text` (the message as first typed) with `answers`."""
+    """Every answer is in: run `text` (the message as first typed) with `answers`.
+
+    `asked` names the value just answered ("" for MORE).
+    """
 
     text: str
     answers: dict[str, str]
+    asked: str = ""
 
 
 def ask(
@@ -41,8 +45,14 @@ def ask(
     text: str,
     answers: dict[str, str] | None,
     wanted: registry.Arg | registry.Key,
+    problem: str = "",
+    choices: tuple[str, ...] = (),
 ) -> Result:
-    """Keep the partial command and ask for `wanted`; the question is the reply."""
+    """Keep the partial command and ask for `wanted`; the question is the reply.
+
+    `problem` is why it is asked again (the command refused the value), said first; with
+    `choices` (what 1, 2, … stand for) a number answers it.
+    """
     now = utcnow()
     _close_open(ctx, ASKING, now)  # one prompt a sender: the newest is the one answered
     question = _question(ctx, cmd, wanted)
@@ -50,12 +60,12 @@ def ask(
         phone=ctx.phone,
         command=cmd.full_name,
         params={"text": text, "answers": dict(answers or {})},
-        facts={"asking": wanted.name},
+        facts={"asking": wanted.name, **({"choices": list(choices)} if choices else {})},
         question=question,
         state=ASKING,
         expires_at=now + TIMEOUT,
     )
-    return Result(question, entity=f"prompt:{row.id}")
+    return Result(f"{problem}\n{question}" if problem else question, entity=f"prompt:{row.id}")
 
 
 def receive(text: str, ctx: Context) -> Result | Ready | None:
@@ -98,14 +108,27 @@ def receive(text: str, ctx: Context) -> Result | Ready | None:
         )
     cmd = registry.named(row.command)
     wanted = cmd.wanted(row.facts["asking"])
+    said = _chosen(said, row.facts.get("choices") or [])
     try:
         registry.read_value(wanted.type, said, ctx)
     except ValueProblem as exc:
+        if exc.choices:  # the answer is unclear too: its numbers stand for the new choices
+            WocsConfirmation.update(facts={**row.facts, "choices": list(exc.choices)}).where(
+                WocsConfirmation.id == row.id
+            ).execute()
         return Result(f"{exc}\n{row.question}")
     if not _take(row, "answered"):
         return None  # the same answer, delivered twice at once: the other one runs it
     params: dict[str, Any] = row.params
-    return Ready(params["text"], {**params["answers"], wanted.name: said})
+    return Ready(params["text"], {**params["answers"], wanted.name: said}, wanted.name)
+
+
+def _chosen(said: str, choices: list[str]) -> str:
+    """The choice a number answers (`2` → the second person listed), else the answer itself."""
+    number = said.strip(" .#")
+    if choices and number.isdigit() and 1 <= int(number) <= len(choices):
+        return choices[int(number) - 1]
+    return said
 
 
 def keep_more(ctx: Context, cmd: registry.Command, text: str) -> None:

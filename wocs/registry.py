@@ -334,6 +334,14 @@ class Missing(CommandSyntaxError):
         self.wanted = wanted
 
 
+class Unclear(Missing):
+    """A value that could mean several things (two Sitis); `choices` are what 1, 2, … stand for."""
+
+    def __init__(self, message: str, wanted: Arg | Key, choices: tuple[str, ...]) -> None:
+        super().__init__(message, wanted)
+        self.choices = choices
+
+
 def bind_fields(
     cmd: Command, values: dict[str, Any], ctx: Context, labels: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -372,8 +380,9 @@ def bind(
 ) -> dict[str, Any]:
     """Check and convert a message's words and keys into the command's keyword arguments.
 
-    `answers` are values the sender gave later, by argument or key name, for the ones the
-    message left out (the answers to wocs.prompts' questions); each is read by its own type.
+    `answers` are values the sender gave later, by argument or key name (the answers to
+    wocs.prompts' questions): for one the message left out, or one it gave that was refused
+    (an ambiguous name); each is read by its own type.
     """
     kwargs: dict[str, Any] = {}
     answers = answers or {}
@@ -382,14 +391,14 @@ def bind(
     for arg in cmd.args:
         if not left:
             if arg.name in answers:
-                kwargs[arg.name] = _convert(arg.type, answers[arg.name], ctx, f"<{arg.name}>", 1)
+                kwargs[arg.name] = _convert(arg, answers[arg.name], ctx, f"<{arg.name}>", 1)
             elif arg.required:
                 raise Missing(tr(ctx.language, "Missing {names}.", names=f"<{arg.name}>"), arg)
             continue
         raw = " ".join(left) if arg.greedy else left.pop(0)
         if arg.greedy:
             left = []
-        kwargs[arg.name] = _convert(arg.type, raw, ctx, f"<{arg.name}>", 1)
+        kwargs[arg.name] = _convert(arg, answers.get(arg.name, raw), ctx, f"<{arg.name}>", 1)
     bare = _bare_keys(cmd, left)
     if left and not bare:
         raise CommandSyntaxError(
@@ -402,10 +411,11 @@ def bind(
         )
     lang = ctx.language
     for key, (text, line) in _collect(cmd, (*bare, *items), lang).items():
-        kwargs[key.param] = _convert(key.type, text, ctx, f"{key.word(lang)}:", line)
+        typed = answers.get(key.name, text)
+        kwargs[key.param] = _convert(key, typed, ctx, f"{key.word(lang)}:", line)
     for key in cmd.keys:
         if key.param not in kwargs and key.name in answers:
-            kwargs[key.param] = _convert(key.type, answers[key.name], ctx, f"{key.word(lang)}:", 1)
+            kwargs[key.param] = _convert(key, answers[key.name], ctx, f"{key.word(lang)}:", 1)
     missing = [k for k in cmd.keys if k.required and k.param not in kwargs]
     if missing:
         names = ", ".join(f"{k.word(lang)}:" for k in missing)
@@ -514,9 +524,11 @@ def read_value(kind: ValueType, text: str, ctx: Context) -> Any:
     return kind.convert(text if kind.verbatim else hyphens(text), ctx)
 
 
-def _convert(kind: ValueType, text: str, ctx: Context, label: str, line: int) -> Any:
+def _convert(wanted: Arg | Key, text: str, ctx: Context, label: str, line: int) -> Any:
     try:
-        return read_value(kind, text, ctx)
+        return read_value(wanted.type, text, ctx)
     except ValueProblem as exc:
         where = tr(ctx.language, "Line {line}, ", line=line) if line > 1 else ""
+        if exc.choices:
+            raise Unclear(f"{where}{label} {exc}", wanted, exc.choices) from None
         raise CommandSyntaxError(f"{where}{label} {exc}", line) from None

@@ -34,9 +34,11 @@ _INT = re.compile(r"#?([0-9]+)")
 class ValueProblem(ValueError):
     """A value the user typed that cannot be understood; str(exc) is a user-facing sentence."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, choices: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
+        # When the value could mean several things: what answering 1, 2, … stands for.
+        self.choices = choices
 
 
 def excerpt(text: str) -> str:
