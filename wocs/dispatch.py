@@ -107,11 +107,12 @@ def refused(ctx: Context, refusal: Refusal) -> Result:
 
 
 def prepare(
-    text: str, ctx: Context, answers: dict[str, str] | None = None
+    text: str, ctx: Context, answers: dict[str, str] | None = None, lang: str = ""
 ) -> tuple[registry.Command, Callable[[], dict[str, Any]]]:
     """Read a command message: the command it names and how to convert its values.
 
-    `answers` fill in values the message left out (answers to a prompt), by name.
+    `answers` fill in values the message left out (answers to a prompt), by name; `lang` is
+    the language to answer in, else the one the message is written in.
     """
     if ctx.role == "customer":
         reason = {"text": text[:200], "reason": "not on the whitelist"}
@@ -129,7 +130,7 @@ def prepare(
         raise Refusal(_unknown(parsed.name, ctx)) from None
     except CommandSyntaxError as exc:
         raise Refusal(exc.message) from None
-    _speaks(ctx, registry.spoken(cmd, parsed))
+    _speaks(ctx, lang or registry.spoken(cmd, parsed))
     return cmd, lambda: registry.bind(cmd, words, parsed.items, ctx, answers)
 
 
@@ -164,17 +165,21 @@ def check(text: str, ctx: Context) -> tuple[registry.Command, dict[str, Any]]:
 
 
 def run_command(
-    text: str, ctx: Context, answers: dict[str, str] | None = None, asked: str = ""
+    text: str,
+    ctx: Context,
+    answers: dict[str, str] | None = None,
+    asked: str = "",
+    lang: str = "",
 ) -> Result:
     """Answer a slash-command message; never raises for anything the sender typed.
 
     On WhatsApp a command missing a required value, or given one that could mean several
     (two Sitis), asks for it (wocs.prompts) instead of refusing; `answers` are the values
     given so far that way, `asked` the one just answered, asked again if the command refuses it.
-    A cut list is kept for MORE.
+    A cut list is kept for MORE; `lang` answers in that language whatever the text's is.
     """
     try:
-        cmd, convert = prepare(text, ctx, answers)
+        cmd, convert = prepare(text, ctx, answers, lang)
         try:
             result = execute(ctx, cmd, convert)
         except Refusal as refusal:
@@ -197,7 +202,7 @@ def answer_prompt(text: str, ctx: Context) -> Result | None:
     """
     got = prompts.receive(text, ctx)
     if isinstance(got, prompts.Ready):
-        return run_command(got.text, ctx, got.answers, got.asked)
+        return run_command(got.text, ctx, got.answers, got.asked, got.lang)
     return got
 
 

@@ -31,12 +31,14 @@ _MORE = {"more", "lagi", "next", "seterusnya"}
 class Ready:
     """Every answer is in: run `text` (the message as first typed) with `answers`.
 
-    `asked` names the value just answered ("" for MORE).
+    `asked` names the value just answered ("" for MORE); `lang` is the language to answer
+    in when the text does not say (MORE goes on in the language of the list it continues).
     """
 
     text: str
     answers: dict[str, str]
     asked: str = ""
+    lang: str = ""
 
 
 def ask(
@@ -143,7 +145,7 @@ def keep_more(ctx: Context, cmd: registry.Command, text: str) -> None:
     WocsConfirmation.create(
         phone=ctx.phone,
         command=cmd.full_name,
-        params={"text": text},
+        params={"text": text, "lang": ctx.language},
         state=PAGING,
         expires_at=now + PAGING_TIMEOUT,
     )
@@ -157,7 +159,9 @@ def _more(ctx: Context) -> Ready | None:
     if row.expires_at < utcnow():
         _take(row, "expired", PAGING)
         return None
-    return Ready(row.params["text"], {}) if _take(row, "paged", PAGING) else None
+    if not _take(row, "paged", PAGING):
+        return None
+    return Ready(row.params["text"], {}, lang=row.params.get("lang", ""))
 
 
 def _open(ctx: Context, state: str) -> WocsConfirmation | None:
