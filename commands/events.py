@@ -162,7 +162,7 @@ def create_event(
 @command(
     "event list",
     role="agent",
-    args=(Arg("which", choice("upcoming", "past"), required=False),),
+    args=(Arg("which", choice("upcoming", "past", ms=("datang", "lepas")), required=False),),
     keys=(PAGE,),
 )
 def list_events(ctx: Context, which: str = "upcoming", page: int = 1) -> Result:

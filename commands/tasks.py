@@ -123,7 +123,13 @@ def create_task(
 @command(
     "task list",
     role="agent",
-    args=(Arg("which", choice("mine", "open", "overdue", "all"), required=False),),
+    args=(
+        Arg(
+            "which",
+            choice("mine", "open", "overdue", "all", ms=("saya", "buka", "lewat", "semua")),
+            required=False,
+        ),
+    ),
     keys=(
         Key("for", PERSON, aliases=("untuk",), dest="person", hint="<name or phone>"),
         PAGE,

@@ -306,7 +306,7 @@ def spoken(cmd: Command, parsed: ParsedCommand) -> str:
     if words and words[0] in malay_sub(cmd.sub):
         return MS
     malay = {a for k in cmd.keys for a in k.aliases}
-    if malay.intersection(words):  # a spoken key (`halaman 2`)
+    if malay.union(*(a.type.malay for a in cmd.args)).intersection(words):  # `halaman 2`, `semua`
         return MS
     typed = (i.key for i in _split_inline(cmd, parsed.items) if isinstance(i, Pair))
     return MS if malay.intersection(typed) else EN
