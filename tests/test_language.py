@@ -14,7 +14,7 @@ import commands
 from jobs.reports import _reminder
 from models import StaffMember, WocsConfirmation, WocsTask
 from tests.conftest import ADMIN
-from wocs import registry
+from wocs import binding, registry
 from wocs.grammar import parse
 from wocs.language import BOTH, EN, MS, SUB_WORDS, catalogue, tr
 from wocs.registry import FAMILY_ALIASES, REGISTRY
@@ -110,7 +110,7 @@ def test_every_family_with_sub_commands_answers_malay_words():
 def test_the_language_a_command_was_written_in(typed: str, lang: str):
     parsed = parse(typed)
     cmd, _ = registry.resolve(parsed)
-    assert registry.spoken(cmd, parsed) == lang
+    assert binding.spoken(cmd, parsed) == lang
 
 
 def test_tr_gives_english_malay_or_both():

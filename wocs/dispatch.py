@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from models import StaffMember
-from wocs import prompts, registry
+from wocs import binding, prompts, registry
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
 from wocs.grammar import CommandSyntaxError, parse
@@ -65,9 +65,9 @@ def execute(ctx: Context, cmd: registry.Command, convert: Callable[[], dict[str,
         kwargs = convert()
     except registry.FieldProblems as exc:
         raise Refusal(exc.message, INVALID, problems=exc.problems) from None
-    except registry.Unclear as exc:
+    except binding.Unclear as exc:
         raise Refusal(exc.message, missing=exc.wanted, choices=exc.choices) from None
-    except registry.Missing as exc:
+    except binding.Missing as exc:
         raise Refusal(_with_usage(exc, cmd, ctx), missing=exc.wanted) from None
     except CommandSyntaxError as exc:
         raise Refusal(_with_usage(exc, cmd, ctx)) from None
@@ -130,8 +130,8 @@ def prepare(
         raise Refusal(_unknown(parsed.name, ctx)) from None
     except CommandSyntaxError as exc:
         raise Refusal(exc.message) from None
-    _speaks(ctx, lang or registry.spoken(cmd, parsed))
-    return cmd, lambda: registry.bind(cmd, words, parsed.items, ctx, answers)
+    _speaks(ctx, lang or binding.spoken(cmd, parsed))
+    return cmd, lambda: binding.bind(cmd, words, parsed.items, ctx, answers)
 
 
 HELP_HINT = "Send /help to see what you can do."

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models import WocsConfirmation, utcnow
-from wocs import registry
+from wocs import binding, registry
 from wocs.context import Context, Result
 from wocs.grammar import looks_like_command
 from wocs.language import tr
@@ -112,7 +112,7 @@ def receive(text: str, ctx: Context) -> Result | Ready | None:
     wanted = cmd.wanted(row.facts["asking"])
     said = _chosen(said, row.facts.get("choices") or [])
     try:
-        registry.read_value(wanted.type, said, ctx)
+        binding.read_value(wanted.type, said, ctx)
     except ValueProblem as exc:
         if exc.choices:  # the answer is unclear too: its numbers stand for the new choices
             WocsConfirmation.update(facts={**row.facts, "choices": list(exc.choices)}).where(
