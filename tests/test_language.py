@@ -25,13 +25,32 @@ registry.load(commands)
 
 
 def _literal_texts() -> set[str]:
-    """Every text the code passes to tr() as a literal."""
+    """Every text the code passes to tr() as a literal, and every ValueProblem template with
+    fields (those `said` translates) with the hints it carries."""
     found: set[str] = set()
     for path in [*ROOT.glob("wocs/*.py"), *ROOT.glob("commands/*.py"), *ROOT.glob("jobs/*.py")]:
-        for node in ast.walk(ast.parse(path.read_text())):
-            called = isinstance(node, ast.Call) and getattr(node.func, "id", "") == "tr"
-            if called and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
+        tree = ast.parse(path.read_text())
+        constants = {
+            t.id: node.value.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+            for t in node.targets
+            if isinstance(t, ast.Name)
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            called = getattr(node.func, "id", "")
+            if called == "tr" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
                 found.add(node.args[1].value)
+            if (
+                called == "ValueProblem"
+                and node.keywords
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                found.add(node.args[0].value)
+                hints = [k.value for k in node.keywords if k.arg == "hint"]
+                found |= {constants[h.id] for h in hints if isinstance(h, ast.Name)}
     return found
 
 
@@ -88,6 +107,20 @@ def test_every_family_with_sub_commands_answers_malay_words():
     for cmd in REGISTRY.values():
         if cmd.sub and cmd.sub not in ("qr", "status"):  # the same word in Malay
             assert cmd.malay_names, cmd.full_name
+
+
+def test_a_bad_value_in_a_malay_command_is_explained_in_malay(commands_db):
+    wrong = commands_db.run("/tugas tunjuk abc").text
+    assert wrong == (
+        "<n> 'abc' bukan nombor. Tulis nombor bulat seperti 12 atau #12.\n"
+        "Cara tulis: /tugas tunjuk <n>"
+    ), wrong
+    assert commands_db.run("/task show abc").text.startswith("<n> 'abc' is not a number. Write")
+    StaffMember.create(phone=SITI, name="Siti", role="agent")
+    priority = commands_db.run("/tugaskan tugas: X untuk: Siti tarikh: esok keutamaan: mega").text
+    assert priority.startswith(
+        "keutamaan: 'mega' bukan keutamaan. Guna rendah, biasa, tinggi atau segera"
+    ), priority
 
 
 @pytest.mark.parametrize(

@@ -189,9 +189,10 @@ def _convert(wanted: Arg | Key, text: str, ctx: Context, label: str, line: int) 
         return read_value(wanted.type, text, ctx)
     except ValueProblem as exc:
         where = tr(ctx.language, "Line {line}, ", line=line) if line > 1 else ""
+        said = exc.said(ctx.language)
         if exc.choices:
-            raise Unclear(f"{where}{label} {exc}", wanted, exc.choices) from None
-        raise CommandSyntaxError(f"{where}{label} {exc}", line) from None
+            raise Unclear(f"{where}{label} {said}", wanted, exc.choices) from None
+        raise CommandSyntaxError(f"{where}{label} {said}", line) from None
 
 
 def spoken(cmd: Command, parsed: ParsedCommand) -> str:

@@ -118,7 +118,7 @@ def receive(text: str, ctx: Context) -> Result | Ready | None:
             WocsConfirmation.update(facts={**row.facts, "choices": list(exc.choices)}).where(
                 WocsConfirmation.id == row.id
             ).execute()
-        return Result(f"{exc}\n{row.question}")
+        return Result(f"{exc.said(ctx.language)}\n{row.question}")
     if not _take(row, "answered"):
         return None  # the same answer, delivered twice at once: the other one runs it
     params: dict[str, Any] = row.params

@@ -36,7 +36,11 @@ def _choice(options: tuple[str, ...], ms: tuple[str, ...]) -> Callable[[str, Con
     def convert(text: str, ctx: Context) -> str:
         word = text.strip().lower()
         if word not in by_word:
-            raise ValueProblem(f"'{text.strip()[:40]}' is not one of: {', '.join(options)}.")
+            raise ValueProblem(
+                "'{raw}' is not one of: {options}.",
+                raw=text.strip()[:40],
+                options=", ".join(options),
+            )
         return by_word[word]
 
     return convert
