@@ -27,7 +27,8 @@ def _log(task: WocsTask, ctx: Context, message: str) -> None:
 
 def _change(ctx: Context, task: WocsTask, status: str, note: str = "") -> None:
     if task.status not in OPEN_STATES:
-        raise CommandError(f"Task #{task.id} is already {task.status.replace('_', ' ')}.")
+        said = tr(ctx.language, "Task #{n} is already {status}.", n=task.id, status=task.status)
+        raise CommandError(said.replace("_", " "))
     before = {"status": task.status}
     task.status = status
     task.updated_at = utcnow()
@@ -77,9 +78,12 @@ def create_task(
 ) -> Result:
     """Create a task for a team member and tell them by WhatsApp."""
     if due.day < ctx.today:
-        raise CommandError(
-            f"due: {show_date(due.day)} is in the past. Give today or a later date.", about="due"
+        said = tr(
+            ctx.language,
+            "due: {day} is in the past. Give today or a later date.",
+            day=show_date(due.day),
         )
+        raise CommandError(said, about="due")
     fields = {"task": task, "assignee": f"+{assignee.phone}", "priority": priority, "note": note}
     question = confirmations.about_passed(ctx, "agent", fields, "due", due)
     if question is not None:
@@ -252,7 +256,14 @@ def assign_task(ctx: Context, n: int, assignee: StaffMember) -> Result:
     """Give a task to someone else; the new assignee is told."""
     task = visible_task(ctx, n)
     if task.status not in OPEN_STATES:
-        raise CommandError(f"Task #{n} is {task.status}; only open tasks can be reassigned.")
+        raise CommandError(
+            tr(
+                ctx.language,
+                "Task #{n} is {status}; only open tasks can be reassigned.",
+                n=n,
+                status=task.status,
+            )
+        )
     before = {"assignee": task.assignee_id}
     task.assignee = assignee
     task.updated_at = utcnow()

@@ -15,6 +15,7 @@ from jobs.reports import _reminder
 from models import StaffMember, WocsConfirmation, WocsTask
 from tests.conftest import ADMIN
 from wocs import binding, registry
+from wocs.context import Context
 from wocs.grammar import parse
 from wocs.language import BOTH, EN, MS, SUB_WORDS, catalogue, tr
 from wocs.registry import FAMILY_ALIASES, REGISTRY
@@ -28,7 +29,8 @@ def _literal_texts() -> set[str]:
     """Every text the code passes to tr() as a literal, and every ValueProblem template with
     fields (those `said` translates) with the hints it carries."""
     found: set[str] = set()
-    for path in [*ROOT.glob("wocs/*.py"), *ROOT.glob("commands/*.py"), *ROOT.glob("jobs/*.py")]:
+    folders = ("wocs", "commands", "jobs", "domain")
+    for path in (p for folder in folders for p in ROOT.glob(f"{folder}/*.py")):
         tree = ast.parse(path.read_text())
         constants = {
             t.id: node.value.value
@@ -121,6 +123,24 @@ def test_a_bad_value_in_a_malay_command_is_explained_in_malay(commands_db):
     assert priority.startswith(
         "keutamaan: 'mega' bukan keutamaan. Guna rendah, biasa, tinggi atau segera"
     ), priority
+
+
+def test_task_errors_in_malay_and_the_api_keeps_english(commands_db):
+    assert commands_db.run("/tugas tunjuk 99").text == (
+        "Tiada tugas #99 untuk anda. Hantar /tugas senarai untuk melihat tugas anda."
+    )
+    StaffMember.create(phone=SITI, name="Siti", role="agent")
+    commands_db.run("/agent task: X for: Siti due: esok")
+    commands_db.run("/task done 1")
+    assert commands_db.run("/tugas selesai 1").text == "Tugas #1 sudah done."
+    assert commands_db.run("/tugas serah 1 untuk: Siti").text == (
+        "Tugas #1 sudah done; hanya tugas yang masih terbuka boleh diserahkan."
+    )
+    # The member's Malay is for WhatsApp: the app asks in English unless it writes Malay.
+    admin = StaffMember.get(StaffMember.phone == ADMIN)
+    assert admin.lang == MS
+    assert Context(phone=ADMIN, user=admin, source="api").language == EN
+    assert Context(phone=ADMIN, user=admin).language == MS
 
 
 @pytest.mark.parametrize(

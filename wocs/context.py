@@ -98,8 +98,12 @@ class Context:
 
     @property
     def language(self) -> str:
-        """The language to answer in: the command's, else the sender's last (`en` or `ms`)."""
-        return self.lang or getattr(self.user, "lang", "") or "en"
+        """The language to answer in: the command's, else on WhatsApp the sender's last one.
+
+        The API answers in English unless a command was written in Malay: the app has its own.
+        """
+        remembered = getattr(self.user, "lang", "") if self.source == "whatsapp" else ""
+        return self.lang or remembered or "en"
 
     @property
     def today(self) -> dt.date:
