@@ -166,11 +166,10 @@ def list_tasks(
         for t in query.offset(page_start(page, total)).limit(LIST_LIMIT)
     ]
     heading = "My" if which == "mine" else which.capitalize()
-    # The next page names the person by phone: a name could mean someone else by then.
-    more = f"/task list {which}" + (f" for: +{person.phone}" if person else "")
-    return paged(
-        f"{heading} tasks{whose}", total, lines, page, f"{more} page {page + 1}", lang=ctx.language
-    )
+    # The next page names the person by phone (a name could mean someone else by then), after
+    # the page: a key's value runs to the end of the line.
+    more = f"/task list {which} page {page + 1}" + (f" for: +{person.phone}" if person else "")
+    return paged(f"{heading} tasks{whose}", total, lines, page, more, lang=ctx.language)
 
 
 @command("task show", role="agent", args=(Arg("n", INT),))
