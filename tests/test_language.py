@@ -131,10 +131,11 @@ def test_task_errors_in_malay_and_the_api_keeps_english(commands_db):
     )
     StaffMember.create(phone=SITI, name="Siti", role="agent")
     commands_db.run("/agent task: X for: Siti due: esok")
-    commands_db.run("/task done 1")
-    assert commands_db.run("/tugas selesai 1").text == "Tugas #1 sudah done."
-    assert commands_db.run("/tugas serah 1 untuk: Siti").text == (
-        "Tugas #1 sudah done; hanya tugas yang masih terbuka boleh diserahkan."
+    n = WocsTask.get().id
+    commands_db.run(f"/task done {n}")
+    assert commands_db.run(f"/tugas selesai {n}").text == f"Tugas #{n} sudah done."
+    assert commands_db.run(f"/tugas serah {n} untuk: Siti").text == (
+        f"Tugas #{n} sudah done; hanya tugas yang masih terbuka boleh diserahkan."
     )
     # The member's Malay is for WhatsApp: the app asks in English unless it writes Malay.
     admin = StaffMember.get(StaffMember.phone == ADMIN)
@@ -222,7 +223,8 @@ def test_more_is_offered_in_malay_after_a_malay_list(live):
         WocsTask.create(title=f"Job {n + 1}", assignee=siti, due=due, command="agent")
     first = live.ask("/tugas senarai")
     assert first.endswith("\n…dan 1 lagi: hantar LAGI (atau /task list open page 2)."), first
-    assert live.ask("lagi").startswith("Open tasks (21, halaman 2):\n#21 Job 21")
+    second = live.ask("lagi")
+    assert second.startswith("Open tasks (21, halaman 2):\n#") and " Job 21 — " in second
 
 
 def test_task_messages_come_in_both_languages_until_the_member_writes_then_in_theirs(live):
@@ -236,11 +238,11 @@ def test_task_messages_come_in_both_languages_until_the_member_writes_then_in_th
     task = WocsTask.get()
     live.ask(f"/task assign {task.id} for: Raj")
     live.ask(f"/task assign {task.id} for: Siti")
-    moved = live.replies_to(SITI, 2)[-1]
+    moved = live.replies_to(SITI, 3)[2]  # after the new task and the list
     assert moved.startswith(f"Tugas #{task.id} kini milik anda: Setup booth\n"), moved
     assert "\n\n" not in moved
     live.ask(f"/task cancel {task.id}")
-    assert live.replies_to(SITI, 3)[-1] == f"Tugas #{task.id} (Setup booth) telah dibatalkan."
+    assert live.replies_to(SITI, 4)[3] == f"Tugas #{task.id} (Setup booth) telah dibatalkan."
 
 
 def test_the_welcome_comes_in_both_languages(live):
