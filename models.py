@@ -138,6 +138,7 @@ class StaffMember(BaseModel):
     on_duty = BooleanField(default=False)  # customers' conversations are routed to them
     # The latest /duty on: one sent after closing time covers the hours until the next opening.
     duty_since = DateTimeField(null=True)
+    lang = CharField(max_length=2, default="")  # en or ms, as they last wrote a command; "" unknown
     created_at = DateTimeField(default=utcnow)
 
     if TYPE_CHECKING:

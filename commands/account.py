@@ -6,7 +6,9 @@ import datetime as dt
 
 from models import AccountEvent
 from wocs.context import Context, Result
-from wocs.registry import command
+from wocs.registry import command, family_alias
+
+family_alias("account", "akaun")
 
 SHOWN = 10
 

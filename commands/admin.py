@@ -6,14 +6,18 @@ from models import StaffMember
 from wocs import people
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
-from wocs.registry import Key, command
+from wocs.language import tr
+from wocs.registry import Key, command, family_alias
 from wocs.types import PERSON, PHONE, TEXT, choice
+
+family_alias("admin", "pasukan")
 
 WHO = Key(
     "who",
     PERSON,
     required=True,
-    aliases=("phone", "telefon", "nombor", "name", "nama"),
+    aliases=("nama", "telefon", "nombor"),
+    also=("phone", "name"),
     hint="<name or phone>",
     positional=True,
 )
@@ -63,9 +67,9 @@ def add_member(ctx: Context, phone: str, role: str, name: str) -> Result:
         user.save()
     audit(ctx, "member.add", f"wocs_user:{user.id}", before, _row(user))
     verb = "added" if before is None else "updated"
-    ctx.notify(
-        phone, f"Hi {user.name}, you're on the team as {role}. Send /help to see what you can do."
-    )
+    # A new member's language is not known yet: the welcome comes in English and Malay.
+    welcome = "Hi {name}, you're on the team as {role}. Send /help to see what you can do."
+    ctx.notify(phone, tr(user.lang, welcome, name=user.name, role=role))
     return Result(f"{user.name} ({people.shown_phone(phone, ctx)}) {verb} as {role}.")
 
 
@@ -95,7 +99,8 @@ def remove_member(ctx: Context, who: StaffMember) -> Result:
             "as",
             TEXT,
             required=True,
-            aliases=("nickname", "panggilan"),
+            aliases=("panggilan",),
+            also=("nickname",),
             dest="nickname",
             hint="<nickname>",
         ),

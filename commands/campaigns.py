@@ -13,10 +13,12 @@ from wocs import qr
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
 from wocs.dates import show_date
-from wocs.registry import PAGE, Arg, Key, command
-from wocs.replies import LIST_LIMIT, page_start, paged
+from wocs.registry import PAGE, Arg, Key, command, family_alias
+from wocs.replies import LIST_LIMIT, empty_list, page_start, paged
 from wocs.types import DATE, LONG_TEXT, TEXT, ValueType
 from wocs.values import ValueProblem
+
+family_alias("campaign", "kempen")
 
 CODE_PATTERN = re.compile(r"[A-Z0-9]{3,20}")
 TICKET_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # nothing to misread (no 0/O, 1/I)
@@ -132,7 +134,7 @@ def list_campaigns(ctx: Context, page: int = 1) -> Result:
     rows = Campaign.select().order_by(Campaign.start_at.desc(), Campaign.id.desc())
     total = rows.count()
     if not total:
-        return Result("No campaigns yet. Create one with /campaign create.")
+        return empty_list("No campaigns yet. Create one with /campaign create.")
     shown = list(rows.offset(page_start(page, total)).limit(LIST_LIMIT))
     drawn = draw_states(c.id for c in shown)
     lines = [
@@ -141,7 +143,8 @@ def list_campaigns(ctx: Context, page: int = 1) -> Result:
         f"{local_day(c.start_at, ctx)} to {local_day(c.end_at, ctx)})"
         for c in shown
     ]
-    return paged("Campaigns", total, lines, page, f"/campaign list page {page + 1}")
+    more = f"/campaign list page {page + 1}"
+    return paged("Campaigns", total, lines, page, more, lang=ctx.language)
 
 
 @command("campaign show", role="agent", args=(Arg("code", CODE, hint="<CODE>"),))

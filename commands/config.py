@@ -5,10 +5,12 @@ from __future__ import annotations
 from wocs import flags
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
-from wocs.registry import Arg, Key, command
+from wocs.registry import Arg, Key, command, family_alias
 from wocs.replies import capped_list
 from wocs.types import TEXT
 from wocs.values import ValueProblem
+
+family_alias("config", "tetapan")
 
 HOW_TO_SET = "Change one with /config set key: <flag> value: <value>."
 

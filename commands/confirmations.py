@@ -5,8 +5,11 @@ from __future__ import annotations
 from wocs import confirmations, registry
 from wocs.context import Context, Result
 from wocs.dispatch import execute
-from wocs.registry import Arg, command
+from wocs.registry import Arg, command, family_alias
 from wocs.types import INT
+
+family_alias("confirm", "sahkan")
+family_alias("cancel", "batal")
 
 NUMBER = Arg("number", INT, required=False, hint="[question number]")
 

@@ -26,10 +26,18 @@ from wocs.flags import business_hours
 from wocs.hours import show_opening
 from wocs.message_templates import readable, usable
 from wocs.people import label
-from wocs.registry import Arg, Key, command
+from wocs.registry import Arg, Key, command, family_alias
 from wocs.replies import capped_list, plural
 from wocs.types import INT, LONG_TEXT, choice
 from wocs.values import ValueProblem
+
+family_alias("duty", "bertugas")
+family_alias("inbox", "peti")
+family_alias("reply", "balas")
+family_alias("take", "ambil")
+family_alias("note", "nota")
+family_alias("close", "tutup")
+family_alias("history", "sejarah")
 
 HISTORY = 10  # messages /history shows
 SHOWN = 300  # characters of each message /history shows, so ten fit in one WhatsApp message

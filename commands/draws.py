@@ -11,8 +11,10 @@ from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.draw import DRAWN_STATES
 from wocs.flags import flag
-from wocs.registry import Arg, Key, command
+from wocs.registry import Arg, Key, command, family_alias
 from wocs.types import INT, choice
+
+family_alias("draw", "cabutan")
 
 MAX_WINNERS = 100  # one draw's prizes: each winner gets a message
 

@@ -14,7 +14,7 @@ from wocs.context import CommandError, Context, NotFound, Result
 from wocs.dates import When, local_time, show_date, show_moment, show_when, utc_moment
 from wocs.people import shown_phone
 from wocs.registry import PAGE, Arg, Key, command, family_alias
-from wocs.replies import LIST_LIMIT, page_start, paged
+from wocs.replies import LIST_LIMIT, empty_list, page_start, paged
 from wocs.types import INT, LONG_TEXT, MONEY, PHONE, TEXT, WHEN, choice
 
 CHECKLIST_FILE = Path(__file__).resolve().parent.parent / "templates" / "booth_checklist.txt"
@@ -171,7 +171,7 @@ def create_event(
 @command(
     "event list",
     role="agent",
-    args=(Arg("which", choice("upcoming", "past"), required=False),),
+    args=(Arg("which", choice("upcoming", "past", ms=("datang", "lepas")), required=False),),
     keys=(PAGE,),
 )
 def list_events(ctx: Context, which: str = "upcoming", page: int = 1) -> Result:
@@ -184,13 +184,13 @@ def list_events(ctx: Context, which: str = "upcoming", page: int = 1) -> Result:
         query = query.order_by(Event.date, Event.starts_at, Event.id)
     total = query.count()
     if not total:
-        return Result(f"No {which} events.")
+        return empty_list(f"No {which} events.")
     lines = [
         f"#{e.id} {starts(e, ctx.tz)} — {e.name}, {e.location} ({e.status})"
         for e in query.offset(page_start(page, total)).limit(LIST_LIMIT)
     ]
     more = f"/event list {which} page {page + 1}"
-    return paged(f"{which.capitalize()} events", total, lines, page, more)
+    return paged(f"{which.capitalize()} events", total, lines, page, more, lang=ctx.language)
 
 
 @command("event show", role="agent", args=(Arg("n", INT),))

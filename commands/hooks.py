@@ -12,7 +12,7 @@ from models import Hook, for_update, utcnow
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
 from wocs.registry import PAGE, REGISTRY, Arg, Key, command
-from wocs.replies import LIST_LIMIT, page_start, paged
+from wocs.replies import LIST_LIMIT, empty_list, page_start, paged
 from wocs.types import INT, LONG_TEXT, ValueType
 from wocs.values import MAX_INT, ValueProblem, excerpt, parse_list
 
@@ -170,11 +170,12 @@ def list_hooks(ctx: Context, tag: str | None = None, page: int = 1) -> Result:
         shown = found[start : start + LIST_LIMIT]
     if not total:
         if tag is None:
-            return Result("No hooks yet. Add one with /hook add text: … tags: …")
-        return Result(f"No hooks are tagged {excerpt(tag)}. Send /hook list to see them all.")
+            return empty_list("No hooks yet. Add one with /hook add text: … tags: …")
+        return empty_list(f"No hooks are tagged {excerpt(tag)}. Send /hook list to see them all.")
     heading = f"Hooks tagged {tag}" if tag else "Hooks"
     more = f"/hook list {tag + ' ' if tag else ''}page {page + 1}"
-    return paged(heading, total, [_line(h) for h in shown], page, more, after=", newest first")
+    lines = [_line(h) for h in shown]
+    return paged(heading, total, lines, page, more, after=", newest first", lang=ctx.language)
 
 
 @command("hook top", role="agent", args=(Arg("n", INT, required=False),))

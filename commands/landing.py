@@ -14,10 +14,12 @@ from commands.campaigns import local_day
 from models import WocsLandingVersion, db, for_update
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
-from wocs.registry import PAGE, Key, command
-from wocs.replies import LIST_LIMIT, page_start, paged
+from wocs.registry import PAGE, Key, command, family_alias
+from wocs.replies import LIST_LIMIT, empty_list, page_start, paged
 from wocs.types import INT, LONG_TEXT, TEXT, ValueType
 from wocs.values import ValueProblem
+
+family_alias("landing", "laman")
 
 SLUG_PATTERN = re.compile(r"[a-z0-9-]{2,60}")
 TITLE_LIMIT = 200  # the column's size
@@ -137,7 +139,7 @@ def list_pages(ctx: Context, page: int = 1) -> Result:
     live = WocsLandingVersion.select().where(WocsLandingVersion.published)
     total = live.count()
     if not total:
-        return Result("No landing pages yet. Publish one with /landing publish.")
+        return empty_list("No landing pages yet. Publish one with /landing publish.")
     shown = list(
         live.order_by(WocsLandingVersion.slug).offset(page_start(page, total)).limit(LIST_LIMIT)
     )
@@ -155,7 +157,8 @@ def list_pages(ctx: Context, page: int = 1) -> Result:
         f"{local_day(p.created_at, ctx)}"
         for p in shown
     ]
-    return paged("Landing pages", total, lines, page, f"/landing list page {page + 1}")
+    more = f"/landing list page {page + 1}"
+    return paged("Landing pages", total, lines, page, more, lang=ctx.language)
 
 
 @command(

@@ -13,10 +13,13 @@ from wocs import dates, values
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.message_templates import readable, usable
-from wocs.registry import Arg, Key, command
+from wocs.registry import Arg, Key, command, family_alias
 from wocs.replies import capped_list, plural
 from wocs.types import INT, TEXT, ValueType
 from wocs.values import ValueProblem
+
+family_alias("send", "hantar")
+family_alias("broadcast", "siaran")
 
 SEGMENTS = ("agents", "admins", "all-contacts")
 AT_HINT = "Write it like 2026-01-20 09:00, tomorrow 9am, friday 20:30 or 21:00 (today)."
@@ -74,7 +77,7 @@ MOMENT = ValueType("date and time", _moment)
 VARS = ValueType("values", _vars, verbatim=True)
 TEMPLATE_KEYS = (
     Key("template", TEXT, required=True, aliases=("templat",), hint="<name>"),
-    Key("vars", VARS, aliases=("values", "nilai"), hint="<value; value>"),
+    Key("vars", VARS, aliases=("nilai",), also=("values",), hint="<value; value>"),
     Key("at", MOMENT, aliases=("pada",), hint="<date time>"),
 )
 

@@ -28,9 +28,12 @@ from models import (
 from wocs.context import Context, Result
 from wocs.dates import show_date
 from wocs.meta_errors import error_name
-from wocs.registry import Arg, command
+from wocs.registry import Arg, command, family_alias
 from wocs.replies import LIST_LIMIT, TEXT_LIMIT, capped_list, plural
 from wocs.types import choice
+
+family_alias("report", "laporan")
+family_alias("stats", "statistik")
 
 WEEK = 7
 LINE_LIMIT = 100  # characters of one listed item, when the message has room for it

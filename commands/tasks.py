@@ -12,11 +12,13 @@ from wocs import confirmations
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.dates import When, show_date, show_moment, show_when, utc_moment
+from wocs.language import tr
 from wocs.registry import PAGE, Arg, Key, command, family_alias
-from wocs.replies import LIST_LIMIT, page_start, paged
+from wocs.replies import LIST_LIMIT, empty_list, page_start, paged
 from wocs.types import INT, LONG_TEXT, PERSON, PRIORITY, TEXT, WHEN, choice
 
 family_alias("task", "tugas")
+family_alias("agent", "tugaskan")
 
 
 def _label(user: StaffMember | None) -> str:
@@ -29,7 +31,8 @@ def _log(task: WocsTask, ctx: Context, message: str) -> None:
 
 def _change(ctx: Context, task: WocsTask, status: str, note: str = "") -> None:
     if task.status not in OPEN_STATES:
-        raise CommandError(f"Task #{task.id} is already {task.status.replace('_', ' ')}.")
+        said = tr(ctx.language, "Task #{n} is already {status}.", n=task.id, status=task.status)
+        raise CommandError(said.replace("_", " "))
     before = {"status": task.status}
     task.status = status
     task.updated_at = utcnow()
@@ -79,13 +82,20 @@ def create_task(
 ) -> Result:
     """Create a task for a team member and tell them by WhatsApp."""
     if due.day < ctx.today:
-        raise CommandError(f"due: {show_date(due.day)} is in the past. Give today or a later date.")
+        said = tr(
+            ctx.language,
+            "due: {day} is in the past. Give today or a later date.",
+            day=show_date(due.day),
+        )
+        raise CommandError(said, about="due")
     due_at = utc_moment(due.day, due.time, ctx.tz) if due.time is not None else None
     if due_at is not None and due_at <= ctx.now.astimezone(dt.UTC).replace(tzinfo=None):
-        raise CommandError(
-            f"due: {show_when(due.day, due.time)} has already gone. Give a later time, "
-            "or the day alone."
+        said = tr(
+            ctx.language,
+            "due: {when} has already gone. Give a later time, or the day alone.",
+            when=show_when(due.day, due.time),
         )
+        raise CommandError(said, about="due")
     fields = {"task": task, "assignee": f"+{assignee.phone}", "priority": priority, "note": note}
     question = confirmations.about_passed(ctx, "agent", fields, "due", due) or _twin(
         ctx, fields, due
@@ -106,12 +116,19 @@ def create_task(
     audit(ctx, "task.create", f"task:{row.id}", None, {"title": row.title, "assignee": assignee.id})
     if due_at is not None:
         ctx.later("jobs.reports.remind_task", row.id)  # shortly before its time
-    details = f"\nNote: {note}" if note else ""
     ctx.notify(
         assignee.phone,
-        f"New task #{row.id} from {_label(ctx.user)}: {row.title}\n"
-        f"Due: {show_when(due.day, due.time)} · Priority: {priority}{details}\n"
-        f"Reply /task start {row.id} when you begin and /task done {row.id} when it is finished.",
+        tr(
+            assignee.lang,
+            "New task #{n} from {by}: {title}\nDue: {due} · Priority: {priority}{note}\n"
+            "Reply /task start {n} when you begin and /task done {n} when it is finished.",
+            n=row.id,
+            by=_label(ctx.user),
+            title=row.title,
+            due=show_when(due.day, due.time),
+            priority=priority,
+            note=f"\n{tr(assignee.lang, 'Note:')} {note}" if note else "",
+        ),
     )
     return Result(
         f"Task #{row.id} created for {_label(assignee)}, "
@@ -150,31 +167,52 @@ def _twin(ctx: Context, fields: dict[str, str], due: When) -> Result | None:
 @command(
     "task list",
     role="agent",
-    args=(Arg("which", choice("mine", "open", "overdue", "all"), required=False),),
-    keys=(PAGE,),
+    args=(
+        Arg(
+            "which",
+            choice("mine", "open", "overdue", "all", ms=("saya", "buka", "lewat", "semua")),
+            required=False,
+        ),
+    ),
+    keys=(
+        Key("for", PERSON, aliases=("untuk",), dest="person", hint="<name or phone>"),
+        PAGE,
+    ),
 )
-def list_tasks(ctx: Context, which: str | None = None, page: int = 1) -> Result:
-    """List tasks: yours by default, or open, overdue or all (admins); 20 a page."""
-    which = which or ("open" if ctx.may("admin") else "mine")
+def list_tasks(
+    ctx: Context, which: str | None = None, person: StaffMember | None = None, page: int = 1
+) -> Result:
+    """List tasks: yours by default, or open, overdue or all (admins), or one person's; 20 a page."""
+    if person is not None and person.id != ctx.user.id and not ctx.may("admin"):
+        raise CommandError(tr(ctx.language, "You can list only your own tasks: send /task list."))
+    which = which or ("open" if ctx.may("admin") or person is not None else "mine")
     mine = WocsTask.select().where(WocsTask.assignee == ctx.user)
     query = (mine if which == "mine" else visible_tasks(ctx)).order_by(
         WocsTask.due, WocsTask.due_at, WocsTask.id
     )
+    if person is not None:
+        query = query.where(WocsTask.assignee == person)
     if which in ("mine", "open"):
         query = query.where(WocsTask.status.in_(OPEN_STATES))
     elif which == "overdue":
         now = ctx.now.astimezone(dt.UTC).replace(tzinfo=None)
         query = query.where(WocsTask.status.in_(OPEN_STATES), overdue(ctx.today, now))
+    whose = f" for {_label(person)}" if person is not None else ""
     total = query.count()
     if not total:
-        return Result("You have no open tasks." if which == "mine" else f"No {which} tasks.")
+        if which == "mine":
+            return empty_list("You have no open tasks.")
+        return empty_list(f"No {which} tasks{whose}.")
     lines = [
         f"#{t.id} {t.title} — {_label(t.assignee)}, due {show_due(t, ctx.tz)} "
         f"({t.status.replace('_', ' ')}{', ' + t.priority if t.priority != 'normal' else ''})"
         for t in query.offset(page_start(page, total)).limit(LIST_LIMIT)
     ]
     heading = "My" if which == "mine" else which.capitalize()
-    return paged(f"{heading} tasks", total, lines, page, f"/task list {which} page {page + 1}")
+    # The next page names the person by phone (a name could mean someone else by then), after
+    # the page: a key's value runs to the end of the line.
+    more = f"/task list {which} page {page + 1}" + (f" for: +{person.phone}" if person else "")
+    return paged(f"{heading} tasks{whose}", total, lines, page, more, lang=ctx.language)
 
 
 @command("task show", role="agent", args=(Arg("n", INT),))
@@ -213,7 +251,6 @@ def start_task(ctx: Context, n: int) -> Result:
     role="agent",
     args=(Arg("n", INT),),
     keys=(Key("note", LONG_TEXT, aliases=("nota",), hint="<what was done>", positional=True),),
-    aliases=("task selesai",),
 )
 def finish_task(ctx: Context, n: int, note: str = "") -> Result:
     """Mark a task as done, with an optional note; whoever created it is told."""
@@ -221,8 +258,12 @@ def finish_task(ctx: Context, n: int, note: str = "") -> Result:
     _change(ctx, task, "done", note)
     creator = task.user
     if creator is not None and creator.id != ctx.user.id and creator.active:
-        extra = f"\nNote: {note}" if note else ""
-        ctx.notify(creator.phone, f"{_label(ctx.user)} finished task #{n}: {task.title}{extra}")
+        lang = creator.lang
+        extra = f"\n{tr(lang, 'Note:')} {note}" if note else ""
+        said = tr(
+            lang, "{who} finished task #{n}: {title}", who=_label(ctx.user), n=n, title=task.title
+        )
+        ctx.notify(creator.phone, said + extra)
     return Result(f"Task #{n} is done. Thank you!", entity=f"task:{n}")
 
 
@@ -232,7 +273,8 @@ def cancel_task(ctx: Context, n: int) -> Result:
     task = visible_task(ctx, n)
     _change(ctx, task, "cancelled")
     if task.assignee is not None and task.assignee_id != ctx.user.id:
-        ctx.notify(task.assignee.phone, f"Task #{n} ({task.title}) was cancelled.")
+        said = tr(task.assignee.lang, "Task #{n} ({title}) was cancelled.", n=n, title=task.title)
+        ctx.notify(task.assignee.phone, said)
     return Result(f"Task #{n} is cancelled.", entity=f"task:{n}")
 
 
@@ -256,7 +298,14 @@ def assign_task(ctx: Context, n: int, assignee: StaffMember) -> Result:
     """Give a task to someone else; the new assignee is told."""
     task = visible_task(ctx, n)
     if task.status not in OPEN_STATES:
-        raise CommandError(f"Task #{n} is {task.status}; only open tasks can be reassigned.")
+        raise CommandError(
+            tr(
+                ctx.language,
+                "Task #{n} is {status}; only open tasks can be reassigned.",
+                n=n,
+                status=task.status,
+            )
+        )
     before, previous = {"assignee": task.assignee_id}, task.assignee
     if previous is not None and previous.id == assignee.id:
         return Result(f"Task #{n} is already {_label(assignee)}'s.", entity=f"task:{n}")
@@ -267,15 +316,26 @@ def assign_task(ctx: Context, n: int, assignee: StaffMember) -> Result:
     audit(ctx, "task.assign", f"task:{n}", before, {"assignee": assignee.id})
     ctx.notify(
         assignee.phone,
-        f"Task #{n} is now yours: {task.title}\nDue: {show_due(task, ctx.tz)}\n"
-        f"Reply /task done {n} when it is finished.",
+        tr(
+            assignee.lang,
+            "Task #{n} is now yours: {title}\nDue: {due}\nReply /task done {n} when it is finished.",
+            n=n,
+            title=task.title,
+            due=show_due(task, ctx.tz),
+        ),
     )
     # Whoever had it stops working on it: they hear so, unless they made the change themselves.
     told = "them"
     if previous is not None and previous.active and previous.id != ctx.user.id:
         ctx.notify(
             previous.phone,
-            f"Task #{n} ({task.title}) is now {_label(assignee)}'s; you need not do it.",
+            tr(
+                previous.lang,
+                "Task #{n} ({title}) is now {who}'s; you need not do it.",
+                n=n,
+                title=task.title,
+                who=_label(assignee),
+            ),
         )
         told = f"them and {_label(previous)}"
     return Result(

@@ -9,6 +9,7 @@ from peewee import Expression, ModelSelect
 from models import WocsTask
 from wocs.context import Context, NotFound
 from wocs.dates import local_time, show_when
+from wocs.language import tr
 
 OPEN_STATES = ("open", "in_progress")
 
@@ -34,7 +35,11 @@ def visible_task(ctx: Context, number: int) -> WocsTask:
     task = visible_tasks(ctx).where(WocsTask.id == number).first()
     if task is None:
         raise NotFound(
-            f"There is no task #{number} for you. Send /task list to see yours.",
+            tr(
+                ctx.language,
+                "There is no task #{n} for you. Send /task list to see yours.",
+                n=number,
+            ),
             f"task #{number}",
         )
     return task

@@ -21,6 +21,7 @@ from jobs.queues import DEFAULT, job, queue, submit
 from jobs.runtime import current
 from models import OutboundMessage, StaffMember, WocsTask, utcnow, write_transaction
 from wocs.flags import flag
+from wocs.language import BOTH, tr
 
 log = logging.getLogger(__name__)
 
@@ -128,14 +129,31 @@ def daily_report(day: str, now: dt.datetime | None = None) -> str:
     return f"queued for {len(unsent)}"
 
 
-def _reminder(task: WocsTask) -> str:
-    start = "" if task.status == "in_progress" else f"/task start {task.id} when you begin and "
-    when = show_due(task, current().settings.tz)
-    due = f"today ({when})" if task.due_at is None else f"at {when}"
-    return (
-        f"Reminder: task #{task.id} is due {due}: {task.title}\n"
-        f"Send {start}/task done {task.id} when it is finished."
-    )
+def _reminder(task: WocsTask, tz: dt.tzinfo) -> str:
+    """The reminder in the assignee's language (both, until they have written a command)."""
+    lang = task.assignee.lang if task.assignee is not None else BOTH
+    values = {"n": task.id, "due": show_due(task, tz), "title": task.title}
+    started = task.status == "in_progress"
+    if task.due_at is not None and started:
+        text = (
+            "Reminder: task #{n} is due at {due}: {title}\nSend /task done {n} when it is finished."
+        )
+    elif task.due_at is not None:
+        text = (
+            "Reminder: task #{n} is due at {due}: {title}\n"
+            "Send /task start {n} when you begin and /task done {n} when it is finished."
+        )
+    elif started:
+        text = (
+            "Reminder: task #{n} is due today ({due}): {title}\n"
+            "Send /task done {n} when it is finished."
+        )
+    else:
+        text = (
+            "Reminder: task #{n} is due today ({due}): {title}\n"
+            "Send /task start {n} when you begin and /task done {n} when it is finished."
+        )
+    return tr(lang, text, **values)
 
 
 def remind_due(day: str, now: dt.datetime | None = None) -> str:
@@ -151,7 +169,8 @@ def remind_due(day: str, now: dt.datetime | None = None) -> str:
     if not unsent:
         return "nothing to remind"
     # due_tasks joins each task's assignee, so none is None here.
-    _queue({key: (tasks[key].assignee.phone, _reminder(tasks[key])) for key in unsent})  # type: ignore[union-attr]
+    tz = current().settings.tz
+    _queue({key: (tasks[key].assignee.phone, _reminder(tasks[key], tz)) for key in unsent})  # type: ignore[union-attr]
     return f"reminded {len(unsent)}"
 
 
@@ -172,7 +191,7 @@ def remind_task(task_id: int, now: dt.datetime | None = None) -> str:
     key = timed_key(task)
     if not _unsent({key: task}):
         return "already reminded"
-    _queue({key: (task.assignee.phone, _reminder(task))})
+    _queue({key: (task.assignee.phone, _reminder(task, current().settings.tz))})
     return "reminded"
 
 

@@ -146,7 +146,7 @@ def test_a_cut_list_says_how_many_more_and_more_shows_them(live):
 def test_pages_by_word_or_key_and_a_page_past_the_end(live):
     _tasks(25)
     assert live.ask("/task list open page 2") == live.ask("/task list page: 2")
-    assert live.ask("/task list halaman 2").startswith("Open tasks (25, page 2):\n")
+    assert live.ask("/task list halaman 2").startswith("Open tasks (25, halaman 2):\n")
     assert live.ask("/task list page 3") == "There is no page 3: the list has 2 pages."
     assert live.ask("/task list page 0").startswith("page: '0' is not a number; numbers start at 1")
 
@@ -202,3 +202,40 @@ def test_a_quote_reply_to_a_customer_is_not_an_answer_to_the_prompt(live):
     assert live.replies_to(FARAH) == ["Yes, RM5 to Shah Alam."]
     assert [row.command for row in _asking()] == ["task show"]
     assert live.ask("99", SITI).startswith("There is no task #99 for you.")
+
+
+def test_more_continues_the_list_last_shown_not_an_earlier_one(live):
+    _tasks(25)
+    assert live.ask("/task list").endswith("send MORE (or /task list open page 2).")
+    # The second page typed out is the list's end: MORE after it has nothing to continue.
+    assert live.ask("/task list page 2").startswith("Open tasks (25, page 2):\n")
+    assert live.ask("MORE") == reply("staff_hint")
+    # Another list shown whole, or an empty one, forgets the earlier cut list too.
+    assert live.ask("/task list").endswith("send MORE (or /task list open page 2).")
+    assert live.ask("/task list overdue") == "No overdue tasks."
+    assert live.ask("more") == reply("staff_hint")
+    assert not WocsConfirmation.select().where(WocsConfirmation.state == "paging").exists()
+
+
+def test_a_list_by_person_shows_only_theirs_and_pages_by_phone(live):
+    _tasks(23)
+    raj = StaffMember.create(phone="60127777777", name="Raj", role="agent")
+    due = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)
+    job = WocsTask.create(title="Raj's job", assignee=raj, due=due, command="agent")
+    only = live.ask("/task list for: Raj")
+    assert only.startswith(f"Open tasks for Raj (1):\n#{job.id} Raj's job — Raj, due "), only
+    assert only.count("\n") == 1
+    siti = live.ask("/task list open untuk: siti")
+    assert siti.startswith("Open tasks for Siti (23):\n") and "Raj" not in siti
+    # Asked in Malay (untuk:), so offered in Malay; the next page names Siti by phone.
+    assert siti.endswith(f"hantar LAGI (atau /task list open page 2 for: +{SITI})."), siti
+    second = live.ask("lagi")
+    assert second.startswith("Open tasks for Siti (23, halaman 2):\n#") and " Job 21 — " in second
+    assert live.ask("/task list all for: Raj") == live.ask("/task list for: Raj").replace(
+        "Open", "All"
+    )
+    # An agent sees their own tasks only, and is told so when they ask for someone else's.
+    assert live.ask("/task list for: Siti", "60127777777") == (
+        "You can list only your own tasks: send /task list."
+    )
+    assert live.ask("/task list for: Raj", "60127777777").startswith("Open tasks for Raj (1):")

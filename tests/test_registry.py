@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wocs import registry
+from wocs import binding, registry
+from wocs.binding import bind
 from wocs.context import Context
 from wocs.grammar import CommandSyntaxError, Pair, parse
-from wocs.registry import REGISTRY, Arg, Command, Key, bind, closest, command, resolve
+from wocs.registry import REGISTRY, Arg, Command, Key, closest, command, resolve
 from wocs.types import DATE, INT, LONG_TEXT, MONEY, PRIORITY, TEXT, choice
 
 # database=None: do not write example files into the shared working tree.
@@ -431,7 +432,7 @@ def test_bind_extra_positional_words(text: str, message: str, ctx: Context) -> N
 
 def test_split_inline_makes_three_pairs_on_one_line() -> None:
     parsed = parse("/zzdemo task: Setup booth for: Siti due: 2026-01-20")
-    assert registry._split_inline(get("zzdemo"), parsed.items) == [
+    assert binding._split_inline(get("zzdemo"), parsed.items) == [
         Pair("task", "Setup booth", 1, ""),
         Pair("for", "Siti", 1, ""),
         Pair("due", "2026-01-20", 1, ""),

@@ -384,15 +384,22 @@ def test_assignees_are_reminded_once_on_the_morning_a_task_is_due(live, registry
     assert remind_due(FUTURE.isoformat(), kl(FUTURE + dt.timedelta(days=1), 0)) == "too late"
 
     assert keys("remind:") == {f"remind:{t.id}:{FUTURE}" for t in (stock, ice, tent)}
+    # Nobody here has written a command yet, so each reminder comes in English and Malay.
     assert texts(live, SITI, "Reminder") == [
         f"Reminder: task #{stock.id} is due today (Sun 20 Jan 2030): Count stock\n"
-        f"Send /task start {stock.id} when you begin and /task done {stock.id} when it is finished.",
+        f"Send /task start {stock.id} when you begin and /task done {stock.id} when it is finished."
+        f"\n\nPeringatan: tugas #{stock.id} perlu siap hari ini (Sun 20 Jan 2030): Count stock\n"
+        f"Hantar /tugas mula {stock.id} bila anda mula dan /tugas selesai {stock.id} bila sudah siap.",
         f"Reminder: task #{tent.id} is due today (Sun 20 Jan 2030): Bring tent\n"
-        f"Send /task start {tent.id} when you begin and /task done {tent.id} when it is finished.",
+        f"Send /task start {tent.id} when you begin and /task done {tent.id} when it is finished."
+        f"\n\nPeringatan: tugas #{tent.id} perlu siap hari ini (Sun 20 Jan 2030): Bring tent\n"
+        f"Hantar /tugas mula {tent.id} bila anda mula dan /tugas selesai {tent.id} bila sudah siap.",
     ]
     assert texts(live, ALI, "Reminder") == [
         f"Reminder: task #{ice.id} is due today (Sun 20 Jan 2030): Buy ice\n"
-        f"Send /task done {ice.id} when it is finished."
+        f"Send /task done {ice.id} when it is finished.\n\n"
+        f"Peringatan: tugas #{ice.id} perlu siap hari ini (Sun 20 Jan 2030): Buy ice\n"
+        f"Hantar /tugas selesai {ice.id} bila sudah siap."
     ]
     assert texts(live, BOB, "Reminder") == []
 
@@ -421,7 +428,9 @@ def test_a_task_with_a_time_is_reminded_once_an_hour_before_it(live, registry):
     assert keys("remind-at:") == {f"remind-at:{ice.id}:{stored(kl(FUTURE, 15)):%Y-%m-%dT%H:%M}"}
     assert texts(live, SITI, "Reminder") == [
         f"Reminder: task #{ice.id} is due at Sun 20 Jan 2030, 3:00 pm: Buy ice\n"
-        f"Send /task start {ice.id} when you begin and /task done {ice.id} when it is finished."
+        f"Send /task start {ice.id} when you begin and /task done {ice.id} when it is finished.\n\n"
+        f"Peringatan: tugas #{ice.id} perlu siap pada Sun 20 Jan 2030, 3:00 pm: Buy ice\n"
+        f"Hantar /tugas mula {ice.id} bila anda mula dan /tugas selesai {ice.id} bila sudah siap."
     ]
     # A day-only morning run leaves it alone: it had its own reminder.
     assert remind_due(FUTURE.isoformat(), kl(FUTURE, 8)) == "nothing to remind"

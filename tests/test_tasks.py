@@ -23,7 +23,8 @@ def test_reassigning_tells_the_new_and_the_previous_assignee(live):
     (told,) = live.replies_to(RAJ)
     assert told.startswith(f"Task #{n} is now yours: Setup booth\nDue: Sun 20 Jan 2030\n"), told
     assert live.replies_to(SITI, 2)[1] == (
-        f"Task #{n} (Setup booth) is now Raj's; you need not do it."
+        f"Task #{n} (Setup booth) is now Raj's; you need not do it.\n\n"
+        f"Tugas #{n} (Setup booth) kini milik Raj; anda tidak perlu melakukannya."
     )
     assert WocsTask.get_by_id(n).assignee.phone == RAJ
     moved = AuditLog.get(AuditLog.action == "task.assign")

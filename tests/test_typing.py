@@ -136,7 +136,7 @@ def test_help_reads_value_kinds_as_english(commands_db):
     shown = commands_db.run("/help event create").text
     assert "  fee: an amount (also yuran:), optional" in shown and "  name: text" in shown
     shown = commands_db.run("/help send").text
-    assert "  vars: values (also values:, nilai:), optional" in shown and "a values" not in shown
+    assert "  vars: values (also nilai:, values:), optional" in shown and "a values" not in shown
 
 
 def test_a_bad_audience_or_time_names_its_key_once(commands_db):
@@ -275,16 +275,29 @@ def test_landing_rollback_without_keys(commands_db):
 
 def test_start_and_malay_names_answer_with_help(commands_db):
     start = commands_db.run("/start").text
-    assert start == commands_db.run("/help").text == commands_db.run("/bantuan").text
+    assert start == commands_db.run("/help").text
     assert "/stats" not in start.splitlines()[0]
+    # /bantuan is the same help, in Malay: Malay names first, the English ones after.
+    bantuan = commands_db.run("/bantuan").text
+    assert bantuan.startswith("Arahan yang anda boleh guna:\n"), bantuan
+    assert "/tugas assign|cancel|done|list|show|start" not in bantuan
+    assert "/tugas serah|batal|selesai|senarai|tunjuk|mula (juga /task)" in bantuan, bantuan
     assert commands_db.run("/acara list").text == "No upcoming events."
     shown = commands_db.run("/help task done").text
     assert shown.splitlines()[:3] == [
         "/task done <n> [note: <what was done>]",
         "  or /task done <n> <what was done>",
         "Mark a task as done, with an optional note; whoever created it is told."
-        " (also /task selesai, /tugas done)",
+        " (also /tugas selesai, /tugas siap, /task selesai, /task siap)",
     ], shown
+    malay = commands_db.run("/bantuan tugas selesai").text
+    assert malay.splitlines()[:4] == [
+        "/tugas selesai <n> [nota: <what was done>]",
+        "  atau /tugas selesai <n> <what was done>",
+        "Tandakan tugas selesai, dengan nota jika mahu; penciptanya diberitahu."
+        " (juga /task done, /tugas siap, /task selesai, /task siap)",
+        "  nota: teks (juga note:), pilihan",
+    ], malay
     assert commands_db.run("/help tugas selesai").text == shown
 
 

@@ -18,7 +18,15 @@ def role_rank(role: str) -> int:
 
 
 class CommandError(Exception):
-    """A command that cannot go ahead; `str()` is the reply to the sender."""
+    """A command that cannot go ahead; `str()` is the reply to the sender.
+
+    `about` names the argument or key whose value it refused, when it is one: a prompt's
+    answer refused that way is asked for again.
+    """
+
+    def __init__(self, reply: str = "", about: str = "") -> None:
+        super().__init__(reply)
+        self.about = about
 
 
 class NotFound(CommandError):
@@ -56,7 +64,9 @@ class Result:
     image: str = ""  # a stored file (storage key) sent as a picture, with `text` as its caption
     document: str = ""  # a stored file sent as a document (a CSV), with `text` as its caption
     entity: str = ""
-    more: str = ""  # the command showing the rest of a cut list: a staff member's MORE runs it
+    # A list's next page, the command a staff member's MORE runs; "" for a list shown to its end
+    # (a later MORE continues nothing), None for a reply that is not a list.
+    more: str | None = None
     notices: tuple[Notice, ...] = ()
     jobs: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
@@ -80,6 +90,7 @@ class Context:
     storage: Any = None  # where a command keeps the files it answers with (a storage.Storage)
     beacon: BeaconSettings = field(default_factory=BeaconSettings)  # the chain draws are fixed to
     confirmed: dict[str, Any] | None = None  # the facts the sender confirmed (wocs.confirmations)
+    lang: str = ""  # the language the command was written in; else the sender's last one
     notices: list[Notice] = field(default_factory=list)
     jobs: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
 
@@ -87,6 +98,15 @@ class Context:
     def role(self) -> str:
         """The sender's role; strangers are customers."""
         return self.user.role if self.user is not None and self.user.active else "customer"
+
+    @property
+    def language(self) -> str:
+        """The language to answer in: the command's, else on WhatsApp the sender's last one.
+
+        The API answers in English unless a command was written in Malay: the app has its own.
+        """
+        remembered = getattr(self.user, "lang", "") if self.source == "whatsapp" else ""
+        return self.lang or remembered or "en"
 
     @property
     def today(self) -> dt.date:

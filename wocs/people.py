@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from models import StaffMember
 from wocs import values
 from wocs.context import Context
+from wocs.language import tr
 from wocs.values import ValueProblem
 
 SHOWN = 9  # people listed when a name could mean several
@@ -74,24 +75,52 @@ def find(text: str, ctx: Context) -> StaffMember:
         phone = values.parse_phone(wanted)
         person = active.where(StaffMember.phone == phone).first()
         if person is None:
-            raise ValueProblem(f"No team member has the number {shown_phone(phone, ctx)}.")
+            raise ValueProblem(
+                tr(
+                    ctx.language,
+                    "No team member has the number {phone}.",
+                    phone=shown_phone(phone, ctx),
+                )
+            )
         return person
     matches = matching(wanted, active)
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        names = ", ".join(sorted(m.name for m in active if m.name)) or "nobody yet"
+        names = ", ".join(sorted(m.name for m in active if m.name)) or tr(
+            ctx.language, "nobody yet"
+        )
         raise ValueProblem(
-            f"No team member is called '{values.excerpt(wanted)}'. The team: {names}. "
-            "Add someone with /admin add phone: … role: agent name: …"
+            tr(
+                ctx.language,
+                "No team member is called '{name}'. The team: {team}. "
+                "Add someone with /admin add phone: … role: agent name: …",
+                name=values.excerpt(wanted),
+                team=names,
+            )
         )
     matches.sort(key=lambda m: m.name)
     listed = "\n".join(
         f"{n}. {label(m)} — {shown_phone(m.phone, ctx)}" for n, m in enumerate(matches[:SHOWN], 1)
     )
-    more = f"\n…and {len(matches) - SHOWN} more." if len(matches) > SHOWN else ""
+    lang = ctx.language
+    more = (
+        "\n" + tr(lang, "…and {left} more.", left=len(matches) - SHOWN)
+        if len(matches) > SHOWN
+        else ""
+    )
     example = shown_phone(matches[0].phone, ctx) if ctx.may("admin") else "012-345 6789"
+    # Each number stands for a phone, so answering a prompt with "2" means that person.
     raise ValueProblem(
-        f"'{values.excerpt(wanted)}' could mean {len(matches)} people:\n{listed}{more}\n"
-        f"Write their phone number instead, like {example}, or more of the name."
+        tr(
+            lang,
+            "'{name}' could mean {count} people:\n{listed}{more}\n"
+            "Write their phone number instead, like {example}, or more of the name.",
+            name=values.excerpt(wanted),
+            count=len(matches),
+            listed=listed,
+            more=more,
+            example=example,
+        ),
+        choices=tuple(f"+{m.phone}" for m in matches[:SHOWN]),
     )

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from models import WocsConfirmation, utcnow
-from wocs import registry
+from wocs import binding, registry
 from wocs.context import Context, Result
 from wocs.grammar import looks_like_command
+from wocs.language import tr
 from wocs.normalise import plain
 from wocs.values import ValueProblem
 
@@ -28,10 +29,16 @@ _MORE = {"more", "lagi", "next", "seterusnya"}
 
 @dataclass(frozen=True)
 class Ready:
-    """Every answer is in: run `text` (the message as first typed) with `answers`."""
+    """Every answer is in: run `text` (the message as first typed) with `answers`.
+
+    `asked` names the value just answered ("" for MORE); `lang` is the language to answer
+    in when the text does not say (MORE goes on in the language of the list it continues).
+    """
 
     text: str
     answers: dict[str, str]
+    asked: str = ""
+    lang: str = ""
 
 
 def ask(
@@ -40,21 +47,27 @@ def ask(
     text: str,
     answers: dict[str, str] | None,
     wanted: registry.Arg | registry.Key,
+    problem: str = "",
+    choices: tuple[str, ...] = (),
 ) -> Result:
-    """Keep the partial command and ask for `wanted`; the question is the reply."""
+    """Keep the partial command and ask for `wanted`; the question is the reply.
+
+    `problem` is why it is asked again (the command refused the value), said first; with
+    `choices` (what 1, 2, … stand for) a number answers it.
+    """
     now = utcnow()
     _close_open(ctx, ASKING, now)  # one prompt a sender: the newest is the one answered
-    question = _question(cmd, wanted)
+    question = _question(ctx, cmd, wanted)
     row = WocsConfirmation.create(
         phone=ctx.phone,
         command=cmd.full_name,
         params={"text": text, "answers": dict(answers or {})},
-        facts={"asking": wanted.name},
+        facts={"asking": wanted.name, **({"choices": list(choices)} if choices else {})},
         question=question,
         state=ASKING,
         expires_at=now + TIMEOUT,
     )
-    return Result(question, entity=f"prompt:{row.id}")
+    return Result(f"{problem}\n{question}" if problem else question, entity=f"prompt:{row.id}")
 
 
 def receive(text: str, ctx: Context) -> Result | Ready | None:
@@ -73,7 +86,13 @@ def receive(text: str, ctx: Context) -> Result | Ready | None:
         return _more(ctx) if word in _MORE else None
     if word in _CANCEL:
         _take(row, "cancelled")
-        return Result(f"Cancelled: /{row.command} was not sent; nothing was done.")
+        return Result(
+            tr(
+                ctx.language,
+                "Cancelled: /{name} was not sent; nothing was done.",
+                name=_name(row, ctx),
+            )
+        )
     if looks_like_command(said):
         _take(row, "replaced")
         return None
@@ -81,29 +100,52 @@ def receive(text: str, ctx: Context) -> Result | Ready | None:
         _take(row, "expired")
         minutes = int(TIMEOUT.total_seconds() // 60)
         return Result(
-            f"I stopped waiting for your answer to /{row.command} after {minutes} minutes; "
-            "nothing was done. Send the command again."
+            tr(
+                ctx.language,
+                "I stopped waiting for your answer to /{name} after {minutes} minutes; "
+                "nothing was done. Send the command again.",
+                name=_name(row, ctx),
+                minutes=minutes,
+            )
         )
     cmd = registry.named(row.command)
     wanted = cmd.wanted(row.facts["asking"])
+    said = _chosen(said, row.facts.get("choices") or [])
     try:
-        registry.read_value(wanted.type, said, ctx)
+        binding.read_value(wanted.type, said, ctx)
     except ValueProblem as exc:
-        return Result(f"{exc}\n{row.question}")
+        if exc.choices:  # the answer is unclear too: its numbers stand for the new choices
+            WocsConfirmation.update(facts={**row.facts, "choices": list(exc.choices)}).where(
+                WocsConfirmation.id == row.id
+            ).execute()
+        return Result(f"{exc.said(ctx.language)}\n{row.question}")
     if not _take(row, "answered"):
         return None  # the same answer, delivered twice at once: the other one runs it
     params: dict[str, Any] = row.params
-    return Ready(params["text"], {**params["answers"], wanted.name: said})
+    return Ready(params["text"], {**params["answers"], wanted.name: said}, wanted.name)
+
+
+def _chosen(said: str, choices: list[str]) -> str:
+    """The choice a number answers (`2` → the second person listed), else the answer itself."""
+    number = said.strip(" .#")
+    if choices and number.isdigit() and 1 <= int(number) <= len(choices):
+        return choices[int(number) - 1]
+    return said
 
 
 def keep_more(ctx: Context, cmd: registry.Command, text: str) -> None:
-    """Remember `text`, the command showing the next page of the list just sent, for MORE."""
+    """Remember `text`, the command showing the next page of the list just sent, for MORE.
+
+    A list shown to its end ("") only forgets the earlier one: MORE continues the list last shown.
+    """
     now = utcnow()
     _close_open(ctx, PAGING, now)
+    if not text:
+        return
     WocsConfirmation.create(
         phone=ctx.phone,
         command=cmd.full_name,
-        params={"text": text},
+        params={"text": text, "lang": ctx.language},
         state=PAGING,
         expires_at=now + PAGING_TIMEOUT,
     )
@@ -117,7 +159,9 @@ def _more(ctx: Context) -> Ready | None:
     if row.expires_at < utcnow():
         _take(row, "expired", PAGING)
         return None
-    return Ready(row.params["text"], {}) if _take(row, "paged", PAGING) else None
+    if not _take(row, "paged", PAGING):
+        return None
+    return Ready(row.params["text"], {}, lang=row.params.get("lang", ""))
 
 
 def _open(ctx: Context, state: str) -> WocsConfirmation | None:
@@ -129,9 +173,23 @@ def _open(ctx: Context, state: str) -> WocsConfirmation | None:
     )
 
 
-def _question(cmd: registry.Command, wanted: registry.Arg | registry.Key) -> str:
-    how = f"Reply with {wanted.expected.strip('<>')}" if wanted.expected else "Reply"
-    return f"{cmd.question(wanted)}\n{how}, or CANCEL to drop /{cmd.full_name}."
+def _question(ctx: Context, cmd: registry.Command, wanted: registry.Arg | registry.Key) -> str:
+    lang, name = ctx.language, cmd.shown_name(ctx.language)
+    if wanted.expected:
+        how = tr(
+            lang,
+            "Reply with {what}, or CANCEL to drop /{name}.",
+            what=tr(lang, wanted.expected.strip("<>")),
+            name=name,
+        )
+    else:
+        how = tr(lang, "Reply, or CANCEL to drop /{name}.", name=name)
+    return f"{cmd.question(wanted, lang)}\n{how}"
+
+
+def _name(row: WocsConfirmation, ctx: Context) -> str:
+    """The prompted command's name as the sender's language writes it."""
+    return registry.named(row.command).shown_name(ctx.language)
 
 
 def _take(row: WocsConfirmation, state: str, was: str = ASKING) -> bool:

@@ -7,15 +7,15 @@ import functools
 import importlib
 import inspect
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 from wocs.context import Context, Result
-from wocs.grammar import CommandSyntaxError, Line, Pair, ParsedCommand
-from wocs.keysplit import key_pattern, split, unescape
-from wocs.normalise import hyphens
+from wocs.grammar import CommandSyntaxError, ParsedCommand
+from wocs.keysplit import key_pattern
+from wocs.language import EN, MS, malay_sub, tr
 from wocs.types import INT, TEXT, ValueType
 from wocs.values import ValueProblem
 
@@ -34,8 +34,14 @@ class Arg:
     @property
     def placeholder(self) -> str:
         """How the usage line shows this word."""
+        return self.placeholder_in(EN)
+
+    def placeholder_in(self, lang: str) -> str:
+        """How a usage line in `lang` shows this word: a choice's Malay words for MS."""
         if self.hint:
             return self.hint
+        if lang == MS and self.type.malay:
+            return "|".join(self.type.malay)
         return self.type.name if "|" in self.type.name else f"<{self.name}>"
 
     @property
@@ -53,7 +59,7 @@ class Key:
     name: str
     type: ValueType = TEXT
     required: bool = False
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # its Malay names (`untuk`): the first one shows in Malay usage
     dest: str = ""
     hint: str = "…"
     # May also be written without its key word, after the command's words (`/event check 1 3`):
@@ -62,6 +68,7 @@ class Key:
     # May also be written as its word and one value at the end of the words (`page 2`).
     spoken: bool = False
     ask: str = ""  # the question when it is missing ("Who is it for?"); else a default
+    also: tuple[str, ...] = ()  # other English names (`values` for `vars`)
 
     @property
     def param(self) -> str:
@@ -72,6 +79,10 @@ class Key:
     def expected(self) -> str:
         """What an answer looks like, as the usage line shows it ('' when it says nothing)."""
         return "" if self.hint == "…" else self.hint
+
+    def word(self, lang: str = EN) -> str:
+        """The key as written in `lang`: its Malay name, when it has one, for MS."""
+        return self.aliases[0] if lang == MS and self.aliases else self.name
 
 
 # The page of a long list (`/task list open page 2`, `page: 2`); MORE asks for the next one.
@@ -89,7 +100,7 @@ class Command:
     args: tuple[Arg, ...]
     keys: tuple[Key, ...]
     summary: str
-    aliases: tuple[str, ...] = ()  # other full names it answers to (`task selesai`, `bantuan`)
+    aliases: tuple[str, ...] = ()  # other full names it answers to (`start` for `help`)
 
     @property
     def full_name(self) -> str:
@@ -98,41 +109,63 @@ class Command:
 
     @property
     def names(self) -> tuple[str, ...]:
-        """Every full name it answers to, its own first."""
-        return (self.full_name, *self.aliases)
+        """Every full name it answers to, its own first, then its Malay sub-command words."""
+        return (self.full_name, *self.aliases, *(f"{self.name} {w}" for w in malay_sub(self.sub)))
+
+    @property
+    def malay_names(self) -> tuple[str, ...]:
+        """The names it answers to in Malay, the one Malay usage lines show first."""
+        bases = [a for a, base in FAMILY_ALIASES.items() if base == self.name] or [self.name]
+        subs = malay_sub(self.sub) or ((self.sub,) if self.sub else ())
+        found = tuple(f"{b} {s}" for b in bases for s in subs) if self.sub else tuple(bases)
+        return () if found == (self.full_name,) else found
+
+    def shown_name(self, lang: str = EN) -> str:
+        """The name as usage lines in `lang` write it (`tugas senarai` in Malay)."""
+        return (self.malay_names or (self.full_name,))[0] if lang == MS else self.full_name
 
     @property
     def usage(self) -> str:
         """The usage line, derived from the declared parameters."""
-        parts = [f"/{self.full_name}"]
-        parts += [a.placeholder if a.required else f"[{a.placeholder}]" for a in self.args]
+        return self.usage_in(EN)
+
+    def usage_in(self, lang: str) -> str:
+        """The usage line with the command's and its keys' names in `lang`."""
+        parts = [f"/{self.shown_name(lang)}"]
+        parts += [_shown(a, lang) for a in self.args]
         parts += [
-            f"{k.name}: {k.hint}" if k.required else f"[{k.name}: {k.hint}]" for k in self.keys
+            f"{k.word(lang)}: {k.hint}" if k.required else f"[{k.word(lang)}: {k.hint}]"
+            for k in self.keys
         ]
         return " ".join(parts)
 
-    @property
-    def short_usage(self) -> str:
+    def short_usage_in(self, lang: str = EN) -> str:
         """The usage line with positional keys written bare (`/event check <n> <item>`), or ''."""
         bare = [k for k in self.keys if k.positional]
         if not bare:
             return ""
-        parts = [f"/{self.full_name}"]
-        parts += [a.placeholder if a.required else f"[{a.placeholder}]" for a in self.args]
+        parts = [f"/{self.shown_name(lang)}"]
+        parts += [_shown(a, lang) for a in self.args]
         parts += [k.hint if k.hint.startswith("<") else f"<{k.name}>" for k in bare]
-        parts += [f"{k.name}: {k.hint}" for k in self.keys if k.required and not k.positional]
+        parts += [f"{k.word(lang)}: {k.hint}" for k in self.keys if k.required and not k.positional]
         return " ".join(parts)
 
-    def question(self, wanted: Arg | Key) -> str:
+    @property
+    def short_usage(self) -> str:
+        """The English short usage line (see short_usage_in)."""
+        return self.short_usage_in(EN)
+
+    def question(self, wanted: Arg | Key, lang: str = EN) -> str:
         """What the sender is asked when `wanted` is missing: its own question, else a default.
 
         The first argument names the record the command acts on (`/task show` → "Which task?").
         """
         if wanted.ask:
-            return wanted.ask
+            return tr(lang, wanted.ask)
         if self.args and wanted is self.args[0]:
-            return f"Which {self.name}?"
-        return f"What is the {wanted.name}?"
+            return tr(lang, "Which {thing}?", thing=self.shown_name(lang).split()[0])
+        name = wanted.word(lang) if isinstance(wanted, Key) else wanted.name
+        return tr(lang, "What is the {name}?", name=name)
 
     def wanted(self, name: str) -> Arg | Key:
         """The argument or key called `name`; a wrong name is a bug (KeyError)."""
@@ -144,12 +177,19 @@ class Command:
 
     def key_for(self, word: str) -> Key | None:
         """The declared key a typed key (or its alias) stands for."""
-        return next((k for k in self.keys if word == k.name or word in k.aliases), None)
+        return next(
+            (k for k in self.keys if word == k.name or word in k.aliases or word in k.also), None
+        )
 
     @functools.cached_property
     def inline_keys(self) -> re.Pattern[str] | None:
         """Where one of this command's own keys starts inside a line (`task: X for: Siti`)."""
         return key_pattern(w for k in self.keys for w in (k.name, *k.aliases))
+
+
+def _shown(arg: Arg, lang: str) -> str:
+    """An argument as a usage line in `lang` shows it, in brackets when it may be left out."""
+    return arg.placeholder_in(lang) if arg.required else f"[{arg.placeholder_in(lang)}]"
 
 
 REGISTRY: dict[tuple[str, str | None], Command] = {}
@@ -239,8 +279,12 @@ def answering(name: str) -> dict[str | None, Command]:
     return index.get(FAMILY_ALIASES.get(name, name), {})
 
 
-def resolve(parsed: ParsedCommand) -> tuple[Command, tuple[str, ...]]:
-    """Find the command a parsed message names; return it with its remaining words."""
+def resolve(parsed: ParsedCommand, lang: str = EN) -> tuple[Command, tuple[str, ...]]:
+    """Find the command a parsed message names; return it with its remaining words.
+
+    A family named without a known sub-command is answered in `lang`, or in Malay when the
+    family was named in Malay.
+    """
     called = answering(parsed.name)
     if not called:
         raise LookupError(parsed.name)
@@ -250,13 +294,18 @@ def resolve(parsed: ParsedCommand) -> tuple[Command, tuple[str, ...]]:
         return subs[parsed.words[0].lower()], parsed.words[1:]
     if plain is not None:
         return plain, parsed.words
+    lang = MS if parsed.name in FAMILY_ALIASES else lang
     members = sorted(set(subs.values()), key=lambda c: c.full_name)
     said = parsed.words[0] if parsed.words else ""
-    lines = "\n".join(f"  {c.usage}" for c in members)
-    guess = closest(said, list(subs)) if said else None
-    hint = f" Did you mean /{parsed.name} {guess}?" if guess else ""
-    opening = f"/{parsed.name} has no '{said[:30]}'." if said else f"/{parsed.name} needs one of:"
-    raise CommandSyntaxError(f"{opening}{hint}\n{lines}" if said else f"{opening}\n{lines}")
+    lines = "\n".join(f"  {c.usage_in(lang)}" for c in members)
+    if not said:
+        raise CommandSyntaxError(tr(lang, "/{name} needs one of:", name=parsed.name) + "\n" + lines)
+    guess = closest(said, list(subs))
+    hint = (
+        tr(lang, " Did you mean /{name} {guess}?", name=parsed.name, guess=guess) if guess else ""
+    )
+    opening = tr(lang, "/{name} has no '{said}'.", name=parsed.name, said=said[:30])
+    raise CommandSyntaxError(f"{opening}{hint}\n{lines}")
 
 
 def named(full_name: str) -> Command:
@@ -271,14 +320,6 @@ class FieldProblems(CommandSyntaxError):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__("Some fields are missing or invalid.")
         self.problems = problems
-
-
-class Missing(CommandSyntaxError):
-    """A required argument or key was not given; `wanted` is the first one missing."""
-
-    def __init__(self, message: str, wanted: Arg | Key) -> None:
-        super().__init__(message)
-        self.wanted = wanted
 
 
 def bind_fields(
@@ -308,145 +349,3 @@ def bind_fields(
     if problems:
         raise FieldProblems(problems)
     return kwargs
-
-
-def bind(
-    cmd: Command,
-    words: tuple[str, ...],
-    items: tuple[Pair | Line, ...],
-    ctx: Context,
-    answers: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """Check and convert a message's words and keys into the command's keyword arguments.
-
-    `answers` are values the sender gave later, by argument or key name, for the ones the
-    message left out (the answers to wocs.prompts' questions); each is read by its own type.
-    """
-    kwargs: dict[str, Any] = {}
-    answers = answers or {}
-    left, spoken = _spoken_key(cmd, list(words))
-    items = (*spoken, *items)
-    for arg in cmd.args:
-        if not left:
-            if arg.name in answers:
-                kwargs[arg.name] = _convert(arg.type, answers[arg.name], ctx, f"<{arg.name}>", 1)
-            elif arg.required:
-                raise Missing(f"Missing <{arg.name}>.", arg)
-            continue
-        raw = " ".join(left) if arg.greedy else left.pop(0)
-        if arg.greedy:
-            left = []
-        kwargs[arg.name] = _convert(arg.type, raw, ctx, f"<{arg.name}>", 1)
-    bare = _bare_keys(cmd, left)
-    if left and not bare:
-        raise CommandSyntaxError(
-            f"I did not expect '{' '.join(left)[:40]}' after /{cmd.full_name}."
-        )
-    for key, (text, line) in _collect(cmd, (*bare, *items)).items():
-        kwargs[key.param] = _convert(key.type, text, ctx, f"{key.name}:", line)
-    for key in cmd.keys:
-        if key.param not in kwargs and key.name in answers:
-            kwargs[key.param] = _convert(key.type, answers[key.name], ctx, f"{key.name}:", 1)
-    missing = [k for k in cmd.keys if k.required and k.param not in kwargs]
-    if missing:
-        names = ", ".join(f"{k.name}:" for k in missing)
-        raise Missing(f"Missing {names}.", missing[0])
-    return kwargs
-
-
-def _spoken_key(cmd: Command, words: list[str]) -> tuple[list[str], tuple[Pair, ...]]:
-    """The words without a spoken key at their end (`open page 2`), and that key as a pair."""
-    if len(words) < 2:
-        return words, ()
-    key = cmd.key_for(words[-2].lower())
-    if key is None or not key.spoken:
-        return words, ()
-    return words[:-2], (Pair(key.name, words[-1], 1),)
-
-
-def _bare_keys(cmd: Command, words: list[str]) -> list[Pair]:
-    """The words left after the arguments, read as the positional keys they stand for."""
-    keys = [k for k in cmd.keys if k.positional]
-    pairs: list[Pair] = []
-    for n, key in enumerate(keys):
-        if not words:
-            break
-        last = n == len(keys) - 1
-        pairs.append(Pair(key.name, " ".join(words) if last else words[0], 1))
-        words = [] if last else words[1:]
-    return pairs
-
-
-def _collect(cmd: Command, items: tuple[Pair | Line, ...]) -> dict[Key, tuple[str, int]]:
-    """Group key lines and continuation lines into one raw text per key."""
-    found: dict[Key, list] = {}
-    current: Key | None = None
-    for item in _split_inline(cmd, items):
-        key = cmd.key_for(item.key) if isinstance(item, Pair) else None
-        if isinstance(item, Pair) and key is not None:
-            if key in found:
-                raise CommandSyntaxError(
-                    f"Line {item.line}: {key.name}: is given twice.", item.line
-                )
-            found[key] = [[item.value], item.line]
-            current = key
-            continue
-        text = item.raw if isinstance(item, Pair) else item.text
-        if isinstance(item, Pair) and (current is None or not current.type.multiline):
-            raise _unknown_key(cmd, item)
-        if current is None:
-            if not text.strip():
-                continue
-            keys = ", ".join(k.name + ":" for k in cmd.keys)
-            want = (
-                f"should start with a key, like {keys}"
-                if keys
-                else f"is extra: /{cmd.full_name} takes no keys"
-            )
-            raise CommandSyntaxError(f"Line {item.line}: '{text[:40]}' {want}.", item.line)
-        found[current][0].append(text)
-    return {
-        key: (
-            unescape(
-                "\n".join(parts).strip()
-                if key.type.multiline
-                else " ".join(p.strip() for p in parts if p.strip())
-            ),
-            line,
-        )
-        for key, (parts, line) in found.items()
-    }
-
-
-def _split_inline(cmd: Command, items: tuple[Pair | Line, ...]) -> list[Pair | Line]:
-    """Split every value at the command's own keys, so `task: X for: Siti` is two pairs.
-
-    Multi-line values split too (`note: bring ice priority: urgent`); a time (10:30), a URL
-    and a word that is not one of the command's keys stay in the text.
-    """
-    pattern = cmd.inline_keys
-    return split(pattern, items) if pattern is not None else list(items)
-
-
-def _unknown_key(cmd: Command, pair: Pair) -> CommandSyntaxError:
-    known = [k.name for k in cmd.keys] + [a for k in cmd.keys for a in k.aliases]
-    guess = closest(pair.key, known)
-    hint = f" Did you mean {guess}:?" if guess else ""
-    takes = ", ".join(f"{k.name}:" for k in cmd.keys) or "no keys"
-    return CommandSyntaxError(
-        f"Line {pair.line}: /{cmd.full_name} has no key {pair.key}:.{hint} It takes {takes}.",
-        pair.line,
-    )
-
-
-def read_value(kind: ValueType, text: str, ctx: Context) -> Any:
-    """One typed value read by its type, as after its key; raises ValueProblem."""
-    return kind.convert(text if kind.verbatim else hyphens(text), ctx)
-
-
-def _convert(kind: ValueType, text: str, ctx: Context, label: str, line: int) -> Any:
-    try:
-        return read_value(kind, text, ctx)
-    except ValueProblem as exc:
-        where = f"Line {line}, " if line > 1 else ""
-        raise CommandSyntaxError(f"{where}{label} {exc}", line) from None

@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 from wocs.context import CommandError, Result
+from wocs.language import EN, tr
 
 REPLIES_FILE = Path(__file__).resolve().parent.parent / "templates" / "replies.toml"
 
@@ -27,7 +28,14 @@ TEXT_LIMIT = 4096  # characters WhatsApp takes in one text message
 
 
 def capped_list(
-    heading: str, total: int, lines: list[str], after: str = "", *, page: int = 1, more: str = ""
+    heading: str,
+    total: int,
+    lines: list[str],
+    after: str = "",
+    *,
+    page: int = 1,
+    more: str = "",
+    lang: str = EN,
 ) -> str:
     """A list reply: heading with the total, at most LIST_LIMIT lines, and how many were left out.
 
@@ -37,17 +45,35 @@ def capped_list(
     left = total - (page - 1) * LIST_LIMIT - min(len(lines), LIST_LIMIT)
     rest = ""
     if left > 0:
-        rest = f"\n…and {left} more: send MORE (or {more})." if more else f"\n…and {left} more."
-    part = f", page {page}" if page > 1 else ""
+        rest = "\n" + (
+            tr(lang, "…and {left} more: send MORE (or {more}).", left=left, more=more)
+            if more
+            else tr(lang, "…and {left} more.", left=left)
+        )
+    part = tr(lang, ", page {page}", page=page) if page > 1 else ""
     return f"{heading} ({total}{part}){after}:\n" + "\n".join(lines[:LIST_LIMIT]) + rest
 
 
 def paged(
-    heading: str, total: int, lines: list[str], page: int, more: str, after: str = ""
+    heading: str,
+    total: int,
+    lines: list[str],
+    page: int,
+    more: str,
+    after: str = "",
+    lang: str = EN,
 ) -> Result:
-    """One page of a list as the reply; while rows are left, MORE runs `more` (the next page)."""
-    text = capped_list(heading, total, lines, after, page=page, more=more)
+    """One page of a list as the reply; while rows are left, MORE runs `more` (the next page).
+
+    The last page (or the whole list) carries more="", so MORE after it continues nothing.
+    """
+    text = capped_list(heading, total, lines, after, page=page, more=more, lang=lang)
     return Result(text, more=more if total > page * LIST_LIMIT else "")
+
+
+def empty_list(text: str) -> Result:
+    """The reply for a list with nothing in it: MORE after it continues no earlier list."""
+    return Result(text, more="")
 
 
 def page_start(page: int, total: int) -> int:

@@ -21,6 +21,7 @@ class ValueType:
     # Free text is taken as typed; other values read the dashes a phone or a pasted document
     # puts in (2026–01–20, 012–345 6789) as the hyphens that were meant.
     verbatim: bool = False
+    malay: tuple[str, ...] = ()  # the Malay words it takes (a choice's), telling a Malay command
 
 
 def _text(text: str, ctx: Context) -> str:
@@ -29,12 +30,18 @@ def _text(text: str, ctx: Context) -> str:
     return text.strip()
 
 
-def _choice(options: tuple[str, ...]) -> Callable[[str, Context], str]:
+def _choice(options: tuple[str, ...], ms: tuple[str, ...]) -> Callable[[str, Context], str]:
+    by_word = {**dict(zip(ms, options[: len(ms)], strict=True)), **{o: o for o in options}}
+
     def convert(text: str, ctx: Context) -> str:
         word = text.strip().lower()
-        if word not in options:
-            raise ValueProblem(f"'{text.strip()[:40]}' is not one of: {', '.join(options)}.")
-        return word
+        if word not in by_word:
+            raise ValueProblem(
+                "'{raw}' is not one of: {options}.",
+                raw=text.strip()[:40],
+                options=", ".join(options),
+            )
+        return by_word[word]
 
     return convert
 
@@ -53,6 +60,6 @@ PRIORITY = ValueType("priority", lambda text, ctx: values.parse_priority(text))
 PERSON = ValueType("person", people.find)
 
 
-def choice(*options: str) -> ValueType:
-    """A value that must be one of a few words."""
-    return ValueType("|".join(options), _choice(tuple(options)))
+def choice(*options: str, ms: tuple[str, ...] = ()) -> ValueType:
+    """A value that must be one of a few words; `ms` are their Malay words, in the same order."""
+    return ValueType("|".join(options), _choice(tuple(options), ms), malay=ms)

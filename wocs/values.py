@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import phonenumbers
 
+from wocs.language import tr
+
 MAX_INPUT = 200
 MAX_MONEY = Decimal("10000000")
 MAX_INT = 2**31 - 1
@@ -32,11 +34,25 @@ _INT = re.compile(r"#?([0-9]+)")
 
 
 class ValueProblem(ValueError):
-    """A value the user typed that cannot be understood; str(exc) is a user-facing sentence."""
+    """A value the user typed that cannot be understood; str(exc) is a user-facing sentence.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    With `fields` the message is a template (`'{raw}' is not a {what}.`), so `said` can give
+    it in Malay; its `what` and `hint` are team texts too, the rest is what was typed.
+    """
+
+    def __init__(self, message: str, choices: tuple[str, ...] = (), **fields: str) -> None:
+        super().__init__(message.format(**fields) if fields else message)
+        self.message = str(self)
+        self.template, self.fields = message, fields
+        # When the value could mean several things: what answering 1, 2, … stands for.
+        self.choices = choices
+
+    def said(self, lang: str) -> str:
+        """The message for a reader of `lang`."""
+        if not self.fields:
+            return tr(lang, self.template)
+        told = {k: tr(lang, v) if k in ("what", "hint") else v for k, v in self.fields.items()}
+        return tr(lang, self.template, **told)
 
 
 def excerpt(text: str) -> str:
@@ -69,7 +85,9 @@ def parse_money(text: str) -> Decimal:
     raw = _clean(text, "an amount", MONEY_HINT)
     m = _MONEY.fullmatch(_key(raw))
     if m is None:
-        raise ValueProblem(f"'{excerpt(raw)}' is not an amount of money. {MONEY_HINT}")
+        raise ValueProblem(
+            "'{raw}' is not an amount of money. {hint}", raw=excerpt(raw), hint=MONEY_HINT
+        )
     if m[1] or m[2]:
         raise ValueProblem(
             f"'{excerpt(raw)}' is negative; amounts cannot be below zero. {MONEY_HINT}"
@@ -86,7 +104,9 @@ def parse_money(text: str) -> Decimal:
 def parse_phone(text: str, region: str = "MY") -> str:
     """Parse a phone number into E.164 digits without the plus, e.g. 60123456789."""
     raw = _clean(text, "a phone number", PHONE_HINT)
-    problem = ValueProblem(f"'{excerpt(raw)}' is not a phone number. {PHONE_HINT}")
+    problem = ValueProblem(
+        "'{raw}' is not a phone number. {hint}", raw=excerpt(raw), hint=PHONE_HINT
+    )
     if not _PHONE_CHARS.fullmatch(raw):
         raise problem
     digits = "".join(ch for ch in raw if ch.isdigit())
@@ -124,7 +144,9 @@ def parse_priority(text: str) -> str:
     raw = _clean(text, "a priority", PRIORITY_HINT)
     priority = _PRIORITIES.get(_key(raw))
     if priority is None:
-        raise ValueProblem(f"'{excerpt(raw)}' is not a priority. {PRIORITY_HINT}")
+        raise ValueProblem(
+            "'{raw}' is not a priority. {hint}", raw=excerpt(raw), hint=PRIORITY_HINT
+        )
     return priority
 
 
@@ -133,13 +155,20 @@ def parse_int(text: str, what: str = "number") -> int:
     raw = _clean(text, f"a {what}", INT_HINT)
     m = _INT.fullmatch(raw)
     if m is None:
-        raise ValueProblem(f"'{excerpt(raw)}' is not a {what}. {INT_HINT}")
+        raise ValueProblem(
+            "'{raw}' is not a {what}. {hint}", raw=excerpt(raw), what=what, hint=INT_HINT
+        )
     digits = m[1].lstrip("0")
     if not digits:
-        raise ValueProblem(f"'{excerpt(raw)}' is not a {what}; numbers start at 1. {INT_HINT}")
+        raise ValueProblem(
+            "'{raw}' is not a {what}; numbers start at 1. {hint}",
+            raw=excerpt(raw),
+            what=what,
+            hint=INT_HINT,
+        )
     # Beyond what a column holds nothing can exist: say so, not the storage limit.
     if len(digits) > 10 or int(digits) > MAX_INT:
-        raise ValueProblem(f"There is no #{excerpt(digits)}; that number is far too large.")
+        raise ValueProblem("There is no #{raw}; that number is far too large.", raw=excerpt(digits))
     return int(digits)
 
 
