@@ -241,6 +241,13 @@ def change_status(ctx: Context, n: int, status: str) -> Result:
         raise CommandError(
             f"Event #{n} is {event.status}; from there it can only become {_either(allowed)}."
         )
+    facts = {"event": n, "status": event.status}
+    if status == "cancelled" and confirmations.unconfirmed(ctx, facts):
+        question = (
+            f"Cancel event #{n} ({event.name}, {show_date(event.date)} at {event.location})? "
+            "A cancelled event is final: it cannot be planned again or brought back with /undo."
+        )
+        return confirmations.ask(ctx, "event status", {"n": n, "status": status}, facts, question)
     before = {"status": event.status}
     event.status = status
     _changed(ctx, event, "status", before, {"status": status})

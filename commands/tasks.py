@@ -195,6 +195,23 @@ def cancel_task(ctx: Context, n: int) -> Result:
     return Result(f"Task #{n} is cancelled.", entity=f"task:{n}")
 
 
+def reassign(ctx: Context, task: WocsTask, assignee: StaffMember | None) -> None:
+    """Give an open task to `assignee` (who is told), or to nobody; logged and audited."""
+    before = {"assignee": task.assignee_id}
+    task.assignee = assignee
+    task.updated_at = utcnow()
+    task.save()
+    _log(task, ctx, f"assigned to {_label(assignee)}" if assignee else "unassigned")
+    after = {"assignee": assignee.id if assignee else None}
+    audit(ctx, "task.assign", f"task:{task.id}", before, after)
+    if assignee is not None:
+        ctx.notify(
+            assignee.phone,
+            f"Task #{task.id} is now yours: {task.title}\nDue: {show_due(task)}\n"
+            f"Reply /task done {task.id} when it is finished.",
+        )
+
+
 @command(
     "task assign",
     role="admin",
@@ -216,17 +233,7 @@ def assign_task(ctx: Context, n: int, assignee: StaffMember) -> Result:
     task = visible_task(ctx, n)
     if task.status not in OPEN_STATES:
         raise CommandError(f"Task #{n} is {task.status}; only open tasks can be reassigned.")
-    before = {"assignee": task.assignee_id}
-    task.assignee = assignee
-    task.updated_at = utcnow()
-    task.save()
-    _log(task, ctx, f"assigned to {_label(assignee)}")
-    audit(ctx, "task.assign", f"task:{n}", before, {"assignee": assignee.id})
-    ctx.notify(
-        assignee.phone,
-        f"Task #{n} is now yours: {task.title}\nDue: {show_due(task)}\n"
-        f"Reply /task done {n} when it is finished.",
-    )
+    reassign(ctx, task, assignee)
     return Result(
         f"Task #{n} now belongs to {_label(assignee)}. I've told them.", entity=f"task:{n}"
     )

@@ -13,16 +13,18 @@ from wocs.values import ValueProblem
 
 SITI = "60129998888"
 STRANGER = "60175550000"
-FLAG_NAMES = "draws_enabled, auto_reply_enabled, daily_report_hour"
+FLAG_NAMES = "draws_enabled, auto_reply_enabled, daily_report_hour, broadcast_confirm_over"
 
 
 def test_list_shows_every_flag_with_its_value_default_and_meaning(live):
     flags.set_flag("daily_report_hour", "7")
     assert live.ask("/config list") == (
-        "Feature flags (3):\n"
+        "Feature flags (4):\n"
         "draws_enabled: on (default) — /draw may run\n"
         "auto_reply_enabled: on (default) — customers get the away message\n"
         "daily_report_hour: 7 (default 21) — hour (business time) the daily report goes to admins\n"
+        "broadcast_confirm_over: 100 (default) — a broadcast to more recipients than this asks "
+        "to be confirmed first\n"
         "Change one with /config set key: <flag> value: <value>."
     )
 
@@ -168,6 +170,7 @@ def test_flag_reads_and_writes_directly(live):
         "draws_enabled": True,
         "auto_reply_enabled": True,
         "daily_report_hour": 21,
+        "broadcast_confirm_over": 100,
     }
     with pytest.raises(ValueProblem, match="Did you mean daily_report_hour"):
         flags.set_flag("daily-report-hours", "3")

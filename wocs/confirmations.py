@@ -61,6 +61,14 @@ def confirmed(ctx: Context, facts: dict[str, Any]) -> bool:
     return ctx.confirmed is not None and ctx.confirmed == facts
 
 
+def unconfirmed(ctx: Context, facts: dict[str, Any]) -> bool:
+    """True when the sender must be asked first: on WhatsApp, and not yet about these `facts`.
+
+    The app asks its own user before it calls, so its request is the answer.
+    """
+    return ctx.source == "whatsapp" and not confirmed(ctx, facts)
+
+
 def answer(ctx: Context, state: str, number: int | None = None) -> WocsConfirmation:
     """Mark the sender's open question (the latest, or `number`) confirmed or cancelled; return it.
 
