@@ -17,5 +17,6 @@ __all__ = [
     "photos",
     "reports",
     "tasks",
+    "undo",
     "winners",
 ]

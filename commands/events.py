@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from models import Event, for_update, utcnow
-from wocs import confirmations
+from wocs import confirmations, undo
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
 from wocs.dates import When, show_date, show_moment, show_time, show_when
@@ -251,6 +251,9 @@ def change_status(ctx: Context, n: int, status: str) -> Result:
     before = {"status": event.status}
     event.status = status
     _changed(ctx, event, "status", before, {"status": status})
+    if status != "cancelled":  # a cancel was confirmed as final
+        shown = (f"event #{n} ({event.name})", f"{before['status']} again")
+        undo.offer(ctx, f"event status {n}", event, before, {"status": status}, shown)
     return Result(f"Event #{n} ({event.name}) is now {status}.", entity=f"event:{n}")
 
 

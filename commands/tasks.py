@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.tasks import OPEN_STATES, show_due, visible_task, visible_tasks
 from models import StaffMember, WocsTask, WocsTaskLog, utcnow
-from wocs import confirmations
+from wocs import confirmations, undo
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.dates import When, show_date, show_moment, show_when
@@ -23,7 +23,8 @@ def _log(task: WocsTask, ctx: Context, message: str) -> None:
     WocsTaskLog.create(task=task, message=f"{message} (by {_label(ctx.user)})")
 
 
-def _change(ctx: Context, task: WocsTask, status: str, note: str = "") -> None:
+def _change(ctx: Context, task: WocsTask, status: str, note: str = "") -> str:
+    """Move an open task to `status`; the status it had."""
     if task.status not in OPEN_STATES:
         raise CommandError(f"Task #{task.id} is already {task.status.replace('_', ' ')}.")
     before = {"status": task.status}
@@ -37,6 +38,17 @@ def _change(ctx: Context, task: WocsTask, status: str, note: str = "") -> None:
     task.save()
     _log(task, ctx, f"{status.replace('_', ' ')}" + (f": {note}" if note else ""))
     audit(ctx, f"task.{status}", f"task:{task.id}", before, {"status": status})
+    return before["status"]
+
+
+def _undoable(ctx: Context, command: str, task: WocsTask, was: str) -> None:
+    """Offer /undo for the status change `command` just made (it was `was`)."""
+    # What the change set besides the status goes back too: a start its time, an end its note.
+    restore: dict[str, object] = {"status": was}
+    restore |= {"started_at": None} if task.status == "in_progress" else {"completed_at": None}
+    restore |= {} if task.status == "in_progress" else {"result": ""}
+    shown = (f"task #{task.id} ({task.title})", f"{was.replace('_', ' ')} again")
+    undo.offer(ctx, f"{command} {task.id}", task, restore, {"status": task.status}, shown)
 
 
 @command(
@@ -160,7 +172,7 @@ def start_task(ctx: Context, n: int) -> Result:
     task = visible_task(ctx, n)
     if task.status == "in_progress":
         return Result(f"Task #{n} is already in progress.", entity=f"task:{n}")
-    _change(ctx, task, "in_progress")
+    _undoable(ctx, "task start", task, _change(ctx, task, "in_progress"))
     return Result(
         f"Task #{n} started: {task.title}. Send /task done {n} when it is finished.",
         entity=f"task:{n}",
@@ -177,11 +189,12 @@ def start_task(ctx: Context, n: int) -> Result:
 def finish_task(ctx: Context, n: int, note: str = "") -> Result:
     """Mark a task as done, with an optional note; whoever created it is told."""
     task = visible_task(ctx, n)
-    _change(ctx, task, "done", note)
+    was = _change(ctx, task, "done", note)
     creator = task.user
     if creator is not None and creator.id != ctx.user.id and creator.active:
         extra = f"\nNote: {note}" if note else ""
         ctx.notify(creator.phone, f"{_label(ctx.user)} finished task #{n}: {task.title}{extra}")
+    _undoable(ctx, "task done", task, was)
     return Result(f"Task #{n} is done. Thank you!", entity=f"task:{n}")
 
 
@@ -189,9 +202,10 @@ def finish_task(ctx: Context, n: int, note: str = "") -> Result:
 def cancel_task(ctx: Context, n: int) -> Result:
     """Cancel a task; the assignee is told."""
     task = visible_task(ctx, n)
-    _change(ctx, task, "cancelled")
+    was = _change(ctx, task, "cancelled")
     if task.assignee is not None and task.assignee_id != ctx.user.id:
         ctx.notify(task.assignee.phone, f"Task #{n} ({task.title}) was cancelled.")
+    _undoable(ctx, "task cancel", task, was)
     return Result(f"Task #{n} is cancelled.", entity=f"task:{n}")
 
 
@@ -233,7 +247,14 @@ def assign_task(ctx: Context, n: int, assignee: StaffMember) -> Result:
     task = visible_task(ctx, n)
     if task.status not in OPEN_STATES:
         raise CommandError(f"Task #{n} is {task.status}; only open tasks can be reassigned.")
+    previous = task.assignee
     reassign(ctx, task, assignee)
+    if previous is not None and previous.id != assignee.id and previous.phone != ctx.phone:
+        ctx.notify(previous.phone, f"Task #{n} ({task.title}) now belongs to {_label(assignee)}.")
+    shown = (f"task #{n} ({task.title})", f"back with {_label(previous)}")
+    guard = {"assignee": assignee.id}
+    restore = {"assignee": previous.id if previous else None}
+    undo.offer(ctx, f"task assign {n}", task, restore, guard, shown)
     return Result(
         f"Task #{n} now belongs to {_label(assignee)}. I've told them.", entity=f"task:{n}"
     )
