@@ -197,6 +197,11 @@ REFUSED = {
     "two untitled sections": _meta_list([("a", "A")], [("b", "B")], titled=False),
     "a 21-character list button": _meta_list([("a", "A")], label="x" * 21),
     "a row seen twice": _meta_list([("a", "A")], [("a", "A again")]),
+    "a header that is not an object": {**_meta_list([("a", "A")]), "header": "Hi"},
+    "a list with an image header": {
+        **_meta_list([("a", "A")]),
+        "header": {"type": "image", "image": {"id": "1"}},
+    },
 }
 
 

@@ -48,15 +48,15 @@ def meta_refusal(meta: Any) -> str:
         return "interactive['body']['text'] is required"
     if not isinstance(action, dict):
         return "interactive['action'] is required"
-    header, footer = meta.get("header") or {}, meta.get("footer") or {}
-    if header and (header.get("type") != "text" and meta["type"] == "list"):
-        return "a list's header must be of type text"
-    data: dict[str, Any] = {
-        "kind": meta["type"],
-        "header": header.get("text") or "",
-        "footer": footer.get("text") or "",
-    }
     try:
+        header, footer = meta.get("header") or {}, meta.get("footer") or {}
+        if header and header.get("type") != "text" and meta["type"] == "list":
+            return "a list's header must be of type text"
+        data: dict[str, Any] = {
+            "kind": meta["type"],
+            "header": header.get("text") or "",
+            "footer": footer.get("text") or "",
+        }
         if meta["type"] == "button":
             replies = action["buttons"]
             if any(item.get("type") != "reply" for item in replies):
@@ -67,7 +67,7 @@ def meta_refusal(meta: Any) -> str:
             data["sections"] = [dict(s, rows=list(s["rows"])) for s in action["sections"]]
         return refusal(data, body["text"])
     except (KeyError, TypeError, AttributeError):
-        return "interactive['action'] is not in the documented shape"
+        return "interactive is not in the documented shape"
 
 
 def tap_body(

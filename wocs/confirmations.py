@@ -22,10 +22,11 @@ _TYPED = {
 def ask(
     ctx: Context, command: str, params: dict[str, Any], facts: dict[str, Any], question: str
 ) -> Result:
-    """Keep the question and return it as the reply; /confirm then runs `command` with `params`.
+    """Keep the question and return it as the reply, with Yes and No buttons.
 
-    `facts` are what the question showed (an entry count): if they differ when the command runs
-    again, it asks again instead of acting on something the sender never saw.
+    /confirm (a tap on Yes, a typed YES) then runs `command` with `params`. `facts` are what
+    the question showed (an entry count): if they differ when the command runs again, it asks
+    again instead of acting on something the sender never saw.
     """
     now = utcnow()
     # A new question replaces the sender's open ones: /confirm always answers the latest.
