@@ -16,6 +16,7 @@ from jobs.drand_test_server import DrandTestServer, replay_chain
 from models import StaffMember, WhatsAppTemplate
 from whatsapp.transports import Outgoing
 from wocs.draw_check import check_record
+from wocs.interactive import Interactive, readable
 from wocs.settings import Settings
 
 ADMIN, AGENT, BUSINESS = "60123456789", "60129998888", "60198765432"
@@ -82,9 +83,8 @@ class Script:
     def show(self, message: Outgoing) -> None:
         """One message the bot sent, as its recipient reads it."""
         kind = f"[template {(message.template or {}).get('name')}] " if message.template else ""
-        body = "\n".join(
-            f"      {line}" if line.strip() else "" for line in (kind + message.text).splitlines()
-        ).lstrip()
+        lines = [*(kind + message.text).splitlines(), *readable(message.interactive)]
+        body = "\n".join(f"      {line}" if line.strip() else "" for line in lines).lstrip()
         self.print(f"  bot → {self.who(message.to)}: {body}")
 
     def post(self, phone: str, text: str) -> None:
@@ -99,6 +99,16 @@ class Script:
         if not expect(sent):
             got = "; ".join(m.text[:60] for m in sent) or "nothing"
             raise DemoFailed(f"{what}: after {timeout:.0f} s the bot had sent {got}")
+        return sent
+
+    def tap(self, phone: str, asked: Outgoing, number: int, expect: Expect) -> list[Outgoing]:
+        """`phone` taps choice `number` under the message `asked`; print it and what it causes."""
+        choice = Interactive.from_dict(asked.interactive or {}).choices[number - 1]
+        self.print(f"{self.names[phone]} › (taps {choice.title})")
+        self.bot.tap(phone, asked, str(number))
+        sent = self.wait(f"the tap on {choice.title}", expect)
+        for message in sent:
+            self.show(message)
         return sent
 
     def say(self, phone: str, text: str, expect: Expect, quiet: bool = False) -> list[Outgoing]:
@@ -190,8 +200,8 @@ def _day(script: Script, today: dt.date) -> None:
     _broadcast(script, week.strftime("%a %d %b"))
 
     script.heading("Evening: the draw and the report")
-    script.say(ADMIN, f"/draw {CODE}", messages(1))
-    script.say(ADMIN, "/confirm", messages(3))
+    (asked,) = script.say(ADMIN, f"/draw {CODE}", messages(1))
+    script.tap(ADMIN, asked, 1, messages(3))  # ✅ Yes, the draw's confirmation
     _check_the_draw(script)
     script.say(ADMIN, "/report today", messages(1))
 

@@ -18,5 +18,6 @@ __all__ = [
     "photos",
     "reports",
     "tasks",
+    "undo",
     "winners",
 ]

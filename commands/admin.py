@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from models import StaffMember
-from wocs import people
+from commands.tasks import reassign
+from domain.conversations import ACTIVE
+from domain.tasks import OPEN_STATES
+from models import Conversation, StaffMember, WocsTask
+from wocs import confirmations, people
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.language import tr
 from wocs.registry import Key, command, family_alias
+from wocs.replies import plural
 from wocs.types import PERSON, PHONE, TEXT, choice
 
 family_alias("admin", "pasukan")
@@ -73,21 +77,89 @@ def add_member(ctx: Context, phone: str, role: str, name: str) -> Result:
     return Result(f"{user.name} ({people.shown_phone(phone, ctx)}) {verb} as {role}.")
 
 
+def _numbers(rows: list) -> str:
+    """`#4, #7 and #9`."""
+    shown = [f"#{row.id}" for row in rows]
+    return " and ".join([", ".join(shown[:-1]), shown[-1]] if len(shown) > 1 else shown)
+
+
+def _open_work(who: StaffMember) -> tuple[list[WocsTask], list[Conversation]]:
+    """The member's open tasks and their conversations not closed, oldest first."""
+    tasks = WocsTask.select().where(WocsTask.assignee == who, WocsTask.status.in_(OPEN_STATES))
+    talks = Conversation.select().where(
+        Conversation.assignee == who, Conversation.state.in_(ACTIVE)
+    )
+    return list(tasks.order_by(WocsTask.id)), list(talks.order_by(Conversation.id))
+
+
+def _leaving_question(
+    ctx: Context, who: StaffMember, heir: StaffMember | None, work: tuple[list, list]
+) -> str:
+    tasks, talks = work
+    held = [f"{plural(len(tasks), 'open task')} ({_numbers(tasks)})"] if tasks else []
+    held += [f"{plural(len(talks), 'open conversation')} ({_numbers(talks)})"] if talks else []
+    then = []
+    if tasks:
+        then.append(
+            f"their tasks go to {people.label(heir)} (who is told)"
+            if heir
+            else "their tasks are left unassigned (add to: NAME to hand them to someone)"
+        )
+    if talks:
+        then.append("their conversations wait unassigned in /inbox open")
+    return (
+        f"{people.label(who)} ({people.shown_phone(who.phone, ctx)}) has {' and '.join(held)}. "
+        f"Take them off the team? Then {' and '.join(then)}."
+    )
+
+
 @command(
     "admin remove",
     role="admin",
-    keys=(WHO,),
+    keys=(
+        WHO,
+        Key("to", PERSON, aliases=("kepada",), dest="heir", hint="<who takes their tasks>"),
+    ),
 )
-def remove_member(ctx: Context, who: StaffMember) -> Result:
-    """Take someone off the team; their tasks stay as they are."""
+def remove_member(ctx: Context, who: StaffMember, heir: StaffMember | None = None) -> Result:
+    """Take someone off the team; their open tasks go to `to:` or to nobody (asked first)."""
     admins = StaffMember.select().where(StaffMember.role == "admin", StaffMember.active).count()
     if who.role == "admin" and admins <= 1:
         raise CommandError("That is the last admin; add another admin first.")
+    if heir is not None and heir.id == who.id:
+        raise CommandError(f"to: names {people.label(who)}, who is leaving; name someone else.")
+    tasks, talks = work = _open_work(who)
+    facts = {
+        "member": who.id,
+        "tasks": [t.id for t in tasks],
+        "conversations": [c.id for c in talks],
+        "to": heir.id if heir else None,
+    }
+    if (tasks or talks) and confirmations.unconfirmed(ctx, facts):
+        question = _leaving_question(ctx, who, heir, work)
+        fields = {"who": f"+{who.phone}", "heir": f"+{heir.phone}" if heir else ""}
+        return confirmations.ask(ctx, "admin remove", fields, facts, question)
     before = _row(who)
     who.active = False
     who.save()
     audit(ctx, "member.remove", f"wocs_user:{who.id}", before, _row(who))
-    return Result(f"{who.name} ({people.shown_phone(who.phone, ctx)}) is off the team.")
+    for task in tasks:
+        reassign(ctx, task, heir)
+    for talk in talks:
+        talk.assignee = None
+        talk.save()
+        audit(ctx, "conversation.unassign", f"conversation:{talk.id}", {"assignee": who.id}, None)
+    lines = [f"{who.name} ({people.shown_phone(who.phone, ctx)}) is off the team."]
+    if tasks and heir:
+        lines.append(f"Tasks {_numbers(tasks)} now belong to {people.label(heir)}; I've told them.")
+    elif tasks:
+        lines.append(
+            f"Tasks {_numbers(tasks)} have nobody now: give each to someone with "
+            "/task assign N for: NAME."
+        )
+    if talks:
+        lines.append(f"Conversations {_numbers(talks)} wait unassigned in /inbox open.")
+    return Result("\n".join(lines), entity=f"wocs_user:{who.id}")
 
 
 @command(

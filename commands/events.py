@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from models import Event, for_update, utcnow
-from wocs import confirmations
+from wocs import confirmations, undo
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
 from wocs.dates import When, local_time, show_date, show_moment, show_when, utc_moment
@@ -256,9 +256,19 @@ def change_status(ctx: Context, n: int, status: str) -> Result:
         raise CommandError(
             f"Event #{n} is on {starts(event, ctx.tz)}; it can go live on that day, not before."
         )
+    facts = {"event": n, "status": event.status}
+    if status == "cancelled" and confirmations.unconfirmed(ctx, facts):
+        question = (
+            f"Cancel event #{n} ({event.name}, {show_date(event.date)} at {event.location})? "
+            "A cancelled event is final: it cannot be planned again or brought back with /undo."
+        )
+        return confirmations.ask(ctx, "event status", {"n": n, "status": status}, facts, question)
     before = {"status": event.status}
     event.status = status
     _changed(ctx, event, "status", before, {"status": status})
+    if status != "cancelled":  # a cancel was confirmed as final
+        shown = (f"event #{n} ({event.name})", f"{before['status']} again")
+        undo.offer(ctx, f"event status {n}", event, before, {"status": status}, shown)
     return Result(f"Event #{n} ({event.name}) is now {status}.", entity=f"event:{n}")
 
 

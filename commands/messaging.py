@@ -9,9 +9,10 @@ from commands.campaigns import CODE, find
 from domain import contacts
 from domain.broadcasts import audience_phones, describe
 from models import BULK, DEFAULT, Broadcast, Campaign, Contact, utcnow
-from wocs import dates, values
+from wocs import confirmations, dates, values
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
+from wocs.flags import flag
 from wocs.message_templates import readable, usable
 from wocs.registry import Arg, Key, command, family_alias
 from wocs.replies import capped_list, plural
@@ -83,9 +84,18 @@ TEMPLATE_KEYS = (
 
 
 def _queue(
-    ctx: Context, audience: str, template: str, params: list[str], at: dt.datetime | None
+    ctx: Context,
+    asked: tuple[str, dict[str, str]],
+    audience: str,
+    template: str,
+    params: list[str],
+    at: dt.datetime | None,
 ) -> Result:
-    """Check the template and the audience, store the broadcast, and ask for its job."""
+    """Check the template and the audience, store the broadcast, and ask for its job.
+
+    `asked` is the command and the values it was given (by name), run again when a broadcast
+    to many people is confirmed.
+    """
     try:
         approved = usable(template, params)
     except ValueProblem as exc:
@@ -98,6 +108,20 @@ def _queue(
         .where(contacts.matching(phones), Contact.opted_out_at.is_null(False))
         .count()
     )
+    when = dates.show_moment(at, ctx.tz) if at else "now"
+    skip = f", {stopped} opted out (skipped)" if stopped else ""
+    facts = {"audience": audience, "recipients": len(phones), "template": approved.name}
+    if len(phones) > int(flag("broadcast_confirm_over")) and confirmations.unconfirmed(ctx, facts):
+        command_name, given = asked
+        fields = {**given, "vars": "; ".join(params)}
+        if at is not None:
+            fields["at"] = f"{at.replace(tzinfo=dt.UTC).astimezone(ctx.tz):%Y-%m-%d %H:%M}"
+        question = (
+            f"Send {approved.name} to {plural(len(phones), 'recipient')} ({audience}){skip}, "
+            f"{when}? Once it is sending it cannot be called back.\n"
+            f"Preview: {readable(approved.name, approved.language, params)}"
+        )
+        return confirmations.ask(ctx, command_name, fields, facts, question)
     code = audience.split(":", 1)[1] if audience.startswith("entrants:") else None
     broadcast = Broadcast.create(
         audience=audience,
@@ -117,8 +141,6 @@ def _queue(
         {"audience": audience, "template": approved.name, "recipients": len(phones)},
     )
     ctx.later("jobs.broadcasts.run_broadcast", broadcast.id)
-    when = dates.show_moment(at, ctx.tz) if at else "now"
-    skip = f", {stopped} opted out (skipped)" if stopped else ""
     return Result(
         f"Broadcast {describe(broadcast)}: {plural(len(phones), 'recipient')}{skip}, "
         f"sending {when}. "
@@ -143,7 +165,8 @@ def send(
     at: dt.datetime | None = None,
 ) -> Result:
     """Send an approved template to a phone, a BSUID or a segment (entrants:CODE, agents, admins, all-contacts)."""
-    return _queue(ctx, to, template, vars or [], at)
+    asked = ("send", {"to": to, "template": template})
+    return _queue(ctx, asked, to, template, vars or [], at)
 
 
 @command(
@@ -162,7 +185,9 @@ def broadcast(
     at: dt.datetime | None = None,
 ) -> Result:
     """Send an approved template to every entrant of a campaign, paced, with progress."""
-    return _queue(ctx, f"entrants:{find(campaign).code}", template, vars or [], at)
+    code = find(campaign).code
+    asked = ("broadcast", {"campaign": code, "template": template})
+    return _queue(ctx, asked, f"entrants:{code}", template, vars or [], at)
 
 
 @command("broadcast list", role="admin")

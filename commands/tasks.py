@@ -8,7 +8,7 @@ from peewee import fn
 
 from domain.tasks import OPEN_STATES, overdue, show_due, visible_task, visible_tasks
 from models import StaffMember, WocsTask, WocsTaskLog, utcnow
-from wocs import confirmations
+from wocs import confirmations, undo
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.dates import When, show_date, show_moment, show_when, utc_moment
@@ -29,7 +29,8 @@ def _log(task: WocsTask, ctx: Context, message: str) -> None:
     WocsTaskLog.create(task=task, message=f"{message} (by {_label(ctx.user)})")
 
 
-def _change(ctx: Context, task: WocsTask, status: str, note: str = "") -> None:
+def _change(ctx: Context, task: WocsTask, status: str, note: str = "") -> str:
+    """Move an open task to `status`; the status it had."""
     if task.status not in OPEN_STATES:
         said = tr(ctx.language, "Task #{n} is already {status}.", n=task.id, status=task.status)
         raise CommandError(said.replace("_", " "))
@@ -44,6 +45,17 @@ def _change(ctx: Context, task: WocsTask, status: str, note: str = "") -> None:
     task.save()
     _log(task, ctx, f"{status.replace('_', ' ')}" + (f": {note}" if note else ""))
     audit(ctx, f"task.{status}", f"task:{task.id}", before, {"status": status})
+    return before["status"]
+
+
+def _undoable(ctx: Context, command: str, task: WocsTask, was: str) -> None:
+    """Offer /undo for the status change `command` just made (it was `was`)."""
+    # What the change set besides the status goes back too: a start its time, an end its note.
+    restore: dict[str, object] = {"status": was}
+    restore |= {"started_at": None} if task.status == "in_progress" else {"completed_at": None}
+    restore |= {} if task.status == "in_progress" else {"result": ""}
+    shown = (f"task #{task.id} ({task.title})", f"{was.replace('_', ' ')} again")
+    undo.offer(ctx, f"{command} {task.id}", task, restore, {"status": task.status}, shown)
 
 
 @command(
@@ -239,7 +251,7 @@ def start_task(ctx: Context, n: int) -> Result:
     task = visible_task(ctx, n)
     if task.status == "in_progress":
         return Result(f"Task #{n} is already in progress.", entity=f"task:{n}")
-    _change(ctx, task, "in_progress")
+    _undoable(ctx, "task start", task, _change(ctx, task, "in_progress"))
     return Result(
         f"Task #{n} started: {task.title}. Send /task done {n} when it is finished.",
         entity=f"task:{n}",
@@ -255,7 +267,7 @@ def start_task(ctx: Context, n: int) -> Result:
 def finish_task(ctx: Context, n: int, note: str = "") -> Result:
     """Mark a task as done, with an optional note; whoever created it is told."""
     task = visible_task(ctx, n)
-    _change(ctx, task, "done", note)
+    was = _change(ctx, task, "done", note)
     creator = task.user
     if creator is not None and creator.id != ctx.user.id and creator.active:
         lang = creator.lang
@@ -264,6 +276,7 @@ def finish_task(ctx: Context, n: int, note: str = "") -> Result:
             lang, "{who} finished task #{n}: {title}", who=_label(ctx.user), n=n, title=task.title
         )
         ctx.notify(creator.phone, said + extra)
+    _undoable(ctx, "task done", task, was)
     return Result(f"Task #{n} is done. Thank you!", entity=f"task:{n}")
 
 
@@ -271,11 +284,34 @@ def finish_task(ctx: Context, n: int, note: str = "") -> Result:
 def cancel_task(ctx: Context, n: int) -> Result:
     """Cancel a task; the assignee is told."""
     task = visible_task(ctx, n)
-    _change(ctx, task, "cancelled")
+    was = _change(ctx, task, "cancelled")
     if task.assignee is not None and task.assignee_id != ctx.user.id:
         said = tr(task.assignee.lang, "Task #{n} ({title}) was cancelled.", n=n, title=task.title)
         ctx.notify(task.assignee.phone, said)
+    _undoable(ctx, "task cancel", task, was)
     return Result(f"Task #{n} is cancelled.", entity=f"task:{n}")
+
+
+def reassign(ctx: Context, task: WocsTask, assignee: StaffMember | None) -> None:
+    """Give an open task to `assignee` (who is told), or to nobody; logged and audited."""
+    before = {"assignee": task.assignee_id}
+    task.assignee = assignee
+    task.updated_at = utcnow()
+    task.save()
+    _log(task, ctx, f"assigned to {_label(assignee)}" if assignee else "unassigned")
+    after = {"assignee": assignee.id if assignee else None}
+    audit(ctx, "task.assign", f"task:{task.id}", before, after)
+    if assignee is not None:
+        ctx.notify(
+            assignee.phone,
+            tr(
+                assignee.lang,
+                "Task #{n} is now yours: {title}\nDue: {due}\nReply /task done {n} when it is finished.",
+                n=task.id,
+                title=task.title,
+                due=show_due(task, ctx.tz),
+            ),
+        )
 
 
 @command(
@@ -306,24 +342,10 @@ def assign_task(ctx: Context, n: int, assignee: StaffMember) -> Result:
                 status=task.status,
             )
         )
-    before, previous = {"assignee": task.assignee_id}, task.assignee
+    previous = task.assignee
     if previous is not None and previous.id == assignee.id:
         return Result(f"Task #{n} is already {_label(assignee)}'s.", entity=f"task:{n}")
-    task.assignee = assignee
-    task.updated_at = utcnow()
-    task.save()
-    _log(task, ctx, f"assigned to {_label(assignee)}")
-    audit(ctx, "task.assign", f"task:{n}", before, {"assignee": assignee.id})
-    ctx.notify(
-        assignee.phone,
-        tr(
-            assignee.lang,
-            "Task #{n} is now yours: {title}\nDue: {due}\nReply /task done {n} when it is finished.",
-            n=n,
-            title=task.title,
-            due=show_due(task, ctx.tz),
-        ),
-    )
+    reassign(ctx, task, assignee)
     # Whoever had it stops working on it: they hear so, unless they made the change themselves.
     told = "them"
     if previous is not None and previous.active and previous.id != ctx.user.id:
@@ -338,6 +360,10 @@ def assign_task(ctx: Context, n: int, assignee: StaffMember) -> Result:
             ),
         )
         told = f"them and {_label(previous)}"
+    shown = (f"task #{n} ({task.title})", f"back with {_label(previous)}")
+    guard = {"assignee": assignee.id}
+    restore = {"assignee": previous.id if previous else None}
+    undo.offer(ctx, f"task assign {n}", task, restore, guard, shown)
     return Result(
         f"Task #{n} now belongs to {_label(assignee)}. I've told {told}.", entity=f"task:{n}"
     )

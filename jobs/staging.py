@@ -6,6 +6,7 @@ import logging
 
 from domain.team import active_admins
 from models import HIGH, InboundMessage, OutboundMessage
+from wocs.interactive import BUTTON, BUTTONS_BODY_MAX, LIST_BODY_MAX, Interactive
 from wocs.replies import TEXT_LIMIT
 
 log = logging.getLogger(__name__)
@@ -21,26 +22,31 @@ def add(
     image: str = "",
     document: str = "",
     template: dict | None = None,
+    interactive: Interactive | None = None,
     inbound: InboundMessage | None = None,
     queue_name: str = HIGH,
     broadcast: int | None = None,
 ) -> None:
     """Add a message to the outbox inside the caller's transaction; a repeated key is a no-op.
 
-    Text by default; an image or a document (a storage key) with `text` as its caption; or a template
-    ({"name", "language", "params"}) with `text` kept as the readable version. A template
+    Text by default; an image or a document (a storage key) with `text` as its caption; reply
+    buttons or a list under `text`; or a template ({"name", "language", "params"}) with `text`
+    kept as the readable version. A template
     with "secret": True (a login code) has its params masked, in `text` too, once it is sent
     or has failed for good (jobs/outbox).
     """
     kind = "template" if template else "image" if image else "document" if document else "text"
+    kind = "interactive" if interactive else kind
+    limit = CAPTION_LIMIT if image or document else TEXT_LIMIT
+    if interactive:
+        limit = BUTTONS_BODY_MAX if interactive.kind == BUTTON else LIST_BODY_MAX
     OutboundMessage.insert(
         idempotency_key=key[:191],
         to=to,
         kind=kind,
-        body=text
-        if template
-        else _fitted(text, key, CAPTION_LIMIT if image or document else TEXT_LIMIT),
+        body=text if template else _fitted(text, key, limit),
         template=template,
+        interactive=interactive.as_dict() if interactive else None,
         media_path=image or document,
         queue=queue_name,
         inbound=inbound,

@@ -24,6 +24,7 @@ from models import Broadcast, Campaign, Contact, Entry, OutboundMessage, WhatsAp
 from tests.conftest import ADMIN, SECRET, TOKEN, wait_until
 from tests.scenarios import approve, template_sends
 from whatsapp import template_review
+from wocs import flags
 from wocs import message_templates as templates
 from wocs.dates import show_date
 
@@ -154,6 +155,7 @@ def test_broadcast_of_2000_keeps_under_the_cap_and_reaches_everyone_once(fast):
     live = fast
     approve("campaign_reminder")
     phones = campaign_with_entrants("RAYA26", 2000, opted_out=5)
+    flags.set_flag("broadcast_confirm_over", "5000")  # the question: test_confirmations
     live.say(ADMIN, "/broadcast campaign: RAYA26 template: campaign_reminder vars: RAYA26; 20 Jan")
     # Replies do not wait for the broadcast: this one comes back while it is still sending.
     live.say(ADMIN, "/task list")
@@ -183,6 +185,7 @@ def test_broadcast_rides_out_throughput_errors(fast):
     live = fast
     approve("campaign_reminder")
     phones = campaign_with_entrants("LEBAT26", 300)
+    flags.set_flag("broadcast_confirm_over", "5000")  # the question: test_confirmations
     live.graph.fail_next(20, code=130429)  # each answer pauses every sender ~1 s
     live.say(ADMIN, "/broadcast campaign: LEBAT26 template: campaign_reminder vars: X; Y")
     wait_for_sends(live, 300, timeout=90)
@@ -227,6 +230,7 @@ def test_killed_worker_resumes_broadcast_without_duplicates(live, tmp_path):
     live.graph.send_statuses_to(f"{live.url}/webhooks/whatsapp", SECRET)
     approve("campaign_reminder")
     phones = campaign_with_entrants("KILL26", 1000)
+    flags.set_flag("broadcast_confirm_over", "5000")  # the question: test_confirmations
     env = {
         **os.environ,
         "DATABASE_URL": live.settings.database_url,

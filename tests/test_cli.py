@@ -55,6 +55,25 @@ def test_chat_runs_commands_through_the_webhook_and_jobs(tmp_path):
     assert "#1 Setup booth — Siti, due Sun 20 Jan 2030 (open)" in out
 
 
+def test_chat_shows_buttons_numbered_and_a_typed_number_taps_one(tmp_path):
+    script = (
+        "/event create name: Raya Bazaar date: 2030-01-20 location: Dataran Merdeka\n"
+        "/event status 1 cancelled\n"
+        "2\n"
+        "/event status 1 cancelled\n"
+        "1\n"
+    )
+    env = _env(tmp_path, WOCS_ADMINS="60123456789")
+    done = _bot("chat", "--as", "012-345 6789", input=script, env=env)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "bot> Cancel event #1 (Raya Bazaar, Sun 20 Jan 2030 at Dataran Merdeka)?" in out
+    assert "     [1] ✅ Yes / Ya  → /confirm 1\n     [2] ❌ No / Tidak  → /cancel 1\n" in out
+    assert "     (type a number to tap it, or write your answer)" in out
+    assert "bot> Cancelled: nothing was done about /event status (question 1)." in out
+    assert "bot> Event #1 (Raya Bazaar) is now cancelled." in out
+
+
 def test_chat_as_a_stranger_is_refused(tmp_path):
     done = _bot("chat", "--as", "0175550000", input="/task list\n", env=_env(tmp_path))
     assert "bot> Sorry, commands are only for our team." in done.stdout

@@ -14,14 +14,15 @@ from wocs.values import ValueProblem
 SITI = "60129998888"
 STRANGER = "60175550000"
 FLAG_NAMES = (
-    "draws_enabled, auto_reply_enabled, daily_report_hour, business_hours, unanswered_minutes"
+    "draws_enabled, auto_reply_enabled, daily_report_hour, business_hours, unanswered_minutes, "
+    "broadcast_confirm_over"
 )
 
 
 def test_list_shows_every_flag_with_its_value_default_and_meaning(live):
     flags.set_flag("daily_report_hour", "7")
     assert live.ask("/config list") == (
-        "Feature flags (5):\n"
+        "Feature flags (6):\n"
         "draws_enabled: on (default) — /draw may run\n"
         "auto_reply_enabled: on (default) — customers get the away message\n"
         "daily_report_hour: 7 (default 21) — hour (business time) the daily report goes to admins\n"
@@ -29,6 +30,8 @@ def test_list_shows_every_flag_with_its_value_default_and_meaning(live):
         "e.g. mon-sat 09:00-21:00\n"
         "unanswered_minutes: 15 (default) — minutes (in business hours) before an unanswered "
         "customer goes to the next on duty (0: never)\n"
+        "broadcast_confirm_over: 100 (default) — a broadcast to more recipients than this asks "
+        "to be confirmed first\n"
         "Change one with /config set key: <flag> value: <value>."
     )
 
@@ -176,6 +179,7 @@ def test_flag_reads_and_writes_directly(live):
         "daily_report_hour": 21,
         "business_hours": "always",
         "unanswered_minutes": 15,
+        "broadcast_confirm_over": 100,
     }
     with pytest.raises(ValueProblem, match="Did you mean daily_report_hour"):
         flags.set_flag("daily-report-hours", "3")

@@ -43,6 +43,8 @@ def test_demo_plays_the_whole_day():
     assert "20 recipients, 1 opted out (skipped), sending now." in out
     assert "done: 19 sent, 1 skipped, 0 failed." in out
     assert "(19 reminders sent; +60 13-555 0005 (Nurul) said STOP and was skipped)" in out
+    assert "      [1] ✅ Yes / Ya  → /confirm " in out and "[2] ❌ No / Tidak  → /cancel " in out
+    assert "Aisyah › (taps ✅ Yes / Ya)\n" in out
     assert "Drawing 1 winner(s) for RAYA26 among 20 entries." in out
     assert "Congratulations! 🎉 You won Raya hamper worth RM200" in out
     assert "It is decided by drand round 2" in out and "drand round 2, randomness 5782d698" in out

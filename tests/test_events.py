@@ -158,9 +158,10 @@ def test_status_moves_only_along_legal_transitions(live):
         "<status> 'open' is not one of: planned, confirmed, setup, live, closed, cancelled.\n"
         "Usage: /event status <n> <planned|confirmed|setup|live|closed|cancelled>"
     )
-    assert live.ask(f"/event status {rain.id} cancelled") == (
-        f"Event #{rain.id} (Bazar Hujan) is now cancelled."
+    assert live.ask(f"/event status {rain.id} cancelled").startswith(
+        f"Cancel event #{rain.id} (Bazar Hujan, Fri 1 Mar 2030 at Dataran Merdeka)? "
     )
+    assert live.ask("/confirm") == f"Event #{rain.id} (Bazar Hujan) is now cancelled."
     assert live.ask(f"/event status {rain.id} confirmed") == (
         f"Event #{rain.id} is cancelled, which is final; it cannot change."
     )

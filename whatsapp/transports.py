@@ -16,6 +16,8 @@ from whatsapp.errors import (
     GraphError,
     PermanentGraphError,
 )
+from whatsapp.interactive import meta_object, meta_refusal
+from wocs.interactive import readable
 from wocs.replies import TEXT_LIMIT
 from wocs.values import is_bsuid
 
@@ -37,6 +39,7 @@ class Outgoing:
     media_link: str | None = None
     filename: str = ""  # what the recipient sees a document called
     reference: str = ""
+    interactive: dict | None = None  # reply buttons or a list (wocs.interactive), `text` the body
 
 
 @runtime_checkable
@@ -106,6 +109,14 @@ def build_payload(message: Outgoing) -> dict:
         if message.text:
             document["caption"] = message.text[:CAPTION_LIMIT]
         payload["document"] = document
+    elif message.kind == "interactive":
+        if not message.interactive:
+            raise ValueError("interactive message needs its buttons or list")
+        interactive = meta_object(message.interactive, message.text)
+        problem = meta_refusal(interactive)
+        if problem:
+            raise ValueError(problem)
+        payload["interactive"] = interactive
     else:
         raise ValueError(f"unknown message kind {message.kind!r}")
     if message.reference:
@@ -158,6 +169,9 @@ class ConsoleTransport:
             document = payload["document"]
             line = f"[document {document['filename']} id={document['id']}] "
             line = (line + document.get("caption", "")).rstrip()
+        elif message.kind == "interactive":
+            shown = readable(message.interactive)
+            line = "\n  ".join([payload["interactive"]["body"]["text"], *shown])
         else:
             line = payload["text"]["body"]
         suffix = f"  ({message.reference})" if message.reference else ""

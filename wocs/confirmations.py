@@ -8,7 +8,9 @@ from typing import Any
 from models import WocsConfirmation, utcnow
 from wocs.context import CommandError, Context, Result
 from wocs.dates import When, show_date, show_when
+from wocs.interactive import Choice, buttons
 
+YES, NO = "✅ Yes / Ya", "❌ No / Tidak"  # both languages: a staff member may read either
 TIMEOUT = dt.timedelta(minutes=10)  # long enough to check the facts, short enough to be current
 # A staff member's plain-text answer to the question, typed instead of /confirm or /cancel.
 _TYPED = {
@@ -20,10 +22,11 @@ _TYPED = {
 def ask(
     ctx: Context, command: str, params: dict[str, Any], facts: dict[str, Any], question: str
 ) -> Result:
-    """Keep the question and return it as the reply; /confirm then runs `command` with `params`.
+    """Keep the question and return it as the reply, with Yes and No buttons.
 
-    `facts` are what the question showed (an entry count): if they differ when the command runs
-    again, it asks again instead of acting on something the sender never saw.
+    /confirm (a tap on Yes, a typed YES) then runs `command` with `params`. `facts` are what
+    the question showed (an entry count): if they differ when the command runs again, it asks
+    again instead of acting on something the sender never saw.
     """
     now = utcnow()
     # A new question replaces the sender's open ones: /confirm always answers the latest.
@@ -40,9 +43,12 @@ def ask(
     )
     minutes = int(TIMEOUT.total_seconds() // 60)
     return Result(
-        f"{question}\nSend /confirm to go ahead, or /cancel. "
+        f"{question}\nTap ✅ Yes or ❌ No, or reply YES or NO (Ya / Tidak). "
         f"(Question {row.id}; it expires in {minutes} minutes.)",
         entity=f"confirmation:{row.id}",
+        # A tap sends the answer with the question's number: a later question is not answered
+        # by an old message's button.
+        interactive=buttons(Choice(f"/confirm {row.id}", YES), Choice(f"/cancel {row.id}", NO)),
     )
 
 
@@ -54,6 +60,14 @@ def typed_answer(text: str) -> str | None:
 def confirmed(ctx: Context, facts: dict[str, Any]) -> bool:
     """True when this run is the sender's answer to a question that showed exactly `facts`."""
     return ctx.confirmed is not None and ctx.confirmed == facts
+
+
+def unconfirmed(ctx: Context, facts: dict[str, Any]) -> bool:
+    """True when the sender must be asked first: on WhatsApp, and not yet about these `facts`.
+
+    The app asks its own user before it calls, so its request is the answer.
+    """
+    return ctx.source == "whatsapp" and not confirmed(ctx, facts)
 
 
 def answer(ctx: Context, state: str, number: int | None = None) -> WocsConfirmation:

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from wocs.beacon import BeaconSettings
+from wocs.interactive import Interactive
 
 ROLES = ("customer", "agent", "admin")
 
@@ -67,6 +68,7 @@ class Result:
     # A list's next page, the command a staff member's MORE runs; "" for a list shown to its end
     # (a later MORE continues nothing), None for a reply that is not a list.
     more: str | None = None
+    interactive: Interactive | None = None  # reply buttons or a list under `text`
     notices: tuple[Notice, ...] = ()
     jobs: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 

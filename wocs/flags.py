@@ -96,6 +96,14 @@ FLAGS: dict[str, Flag] = {
             low=0,
             high=1440,
         ),
+        Flag(
+            "broadcast_confirm_over",
+            "int",
+            100,
+            "a broadcast to more recipients than this asks to be confirmed first",
+            low=0,
+            high=100_000,
+        ),
     )
 }
 
