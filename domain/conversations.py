@@ -7,6 +7,7 @@ answered), closed (reopened, same number, when the customer writes again).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,13 +16,14 @@ from typing import cast
 import phonenumbers
 from peewee import ModelSelect, fn
 
+from domain import customer_messages as said
 from models import (
     Contact,
     Conversation,
     ConversationMessage,
     InboundMessage,
-    OutboundMessage,
     StaffMember,
+    WocsAttachment,
     for_update,
 )
 from wocs.context import Context, NotFound
@@ -29,19 +31,11 @@ from wocs.flags import flag
 from wocs.values import mask_phone
 
 OPEN, WAITING, CLOSED = "open", "waiting", "closed"
+# The outbox key of a forward names the (first) customer message it carries: "forward:12" for
+# a burst's text, "forward:12:media" for a message's media (a quote-reply to either answers).
+FORWARD_KEY = re.compile(r"forward:([0-9]+)(?::media)?")
 ACTIVE = (OPEN, WAITING)
-# What a message without text stands for in a forward and in /history.
-PLACEHOLDERS = {
-    "image": "[photo]",
-    "video": "[video]",
-    "document": "[document]",
-    "audio": "[voice note]",
-    "sticker": "[sticker]",
-    "location": "[location]",
-    "contacts": "[contact card]",
-    "order": "[order]",
-}
-CONVERSED = frozenset({"text", "button", "interactive", *PLACEHOLDERS})
+CONVERSED = frozenset({"text", "button", "interactive", "reaction", *said.PLACEHOLDERS})
 
 
 @dataclass(frozen=True)
@@ -55,22 +49,19 @@ class Heard:
     away: bool  # the customer gets the away message now (once per opening, if auto replies are on)
 
 
-def content(row: InboundMessage) -> str:
-    """What a customer's message says, as the team reads it: its text, or what it is."""
-    text = (row.body or "").strip()
-    if row.type == "location" and isinstance(row.raw, dict):
-        place = row.raw.get("location")
-        if isinstance(place, dict):
-            named = " ".join(str(place.get(k) or "") for k in ("name", "address")).strip()
-            spot = f"{place.get('latitude')},{place.get('longitude')}"
-            return f"[location] {named or spot}"
-    label = PLACEHOLDERS.get(row.type, "")
-    return f"{label} {text}".strip() if label else text
-
-
-def hear(contact: Contact, row: InboundMessage, text: str, now: dt.datetime) -> Heard:
+def hear(
+    contact: Contact,
+    row: InboundMessage,
+    now: dt.datetime,
+    burst: dt.timedelta = dt.timedelta(0),
+    attachment: WocsAttachment | None = None,
+) -> Heard:
     """Add a customer's message to their conversation, opening or reopening it, and route it
-    (inside the caller's transaction); `now` is naive UTC."""
+    (inside the caller's transaction); `now` is naive UTC.
+
+    Its forward is due with the burst it joins: `burst` after the first message of the
+    conversation still waiting for its forward.
+    """
     conversation = for_update(
         Conversation.select()
         .where(Conversation.contact == contact)
@@ -82,18 +73,55 @@ def hear(contact: Contact, row: InboundMessage, text: str, now: dt.datetime) -> 
         conversation.opened_at, conversation.closed_at, conversation.away_at = now, None, None
     conversation.state = OPEN
     conversation.last_customer_at = conversation.updated_at = now
-    to, assigned = _keeper(conversation, contact)
+    to, assigned = keeper(conversation, contact)
     away = to is None and conversation.away_at is None and bool(flag("auto_reply_enabled"))
     if away:
         conversation.away_at = now
+    conversation.referral = said.referral(row) or conversation.referral
     conversation.save()
     message = ConversationMessage.create(
-        conversation=conversation, direction="in", inbound=row, text=text, created_at=now
+        conversation=conversation,
+        direction="in",
+        inbound=row,
+        text=said.content(row),
+        attachment=attachment,
+        reacts_to=said.reacted_to(row),
+        forward_due=None
+        if to is None or said.is_unreaction(row)
+        else _due(conversation, now + burst),
+        created_at=now,
     )
     return Heard(conversation, message, to, assigned, away)
 
 
-def _keeper(conversation: Conversation, contact: Contact) -> tuple[StaffMember | None, bool]:
+def _due(conversation: Conversation, otherwise: dt.datetime) -> dt.datetime:
+    """When a new message's forward is due: with the burst still waiting, else `otherwise`."""
+    waiting = (
+        ConversationMessage.select(fn.MIN(ConversationMessage.forward_due))
+        .where(
+            ConversationMessage.conversation == conversation,
+            ConversationMessage.forward.is_null(),
+            ConversationMessage.forward_due.is_null(False),
+        )
+        .scalar()
+    )
+    return waiting or otherwise
+
+
+def waiting_forward(conversation: Conversation) -> list[ConversationMessage]:
+    """The customer's messages of a conversation whose forward is due or coming, oldest first."""
+    return list(
+        ConversationMessage.select()
+        .where(
+            ConversationMessage.conversation == conversation,
+            ConversationMessage.forward.is_null(),
+            ConversationMessage.forward_due.is_null(False),
+        )
+        .order_by(ConversationMessage.id)
+    )
+
+
+def keeper(conversation: Conversation, contact: Contact) -> tuple[StaffMember | None, bool]:
     """Who sees the customer's message: the assignee while on duty, else the least busy member
     on duty (who takes it); never the customer themselves."""
     current = conversation.assignee if conversation.assignee_id else None
@@ -156,24 +184,13 @@ def _masked(digits: str) -> str:
     return "".join(reversed(out))
 
 
-def forward_text(heard: Heard) -> str:
-    """The copy of a customer's message a team member gets; the first one says how to answer."""
-    conversation = heard.conversation
-    text = f"💬 #{conversation.id} {shown(conversation.contact)}: {heard.message.text}"
-    if heard.assigned:
-        text += f"\n↩️ Quote-reply to answer, or send /reply {conversation.id} and your text."
-    return text
-
-
 def forwarded_in(key: str) -> Conversation | None:
-    """The conversation whose customer's message the outbox row keyed `key` forwarded, if any."""
-    found = (
-        ConversationMessage.select(ConversationMessage.conversation)
-        .join(OutboundMessage, on=ConversationMessage.forward == OutboundMessage.id)
-        .where(OutboundMessage.idempotency_key == key)
-        .first()
+    """The conversation whose customer's messages the outbox row keyed `key` forwarded, if any."""
+    found = FORWARD_KEY.fullmatch(key)
+    message = (
+        ConversationMessage.get_or_none(ConversationMessage.id == int(found[1])) if found else None
     )
-    return Conversation.get_or_none(Conversation.id == found.conversation_id) if found else None
+    return message.conversation if message is not None else None
 
 
 def visible(ctx: Context) -> ModelSelect[Conversation]:

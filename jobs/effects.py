@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobs import broadcasts, draws, media, outbox, staging
+from jobs import broadcasts, draws, forwards, media, outbox, staging
 from jobs.queues import submit
 from models import ConversationMessage, InboundMessage, OutboundMessage
 from wocs.context import Result
@@ -17,6 +17,7 @@ REQUESTABLE = {
         draws.run_draw,
         draws.close_when_due,
         media.fetch_attachment,
+        forwards.forward_burst,
     )
 }
 

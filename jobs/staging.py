@@ -20,6 +20,7 @@ def add(
     *,
     image: str = "",
     document: str = "",
+    media: tuple[str, str] = ("", ""),
     template: dict | None = None,
     inbound: InboundMessage | None = None,
     queue_name: str = HIGH,
@@ -27,21 +28,22 @@ def add(
 ) -> None:
     """Add a message to the outbox inside the caller's transaction; a repeated key is a no-op.
 
-    Text by default; an image or a document (a storage key) with `text` as its caption; or a template
+    Text by default; an image or a document (a storage key) with `text` as its caption, or any
+    media kind as `media` (kind, storage key), captioned where Meta allows; or a template
     ({"name", "language", "params"}) with `text` kept as the readable version. A template
     with "secret": True (a login code) has its params masked, in `text` too, once it is sent
     or has failed for good (jobs/outbox).
     """
-    kind = "template" if template else "image" if image else "document" if document else "text"
+    if image or document:
+        media = ("image", image) if image else ("document", document)
+    kind = "template" if template else media[0] or "text"
     OutboundMessage.insert(
         idempotency_key=key[:191],
         to=to,
         kind=kind,
-        body=text
-        if template
-        else _fitted(text, key, CAPTION_LIMIT if image or document else TEXT_LIMIT),
+        body=text if template else _fitted(text, key, CAPTION_LIMIT if media[1] else TEXT_LIMIT),
         template=template,
-        media_path=image or document,
+        media_path=media[1],
         queue=queue_name,
         inbound=inbound,
         broadcast=broadcast,

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://graph.facebook.com/v25.0"
 CAPTION_LIMIT = 1024
+MEDIA_KINDS = ("image", "video", "document", "audio", "sticker")
+CAPTIONED_KINDS = ("image", "video", "document")  # Meta takes no caption on audio or stickers
 
 
 @dataclass(frozen=True)
@@ -89,28 +91,28 @@ def build_payload(message: Outgoing) -> dict:
             parameters = [{"type": "text", "text": p} for p in params]
             body["components"] = [{"type": "body", "parameters": parameters}]
         payload["template"] = body
-    elif message.kind == "image":
-        if message.media_id:
-            image: dict[str, Any] = {"id": message.media_id}
-        elif message.media_link:
-            image = {"link": message.media_link}
-        else:
-            raise ValueError("image message needs media_id or media_link")
-        if message.text:
-            image["caption"] = message.text[:CAPTION_LIMIT]
-        payload["image"] = image
-    elif message.kind == "document":
-        if not message.media_id:
-            raise ValueError("document message needs media_id")
-        document: dict[str, Any] = {"id": message.media_id, "filename": message.filename}
-        if message.text:
-            document["caption"] = message.text[:CAPTION_LIMIT]
-        payload["document"] = document
+    elif message.kind in MEDIA_KINDS:
+        payload[message.kind] = _media_part(message)
     else:
         raise ValueError(f"unknown message kind {message.kind!r}")
     if message.reference:
         payload["biz_opaque_callback_data"] = message.reference
     return payload
+
+
+def _media_part(message: Outgoing) -> dict[str, Any]:
+    """The media object of a media message: an uploaded media id or a link, and what it allows."""
+    if message.media_id:
+        part: dict[str, Any] = {"id": message.media_id}
+    elif message.media_link:
+        part = {"link": message.media_link}
+    else:
+        raise ValueError(f"{message.kind} message needs media_id or media_link")
+    if message.text and message.kind in CAPTIONED_KINDS:
+        part["caption"] = message.text[:CAPTION_LIMIT]
+    if message.kind == "document":
+        part["filename"] = message.filename
+    return part
 
 
 def _checked_payload(message: Outgoing) -> dict:
@@ -150,14 +152,11 @@ class ConsoleTransport:
             tpl = payload["template"]
             params = " | ".join(str(p) for p in (message.template or {}).get("params") or [])
             line = f"[template {tpl['name']} {tpl['language']['code']}] {params}".rstrip()
-        elif message.kind == "image":
-            image = payload["image"]
-            where = f"id={image['id']}" if "id" in image else f"link={image['link']}"
-            line = f"[image {where}] {image.get('caption', '')}".rstrip()
-        elif message.kind == "document":
-            document = payload["document"]
-            line = f"[document {document['filename']} id={document['id']}] "
-            line = (line + document.get("caption", "")).rstrip()
+        elif message.kind in MEDIA_KINDS:
+            part = payload[message.kind]
+            where = f"id={part['id']}" if "id" in part else f"link={part['link']}"
+            named = f" {part['filename']}" if message.kind == "document" else ""
+            line = f"[{message.kind}{named} {where}] {part.get('caption', '')}".rstrip()
         else:
             line = payload["text"]["body"]
         suffix = f"  ({message.reference})" if message.reference else ""
