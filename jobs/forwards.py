@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 # A burst waits this long at most for the first fetch of its media to end; past it, a photo
 # still not fetched goes as its placeholder (the fetch goes on, and the photo follows late).
 HOLD = dt.timedelta(seconds=60)
+# RQ's scheduler keeps whole seconds, so a job it holds back may start up to a second early.
+EARLY = dt.timedelta(seconds=1)
 GRACE = dt.timedelta(seconds=30)  # past its due time, a burst no job forwarded is swept
 BATCH = 500
 
@@ -32,7 +34,7 @@ BATCH = 500
 def forward_burst(conversation_id: int, cause: int) -> str:
     """Forward a conversation's burst once it is due; `cause` is the message that asked."""
     with write_transaction():
-        keys, later = flush(conversation_id, utcnow())
+        keys, later = flush(conversation_id, utcnow() + EARLY)
     outbox.release(keys)
     if later is not None:  # early: look again when the burst is due
         submit(forward_burst, conversation_id, cause, suffix="-due", at=later)
