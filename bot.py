@@ -23,8 +23,10 @@ from jobs.worker import run_worker
 from models import StaffMember
 from ops import logs
 from whatsapp import template_review
+from whatsapp.transports import Outgoing
 from wocs import message_templates, registry
 from wocs.draw_check import NothingToVerify, check_record
+from wocs.interactive import readable
 from wocs.settings import ConfigError, Settings
 from wocs.values import ValueProblem, parse_phone
 
@@ -143,6 +145,7 @@ def _chat(args: argparse.Namespace) -> int:
         else "a customer (not on the team)"
     )
     print(f"Chatting as +{phone}, {who}. End a line with \\ to continue it; Ctrl-D quits.")
+    asked: Outgoing | None = None  # the last message with buttons: a typed number taps one
     while True:
         try:
             text = input("you> ")
@@ -153,15 +156,21 @@ def _chat(args: argparse.Namespace) -> int:
             return 0
         if not text.strip():
             continue
-        status, answer = bot.say(phone, text)
+        tapped = bot.tap(phone, asked, text) if asked else None
+        status, answer = tapped or bot.say(phone, text)
         if status != 200:
             print(f"(webhook answered {status}: {answer})")
             continue
         replies = bot.collect(lambda sent: True, timeout=5)
         for message in replies:
             label = "bot> " if message.to == phone else f"bot → +{message.to}: "
-            shown_kind = "" if message.kind == "text" else f"[{message.kind}] "
-            print(label + shown_kind + message.text.replace("\n", "\n     "))
+            shown_kind = "" if message.kind in ("text", "interactive") else f"[{message.kind}] "
+            lines = [message.text, *readable(message.interactive)]
+            print(label + shown_kind + "\n".join(lines).replace("\n", "\n     "))
+            if message.to == phone:
+                asked = message if message.interactive else None
+        if any(m.interactive for m in replies if m.to == phone):
+            print("     (type a number to tap it, or write your answer)")
         if not replies:
             print("(no reply)")
 

@@ -476,6 +476,7 @@ class OutboundMessage(BaseModel):
     body = TextField(default="")
     media_path = CharField(max_length=500, default="")  # a local file to upload and send
     template = JSONText(null=True)
+    interactive = JSONText(null=True)  # reply buttons or a list (wocs.interactive); body its text
     queue = CharField(max_length=10, default=HIGH)
     state = CharField(max_length=12, default="pending")
     wamid = CharField(max_length=191, null=True, unique=True)

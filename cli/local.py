@@ -13,8 +13,10 @@ import models
 from app import create_app, start_up
 from domain.campaigns import PENDING
 from webhooks.routes import signature_for
+from whatsapp.interactive import tap_body
 from whatsapp.payload import text_message_body
 from whatsapp.transports import Outgoing, RecordingTransport
+from wocs.interactive import picked
 from wocs.settings import Settings
 
 
@@ -48,6 +50,13 @@ class LocalBot:
         """Send a text message as `phone`, the way Meta's webhook delivers it."""
         wamid = f"wamid.local.{uuid.uuid4().hex}"
         return self.post(text_message_body(phone, text, wamid, name=name))
+
+    def tap(self, phone: str, message: Outgoing, typed: str) -> tuple[int, str] | None:
+        """Tap the choice a typed number picks under `message` (as Meta posts it); None if none."""
+        if not message.interactive or (choice := picked(message.interactive, typed)) is None:
+            return None
+        wamid = f"wamid.local.{uuid.uuid4().hex}"
+        return self.post(tap_body(phone, choice, wamid, message.interactive["kind"]))
 
     def collect(
         self, done: Callable[[list[Outgoing]], bool], timeout: float = 10.0

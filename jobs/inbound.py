@@ -192,6 +192,7 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
             f"reply:{row.id}",
             image=answer.image,
             document=answer.document,
+            interactive=answer.interactive,
             inbound=row,
         )
         keys.append(f"reply:{row.id}")

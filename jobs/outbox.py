@@ -106,6 +106,7 @@ def deliver(outbound_id: int) -> str | Later:
             media_id=media_id,
             filename=Path(row.media_path).name,
             reference=f"ob:{row.id}",
+            interactive=row.interactive,
         )
         wamid = transport.send(message)
     except ratelimit.NoToken as exc:

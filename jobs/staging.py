@@ -6,6 +6,7 @@ import logging
 
 from domain.team import active_admins
 from models import HIGH, InboundMessage, OutboundMessage
+from wocs.interactive import BUTTON, BUTTONS_BODY_MAX, LIST_BODY_MAX, Interactive
 from wocs.replies import TEXT_LIMIT
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ def add(
     document: str = "",
     media: tuple[str, str] = ("", ""),
     template: dict | None = None,
+    interactive: Interactive | None = None,
     inbound: InboundMessage | None = None,
     queue_name: str = HIGH,
     broadcast: int | None = None,
@@ -29,20 +31,25 @@ def add(
     """Add a message to the outbox inside the caller's transaction; a repeated key is a no-op.
 
     Text by default; an image or a document (a storage key) with `text` as its caption, or any
-    media kind as `media` (kind, storage key), captioned where Meta allows; or a template
-    ({"name", "language", "params"}) with `text` kept as the readable version. A template
-    with "secret": True (a login code) has its params masked, in `text` too, once it is sent
-    or has failed for good (jobs/outbox).
+    media kind as `media` (kind, storage key), captioned where Meta allows; reply buttons or a
+    list under `text`; or a template ({"name", "language", "params"}) with `text` kept as the
+    readable version. A template with "secret": True (a login code) has its params masked, in
+    `text` too, once it is sent or has failed for good (jobs/outbox).
     """
     if image or document:
         media = ("image", image) if image else ("document", document)
     kind = "template" if template else media[0] or "text"
+    kind = "interactive" if interactive else kind
+    limit = CAPTION_LIMIT if media[1] else TEXT_LIMIT
+    if interactive:
+        limit = BUTTONS_BODY_MAX if interactive.kind == BUTTON else LIST_BODY_MAX
     OutboundMessage.insert(
         idempotency_key=key[:191],
         to=to,
         kind=kind,
-        body=text if template else _fitted(text, key, CAPTION_LIMIT if media[1] else TEXT_LIMIT),
+        body=text if template else _fitted(text, key, limit),
         template=template,
+        interactive=interactive.as_dict() if interactive else None,
         media_path=media[1],
         queue=queue_name,
         inbound=inbound,

@@ -138,9 +138,9 @@ class Live:
         deadline = time.monotonic() + timeout
         while True:
             texts = [
-                body["text"]["body"]
+                shown_text(body)
                 for body in self.graph.sent()
-                if addressee(body) == phone and body.get("type") == "text"
+                if addressee(body) == phone and body.get("type") in ("text", "interactive")
             ]
             if len(texts) >= count or time.monotonic() > deadline:
                 assert len(texts) >= count, f"{phone} got {texts}, expected {count} messages"
@@ -171,6 +171,13 @@ class Live:
 def addressee(body: dict) -> str:
     """Who a sent body went to: the phone's digits (`to`), else the BSUID (`recipient`)."""
     return str(body.get("to") or "").lstrip("+") or str(body.get("recipient") or "")
+
+
+def shown_text(body: dict) -> str:
+    """The text a sent text message, or the body of sent buttons or a list, shows."""
+    if body["type"] == "interactive":
+        return body["interactive"]["body"]["text"]
+    return body["text"]["body"]
 
 
 def wait_until(check: Callable[[], bool], timeout: float = 15.0, every: float = 0.05) -> None:

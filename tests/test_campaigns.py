@@ -95,7 +95,7 @@ def test_draw_picks_once_tells_winners_and_the_admin_and_verifies(live, tmp_path
         "published and the drand round that decides the draw fixed.\n"
         "Close it and draw 2 winner(s) for RAYA26 among 5 entries?\n"
         "The draw runs once and cannot be undone; the winners are told at once.\n"
-        "Send /confirm to go ahead, or /cancel."
+        "Tap ✅ Yes or ❌ No, or reply YES or NO (Ya / Tidak)."
     )
     assert Draw.get().state == "committed"
     assert live.ask("/confirm").startswith(

@@ -23,6 +23,8 @@ from typing import Any
 
 import requests
 
+from whatsapp.interactive import meta_refusal
+
 DEFAULT_MESSAGES = {
     130429: "(#130429) Rate limit hit",
     131056: "(#131056) (Business Account, Consumer Account) pair rate limit hit",
@@ -500,6 +502,10 @@ class GraphTestServer:
         problem = self._media_problem(body)
         if problem:
             h._answer(400, error_body(100, f"(#100) {problem}"))
+            return
+        problem = meta_refusal(body["interactive"]) if body["type"] == "interactive" else ""
+        if problem:
+            h._answer(400, error_body(131009, "(#131009) Parameter value is not valid", problem))
             return
         problem = self._template_problem(body)
         if problem:

@@ -16,6 +16,8 @@ from whatsapp.errors import (
     GraphError,
     PermanentGraphError,
 )
+from whatsapp.interactive import meta_object, meta_refusal
+from wocs.interactive import readable
 from wocs.replies import TEXT_LIMIT
 from wocs.values import is_bsuid
 
@@ -39,6 +41,7 @@ class Outgoing:
     media_link: str | None = None
     filename: str = ""  # what the recipient sees a document called
     reference: str = ""
+    interactive: dict | None = None  # reply buttons or a list (wocs.interactive), `text` the body
 
 
 @runtime_checkable
@@ -93,6 +96,14 @@ def build_payload(message: Outgoing) -> dict:
         payload["template"] = body
     elif message.kind in MEDIA_KINDS:
         payload[message.kind] = _media_part(message)
+    elif message.kind == "interactive":
+        if not message.interactive:
+            raise ValueError("interactive message needs its buttons or list")
+        interactive = meta_object(message.interactive, message.text)
+        problem = meta_refusal(interactive)
+        if problem:
+            raise ValueError(problem)
+        payload["interactive"] = interactive
     else:
         raise ValueError(f"unknown message kind {message.kind!r}")
     if message.reference:
@@ -157,6 +168,9 @@ class ConsoleTransport:
             where = f"id={part['id']}" if "id" in part else f"link={part['link']}"
             named = f" {part['filename']}" if message.kind == "document" else ""
             line = f"[{message.kind}{named} {where}] {part.get('caption', '')}".rstrip()
+        elif message.kind == "interactive":
+            shown = readable(message.interactive)
+            line = "\n  ".join([payload["interactive"]["body"]["text"], *shown])
         else:
             line = payload["text"]["body"]
         suffix = f"  ({message.reference})" if message.reference else ""

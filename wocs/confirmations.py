@@ -8,7 +8,9 @@ from typing import Any
 from models import WocsConfirmation, utcnow
 from wocs.context import CommandError, Context, Result
 from wocs.dates import When, show_date, show_when
+from wocs.interactive import Choice, buttons
 
+YES, NO = "✅ Yes / Ya", "❌ No / Tidak"  # both languages: a staff member may read either
 TIMEOUT = dt.timedelta(minutes=10)  # long enough to check the facts, short enough to be current
 # A staff member's plain-text answer to the question, typed instead of /confirm or /cancel.
 _TYPED = {
@@ -40,9 +42,12 @@ def ask(
     )
     minutes = int(TIMEOUT.total_seconds() // 60)
     return Result(
-        f"{question}\nSend /confirm to go ahead, or /cancel. "
+        f"{question}\nTap ✅ Yes or ❌ No, or reply YES or NO (Ya / Tidak). "
         f"(Question {row.id}; it expires in {minutes} minutes.)",
         entity=f"confirmation:{row.id}",
+        # A tap sends the answer with the question's number: a later question is not answered
+        # by an old message's button.
+        interactive=buttons(Choice(f"/confirm {row.id}", YES), Choice(f"/cancel {row.id}", NO)),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from wocs.beacon import BeaconSettings
+from wocs.interactive import Interactive
 
 ROLES = ("customer", "agent", "admin")
 
@@ -54,6 +55,7 @@ class Result:
     document: str = ""  # a stored file sent as a document (a CSV), with `text` as its caption
     entity: str = ""
     more: str = ""  # the command showing the rest of a cut list: a staff member's MORE runs it
+    interactive: Interactive | None = None  # reply buttons or a list under `text`
     notices: tuple[Notice, ...] = ()
     jobs: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
