@@ -46,6 +46,7 @@ class Heard:
     message: ConversationMessage
     to: StaffMember | None  # the team member it is forwarded to; None: nobody on duty
     assigned: bool  # `to` got the conversation with this message
+    opened: bool  # this message opened the conversation (or reopened a closed one)
     away: bool  # the customer gets the away message now (once per opening, if auto replies are on)
 
 
@@ -67,6 +68,7 @@ def hear(
         .where(Conversation.contact == contact)
         .order_by(Conversation.id.desc())
     ).first()
+    opened = conversation is None or conversation.state == CLOSED
     if conversation is None:
         conversation = Conversation(contact=contact, opened_at=now)
     elif conversation.state == CLOSED:
@@ -91,7 +93,7 @@ def hear(
         else _due(conversation, now + burst),
         created_at=now,
     )
-    return Heard(conversation, message, to, assigned, away)
+    return Heard(conversation, message, to, assigned, opened, away)
 
 
 def _due(conversation: Conversation, otherwise: dt.datetime) -> dt.datetime:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from dataclasses import replace
@@ -12,17 +11,15 @@ from redis.exceptions import RedisError
 
 from commands import customers
 from domain import contacts, conversations
-from domain.customer_messages import MEDIA_KINDS
-from jobs import effects, forwards, staging, team_notices
+from jobs import effects, staging, team_notices
+from jobs.converse import converse
 from jobs.queues import HIGH, job, submit
 from jobs.runtime import current
 from models import (
-    Contact,
     Conversation,
     InboundMessage,
     OutboundMessage,
     StaffMember,
-    WocsAttachment,
     for_update,
     utcnow,
     write_transaction,
@@ -180,9 +177,15 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
     elif staff:
         answer = Result(reply("staff_hint")) if row.type in TEXT_TYPES else None
     elif row.type in TEXT_TYPES and (asked := customers.keyword(text, ctx)) is not None:
-        answer = customers.answer(contact, asked, ctx)
+        # Asking to talk to us is a message for the team; the other keywords are answered.
+        talk = asked.intent == "talk"
+        answer, keys = (
+            converse(row, contact, ctx, talk)
+            if talk
+            else (customers.answer(contact, asked, ctx), [])
+        )
     else:
-        answer, keys = _converse(row, contact)
+        answer, keys = converse(row, contact, ctx)
     if answer is None:
         return keys, ()
     if answer.text:
@@ -215,37 +218,6 @@ def _quote_reply(number: int, text: str, ctx: Context) -> Result:
     if it is refused (their chat already shows what they answered)."""
     done = run_fields("reply", {"number": number, "text": text}, ctx)
     return replace(done, text="") if done.entity else done  # a refusal names no record
-
-
-def _converse(row: InboundMessage, contact: Contact) -> tuple[Result, list[str]]:
-    """A customer's message for the team: into their conversation, forwarded to whoever has it
-    (with the burst it joins, once due), or answered with the away message (once per opening)
-    when nobody is on duty; its media is fetched into storage first."""
-    attachment = _attachment(row)
-    now = utcnow()
-    burst = dt.timedelta(seconds=current().settings.forward_burst)
-    heard = conversations.hear(contact, row, now, burst, attachment)
-    keys, later = forwards.flush(heard.conversation.id, now)
-    jobs: list[tuple[str, tuple[int, ...]]] = []
-    if attachment is not None:
-        jobs.append(("jobs.media.fetch_attachment", (attachment.id,)))
-    if later is not None:  # the burst is not due yet: its job forwards it then
-        jobs.append(("jobs.forwards.forward_burst", (heard.conversation.id, heard.message.id)))
-    return Result(reply("away") if heard.away else "", jobs=tuple(jobs)), keys
-
-
-def _attachment(row: InboundMessage) -> WocsAttachment | None:
-    """A pending attachment for the media a customer's message carries, to fetch into storage."""
-    part = row.raw.get(row.type) if isinstance(row.raw, dict) else None
-    if row.type not in MEDIA_KINDS or not isinstance(part, dict) or not part.get("id"):
-        return None
-    return WocsAttachment.create(
-        media_id=str(part["id"])[:64],
-        mime_type=str(part.get("mime_type") or "")[:100],
-        filename=str(part.get("filename") or "")[:255],
-        url="",
-        state="pending",
-    )
 
 
 def _system(row: InboundMessage) -> None:

@@ -12,6 +12,7 @@ from tests.bodies import as_person, recorded
 from tests.conftest import addressee, wait_until
 from tests.scenarios import all_handled_once, posted
 from whatsapp.payload import text_message_body
+from wocs.replies import reply
 
 SITI = "60129998888"  # the agent on duty
 FARAH = "60135551234"  # the customer
@@ -77,10 +78,10 @@ def test_a_photo_is_stored_and_forwarded_as_a_photo_that_a_quote_reply_answers(l
     live.settle()
     assert len(live.replies_to(SITI, 0)) == on_duty  # the photo says it all: no text besides
     sent = OutboundMessage.get(OutboundMessage.kind == "image")
-    reply = text_message_body(SITI, "Ya, yang ini.", f"wamid.test.{uuid.uuid4().hex}")
-    reply["entry"][0]["changes"][0]["value"]["messages"][0]["context"] = {"id": sent.wamid}
-    posted(live, reply)
-    assert live.replies_to(FARAH) == ["Ya, yang ini."]
+    answer = text_message_body(SITI, "Ya, yang ini.", f"wamid.test.{uuid.uuid4().hex}")
+    answer["entry"][0]["changes"][0]["value"]["messages"][0]["context"] = {"id": sent.wamid}
+    posted(live, answer)
+    assert live.replies_to(FARAH, 2) == [reply("menu"), "Ya, yang ini."]
     assert all_handled_once()
 
 
