@@ -45,7 +45,6 @@ class Heard:
     conversation: Conversation
     message: ConversationMessage
     to: StaffMember | None  # the team member it is forwarded to; None: nobody on duty
-    assigned: bool  # `to` got the conversation with this message
     opened: bool  # this message opened the conversation (or reopened a closed one)
     away: bool  # the customer gets the away message now (once per opening, if auto replies are on)
 
@@ -75,7 +74,7 @@ def hear(
         conversation.opened_at, conversation.closed_at, conversation.away_at = now, None, None
     conversation.state = OPEN
     conversation.last_customer_at = conversation.updated_at = now
-    to, assigned = keeper(conversation, contact)
+    to, _ = keeper(conversation, contact)
     away = to is None and conversation.away_at is None and bool(flag("auto_reply_enabled"))
     if away:
         conversation.away_at = now
@@ -93,7 +92,7 @@ def hear(
         else _due(conversation, now + burst),
         created_at=now,
     )
-    return Heard(conversation, message, to, assigned, opened, away)
+    return Heard(conversation, message, to, opened, away)
 
 
 def _due(conversation: Conversation, otherwise: dt.datetime) -> dt.datetime:

@@ -65,6 +65,7 @@ def flush(conversation_id: int, now: dt.datetime) -> tuple[list[str], dt.datetim
         ConversationMessage.update(forward_due=None).where(
             ConversationMessage.id.in_(ids)
         ).execute()
+        log.info("conversation %s: nobody on duty now; %d messages wait", conversation.id, len(ids))
         return [], None
     if assigned:
         conversation.save()

@@ -155,3 +155,19 @@ def test_a_burst_whose_job_was_lost_is_forwarded_by_the_sweeper(live, siti, burs
     number = Conversation.get().id
     assert live.replies_to(SITI, siti + 1)[siti].startswith(f"💬 #{number} Farah")
     assert sweeper.sweep()["forwards"] == 0
+
+
+def test_a_burst_due_when_nobody_is_on_duty_any_more_waits_in_the_inbox(live, siti, burst):
+    burst(60)
+    posted(live, in_a_row(FARAH, ["Ada stok?"]))
+    wait_until(lambda: ConversationMessage.select().exists())
+    live.settle()
+    live.ask("/duty off", SITI)
+    ConversationMessage.update(forward_due=utcnow() - dt.timedelta(seconds=1)).execute()
+    number = Conversation.get().id
+    assert forwards.forward_burst(number, 0) == "forwarded (0 messages)"
+    assert ConversationMessage.get().forward_due is None  # not forwarded, and no longer due
+    assert sweeper.sweep()["forwards"] == 0
+    live.settle()
+    assert len(live.replies_to(SITI, 0)) == siti + 1  # only the /duty off reply
+    assert f"#{number} Farah" in live.ask("/inbox open")
