@@ -9,9 +9,12 @@ import pytest
 from jobs import media
 from models import Conversation, ConversationMessage, OutboundMessage, WocsAttachment
 from tests.bodies import as_person, recorded
-from tests.conftest import addressee, wait_until
+from tests.conftest import TOKEN, addressee, wait_until
 from tests.scenarios import all_handled_once, posted
+from whatsapp.cloud import CloudTransport
+from whatsapp.errors import PermanentGraphError
 from whatsapp.payload import text_message_body
+from whatsapp.transports import Outgoing
 from wocs.replies import reply
 
 SITI = "60129998888"  # the agent on duty
@@ -110,7 +113,8 @@ def test_video_document_voice_and_sticker_are_forwarded_as_themselves(
     posted(live, body)
     (sent,) = sends(live, SITI, kind)
     number = Conversation.get().id
-    assert live.graph.media[sent[kind]["id"]]["data"] == data  # the stored file, uploaded again
+    uploaded = live.graph.media[sent[kind]["id"]]  # the stored file, uploaded again
+    assert (uploaded["data"], uploaded["mime_type"]) == (data, part["mime_type"].split(";")[0])
     if kind in ("video", "document"):
         # A video's caption is the customer's; a document's keeps its name (sent under ours).
         assert sent[kind]["caption"].startswith(f"💬 #{number} {WHO}: {caption or said}\n↩️")
@@ -211,3 +215,31 @@ def test_corpus_media_without_a_file_to_fetch_still_reaches_the_agent(live, on_d
     assert told.count("[sticker]") == told.count("[audio]") == 1
     assert {a.state for a in WocsAttachment.select()} == {"failed"}
     assert all_handled_once()
+
+
+def test_the_graph_server_refuses_to_send_a_media_id_from_a_webhook(live, on_duty, tmp_path):
+    live.graph.add_media("65463453", PHOTO, "image/jpeg")  # as a customer's photo arrives
+    cloud = CloudTransport(TOKEN, "1234567890", api_base=live.graph.base_url)
+    with pytest.raises(PermanentGraphError) as refused:
+        cloud.send(Outgoing(to=SITI, kind="image", media_id="65463453"))
+    assert refused.value.code == 100 and "uploaded media ID" in str(refused.value)
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(PHOTO)
+    assert cloud.send(Outgoing(to=SITI, kind="image", media_id=cloud.upload_media(str(photo))))
+
+
+@pytest.mark.parametrize(
+    ("mime", "kind"),
+    [("audio/amr", "audio"), ("video/3gpp", "video"), ("audio/ogg; codecs=opus", "audio")],
+)
+def test_media_types_python_misreads_keep_their_type_through_storage_and_upload(
+    live, on_duty, mime, kind
+):
+    body = from_farah("message__voice.json")
+    message = body["entry"][0]["changes"][0]["value"]["messages"][0]
+    del message["audio"]
+    message["type"], message[kind] = kind, {"id": "555", "mime_type": mime}
+    live.graph.add_media("555", b"media bytes", mime)
+    posted(live, body)
+    (sent,) = sends(live, SITI, kind)
+    assert live.graph.media[sent[kind]["id"]]["mime_type"] == mime.split(";")[0]

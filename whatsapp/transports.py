@@ -27,6 +27,8 @@ DEFAULT_API_BASE = "https://graph.facebook.com/v25.0"
 CAPTION_LIMIT = 1024
 MEDIA_KINDS = ("image", "video", "document", "audio", "sticker")
 CAPTIONED_KINDS = ("image", "video", "document")  # Meta takes no caption on audio or stickers
+# Media types Meta takes whose extension Python reads otherwise (.3gp as audio, .amr as AMR).
+UPLOAD_TYPES = {".3gp": "video/3gpp", ".amr": "audio/amr", ".ogg": "audio/ogg", ".oga": "audio/ogg"}
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,9 @@ def _media_file(path: str) -> tuple[str, str]:
     """The file name and content type of a local file to upload; PermanentGraphError if absent."""
     if not os.path.isfile(path):
         raise PermanentGraphError(f"media file {os.path.basename(path)!r} does not exist")
-    return os.path.basename(path), mimetypes.guess_type(path)[0] or "application/octet-stream"
+    name = os.path.basename(path)
+    found = UPLOAD_TYPES.get(os.path.splitext(name)[1].lower()) or mimetypes.guess_type(path)[0]
+    return name, found or "application/octet-stream"
 
 
 # --- bounded HTTP for heyoo -----------------------------------------------------------------
