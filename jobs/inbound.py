@@ -176,16 +176,12 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
         answer = run_command(typed, ctx)  # YES answers the question just asked
     elif staff:
         answer = Result(reply("staff_hint")) if row.type in TEXT_TYPES else None
-    elif row.type in TEXT_TYPES and (asked := customers.keyword(text, ctx)) is not None:
-        # Asking to talk to us is a message for the team; the other keywords are answered.
-        talk = asked.intent == "talk"
-        answer, keys = (
-            converse(row, contact, ctx, talk)
-            if talk
-            else (customers.answer(contact, asked, ctx), [])
-        )
     else:
-        answer, keys = converse(row, contact, ctx)
+        asked = customers.keyword(text, ctx) if row.type in TEXT_TYPES else None
+        if asked is not None and asked.intent != "talk":
+            answer = customers.answer(contact, asked, ctx)
+        else:  # a message for the team; asking to talk to us is one, and is acknowledged
+            answer, keys = converse(row, contact, ctx, talk=asked is not None)
     if answer is None:
         return keys, ()
     if answer.text:
