@@ -11,6 +11,7 @@ from jobs import forwards
 from jobs.runtime import current
 from models import Contact, InboundMessage, WocsAttachment, utcnow
 from wocs.context import Context, Result
+from wocs.flags import flag
 from wocs.replies import reply
 
 MENU_EVERY = dt.timedelta(hours=24)  # a customer gets the menu at most this often
@@ -49,6 +50,9 @@ def converse(
 
 
 def _menu_due(contact: Contact, now: dt.datetime) -> bool:
+    """The menu is an automatic reply: off with the others, and once a day at most."""
+    if not flag("auto_reply_enabled"):
+        return False
     return contact.last_menu_at is None or contact.last_menu_at <= now - MENU_EVERY
 
 

@@ -113,6 +113,15 @@ def test_stop_from_the_menu_opts_out_and_the_next_menu_offers_start(live):
     assert [i for i, _ in rows(menus(live, count=2)[1])] == ["TALK TO US", "START"]
 
 
+def test_no_menu_while_automatic_replies_are_off(live):
+    live.ask("/config set key: auto_reply_enabled value: off")
+    says(live, "Hello?")
+    wait_until(lambda: ConversationMessage.select().exists())
+    live.settle()
+    assert live.replies_to(FARAH, 0) == []
+    assert Contact.get(Contact.phone == FARAH).last_menu_at is None
+
+
 def test_a_reopened_conversation_gets_no_second_menu_within_a_day(live):
     says(live, "Hi")
     menus(live)
