@@ -18,7 +18,6 @@ PLACEHOLDERS = {
     "contacts": "[contact card]",
     "order": "[order]",
 }
-MEDIA_KINDS = ("image", "video", "document", "audio", "sticker")
 # The ad fields kept on the conversation (Meta's referral object has more, e.g. media URLs).
 REFERRAL_FIELDS = ("headline", "body", "source_type", "source_url", "source_id")
 QUOTED = 80  # characters of the message a reaction is about, shown after "reacted … to:"

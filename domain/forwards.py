@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from domain.conversations import shown
-from domain.customer_messages import MEDIA_KINDS, referral_line
+from domain.customer_messages import referral_line
 from models import Conversation, ConversationMessage, InboundMessage
-
-CAPTIONED = ("image", "video", "document")  # the media Meta sends with a caption
+from whatsapp.transports import CAPTIONED_KINDS as CAPTIONED
+from whatsapp.transports import MEDIA_KINDS
 
 
 @dataclass(frozen=True)

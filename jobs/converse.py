@@ -6,10 +6,10 @@ import datetime as dt
 
 from commands import customers
 from domain import conversations
-from domain.customer_messages import MEDIA_KINDS
 from jobs import forwards
 from jobs.runtime import current
 from models import Contact, InboundMessage, WocsAttachment, utcnow
+from whatsapp.transports import MEDIA_KINDS
 from wocs.context import Context, Result
 from wocs.flags import flag
 from wocs.replies import reply

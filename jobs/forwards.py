@@ -39,7 +39,7 @@ def forward_burst(conversation_id: int, cause: int) -> str:
     if later is not None:  # early: look again when the burst is due
         submit(forward_burst, conversation_id, cause, suffix="-due", at=later)
         return f"due at {later:%H:%M:%S}"
-    return f"forwarded ({len(keys)} messages)"
+    return f"forwarded ({len(keys)} sends)"
 
 
 def flush(conversation_id: int, now: dt.datetime) -> tuple[list[str], dt.datetime | None]:

@@ -165,7 +165,7 @@ def test_a_burst_due_when_nobody_is_on_duty_any_more_waits_in_the_inbox(live, si
     live.ask("/duty off", SITI)
     ConversationMessage.update(forward_due=utcnow() - dt.timedelta(seconds=1)).execute()
     number = Conversation.get().id
-    assert forwards.forward_burst(number, 0) == "forwarded (0 messages)"
+    assert forwards.forward_burst(number, 0) == "forwarded (0 sends)"
     assert ConversationMessage.get().forward_due is None  # not forwarded, and no longer due
     assert sweeper.sweep()["forwards"] == 0
     live.settle()
