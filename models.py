@@ -668,6 +668,7 @@ class ConversationMessage(BaseModel):
         attachment_id: int | None
         reacts_to_id: int | None
         author_id: int | None
+        reactions: ModelSelect[ConversationMessage]
 
     class Meta:
         table_name = "conversation_message"
