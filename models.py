@@ -279,11 +279,14 @@ class WocsAttachment(BaseModel):
     media_id = CharField(max_length=64, default="")  # WhatsApp media still to fetch
     mime_type = CharField(max_length=100, default="")
     state = CharField(max_length=10, default="stored")  # pending until fetched
+    attempts = IntegerField(default=0)  # fetches tried and finished (a forward waits for one)
+    storage_key = CharField(max_length=500, default="")  # where the fetched file is kept
     created_at = DateTimeField(default=utcnow)
 
     if TYPE_CHECKING:
         task_id: int | None
         event_id: int | None
+        conversation_messages: ModelSelect[ConversationMessage]
 
 
 class WocsLandingVersion(BaseModel):
@@ -631,6 +634,7 @@ class Conversation(BaseModel):
     # How often it went to the next person for want of an answer; numbers each offer's messages.
     offers = IntegerField(default=0)
     offered_at = DateTimeField(null=True)  # the latest offer: the next one waits from here
+    referral = JSONText(null=True)  # the click-to-WhatsApp ad (or post) the customer came from
 
     if TYPE_CHECKING:
         contact_id: int
@@ -654,6 +658,14 @@ class ConversationMessage(BaseModel):
     forward = ForeignKeyField(
         OutboundMessage, null=True, backref="conversation_forwards", on_delete="SET NULL"
     )
+    # in: when its forward is due (a burst goes out together); None: not for forwarding.
+    forward_due = DateTimeField(null=True, index=True)
+    attachment = ForeignKeyField(  # in: the media it carried, fetched into storage
+        WocsAttachment, null=True, backref="conversation_messages", on_delete="SET NULL"
+    )
+    reacts_to = ForeignKeyField(  # in: the message a reaction is about
+        "self", null=True, backref="reactions", on_delete="SET NULL"
+    )
     text = TextField(default="")
     author = ForeignKeyField(
         StaffMember, null=True, backref="conversation_messages", on_delete="SET NULL"
@@ -667,7 +679,10 @@ class ConversationMessage(BaseModel):
         inbound_id: int | None
         outbound_id: int | None
         forward_id: int | None
+        attachment_id: int | None
+        reacts_to_id: int | None
         author_id: int | None
+        reactions: ModelSelect[ConversationMessage]
 
     class Meta:
         table_name = "conversation_message"

@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from peewee import ModelSelect, fn
 
-from domain import replies
+from domain import customer_messages as said
 from models import (
     Contact,
     Conversation,
     ConversationMessage,
     InboundMessage,
     StaffMember,
+    WocsAttachment,
     for_update,
 )
 from wocs.context import Context, NotFound
@@ -31,18 +32,7 @@ from wocs.values import mask_phone
 
 OPEN, WAITING, CLOSED = "open", "waiting", "closed"
 ACTIVE = (OPEN, WAITING)
-# What a message without text stands for in a forward and in /history.
-PLACEHOLDERS = {
-    "image": "[photo]",
-    "video": "[video]",
-    "document": "[document]",
-    "audio": "[voice note]",
-    "sticker": "[sticker]",
-    "location": "[location]",
-    "contacts": "[contact card]",
-    "order": "[order]",
-}
-CONVERSED = frozenset({"text", "button", "interactive", *PLACEHOLDERS})
+CONVERSED = frozenset({"text", "button", "interactive", "reaction", *said.PLACEHOLDERS})
 
 
 @dataclass(frozen=True)
@@ -52,39 +42,32 @@ class Heard:
     conversation: Conversation
     message: ConversationMessage
     to: StaffMember | None  # the team member it is forwarded to; None: nobody on duty
-    assigned: bool  # `to` got the conversation with this message
+    opened: bool  # this message opened the conversation (or reopened a closed one)
     away: bool  # the customer gets the away message now (once per opening, if auto replies are on)
     back: dt.datetime | None = None  # outside business hours: when they open next (naive UTC)
-
-
-def content(row: InboundMessage) -> str:
-    """What a customer's message says, as the team reads it: its text, or what it is."""
-    text = (row.body or "").strip()
-    if row.type == "location" and isinstance(row.raw, dict):
-        place = row.raw.get("location")
-        if isinstance(place, dict):
-            named = " ".join(str(place.get(k) or "") for k in ("name", "address")).strip()
-            spot = f"{place.get('latitude')},{place.get('longitude')}"
-            return f"[location] {named or spot}"
-    label = PLACEHOLDERS.get(row.type, "")
-    return f"{label} {text}".strip() if label else text
 
 
 def hear(
     contact: Contact,
     row: InboundMessage,
-    text: str,
     now: dt.datetime,
     tz: ZoneInfo,
+    burst: dt.timedelta = dt.timedelta(0),
+    attachment: WocsAttachment | None = None,
     about: str = "",
 ) -> Heard:
     """Add a customer's message to their conversation, opening or reopening it, and route it
-    (inside the caller's transaction); `now` is naive UTC, `about` what it answers."""
+    (inside the caller's transaction); `now` is naive UTC, `about` what it answers.
+
+    Its forward is due with the burst it joins: `burst` after the first message of the
+    conversation still waiting for its forward.
+    """
     conversation = for_update(
         Conversation.select()
         .where(Conversation.contact == contact)
         .order_by(Conversation.id.desc())
     ).first()
+    opened = conversation is None or conversation.state == CLOSED
     if conversation is None:
         conversation = Conversation(contact=contact, opened_at=now)
     elif conversation.state == CLOSED:
@@ -93,23 +76,55 @@ def hear(
         conversation.turn_at, conversation.offered_at = now, None  # the team's turn starts
     conversation.state = OPEN
     conversation.last_customer_at = conversation.updated_at = now
-    team = on_call(now, tz)
-    to, assigned = keeper(conversation, contact, team)
+    to, _ = keeper(conversation, contact, on_call(now, tz))
     away = to is None and conversation.away_at is None and bool(flag("auto_reply_enabled"))
     if away:
         conversation.away_at = now
+    conversation.referral = said.referral(row) or conversation.referral
     conversation.save()
     message = ConversationMessage.create(
         conversation=conversation,
         direction="in",
         inbound=row,
-        text=text,
+        text=said.content(row),
         about=about,
+        attachment=attachment,
+        reacts_to=said.reacted_to(row),
+        forward_due=None
+        if to is None or said.is_unreaction(row)
+        else _due(conversation, now + burst),
         created_at=now,
     )
     hours = business_hours()
     back = None if hours.is_open(now, tz) else hours.next_opening(now, tz)
-    return Heard(conversation, message, to, assigned, away, back)
+    return Heard(conversation, message, to, opened, away, back)
+
+
+def _due(conversation: Conversation, otherwise: dt.datetime) -> dt.datetime:
+    """When a new message's forward is due: with the burst still waiting, else `otherwise`."""
+    waiting = (
+        ConversationMessage.select(fn.MIN(ConversationMessage.forward_due))
+        .where(
+            ConversationMessage.conversation == conversation,
+            ConversationMessage.forward.is_null(),
+            ConversationMessage.forward_due.is_null(False),
+        )
+        .scalar()
+    )
+    return waiting or otherwise
+
+
+def waiting_forward(conversation: Conversation) -> list[ConversationMessage]:
+    """The customer's messages of a conversation whose forward is due or coming, oldest first."""
+    return list(
+        ConversationMessage.select()
+        .where(
+            ConversationMessage.conversation == conversation,
+            ConversationMessage.forward.is_null(),
+            ConversationMessage.forward_due.is_null(False),
+        )
+        .order_by(ConversationMessage.id)
+    )
 
 
 def keeper(
@@ -193,14 +208,6 @@ def _masked(digits: str) -> str:
     return "".join(reversed(out))
 
 
-def forward_text(heard: Heard) -> str:
-    """The copy of a customer's message a team member gets; the first one says how to answer."""
-    conversation, about = heard.conversation, heard.message.about
-    answering = f" (answering {replies.described(about)})" if about else ""
-    text = f"💬 #{conversation.id} {shown(conversation.contact)}{answering}: {heard.message.text}"
-    return text + how_to_answer(conversation) if heard.assigned else text
-
-
 def how_to_answer(conversation: Conversation) -> str:
     """The line under a forward that tells its new keeper how to answer."""
     return f"\n↩️ Quote-reply to answer, or send /reply {conversation.id} and your text."
@@ -220,7 +227,8 @@ def unanswered(conversation: Conversation) -> list[ConversationMessage]:
 
 
 def forward_key(message: ConversationMessage, copy: str = "") -> str:
-    """The outbox key of a forward of the customer's `message` (`copy` names a later one)."""
+    """The outbox key of a forward of the customer's `message` (`copy` names another one of it:
+    its media, a hand-off, an offer): a quote-reply to any of them answers the conversation."""
     return f"forward:{message.id}:{copy}" if copy else f"forward:{message.id}"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobs import broadcasts, draws, media, outbox, reports, staging
+from jobs import broadcasts, draws, forwards, media, outbox, reports, staging
 from jobs.queues import submit
 from models import ConversationMessage, InboundMessage, OutboundMessage
 from wocs.context import Result
@@ -18,6 +18,7 @@ REQUESTABLE = {
         draws.close_when_due,
         media.fetch_attachment,
         reports.remind_task,
+        forwards.forward_burst,
     )
 }
 

@@ -1,4 +1,4 @@
-"""Media jobs: fetch a photo people sent on WhatsApp into storage and attach it to its event."""
+"""Media jobs: fetch what people sent on WhatsApp into storage: an event's photo, a customer's media."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 from pathlib import PurePosixPath
 
 import storage
+from jobs import forwards
 from jobs.queues import DEFAULT, job, submit
 from jobs.runtime import current
 from models import Event, WocsAttachment, for_update, utcnow, write_transaction
@@ -30,7 +31,10 @@ def _prefix(row: WocsAttachment) -> str:
     """The folder an attachment's file goes in."""
     if row.event_id:
         return f"events/{row.event_id}"
-    return f"tasks/{row.task_id}" if row.task_id else "attachments"
+    if row.task_id:
+        return f"tasks/{row.task_id}"
+    message = row.conversation_messages.first()
+    return f"conversations/{message.conversation_id}" if message else "attachments"
 
 
 @job(DEFAULT, job_id="attachment-{0}", retry=(10, 60, 300), timeout=180)
@@ -43,6 +47,19 @@ def fetch_attachment(attachment_id: int) -> str:
     row = WocsAttachment.get_or_none(WocsAttachment.id == attachment_id)
     if row is None or row.state != "pending":
         return f"skipped ({row.state if row else 'missing'})"
+    try:
+        return _fetch(row)
+    finally:
+        # Whatever the outcome, a customer's message waiting for this try is forwarded now
+        # (with its placeholder if the file is not here: the retries go on).
+        WocsAttachment.update(attempts=WocsAttachment.attempts + 1).where(
+            WocsAttachment.id == row.id
+        ).execute()
+        forwards.fetched(row.id)
+
+
+def _fetch(row: WocsAttachment) -> str:
+    """One try at fetching and storing an attachment."""
     try:
         data, mime = current().transport.fetch_media(row.media_id)
     except GraphError as exc:
@@ -60,7 +77,7 @@ def fetch_attachment(attachment_id: int) -> str:
     stored = current().storage.save(
         storage.content_key(_prefix(row), data, mime), data, content_type
     )
-    return attach_stored(attachment_id, stored, mime)
+    return attach_stored(row.id, stored, mime)
 
 
 def attach_stored(attachment_id: int, stored: storage.StoredFile, mime: str) -> str:
@@ -71,6 +88,7 @@ def attach_stored(attachment_id: int, stored: storage.StoredFile, mime: str) -> 
         if row is None or row.state != "pending":
             return f"skipped ({row.state if row else 'missing'})"  # another run got here first
         row.url, row.size, row.state = stored.url, stored.size, "stored"
+        row.storage_key = stored.key
         row.filename = row.filename or PurePosixPath(stored.key).name
         row.mime_type = mime[:100]
         row.save()

@@ -21,6 +21,7 @@ def add(
     *,
     image: str = "",
     document: str = "",
+    media: tuple[str, str] = ("", ""),
     template: dict | None = None,
     interactive: Interactive | None = None,
     inbound: InboundMessage | None = None,
@@ -29,15 +30,17 @@ def add(
 ) -> None:
     """Add a message to the outbox inside the caller's transaction; a repeated key is a no-op.
 
-    Text by default; an image or a document (a storage key) with `text` as its caption; reply
-    buttons or a list under `text`; or a template ({"name", "language", "params"}) with `text`
-    kept as the readable version. A template
-    with "secret": True (a login code) has its params masked, in `text` too, once it is sent
-    or has failed for good (jobs/outbox).
+    Text by default; an image or a document (a storage key) with `text` as its caption, or any
+    media kind as `media` (kind, storage key), captioned where Meta allows; reply buttons or a
+    list under `text`; or a template ({"name", "language", "params"}) with `text` kept as the
+    readable version. A template with "secret": True (a login code) has its params masked, in
+    `text` too, once it is sent or has failed for good (jobs/outbox).
     """
-    kind = "template" if template else "image" if image else "document" if document else "text"
+    if image or document:
+        media = ("image", image) if image else ("document", document)
+    kind = "template" if template else media[0] or "text"
     kind = "interactive" if interactive else kind
-    limit = CAPTION_LIMIT if image or document else TEXT_LIMIT
+    limit = CAPTION_LIMIT if media[1] else TEXT_LIMIT
     if interactive:
         limit = BUTTONS_BODY_MAX if interactive.kind == BUTTON else LIST_BODY_MAX
     OutboundMessage.insert(
@@ -47,7 +50,7 @@ def add(
         body=text if template else _fitted(text, key, limit),
         template=template,
         interactive=interactive.as_dict() if interactive else None,
-        media_path=image or document,
+        media_path=media[1],
         queue=queue_name,
         inbound=inbound,
         broadcast=broadcast,

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 
 from domain.campaigns import PENDING
-from jobs import backups, broadcasts, desk, draws, media, outbox, reports
+from jobs import backups, broadcasts, desk, draws, forwards, media, outbox, reports
 from jobs.inbound import enqueue_inbound
 from jobs.queues import submit
 from jobs.runtime import current
@@ -74,6 +74,7 @@ def sweep() -> dict[str, int]:
         counts["broadcasts"] += submit(broadcasts.run_broadcast, broadcast.id)
     add_requeued(current().redis, counts)  # before the routine work below joins the counts
     counts.update(media.sweep_attachments())
+    counts.update(forwards.sweep(now))
     counts.update(reports.plan(now))
     counts.update(desk.rounds(now))
     counts.update(backups.plan(now))

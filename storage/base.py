@@ -14,6 +14,8 @@ MAX_KEY = 512
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _PREFIX = re.compile(r"[a-z]+(/[0-9]+)?")
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+# Types WhatsApp sends whose extension Python's table lacks or spells otherwise.
+_EXTENSIONS |= {"audio/ogg": ".ogg", "audio/amr": ".amr", "video/3gpp": ".3gp"}
 # How each image type's bytes begin, as (offset, bytes): a JPEG's start-of-image marker, PNG's
 # signature, and WebP's RIFF container naming WEBP. A browser shown anything else under an
 # image type may sniff it as HTML, so the declared type alone proves nothing.

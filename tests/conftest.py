@@ -213,6 +213,7 @@ def stack_settings(
         transport="cloud",
         admins=(ADMIN,),
         sweep_interval=3600,  # tests call sweep() themselves; a background one would race them
+        forward_burst=0,  # each customer message forwarded at once; the burst test sets its own
         storage=StorageSettings(directory=f"{tmp_dir}/files"),
         backups=BackupSettings(every_hours=0),  # sweeps back up only in the tests of backups
         beacon=beacon or BeaconSettings(urls=()),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from models import AuditLog, CannedReply, Conversation, ConversationMessage
 from tests.conftest import ADMIN
 from tests.test_desk import FARAH, SITI, _quote_reply, _says, _team
+from wocs.replies import reply
 
 PRICE = "Nasi lemak RM4.50, with ayam RM8. / Nasi lemak RM4.50, dengan ayam RM8."
 
@@ -26,10 +27,10 @@ def test_admins_keep_canned_replies_and_agents_send_them_by_key(live):
     forwarded = live.replies_to(SITI, seen + 1)[seen]
     number = Conversation.get().id
     assert live.ask(f"/reply {number} :harga", SITI).startswith(f"Sent to #{number}")
-    assert live.replies_to(FARAH) == [PRICE]
+    assert live.replies_to(FARAH, 2) == [reply("menu"), PRICE]
     _says(live, FARAH, "Dan alamat?", "Farah")
     _quote_reply(live, SITI, forwarded, ":alamat")  # a quote-reply sends it as well
-    assert live.replies_to(FARAH, 2)[1] == "Jalan 1, Shah Alam"
+    assert live.replies_to(FARAH, 3)[2] == "Jalan 1, Shah Alam"
     texts = [
         m.text for m in ConversationMessage.select().where(ConversationMessage.direction == "out")
     ]

@@ -56,7 +56,7 @@ def test_a_question_goes_to_the_agent_on_duty_and_a_quote_reply_reaches_the_cust
     assert forwarded.startswith(f"💬 #{number} Farah (+60 13-555 ****): {QUESTION}")
     assert f"/reply {number}" in forwarded
     _quote_reply(live, SITI, forwarded, "Yes, RM5 to Shah Alam.")
-    assert live.replies_to(FARAH) == ["Yes, RM5 to Shah Alam."]
+    assert live.replies_to(FARAH, 2) == [reply("menu"), "Yes, RM5 to Shah Alam."]
     live.settle()
     assert len(live.replies_to(SITI, 0)) == seen + 1  # no hint, no confirmation ping
     conversation = Conversation.get()
@@ -84,7 +84,7 @@ def test_reply_by_command_and_the_least_busy_agent_gets_a_new_conversation(live)
     number = Conversation.select().join(StaffMember).where(StaffMember.phone == RAJ).get().id
     customer = FARAH if first == RAJ else AMIN
     assert live.ask(f"/reply {number} RM4.50 sebungkus", RAJ).startswith(f"Sent to #{number}")
-    assert live.replies_to(customer) == ["RM4.50 sebungkus"]
+    assert live.replies_to(customer, 2) == [reply("menu"), "RM4.50 sebungkus"]
 
 
 def test_nobody_on_duty_the_customer_gets_the_away_message_once(live):
@@ -226,7 +226,8 @@ def test_a_member_taken_off_the_team_while_on_duty_is_a_customer_never_forwarded
     _customer_says(live, FARAH, QUESTION)  # Raj has one conversation, Siti is off the team
     live.replies_to(RAJ, raj + 2)
     live.settle()
-    assert len(live.replies_to(SITI, 0)) == seen  # nothing forwarded to her, no away message
+    # Nothing forwarded to her, no away message: only the customer menu her message got.
+    assert live.replies_to(SITI, 0)[seen:] == [reply("menu")]
     assert {c.assignee.phone for c in Conversation.select()} == {RAJ}
 
 
@@ -242,7 +243,7 @@ def test_an_agent_outside_their_window_gets_the_template_copy_and_quote_replies_
     body = text_message_body(SITI, "Yes we do!", f"wamid.test.{uuid.uuid4().hex}")
     body["entry"][0]["changes"][0]["value"]["messages"][0]["context"] = {"id": copy.wamid}
     posted(live, body)
-    assert live.replies_to(FARAH) == ["Yes we do!"]
+    assert live.replies_to(FARAH, 2) == [reply("menu"), "Yes we do!"]
 
 
 def _failed_status(wamid: str, to: str, code: int) -> dict:
@@ -312,9 +313,9 @@ def test_staff_prose_gets_the_hint_unless_it_quote_replies_a_forwarded_message(l
     _customer_says(live, FARAH, QUESTION)
     forwarded = live.replies_to(SITI, seen + 1)[seen]
     _quote_reply(live, SITI, forwarded, "Yes we deliver")
-    assert live.replies_to(FARAH) == ["Yes we deliver"]
+    assert live.replies_to(FARAH, 2) == [reply("menu"), "Yes we deliver"]
     # Quote-replying anything else of ours (here the /duty reply) is prose: the hint.
     _quote_reply(live, SITI, live.replies_to(SITI, 0)[1], "ok noted")
     assert live.replies_to(SITI, seen + 2)[seen + 1] == reply("staff_hint")
     live.settle()
-    assert live.replies_to(FARAH, 0) == ["Yes we deliver"]
+    assert live.replies_to(FARAH, 0) == [reply("menu"), "Yes we deliver"]

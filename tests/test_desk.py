@@ -15,6 +15,7 @@ from tests.test_reports import at_once
 from whatsapp.payload import text_message_body
 from wocs import hours
 from wocs.flags import set_flag
+from wocs.replies import reply
 
 KL = ZoneInfo("Asia/Kuala_Lumpur")
 SITI, RAJ = "60129998888", "60129997777"  # agents, added in this order
@@ -126,7 +127,7 @@ def test_an_unanswered_conversation_goes_to_the_next_on_duty_once_per_step(live)
     (back,) = _texts(live, SITI, "⏰")
     assert "from Raj; it's yours now" in back
     _quote_reply(live, SITI, back, "Ada, RM4.50.")
-    assert live.replies_to(FARAH) == ["Ada, RM4.50."]
+    assert live.replies_to(FARAH, 2) == [reply("menu"), "Ada, RM4.50."]
     assert desk.rounds(later + dt.timedelta(hours=2))["offered"] == 0  # answered: no more
     assert all_handled_once()
 

@@ -199,7 +199,7 @@ def test_a_quote_reply_to_a_customer_is_not_an_answer_to_the_prompt(live):
     _customer_says(live, FARAH, QUESTION)
     forwarded = live.replies_to(SITI, seen + 1)[seen]
     _quote_reply(live, SITI, forwarded, "Yes, RM5 to Shah Alam.")
-    assert live.replies_to(FARAH) == ["Yes, RM5 to Shah Alam."]
+    assert live.replies_to(FARAH, 2) == [reply("menu"), "Yes, RM5 to Shah Alam."]
     assert [row.command for row in _asking()] == ["task show"]
     assert live.ask("99", SITI).startswith("There is no task #99 for you.")
 

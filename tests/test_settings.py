@@ -54,6 +54,14 @@ def test_bad_values_are_explained(env, message):
         Settings.from_env(env)
 
 
+def test_the_forward_burst_is_a_few_seconds():
+    assert Settings.from_env({}).forward_burst == 3
+    assert Settings.from_env({"WOCS_FORWARD_BURST_SECONDS": "0"}).forward_burst == 0
+    for bad in ("61", "2.5", "soon"):
+        with pytest.raises(ConfigError, match="WOCS_FORWARD_BURST_SECONDS must be 0 to 60"):
+            Settings.from_env({"WOCS_FORWARD_BURST_SECONDS": bad})
+
+
 def test_trusted_proxies_is_a_small_number():
     assert Settings.from_env({"WOCS_TRUSTED_PROXIES": "1"}).trusted_proxies == 1
     assert Settings.from_env({}).trusted_proxies == 0

@@ -129,8 +129,11 @@ def test_template_without_params_omits_components():
     assert "biz_opaque_callback_data" not in build_payload(msg)
 
 
-def test_image_payloads_over_http(cloud, graph):
-    cloud.send(Outgoing(to=TO, kind="image", media_id="998877", text="menu", reference="ob:3"))
+def test_image_payloads_over_http(cloud, graph, tmp_path):
+    photo = tmp_path / "menu.jpg"
+    photo.write_bytes(b"\xff\xd8jpeg")
+    uploaded = cloud.upload_media(str(photo))
+    cloud.send(Outgoing(to=TO, kind="image", media_id=uploaded, text="menu", reference="ob:3"))
     cloud.send(Outgoing(to="+" + TO, kind="image", media_link="https://x.test/a.jpg"))
     first, second = graph.wait_for(2, timeout=2)
     assert first == {
@@ -138,7 +141,7 @@ def test_image_payloads_over_http(cloud, graph):
         "recipient_type": "individual",
         "to": "+60123456789",
         "type": "image",
-        "image": {"id": "998877", "caption": "menu"},
+        "image": {"id": uploaded, "caption": "menu"},
         "biz_opaque_callback_data": "ob:3",
     }
     assert second == {

@@ -34,6 +34,7 @@ DEFAULT_MESSAGES = {
 }
 _STATUS_FOR_CODE = {130429: 429, 80007: 429, 4: 429, 613: 429, 190: 401, 1: 500, 2: 503}
 _STATUS_FOR_CODE |= {131000: 500, 133004: 503}
+MEDIA_KINDS = ("image", "video", "document", "audio", "sticker")
 
 
 def error_body(code: int, message: str | None = None, details: str | None = None) -> dict:
@@ -388,12 +389,14 @@ class GraphTestServer:
         with self._cond:
             self._media_failures.extend([(code, status)] * times)
 
-    def add_media(self, media_id: str, data: bytes, mime_type: str) -> None:
-        """Preload a media object."""
+    def add_media(
+        self, media_id: str, data: bytes, mime_type: str, *, uploaded: bool = False
+    ) -> None:
+        """Preload a media object, as one a customer sent (not `uploaded` by the business)."""
         with self._cond:
             sha = hashlib.sha256(data).hexdigest()
             self.media[media_id] = dict(id=media_id, data=data, mime_type=mime_type, sha256=sha)
-            self.media[media_id]["file_size"] = len(data)
+            self.media[media_id].update(file_size=len(data), uploaded=uploaded)
 
     def successes(self) -> int:
         """How many message POSTs were answered with success since the last reset."""
@@ -496,6 +499,10 @@ class GraphTestServer:
         if problem:
             h._answer(400, error_body(100, f"(#100) {problem}"))
             return
+        problem = self._media_problem(body)
+        if problem:
+            h._answer(400, error_body(100, f"(#100) {problem}"))
+            return
         problem = meta_refusal(body["interactive"]) if body["type"] == "interactive" else ""
         if problem:
             h._answer(400, error_body(131009, "(#131009) Parameter value is not valid", problem))
@@ -529,6 +536,22 @@ class GraphTestServer:
                     self._callbacks.put((generation, "messages", value))
         if first:
             h._answer(200, answer)
+
+    def _media_problem(self, body: dict) -> str | None:
+        """Meta sends media by a link or by the id of media the business uploaded, one of them."""
+        kind = body.get("type")
+        part = body.get(kind) if kind in MEDIA_KINDS else None
+        if part is None:
+            return None
+        if not isinstance(part, dict) or ("id" in part) == ("link" in part):
+            return "Either one of media ID or link must be present"
+        if "id" in part:
+            with self._cond:
+                known = self.media.get(str(part["id"]))
+            if known is None or not known["uploaded"]:
+                # A media id from a webhook names what the customer sent: it is downloaded, not sent.
+                return f"Param {kind}['id'] is not a valid uploaded media ID"
+        return None
 
     def _template_problem(self, body: dict) -> str | None:
         """Meta refuses a template it knows but has not approved (132001)."""
@@ -571,7 +594,7 @@ class GraphTestServer:
             (fields.get("type") or b"").decode().strip() or file_type or "application/octet-stream"
         )
         media_id = str(10**15 + next(self._counter))
-        self.add_media(media_id, data, mime)
+        self.add_media(media_id, data, mime, uploaded=True)
         h._answer(200, {"id": media_id})
 
 

@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://graph.facebook.com/v25.0"
 CAPTION_LIMIT = 1024
+MEDIA_KINDS = ("image", "video", "document", "audio", "sticker")
+CAPTIONED_KINDS = ("image", "video", "document")  # Meta takes no caption on audio or stickers
+# Media types Meta takes whose extension Python reads otherwise (.3gp as audio, .amr as AMR).
+UPLOAD_TYPES = {".3gp": "video/3gpp", ".amr": "audio/amr", ".ogg": "audio/ogg", ".oga": "audio/ogg"}
 
 
 @dataclass(frozen=True)
@@ -92,23 +96,8 @@ def build_payload(message: Outgoing) -> dict:
             parameters = [{"type": "text", "text": p} for p in params]
             body["components"] = [{"type": "body", "parameters": parameters}]
         payload["template"] = body
-    elif message.kind == "image":
-        if message.media_id:
-            image: dict[str, Any] = {"id": message.media_id}
-        elif message.media_link:
-            image = {"link": message.media_link}
-        else:
-            raise ValueError("image message needs media_id or media_link")
-        if message.text:
-            image["caption"] = message.text[:CAPTION_LIMIT]
-        payload["image"] = image
-    elif message.kind == "document":
-        if not message.media_id:
-            raise ValueError("document message needs media_id")
-        document: dict[str, Any] = {"id": message.media_id, "filename": message.filename}
-        if message.text:
-            document["caption"] = message.text[:CAPTION_LIMIT]
-        payload["document"] = document
+    elif message.kind in MEDIA_KINDS:
+        payload[message.kind] = _media_part(message)
     elif message.kind == "interactive":
         if not message.interactive:
             raise ValueError("interactive message needs its buttons or list")
@@ -124,6 +113,21 @@ def build_payload(message: Outgoing) -> dict:
     return payload
 
 
+def _media_part(message: Outgoing) -> dict[str, Any]:
+    """The media object of a media message: an uploaded media id or a link, and what it allows."""
+    if message.media_id:
+        part: dict[str, Any] = {"id": message.media_id}
+    elif message.media_link:
+        part = {"link": message.media_link}
+    else:
+        raise ValueError(f"{message.kind} message needs media_id or media_link")
+    if message.text and message.kind in CAPTIONED_KINDS:
+        part["caption"] = message.text[:CAPTION_LIMIT]
+    if message.kind == "document":
+        part["filename"] = message.filename
+    return part
+
+
 def _checked_payload(message: Outgoing) -> dict:
     """build_payload, with invalid messages reported as PermanentGraphError."""
     try:
@@ -136,7 +140,9 @@ def _media_file(path: str) -> tuple[str, str]:
     """The file name and content type of a local file to upload; PermanentGraphError if absent."""
     if not os.path.isfile(path):
         raise PermanentGraphError(f"media file {os.path.basename(path)!r} does not exist")
-    return os.path.basename(path), mimetypes.guess_type(path)[0] or "application/octet-stream"
+    name = os.path.basename(path)
+    found = UPLOAD_TYPES.get(os.path.splitext(name)[1].lower()) or mimetypes.guess_type(path)[0]
+    return name, found or "application/octet-stream"
 
 
 # --- bounded HTTP for heyoo -----------------------------------------------------------------
@@ -161,14 +167,11 @@ class ConsoleTransport:
             tpl = payload["template"]
             params = " | ".join(str(p) for p in (message.template or {}).get("params") or [])
             line = f"[template {tpl['name']} {tpl['language']['code']}] {params}".rstrip()
-        elif message.kind == "image":
-            image = payload["image"]
-            where = f"id={image['id']}" if "id" in image else f"link={image['link']}"
-            line = f"[image {where}] {image.get('caption', '')}".rstrip()
-        elif message.kind == "document":
-            document = payload["document"]
-            line = f"[document {document['filename']} id={document['id']}] "
-            line = (line + document.get("caption", "")).rstrip()
+        elif message.kind in MEDIA_KINDS:
+            part = payload[message.kind]
+            where = f"id={part['id']}" if "id" in part else f"link={part['link']}"
+            named = f" {part['filename']}" if message.kind == "document" else ""
+            line = f"[{message.kind}{named} {where}] {part.get('caption', '')}".rstrip()
         elif message.kind == "interactive":
             shown = readable(message.interactive)
             line = "\n  ".join([payload["interactive"]["body"]["text"], *shown])

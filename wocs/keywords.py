@@ -9,6 +9,8 @@ The rules, so that a sentence that merely mentions a keyword is never taken for 
 - Stop / start: every word is the keyword or a polite companion of it (`stop please`,
   `berhenti hantar`, `unsubscribe me`); `when does the promo stop?` has other words, so it
   is not an opt-out.
+- Talk: asking for a person and nothing else (`talk to us`, the menu's choice; `nak cakap
+  dengan orang`); a question that also asks for someone is simply a message for the team.
 """
 
 from __future__ import annotations
@@ -21,6 +23,14 @@ SHORT = 8
 JOIN_WORDS = frozenset({"join", "masuk", "sertai", "sertailah"})
 STOP_WORDS = frozenset({"stop", "berhenti", "unsubscribe", "unsub"})
 START_WORDS = frozenset({"start", "mula", "subscribe"})
+TALK_WORDS = frozenset({"talk", "chat", "bercakap", "cakap", "sembang"})
+# Words that may go with a talk keyword: who to talk to, and how it is asked.
+_TALK_COMPANIONS = frozenset(
+    {
+        "to", "us", "with", "someone", "somebody", "person", "human", "agent", "team", "staff",
+        "i", "want", "can", "a", "dengan", "kami", "orang", "pasukan", "nak", "mahu", "boleh",
+    }
+)  # fmt: skip
 # Words allowed around a stop or start keyword without changing what it means.
 _COMPANIONS = frozenset(
     {
@@ -39,9 +49,9 @@ _CODE = re.compile(r"[0-9a-z]{3,20}")
 
 @dataclass(frozen=True)
 class Asked:
-    """What a message asks: `join` (code may be ''), `code` (a bare code), `stop` or `start`."""
+    """What a message asks: `join` (code may be ''), `code` (a bare code), `stop`, `start`, `talk`."""
 
-    intent: str
+    intent: str  # join, code, stop, start or talk
     code: str = ""
 
 
@@ -61,8 +71,12 @@ def read(text: str) -> Asked | None:
             rest = [w for w in words[n + 1 :] if w not in _FILLERS | _COMPANIONS]
             code = rest[0] if rest and _CODE.fullmatch(rest[0]) else ""
             return Asked("join", code.upper())
-    for intent, keys in (("stop", STOP_WORDS), ("start", START_WORDS)):
-        if keys & set(words) and set(words) <= keys | _COMPANIONS:
+    for intent, keys, companions in (
+        ("stop", STOP_WORDS, _COMPANIONS),
+        ("start", START_WORDS, _COMPANIONS),
+        ("talk", TALK_WORDS, _COMPANIONS | _TALK_COMPANIONS),
+    ):
+        if keys & set(words) and set(words) <= keys | companions:
             return Asked(intent)
     if len(words) == 1 and _CODE.fullmatch(words[0]) and text.strip()[:1] != "/":
         return Asked("code", words[0].upper())

@@ -107,6 +107,7 @@ class Settings:
     port: int = 5000
     sweep_interval: float = 30.0
     sender_limit: int = 60  # messages a minute one phone may have acted on; 0 turns it off
+    forward_burst: float = 3.0  # seconds a customer's messages gather before one forward goes
     waba_id: str = ""  # the WhatsApp Business Account that owns the templates
     mps: int = 80  # messages a second Meta allows this business number
     max_body_bytes: int = 3 * 1024 * 1024
@@ -182,6 +183,9 @@ class Settings:
         log_format = get("WOCS_LOG_FORMAT", "plain").lower()
         if log_format not in ("plain", "json"):
             raise ConfigError(f"WOCS_LOG_FORMAT must be plain or json, not {log_format!r}")
+        burst = get("WOCS_FORWARD_BURST_SECONDS", "3")
+        if not (burst.isascii() and burst.isdigit()) or int(burst) > 60:
+            raise ConfigError(f"WOCS_FORWARD_BURST_SECONDS must be 0 to 60 seconds, not {burst!r}")
         mps = get("WHATSAPP_MPS", "80")
         if not (mps.isascii() and mps.isdigit()) or not 1 <= int(mps) <= 1000:
             raise ConfigError(f"WHATSAPP_MPS must be a number from 1 to 1000, not {mps!r}")
@@ -201,6 +205,7 @@ class Settings:
             business_tz=tz,
             port=int(port),
             sender_limit=int(limit),
+            forward_burst=float(burst),
             sweep_interval=float(sweep),
             api_cors_origins=tuple(
                 filter(None, map(str.strip, get("API_CORS_ORIGINS").split(",")))
