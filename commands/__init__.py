@@ -10,6 +10,7 @@ __all__ = [
     "conversations",
     "draws",
     "events",
+    "handover",
     "help",
     "hooks",
     "landing",

@@ -7,6 +7,7 @@ answered), closed (reopened, same number, when the customer writes again).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,7 +21,6 @@ from models import (
     Conversation,
     ConversationMessage,
     InboundMessage,
-    OutboundMessage,
     StaffMember,
     for_update,
 )
@@ -158,22 +158,38 @@ def _masked(digits: str) -> str:
 
 def forward_text(heard: Heard) -> str:
     """The copy of a customer's message a team member gets; the first one says how to answer."""
-    conversation = heard.conversation
-    text = f"💬 #{conversation.id} {shown(conversation.contact)}: {heard.message.text}"
-    if heard.assigned:
-        text += f"\n↩️ Quote-reply to answer, or send /reply {conversation.id} and your text."
-    return text
+    return copy_text(heard.conversation, heard.message.text, hint=heard.assigned)
+
+
+def copy_text(conversation: Conversation, text: str, hint: bool = False) -> str:
+    """A customer's message as forwarded to the team (`💬 #14 Farah (+60 13-555 ****): …`)."""
+    copy = f"💬 #{conversation.id} {shown(conversation.contact)}: {text}"
+    if hint:
+        copy += f"\n↩️ Quote-reply to answer, or send /reply {conversation.id} and your text."
+    return copy
+
+
+def copy_key(message_id: int, cause: str = "") -> str:
+    """The outbox key of a copy of customer message `message_id` (`cause`: a later copy's reason)."""
+    return f"forward:{message_id}:{cause}" if cause else f"forward:{message_id}"
+
+
+_COPY_KEY = re.compile(r"forward:(\d+)(?::|$)")
 
 
 def forwarded_in(key: str) -> Conversation | None:
-    """The conversation whose customer's message the outbox row keyed `key` forwarded, if any."""
-    found = (
-        ConversationMessage.select(ConversationMessage.conversation)
-        .join(OutboundMessage, on=ConversationMessage.forward == OutboundMessage.id)
-        .where(OutboundMessage.idempotency_key == key)
-        .first()
+    """The conversation whose customer's message the outbox row keyed `key` is a copy of, if any."""
+    copy = _COPY_KEY.match(key)
+    message = (
+        ConversationMessage.get_or_none(ConversationMessage.id == int(copy[1])) if copy else None
     )
-    return Conversation.get_or_none(Conversation.id == found.conversation_id) if found else None
+    return message.conversation if message else None
+
+
+def latest_from_customer(conversation: Conversation, count: int) -> list[ConversationMessage]:
+    """The customer's last `count` messages in the conversation, oldest first."""
+    rows = conversation.messages.where(ConversationMessage.direction == "in")
+    return list(rows.order_by(ConversationMessage.id.desc()).limit(count))[::-1]
 
 
 def visible(ctx: Context) -> ModelSelect[Conversation]:

@@ -219,7 +219,7 @@ def _converse(row: InboundMessage, contact: Contact) -> tuple[Result | None, lis
     heard = conversations.hear(contact, row, conversations.content(row), utcnow())
     keys = []
     if heard.to is not None:
-        key = f"forward:{heard.message.id}"
+        key = conversations.copy_key(heard.message.id)
         # Not tied to the customer's message: a forward that fails is none of their business.
         staging.add(heard.to.phone, conversations.forward_text(heard), key)
         heard.message.forward = OutboundMessage.get(OutboundMessage.idempotency_key == key)
