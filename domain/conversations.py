@@ -136,8 +136,13 @@ def _loads() -> Counter[int]:
 
 def shown(contact: Contact) -> str:
     """A customer as the team sees them: name and masked phone (`Farah (+60 13-555 ****)`)."""
-    where = _masked(contact.phone) if contact.phone else mask_phone(contact.bsuid or "")
+    where = masked_address(contact)
     return f"{contact.name} ({where})" if contact.name else where
+
+
+def masked_address(contact: Contact) -> str:
+    """Where a customer is reached, as the team sees it: `+60 13-555 ****`, or a masked BSUID."""
+    return _masked(contact.phone) if contact.phone else mask_phone(contact.bsuid or "")
 
 
 def _masked(digits: str) -> str:
