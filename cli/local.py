@@ -44,10 +44,16 @@ class LocalBot:
         )
         return answer.status_code, answer.get_data(as_text=True)
 
-    def say(self, phone: str, text: str, name: str = "") -> tuple[int, str]:
-        """Send a text message as `phone`, the way Meta's webhook delivers it."""
+    def say(self, phone: str, text: str, name: str = "", quoting: str = "") -> tuple[int, str]:
+        """Send a text message as `phone`, the way Meta's webhook delivers it (`quoting`: the
+        wamid of the message it quote-replies)."""
         wamid = f"wamid.local.{uuid.uuid4().hex}"
-        return self.post(text_message_body(phone, text, wamid, name=name))
+        return self.post(text_message_body(phone, text, wamid, name=name, quoting=quoting))
+
+    def wamid_of(self, message: Outgoing) -> str:
+        """The wamid a sent message got, which a quote-reply to it names."""
+        row = models.OutboundMessage.get_by_id(int(message.reference.removeprefix("ob:")))
+        return row.wamid or ""
 
     def collect(
         self, done: Callable[[list[Outgoing]], bool], timeout: float = 10.0
