@@ -119,8 +119,8 @@ def _message(row: ConversationMessage, ctx: Context) -> dict[str, Any]:
 
 
 def _show(key: str) -> dict[str, Any]:
-    ctx = actions.context()
-    return dump(find(ctx, int(key)), ctx)
+    # Whoever just changed it sees the result, even an agent who handed it over.
+    return dump(Conversation.get_by_id(int(key)), actions.context())
 
 
 CHANGES = actions.Changes("conversation", _show)

@@ -96,6 +96,17 @@ def test_reply_assign_and_close_run_the_commands(live, desk):
     assert ConversationMessage.get(ConversationMessage.direction == "note").text == "done"
 
 
+def test_an_agent_hands_their_conversation_over_and_sees_the_result(live, desk):
+    number = Conversation.get().id
+    given = call(
+        live, "POST", f"/conversations/{number}/assign", desk["agent"], json={"assignee": "Ali"}
+    )
+    assert given.status_code == 200, given.text
+    assert given.json()["conversation"]["assignee"]["name"] == "Ali"
+    assert call(live, "GET", f"/conversations/{number}", desk["agent"]).status_code == 404
+    assert _ids(call(live, "GET", "/conversations?mine=true", desk["agent2"])) == [number]
+
+
 def test_wrong_users_and_bad_input_get_4xx_and_change_nothing(live, desk):
     number = Conversation.get().id
     reply = f"/conversations/{number}/reply"
