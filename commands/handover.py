@@ -50,7 +50,7 @@ def assign(ctx: Context, number: int, assignee: StaffMember) -> Result:
             assignee.phone,
             f"📥 {label(ctx.user)} gave you conversation #{number} with {shown(contact)}"
             f" ({conversation.state}). {_following(len(latest))}"
-            f"Quote-reply one to answer, or send /reply {number} and your text; /history {number}"
+            f"send /reply {number} and your text; /history {number}"
             " shows it all.",
         )
     for message in latest:
@@ -83,6 +83,8 @@ def assign(ctx: Context, number: int, assignee: StaffMember) -> Result:
 
 
 def _following(count: int) -> str:
+    # Each copy is its own message, sent alongside this one: they may arrive in any order.
     if not count:
-        return ""
-    return "Their last message follows. " if count == 1 else f"Their last {count} messages follow. "
+        return "You can "
+    copies = "message comes" if count == 1 else f"{count} messages come"
+    return f"The customer's last {copies} to you as copies: quote-reply one to answer, or "
