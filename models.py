@@ -136,6 +136,8 @@ class StaffMember(BaseModel):
     role = CharField(max_length=10, default="agent", index=True)
     active = BooleanField(default=True)
     on_duty = BooleanField(default=False)  # customers' conversations are routed to them
+    # The latest /duty on: one sent after closing time covers the hours until the next opening.
+    duty_since = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
 
     if TYPE_CHECKING:
@@ -143,6 +145,7 @@ class StaffMember(BaseModel):
         tasks: ModelSelect[WocsTask]
         conversations: ModelSelect[Conversation]
         conversation_messages: ModelSelect[ConversationMessage]
+        canned_replies: ModelSelect[CannedReply]
 
     class Meta:
         table_name = "wocs_user"
@@ -152,7 +155,8 @@ class Event(BaseModel):
     """A booth at an event."""
 
     name = CharField(max_length=200)
-    date = DateField(index=True)
+    date = DateField(index=True)  # the day in business time
+    starts_at = DateTimeField(null=True)  # the moment it starts (UTC), when a time was given
     location = CharField(max_length=200, default="")
     fee = DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     eo_contact = CharField(max_length=40, default="")
@@ -231,7 +235,10 @@ class WocsTask(BaseModel):
     status = CharField(max_length=12, default="open")
     priority = CharField(max_length=8, default="normal")
     result = TextField(default="")
-    due = DateField(null=True, index=True)
+    due = DateField(null=True, index=True)  # the day in business time
+    due_at = DateTimeField(
+        null=True, index=True
+    )  # the moment it is due (UTC), when a time was given
     assignee = ForeignKeyField(StaffMember, null=True, backref="tasks", on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
@@ -618,6 +625,10 @@ class Conversation(BaseModel):
     closed_at = DateTimeField(null=True)
     last_customer_at = DateTimeField(null=True)  # the customer's latest message
     away_at = DateTimeField(null=True)  # the away message of this opening went out then
+    turn_at = DateTimeField(null=True)  # it became the team's turn then (open since)
+    # How often it went to the next person for want of an answer; numbers each offer's messages.
+    offers = IntegerField(default=0)
+    offered_at = DateTimeField(null=True)  # the latest offer: the next one waits from here
 
     if TYPE_CHECKING:
         contact_id: int
@@ -645,6 +656,8 @@ class ConversationMessage(BaseModel):
     author = ForeignKeyField(
         StaffMember, null=True, backref="conversation_messages", on_delete="SET NULL"
     )
+    # in: what the customer answered (`broadcast:12`, `winner:RAYA26`), "" for anything else.
+    about = CharField(max_length=60, default="", index=True)
     created_at = DateTimeField(default=utcnow)
 
     if TYPE_CHECKING:
@@ -656,6 +669,22 @@ class ConversationMessage(BaseModel):
 
     class Meta:
         table_name = "conversation_message"
+
+
+class CannedReply(BaseModel):
+    """A ready answer the team sends by its key (`/reply 14 :harga`)."""
+
+    key = CharField(max_length=40, unique=True)
+    text = TextField()
+    author = ForeignKeyField(StaffMember, null=True, backref="canned_replies", on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    if TYPE_CHECKING:
+        author_id: int | None
+
+    class Meta:
+        table_name = "canned_reply"
 
 
 ALL_MODELS: list[type[BaseModel]] = [
@@ -688,6 +717,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     BackupRun,
     Conversation,
     ConversationMessage,
+    CannedReply,
 ]
 
 

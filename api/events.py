@@ -32,7 +32,10 @@ class Note(BaseModel):
 class EventOut(BaseModel):
     id: int
     name: str
-    date: dt.date
+    date: dt.date = Field(description="the day it is on, in business time")
+    starts_at: dt.datetime | None = Field(
+        description="the moment it starts (UTC), when a time of day was given"
+    )
     location: str
     fee: str = Field(description="ringgit, two decimals")
     eo_contact: str = Field(description="the organiser's phone, E.164 digits, or empty")
@@ -63,7 +66,9 @@ class EventQuery(PageQuery):
 class EventIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     date: str = Field(
-        min_length=1, max_length=40, description="2026-01-20, 20/1, tomorrow, a weekday…"
+        min_length=1,
+        max_length=40,
+        description="a day, with a time if wanted: 2026-01-20, 20/1, 20 Jan 7pm, a weekday…",
     )
     location: str = Field(min_length=1, max_length=200)
     fee: str | None = Field(None, max_length=40, description="RM150, 150.50…")
@@ -92,6 +97,7 @@ def dump(event: Event) -> dict[str, Any]:
         "id": event.id,
         "name": event.name,
         "date": event.date,
+        "starts_at": event.starts_at,
         "location": event.location,
         "fee": f"{event.fee:.2f}",
         "eo_contact": event.eo_contact,

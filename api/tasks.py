@@ -31,7 +31,10 @@ class TaskOut(BaseModel):
     title: str
     status: Status
     priority: Priority
-    due: dt.date | None
+    due: dt.date | None = Field(description="the day it is due, in business time")
+    due_at: dt.datetime | None = Field(
+        description="the moment it is due (UTC), when a time of day was given"
+    )
     note: str
     result: str
     assignee: Person | None
@@ -60,7 +63,11 @@ class TaskQuery(PageQuery):
 class TaskIn(Strict):
     title: str = Field(min_length=1, max_length=300)
     assignee: str = Field(min_length=1, max_length=120, description="a team member's name or phone")
-    due: str = Field(min_length=1, max_length=40, description="2026-01-20, 20/1, tomorrow, esok…")
+    due: str = Field(
+        min_length=1,
+        max_length=40,
+        description="a day, with a time if wanted: 2026-01-20, 20/1, tomorrow 9am, esok 9pagi…",
+    )
     priority: str | None = Field(None, max_length=20, description="low, normal, high or urgent")
     note: str | None = Field(None, max_length=4000)
 
@@ -94,6 +101,7 @@ def dump(task: WocsTask) -> dict[str, Any]:
         "status": task.status,
         "priority": task.priority,
         "due": task.due,
+        "due_at": task.due_at,
         "note": params.get("note", ""),
         "result": task.result,
         "assignee": _person(task.assignee),
@@ -108,9 +116,11 @@ def dump(task: WocsTask) -> dict[str, Any]:
 CHANGES = actions.Changes("task", lambda key: dump(WocsTask.get_by_id(int(key))))
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, When):  # a day, or the day and time when one was written
-        return value.day if value.time is None else dt.datetime.combine(value.day, value.time)
+def _json(value: Any, tz: dt.tzinfo) -> Any:
+    if isinstance(value, When):  # a day, or the day and business time when one was written
+        if value.time is None:
+            return value.day
+        return dt.datetime.combine(value.day, value.time, tzinfo=tz)
     if hasattr(value, "phone") and hasattr(value, "role"):
         return {"id": value.id, "name": value.name, "phone": value.phone}
     if isinstance(value, dt.date | list | int | float | str | bool) or value is None:
@@ -121,11 +131,12 @@ def _json(value: Any) -> Any:
 @bp.post("/parse", responses={200: ParseOut}, summary="Check a command without running it")
 def parse_command(body: ParseIn) -> dict:
     """Read a slash command as the bot would: its values, or the exact answer the bot would send."""
+    ctx = actions.context()
     try:
-        cmd, kwargs = check(body.text, actions.context())
+        cmd, kwargs = check(body.text, ctx)
     except Refusal as refusal:
         return {"ok": False, "reply": refusal.reply}
-    params = {name: _json(value) for name, value in kwargs.items()}
+    params = {name: _json(value, ctx.tz) for name, value in kwargs.items()}
     return {"ok": True, "command": cmd.full_name, "usage": cmd.usage, "params": params}
 
 

@@ -5,6 +5,7 @@ __all__ = [
     "admin",
     "audit",
     "campaigns",
+    "canned",
     "config",
     "confirmations",
     "conversations",

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
-from domain import contacts
-from domain.conversations import ACTIVE, CLOSED, OPEN, WAITING, find, on_duty, shown, visible
+from dataclasses import replace
+
+from commands import canned
+from commands.messaging import TEMPLATE_KEYS
+from domain import contacts, replies
+from domain.conversations import (
+    ACTIVE,
+    CLOSED,
+    OPEN,
+    WAITING,
+    find,
+    on_call,
+    on_duty,
+    shown,
+    visible,
+)
 from models import Conversation, ConversationMessage, StaffMember, utcnow
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
 from wocs.dates import show_moment
+from wocs.flags import business_hours
+from wocs.hours import show_opening
+from wocs.message_templates import readable, usable
 from wocs.people import label
 from wocs.registry import Arg, Key, command
 from wocs.replies import capped_list, plural
 from wocs.types import INT, LONG_TEXT, choice
+from wocs.values import ValueProblem
 
 HISTORY = 10  # messages /history shows
 SHOWN = 300  # characters of each message /history shows, so ten fit in one WhatsApp message
@@ -25,17 +43,16 @@ def _name(member: StaffMember | None) -> str:
 @command("duty", role="agent", args=(Arg("switch", choice("on", "off"), required=False),))
 def duty(ctx: Context, switch: str | None = None) -> Result:
     """Go on or off duty: customers' new conversations come to those on duty."""
-    me = ctx.user
-    if switch is not None and (switch == "on") != me.on_duty:
+    me, now = ctx.user, utcnow()
+    hours = business_hours()
+    closed = not hours.is_open(now, ctx.tz)
+    # /duty on after closing is a promise to cover the night, even from someone already on duty.
+    if switch is not None and ((switch == "on") != me.on_duty or (switch == "on" and closed)):
+        before = _duty(me)
         me.on_duty = switch == "on"
+        me.duty_since = now if me.on_duty else me.duty_since
         me.save()
-        audit(
-            ctx,
-            "member.duty",
-            f"wocs_user:{me.id}",
-            {"on_duty": not me.on_duty},
-            {"on_duty": me.on_duty},
-        )
+        audit(ctx, "member.duty", f"wocs_user:{me.id}", before, _duty(me))
     if not me.on_duty:
         return Result(
             "You're off duty: new customer messages go to whoever is on duty. "
@@ -49,8 +66,28 @@ def duty(ctx: Context, switch: str | None = None) -> Result:
     waiting = (
         f" {plural(unassigned, 'conversation')} need someone: /inbox open" if unassigned else ""
     )
+    if closed:
+        opens = show_opening(hours.next_opening(now, ctx.tz), ctx.tz)[0]
+        covering = me.id in {m.id for m in on_call(now, ctx.tz)}
+        return Result(
+            f"It's outside business hours ({hours.show()}). "
+            + (
+                f"You're covering: customer messages come to you until we open, {opens}."
+                if covering
+                else "Customer messages wait for the morning; send /duty on to cover tonight."
+            )
+            + waiting
+        )
     team = plural(len(on_duty()), "person")
-    return Result(f"You're on duty ({team} on duty now): customer messages come to you.{waiting}")
+    after = "" if hours.always else f" After closing ({hours.show()}) they wait for the morning."
+    return Result(
+        f"You're on duty ({team} on duty now): customer messages come to you.{after}{waiting}"
+    )
+
+
+def _duty(member: StaffMember) -> dict[str, object]:
+    since = member.duty_since.isoformat() if member.duty_since else None
+    return {"on_duty": member.on_duty, "since": since}
 
 
 @command(
@@ -79,13 +116,43 @@ def inbox(ctx: Context, which: str | None = None) -> Result:
     return Result(capped_list(f"Conversations ({which or 'not closed'})", total, lines))
 
 
-@command("reply", role="agent", args=(Arg("number", INT, hint="<N>"),), keys=(_TEXT,))
-def reply_to(ctx: Context, number: int, text: str) -> Result:
-    """Answer a customer from the business number (quote-replying their forwarded message does too)."""
+@command(
+    "reply",
+    role="agent",
+    args=(Arg("number", INT, hint="<N>"),),
+    keys=(
+        Key("text", LONG_TEXT, positional=True, hint="<text or :key>"),
+        replace(TEMPLATE_KEYS[0], required=False),  # the customer's window has closed
+        TEMPLATE_KEYS[1],
+    ),
+)
+def reply_to(
+    ctx: Context,
+    number: int,
+    text: str | None = None,
+    template: str | None = None,
+    vars: list[str] | None = None,
+) -> Result:
+    """Answer a customer from the business number: text, a canned :key, or an approved template."""
     conversation = find(ctx, number)
     to = contacts.address(conversation.contact)
     if to == ctx.phone:
         raise CommandError(f"Conversation #{number} is your own.")
+    sent: dict | None = None
+    if template:
+        try:
+            approved = usable(template, vars or [])
+        except ValueProblem as exc:
+            raise CommandError(str(exc)) from None
+        sent = {"name": approved.name, "language": approved.language, "params": vars or []}
+        text = readable(approved.name, approved.language, vars or [])
+    elif text and (key := canned.asked(text)):
+        text = canned.text_of(key)
+    if not text:
+        raise CommandError(
+            f"Write the answer: /reply {number} your text, /reply {number} :key (see /canned "
+            f"list), or /reply {number} template: NAME vars: a; b"
+        )
     now = utcnow()
     message = ConversationMessage.create(
         conversation=conversation, direction="out", text=text, author=ctx.user, created_at=now
@@ -94,8 +161,9 @@ def reply_to(ctx: Context, number: int, text: str) -> Result:
         conversation.assignee = ctx.user  # who answers an unassigned conversation has it
     conversation.state, conversation.closed_at, conversation.updated_at = WAITING, None, now
     conversation.save()
-    ctx.notify(to, text, carries=message.id)
-    audit(ctx, "conversation.reply", f"conversation:{number}", None, {"message": message.id})
+    ctx.notify(to, text, carries=message.id, template=sent)
+    after = {"message": message.id} | ({"template": sent["name"]} if sent else {})
+    audit(ctx, "conversation.reply", f"conversation:{number}", None, after)
     return Result(f"Sent to #{number} {shown(conversation.contact)}.", entity=_entity(number))
 
 
@@ -107,6 +175,8 @@ def take(ctx: Context, number: int) -> Result:
     if before is not None and before.id == ctx.user.id:
         return Result(f"Conversation #{number} is already yours.", entity=_entity(number))
     conversation.assignee, conversation.updated_at = ctx.user, utcnow()
+    # Whoever takes it has the full time to answer before it is offered on.
+    conversation.offered_at = conversation.updated_at
     conversation.save()
     if before is not None:
         ctx.notify(before.phone, f"{label(ctx.user)} took conversation #{number} from you.")
@@ -175,7 +245,7 @@ def history(ctx: Context, number: int) -> Result:
 
 def _speaker(message: ConversationMessage, customer: str) -> str:
     if message.direction == "in":
-        return customer
+        return f"{customer} (to {replies.described(message.about)})" if message.about else customer
     who = _name(message.author)
     return f"📝 {who} (note)" if message.direction == "note" else who
 

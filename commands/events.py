@@ -11,11 +11,11 @@ from models import Event, for_update, utcnow
 from wocs import confirmations
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
-from wocs.dates import When, show_date, show_moment, show_time, show_when
+from wocs.dates import When, local_time, show_date, show_moment, show_when, utc_moment
+from wocs.people import shown_phone
 from wocs.registry import PAGE, Arg, Key, command, family_alias
 from wocs.replies import LIST_LIMIT, page_start, paged
 from wocs.types import INT, LONG_TEXT, MONEY, PHONE, TEXT, WHEN, choice
-from wocs.values import mask_phone
 
 CHECKLIST_FILE = Path(__file__).resolve().parent.parent / "templates" / "booth_checklist.txt"
 # Where each status may go next; closed and cancelled are final.
@@ -27,6 +27,7 @@ NEXT_STATUS = {
     "closed": (),
     "cancelled": (),
 }
+FINISHED = ("closed", "cancelled")  # over, whatever their day: listed with the past ones
 # Bounds that keep /event show inside one WhatsApp message (4,096 characters).
 ITEM_MAX = 80
 CHECKLIST_MAX = 25
@@ -62,8 +63,14 @@ def _money(amount: Decimal) -> str:
     return f"RM{amount:,.2f}" if amount else "none"
 
 
-def _facts(event: Event) -> str:
-    eo = mask_phone(event.eo_contact) if event.eo_contact else "not given"
+def starts(event: Event, tz: dt.tzinfo, today: dt.date | None = None) -> str:
+    """The day an event is on, with the time it starts if one was given, in business time."""
+    return show_when(event.date, local_time(event.starts_at, tz), today)
+
+
+def _facts(event: Event, ctx: Context) -> str:
+    """Status, fee and organiser: admins see the organiser's phone whole, agents masked."""
+    eo = shown_phone(event.eo_contact, ctx) if event.eo_contact else "not given"
     return f"Status: {event.status} · Fee: {_money(event.fee)} · EO: {eo}"
 
 
@@ -105,6 +112,7 @@ family_alias("event", "acara")
         Key("fee", MONEY, aliases=("yuran",), hint="<amount>"),
         Key("eo", PHONE, aliases=("penganjur",), hint="<organiser's phone>"),
     ),
+    aliases=("event add",),
 )
 def create_event(
     ctx: Context,
@@ -128,32 +136,33 @@ def create_event(
     question = confirmations.about_passed(ctx, "event create", fields, "date", date)
     if question is not None:
         return question
-    # An event keeps its day; the time it starts is its first note, where the team reads it.
-    starts = (
-        [{"text": f"Starts at {show_time(date.time)}", "by": _by(ctx), "at": _stamp(ctx)}]
-        if date.time is not None
-        else []
-    )
     event = Event.create(
         name=name[:200],
         date=day,
+        starts_at=utc_moment(day, date.time, ctx.tz) if date.time is not None else None,
         location=location[:200],
         fee=fee,
         eo_contact=eo,
         checklist=default_checklist(),
-        notes=starts,
     )
     audit(
         ctx,
         "event.create",
         f"event:{event.id}",
         None,
-        {"name": event.name, "date": day, "location": event.location, "fee": fee, "eo": eo},
+        {
+            "name": event.name,
+            "date": day,
+            "starts_at": event.starts_at,
+            "location": event.location,
+            "fee": fee,
+            "eo": eo,
+        },
     )
     return Result(
-        f"Event #{event.id} created: {event.name}, {show_when(day, date.time, ctx.today)} "
+        f"Event #{event.id} created: {event.name}, {starts(event, ctx.tz, ctx.today)} "
         f"at {event.location}.\n"
-        f"{_facts(event)}\n"
+        f"{_facts(event, ctx)}\n"
         f"Checklist: {len(event.checklist)} items. Send /event show {event.id} to see it.",
         entity=f"event:{event.id}",
     )
@@ -166,16 +175,18 @@ def create_event(
     keys=(PAGE,),
 )
 def list_events(ctx: Context, which: str = "upcoming", page: int = 1) -> Result:
-    """List upcoming events (soonest first) or past ones (latest first); 20 a page."""
+    """List upcoming events (soonest first) or past, closed and cancelled ones (latest first)."""
     if which == "past":
-        query = Event.select().where(Event.date < ctx.today).order_by(-Event.date, -Event.id)
+        query = Event.select().where((Event.date < ctx.today) | Event.status.in_(FINISHED))
+        query = query.order_by(-Event.date, -Event.starts_at, -Event.id)
     else:
-        query = Event.select().where(Event.date >= ctx.today).order_by(Event.date, Event.id)
+        query = Event.select().where(Event.date >= ctx.today, Event.status.not_in(FINISHED))
+        query = query.order_by(Event.date, Event.starts_at, Event.id)
     total = query.count()
     if not total:
         return Result(f"No {which} events.")
     lines = [
-        f"#{e.id} {show_date(e.date)} — {e.name}, {e.location} ({e.status})"
+        f"#{e.id} {starts(e, ctx.tz)} — {e.name}, {e.location} ({e.status})"
         for e in query.offset(page_start(page, total)).limit(LIST_LIMIT)
     ]
     more = f"/event list {which} page {page + 1}"
@@ -195,8 +206,8 @@ def show_event(ctx: Context, n: int) -> Result:
         "\n".join(
             [
                 f"Event #{n}: {event.name}",
-                f"{show_date(event.date)} at {event.location}",
-                _facts(event),
+                f"{starts(event, ctx.tz)} at {event.location}",
+                _facts(event, ctx),
                 checklist,
                 "Notes:\n" + "\n".join(notes) if notes else "Notes: none",
                 f"Photos: {len(event.photos)}",
@@ -240,6 +251,10 @@ def change_status(ctx: Context, n: int, status: str) -> Result:
     if status not in allowed:
         raise CommandError(
             f"Event #{n} is {event.status}; from there it can only become {_either(allowed)}."
+        )
+    if status == "live" and event.date > ctx.today:
+        raise CommandError(
+            f"Event #{n} is on {starts(event, ctx.tz)}; it can go live on that day, not before."
         )
     before = {"status": event.status}
     event.status = status

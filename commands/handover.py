@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from domain.conversations import copy_text, find, latest_from_customer, shown
+import textwrap
+
+from domain.conversations import find, how_to_answer, latest_from_customer, shown
 from models import StaffMember, utcnow
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
+from wocs.dates import show_moment
 from wocs.people import label
 from wocs.registry import Arg, Key, command
 from wocs.types import INT, PERSON
 
 COPIED = 5  # the customer's latest messages the new assignee gets, to read and quote-reply
+SHOWN = 300  # characters of each, so that five fit in one WhatsApp message
 
 
 @command(
@@ -43,18 +47,24 @@ def assign(ctx: Context, number: int, assignee: StaffMember) -> Result:
             entity=f"conversation:{number}",
         )
     conversation.assignee, conversation.updated_at = assignee, utcnow()
+    # As with /take, the new keeper has the full time to answer before it is offered on.
+    conversation.offered_at = conversation.updated_at
     conversation.save()
     latest = latest_from_customer(conversation, COPIED)
-    if assignee.id != ctx.user.id:
-        ctx.notify(
-            assignee.phone,
-            f"📥 {label(ctx.user)} gave you conversation #{number} with {shown(contact)}"
-            f" ({conversation.state}). {_following(len(latest))}"
-            f"send /reply {number} and your text; /history {number}"
-            " shows it all.",
-        )
-    for message in latest:
-        ctx.notify(assignee.phone, copy_text(conversation, message.text), forwards=message.id)
+    lines = [
+        f"· {show_moment(m.created_at, ctx.tz)}: {textwrap.shorten(m.text, SHOWN, placeholder='…')}"
+        for m in latest
+    ]
+    heading = (
+        f"📥 {label(ctx.user)} gave you conversation #{number} with {shown(contact)}"
+        f" ({conversation.state}); the customer's latest messages:"
+    )
+    # Keyed as a copy of their last message: quote-replying it answers the customer.
+    ctx.notify(
+        assignee.phone,
+        "\n".join([heading, *lines]) + how_to_answer(conversation),
+        forwards=latest[-1].id if latest else 0,
+    )
     if before is not None and before.id != ctx.user.id:
         ctx.notify(
             before.phone,
@@ -80,11 +90,3 @@ def assign(ctx: Context, number: int, assignee: StaffMember) -> Result:
         f"I've sent {them} the customer's latest messages to quote-reply.{away}",
         entity=f"conversation:{number}",
     )
-
-
-def _following(count: int) -> str:
-    # Each copy is its own message, sent alongside this one: they may arrive in any order.
-    if not count:
-        return "You can "
-    copies = "message comes" if count == 1 else f"{count} messages come"
-    return f"The customer's last {copies} to you as copies: quote-reply one to answer, or "

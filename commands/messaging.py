@@ -72,7 +72,7 @@ def _vars(text: str, ctx: Context) -> list[str]:
 AUDIENCE = ValueType("phone, BSUID or segment", _audience)
 MOMENT = ValueType("date and time", _moment)
 VARS = ValueType("values", _vars, verbatim=True)
-_TEMPLATE_KEYS = (
+TEMPLATE_KEYS = (
     Key("template", TEXT, required=True, aliases=("templat",), hint="<name>"),
     Key("vars", VARS, aliases=("values", "nilai"), hint="<value; value>"),
     Key("at", MOMENT, aliases=("pada",), hint="<date time>"),
@@ -129,7 +129,7 @@ def _queue(
     role="admin",
     keys=(
         Key("to", AUDIENCE, required=True, aliases=("kepada",), hint="<phone, BSUID or segment>"),
-        *_TEMPLATE_KEYS,
+        *TEMPLATE_KEYS,
     ),
 )
 def send(
@@ -148,7 +148,7 @@ def send(
     role="admin",
     keys=(
         Key("campaign", CODE, required=True, aliases=("kempen",), hint="<CODE>"),
-        *_TEMPLATE_KEYS,
+        *TEMPLATE_KEYS,
     ),
 )
 def broadcast(

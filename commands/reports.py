@@ -7,12 +7,14 @@ from collections.abc import Iterable
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from peewee import JOIN, SQL, Case, ColumnBase, Expression, Field, fn
+from peewee import JOIN, Case, ColumnBase, Expression, Field, fn
 
+from commands.events import starts
+from domain import replies
 from domain.campaigns import draw_states, entries, state_of
+from domain.conversations import shown
 from domain.tasks import OPEN_STATES
 from models import (
-    Broadcast,
     Campaign,
     Draw,
     Entry,
@@ -27,12 +29,15 @@ from wocs.context import Context, Result
 from wocs.dates import show_date
 from wocs.meta_errors import error_name
 from wocs.registry import Arg, command
-from wocs.replies import LIST_LIMIT, TEXT_LIMIT, capped_list
+from wocs.replies import LIST_LIMIT, TEXT_LIMIT, capped_list, plural
 from wocs.types import choice
 
 WEEK = 7
 LINE_LIMIT = 100  # characters of one listed item, when the message has room for it
 FIXED_ROOM = 600  # characters the headings and the message line may take
+SHOWN_BROADCASTS = 10  # broadcasts (and winners' notices) /stats replies lists
+QUOTES = 3  # newest replies quoted under each
+QUOTE_WIDTH = 60
 # failed_at marks every message that ended undelivered, whatever its final state says.
 STAMPS: dict[str, Field] = {
     "sent": OutboundMessage.sent_at,
@@ -89,39 +94,6 @@ def failures_by_code(periods: list[dt.datetime | None]) -> list[tuple[int | None
         .dicts(),
     )
     return [(r["error_code"], [int(r[f"p{n}"]) for n in range(len(periods))]) for r in rows]
-
-
-def broadcast_replies() -> list[tuple[Broadcast, int, int]]:
-    """For each broadcast, newest first: recipients reached, and how many wrote to us afterwards."""
-    wrote_back = fn.EXISTS(
-        InboundMessage.select(SQL("1")).where(
-            InboundMessage.sender == OutboundMessage.to,
-            InboundMessage.received_at > OutboundMessage.sent_at,
-        )
-    )
-    counts = cast(
-        "Iterable[dict[str, Any]]",
-        OutboundMessage.select(
-            OutboundMessage.broadcast,
-            fn.COUNT(OutboundMessage.id).alias("reached"),
-            _count_if(wrote_back).alias("replied"),
-        )
-        .where(
-            OutboundMessage.broadcast.is_null(False),
-            OutboundMessage.sent_at.is_null(False),
-            OutboundMessage.failed_at.is_null(),
-        )
-        .group_by(OutboundMessage.broadcast)
-        .dicts(),
-    )
-    found = {row["broadcast"]: (int(row["reached"]), int(row["replied"])) for row in counts}
-    broadcasts = (
-        Broadcast.select(Broadcast, Campaign)
-        .join(Campaign, JOIN.LEFT_OUTER)
-        .where(Broadcast.id.in_(list(found) or [0]))
-        .order_by(Broadcast.id.desc())
-    )
-    return [(b, *found[b.id]) for b in broadcasts]
 
 
 def _cut(text: str, width: int) -> str:
@@ -201,8 +173,8 @@ def report(first: dt.date, last: dt.date, tz: ZoneInfo) -> str:
             else f"Events {show_date(first)} – {show_date(last + dt.timedelta(days=1))}",
             events.count(),
             [
-                f"{show_date(e.date)} — {e.name}, {e.location} ({e.status})"
-                for e in events.order_by(Event.date, Event.id).limit(LIST_LIMIT)
+                f"{starts(e, tz)} — {e.name}, {e.location} ({e.status})"
+                for e in events.order_by(Event.date, Event.starts_at, Event.id).limit(LIST_LIMIT)
             ],
         ),
         (
@@ -258,22 +230,46 @@ def _message_stats(ctx: Context) -> str:
 
 
 def _reply_stats() -> str:
-    found = broadcast_replies()
-    if not found:
-        return "Replies to broadcasts: no broadcast has been sent yet."
+    reach, counts = replies.broadcast_reach(), replies.repliers()
     lines = []
-    for broadcast, reached, replied in found[:LIST_LIMIT]:
+    for broadcast, reached, stopped in reach[:SHOWN_BROADCASTS]:
         about = broadcast.campaign.code if broadcast.campaign else broadcast.audience
+        replied = counts.get(f"{replies.BROADCAST}{broadcast.id}", 0)
         share = f" ({replied * 100 // reached}%)" if reached else ""
+        opted = f", {stopped} opted out" if stopped else ""
         lines.append(
-            f"#{broadcast.id} {about} · {broadcast.template}: {replied} of {reached} replied{share}"
+            f"#{broadcast.id} {about} · {broadcast.template}: "
+            f"{replied} of {reached} replied{share}{opted}"
         )
-    return capped_list("Replies to broadcasts, newest first", len(found), lines)
+        lines += _quotes(f"{replies.BROADCAST}{broadcast.id}")
+    parts = [
+        f"Replies to broadcasts, newest first ({len(reach)}):\n" + "\n".join(lines)
+        if reach
+        else "Replies to broadcasts: no broadcast has been sent yet."
+    ]
+    notices = sorted(tag for tag in counts if tag.startswith(replies.WINNER))
+    if notices:
+        told = []
+        for tag in notices[:SHOWN_BROADCASTS]:
+            told.append(
+                f"{tag.removeprefix(replies.WINNER)}: {plural(counts[tag], 'winner')} replied"
+            )
+            told += _quotes(tag)
+        parts.append(f"Replies to winners' notices ({len(notices)}):\n" + "\n".join(told))
+    return "\n\n".join(parts)
+
+
+def _quotes(about: str) -> list[str]:
+    """The newest replies tagged `about`: who, what they said, and their conversation."""
+    return [
+        f"  {shown(m.conversation.contact)}: “{_cut(m.text, QUOTE_WIDTH)}” (#{m.conversation_id})"
+        for m in replies.latest(about, QUOTES)
+    ]
 
 
 @command("stats", role="admin", args=(Arg("what", choice("messages", "replies"), required=False),))
 def show_stats(ctx: Context, what: str | None = None) -> Result:
-    """Messages sent, delivered, read and failed (and why), and who replied to each broadcast."""
+    """Messages sent, delivered, read and failed (and why), and who answered broadcasts and winners."""
     parts = []
     if what in (None, "messages"):
         parts.append(_message_stats(ctx))

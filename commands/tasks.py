@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from domain.tasks import OPEN_STATES, show_due, visible_task, visible_tasks
+import datetime as dt
+
+from peewee import fn
+
+from domain.tasks import OPEN_STATES, overdue, show_due, visible_task, visible_tasks
 from models import StaffMember, WocsTask, WocsTaskLog, utcnow
 from wocs import confirmations
 from wocs.audit import audit
 from wocs.context import CommandError, Context, Result
-from wocs.dates import When, show_date, show_moment, show_when
+from wocs.dates import When, show_date, show_moment, show_when, utc_moment
 from wocs.registry import PAGE, Arg, Key, command, family_alias
 from wocs.replies import LIST_LIMIT, page_start, paged
 from wocs.types import INT, LONG_TEXT, PERSON, PRIORITY, TEXT, WHEN, choice
@@ -76,24 +80,32 @@ def create_task(
     """Create a task for a team member and tell them by WhatsApp."""
     if due.day < ctx.today:
         raise CommandError(f"due: {show_date(due.day)} is in the past. Give today or a later date.")
+    due_at = utc_moment(due.day, due.time, ctx.tz) if due.time is not None else None
+    if due_at is not None and due_at <= ctx.now.astimezone(dt.UTC).replace(tzinfo=None):
+        raise CommandError(
+            f"due: {show_when(due.day, due.time)} has already gone. Give a later time, "
+            "or the day alone."
+        )
     fields = {"task": task, "assignee": f"+{assignee.phone}", "priority": priority, "note": note}
-    question = confirmations.about_passed(ctx, "agent", fields, "due", due)
+    question = confirmations.about_passed(ctx, "agent", fields, "due", due) or _twin(
+        ctx, fields, due
+    )
     if question is not None:
         return question
-    params = {"note": note} if note else {}
-    if due.time is not None:
-        params["due_time"] = f"{due.time:%H:%M}"
     row = WocsTask.create(
         user=ctx.user,
         command="agent",
         title=task[:300],
-        params=params,
+        params={"note": note} if note else {},
         priority=priority,
         due=due.day,
+        due_at=due_at,
         assignee=assignee,
     )
     _log(row, ctx, f"created for {_label(assignee)}")
     audit(ctx, "task.create", f"task:{row.id}", None, {"title": row.title, "assignee": assignee.id})
+    if due_at is not None:
+        ctx.later("jobs.reports.remind_task", row.id)  # shortly before its time
     details = f"\nNote: {note}" if note else ""
     ctx.notify(
         assignee.phone,
@@ -109,6 +121,32 @@ def create_task(
     )
 
 
+def _twin(ctx: Context, fields: dict[str, str], due: When) -> Result | None:
+    """Ask before a second open task of the same title for the same person on the same day."""
+    twin = (
+        WocsTask.select()
+        .join(StaffMember, on=WocsTask.assignee == StaffMember.id)
+        .where(
+            StaffMember.phone == fields["assignee"].lstrip("+"),
+            WocsTask.status.in_(OPEN_STATES),
+            WocsTask.due == due.day,
+            fn.LOWER(WocsTask.title) == fields["task"][:300].lower(),
+        )
+        .order_by(WocsTask.id.desc())
+        .first()
+    )
+    facts = {"twin": twin.id} if twin is not None else {}
+    if twin is None or ctx.source != "whatsapp" or confirmations.confirmed(ctx, facts):
+        return None
+    clock = f" {due.time:%H:%M}" if due.time is not None else ""
+    params = {**fields, "due": f"{due.day.isoformat()}{clock}"}
+    question = (
+        f"{_label(twin.assignee)} already has task #{twin.id}: {twin.title}, due "
+        f"{show_due(twin, ctx.tz)} ({twin.status.replace('_', ' ')}). Create another one?"
+    )
+    return confirmations.ask(ctx, "agent", params, facts, question)
+
+
 @command(
     "task list",
     role="agent",
@@ -119,16 +157,19 @@ def list_tasks(ctx: Context, which: str | None = None, page: int = 1) -> Result:
     """List tasks: yours by default, or open, overdue or all (admins); 20 a page."""
     which = which or ("open" if ctx.may("admin") else "mine")
     mine = WocsTask.select().where(WocsTask.assignee == ctx.user)
-    query = (mine if which == "mine" else visible_tasks(ctx)).order_by(WocsTask.due, WocsTask.id)
+    query = (mine if which == "mine" else visible_tasks(ctx)).order_by(
+        WocsTask.due, WocsTask.due_at, WocsTask.id
+    )
     if which in ("mine", "open"):
         query = query.where(WocsTask.status.in_(OPEN_STATES))
     elif which == "overdue":
-        query = query.where(WocsTask.status.in_(OPEN_STATES), WocsTask.due < ctx.today)
+        now = ctx.now.astimezone(dt.UTC).replace(tzinfo=None)
+        query = query.where(WocsTask.status.in_(OPEN_STATES), overdue(ctx.today, now))
     total = query.count()
     if not total:
         return Result("You have no open tasks." if which == "mine" else f"No {which} tasks.")
     lines = [
-        f"#{t.id} {t.title} — {_label(t.assignee)}, due {show_due(t)} "
+        f"#{t.id} {t.title} — {_label(t.assignee)}, due {show_due(t, ctx.tz)} "
         f"({t.status.replace('_', ' ')}{', ' + t.priority if t.priority != 'normal' else ''})"
         for t in query.offset(page_start(page, total)).limit(LIST_LIMIT)
     ]
@@ -145,7 +186,7 @@ def show_task(ctx: Context, n: int) -> Result:
     note = task.params.get("note") if isinstance(task.params, dict) else None
     return Result(
         f"Task #{task.id}: {task.title}\n"
-        f"For: {_label(task.assignee)} · Due: {show_due(task)} · "
+        f"For: {_label(task.assignee)} · Due: {show_due(task, ctx.tz)} · "
         f"Priority: {task.priority} · Status: {task.status.replace('_', ' ')}"
         + (f"\nNote: {note}" if note else "")
         + (f"\nResult: {task.result}" if task.result else "")
@@ -216,7 +257,9 @@ def assign_task(ctx: Context, n: int, assignee: StaffMember) -> Result:
     task = visible_task(ctx, n)
     if task.status not in OPEN_STATES:
         raise CommandError(f"Task #{n} is {task.status}; only open tasks can be reassigned.")
-    before = {"assignee": task.assignee_id}
+    before, previous = {"assignee": task.assignee_id}, task.assignee
+    if previous is not None and previous.id == assignee.id:
+        return Result(f"Task #{n} is already {_label(assignee)}'s.", entity=f"task:{n}")
     task.assignee = assignee
     task.updated_at = utcnow()
     task.save()
@@ -224,9 +267,17 @@ def assign_task(ctx: Context, n: int, assignee: StaffMember) -> Result:
     audit(ctx, "task.assign", f"task:{n}", before, {"assignee": assignee.id})
     ctx.notify(
         assignee.phone,
-        f"Task #{n} is now yours: {task.title}\nDue: {show_due(task)}\n"
+        f"Task #{n} is now yours: {task.title}\nDue: {show_due(task, ctx.tz)}\n"
         f"Reply /task done {n} when it is finished.",
     )
+    # Whoever had it stops working on it: they hear so, unless they made the change themselves.
+    told = "them"
+    if previous is not None and previous.active and previous.id != ctx.user.id:
+        ctx.notify(
+            previous.phone,
+            f"Task #{n} ({task.title}) is now {_label(assignee)}'s; you need not do it.",
+        )
+        told = f"them and {_label(previous)}"
     return Result(
-        f"Task #{n} now belongs to {_label(assignee)}. I've told them.", entity=f"task:{n}"
+        f"Task #{n} now belongs to {_label(assignee)}. I've told {told}.", entity=f"task:{n}"
     )

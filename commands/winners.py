@@ -14,6 +14,7 @@ from commands.draws import drawn
 from domain import contacts
 from domain.campaigns import entries
 from models import Contact, Draw, Entry, utcnow
+from storage.base import send_once_key
 from wocs.audit import audit
 from wocs.context import CommandError, Context, NotFound, Result
 from wocs.registry import Arg, command
@@ -146,8 +147,8 @@ def export_entries(ctx: Context, code: str) -> Result:
     places = {w["entry"]: n for n, w in enumerate(draw.winners, start=1)}
     data = _rows(campaign.id, ctx, places).getvalue().encode("utf-8-sig")  # BOM: Excel reads UTF-8
     stamp = _shown(utcnow(), ctx, "%Y%m%d-%H%M")
-    # Kept in storage (the sending worker may be elsewhere) under an unguessable folder.
-    key = f"exports/{secrets.token_hex(8)}/{campaign.code}-entries-{stamp}.csv"
+    # Kept in storage (the sending worker may be elsewhere) until the message is sent.
+    key = send_once_key(f"{campaign.code}-entries-{stamp}.csv", secrets.token_hex(8))
     stored = ctx.storage.save(key, data, "text/csv")
     audit(ctx, "campaign.entries.export", f"campaign:{campaign.code}", None, {"entries": count})
     return Result(

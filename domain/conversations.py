@@ -7,15 +7,16 @@ answered), closed (reopened, same number, when the customer writes again).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from peewee import ModelSelect, fn
 
+from domain import replies
 from models import (
     Contact,
     Conversation,
@@ -25,7 +26,7 @@ from models import (
     for_update,
 )
 from wocs.context import Context, NotFound
-from wocs.flags import flag
+from wocs.flags import business_hours, flag
 from wocs.values import mask_phone
 
 OPEN, WAITING, CLOSED = "open", "waiting", "closed"
@@ -53,6 +54,7 @@ class Heard:
     to: StaffMember | None  # the team member it is forwarded to; None: nobody on duty
     assigned: bool  # `to` got the conversation with this message
     away: bool  # the customer gets the away message now (once per opening, if auto replies are on)
+    back: dt.datetime | None = None  # outside business hours: when they open next (naive UTC)
 
 
 def content(row: InboundMessage) -> str:
@@ -68,9 +70,16 @@ def content(row: InboundMessage) -> str:
     return f"{label} {text}".strip() if label else text
 
 
-def hear(contact: Contact, row: InboundMessage, text: str, now: dt.datetime) -> Heard:
+def hear(
+    contact: Contact,
+    row: InboundMessage,
+    text: str,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    about: str = "",
+) -> Heard:
     """Add a customer's message to their conversation, opening or reopening it, and route it
-    (inside the caller's transaction); `now` is naive UTC."""
+    (inside the caller's transaction); `now` is naive UTC, `about` what it answers."""
     conversation = for_update(
         Conversation.select()
         .where(Conversation.contact == contact)
@@ -80,36 +89,64 @@ def hear(contact: Contact, row: InboundMessage, text: str, now: dt.datetime) -> 
         conversation = Conversation(contact=contact, opened_at=now)
     elif conversation.state == CLOSED:
         conversation.opened_at, conversation.closed_at, conversation.away_at = now, None, None
+    if conversation.state != OPEN or conversation.turn_at is None:
+        conversation.turn_at, conversation.offered_at = now, None  # the team's turn starts
     conversation.state = OPEN
     conversation.last_customer_at = conversation.updated_at = now
-    to, assigned = _keeper(conversation, contact)
+    team = on_call(now, tz)
+    to, assigned = keeper(conversation, contact, team)
     away = to is None and conversation.away_at is None and bool(flag("auto_reply_enabled"))
     if away:
         conversation.away_at = now
     conversation.save()
     message = ConversationMessage.create(
-        conversation=conversation, direction="in", inbound=row, text=text, created_at=now
+        conversation=conversation,
+        direction="in",
+        inbound=row,
+        text=text,
+        about=about,
+        created_at=now,
     )
-    return Heard(conversation, message, to, assigned, away)
+    hours = business_hours()
+    back = None if hours.is_open(now, tz) else hours.next_opening(now, tz)
+    return Heard(conversation, message, to, assigned, away, back)
 
 
-def _keeper(conversation: Conversation, contact: Contact) -> tuple[StaffMember | None, bool]:
-    """Who sees the customer's message: the assignee while on duty, else the least busy member
-    on duty (who takes it); never the customer themselves."""
+def keeper(
+    conversation: Conversation, contact: Contact, team: list[StaffMember]
+) -> tuple[StaffMember | None, bool]:
+    """Who sees the customer's message: the assignee while on call, else the least busy member
+    on call (who takes it); never the customer themselves."""
     current = conversation.assignee if conversation.assignee_id else None
-    if current is not None and _reachable(current, contact):
+    if (
+        current is not None
+        and current.id in {m.id for m in team}
+        and current.phone != contact.phone
+    ):
         return current, False
-    team = [m for m in on_duty() if _reachable(m, contact)]
+    chosen = least_busy([m for m in team if m.phone != contact.phone])
+    if chosen is not None:
+        conversation.assignee = chosen
+    return chosen, chosen is not None
+
+
+def least_busy(team: list[StaffMember]) -> StaffMember | None:
+    """The member with the fewest conversations not closed (the longest-standing on a tie)."""
     if not team:
-        return None, False
+        return None
     load = _loads()
-    chosen = min(team, key=lambda m: (load[m.id], m.id))
-    conversation.assignee = chosen
-    return chosen, True
+    return min(team, key=lambda m: (load[m.id], m.id))
 
 
-def _reachable(member: StaffMember, contact: Contact) -> bool:
-    return member.active and member.on_duty and member.phone != contact.phone
+def on_call(now: dt.datetime, tz: ZoneInfo) -> list[StaffMember]:
+    """Who takes customers' messages now: those on duty within business hours; after closing,
+    only those who sent /duty on since (a day's duty does not ring phones at night)."""
+    hours = business_hours()
+    team = on_duty()
+    if hours.is_open(now, tz):
+        return team
+    closed_at = hours.last_closing(now, tz)
+    return [m for m in team if m.duty_since is not None and closed_at and m.duty_since >= closed_at]
 
 
 def on_duty() -> list[StaffMember]:
@@ -163,38 +200,55 @@ def _masked(digits: str) -> str:
 
 def forward_text(heard: Heard) -> str:
     """The copy of a customer's message a team member gets; the first one says how to answer."""
-    return copy_text(heard.conversation, heard.message.text, hint=heard.assigned)
+    conversation, about = heard.conversation, heard.message.about
+    answering = f" (answering {replies.described(about)})" if about else ""
+    text = f"💬 #{conversation.id} {shown(conversation.contact)}{answering}: {heard.message.text}"
+    return text + how_to_answer(conversation) if heard.assigned else text
 
 
-def copy_text(conversation: Conversation, text: str, hint: bool = False) -> str:
-    """A customer's message as forwarded to the team (`💬 #14 Farah (+60 13-555 ****): …`)."""
-    copy = f"💬 #{conversation.id} {shown(conversation.contact)}: {text}"
-    if hint:
-        copy += f"\n↩️ Quote-reply to answer, or send /reply {conversation.id} and your text."
-    return copy
+def how_to_answer(conversation: Conversation) -> str:
+    """The line under a forward that tells its new keeper how to answer."""
+    return f"\n↩️ Quote-reply to answer, or send /reply {conversation.id} and your text."
 
 
-def copy_key(message_id: int, cause: str = "") -> str:
-    """The outbox key of a copy of customer message `message_id` (`cause`: a later copy's reason)."""
-    return f"forward:{message_id}:{cause}" if cause else f"forward:{message_id}"
-
-
-_COPY_KEY = re.compile(r"forward:(\d+)(?::|$)")
-
-
-def forwarded_in(key: str) -> Conversation | None:
-    """The conversation whose customer's message the outbox row keyed `key` is a copy of, if any."""
-    copy = _COPY_KEY.match(key)
-    message = (
-        ConversationMessage.get_or_none(ConversationMessage.id == int(copy[1])) if copy else None
+def unanswered(conversation: Conversation) -> list[ConversationMessage]:
+    """The customer's messages since the team last answered, oldest first."""
+    answered = (
+        conversation.messages.where(ConversationMessage.direction == "out")
+        .select(fn.MAX(ConversationMessage.id))
+        .scalar()
     )
-    return message.conversation if message else None
+    query = conversation.messages.where(ConversationMessage.direction == "in")
+    if answered:
+        query = query.where(ConversationMessage.id > answered)
+    return list(query.order_by(ConversationMessage.id))
 
 
 def latest_from_customer(conversation: Conversation, count: int) -> list[ConversationMessage]:
     """The customer's last `count` messages in the conversation, oldest first."""
     rows = conversation.messages.where(ConversationMessage.direction == "in")
     return list(rows.order_by(ConversationMessage.id.desc()).limit(count))[::-1]
+
+
+def forward_key(message: ConversationMessage | int, copy: str = "") -> str:
+    """The outbox key of a forward of the customer's `message` (or its id; `copy` names a later
+    one)."""
+    number = message if isinstance(message, int) else message.id
+    return f"forward:{number}:{copy}" if copy else f"forward:{number}"
+
+
+def forwarded_in(key: str) -> Conversation | None:
+    """The conversation whose customer's message the outbox row keyed `key` forwarded, if any."""
+    kind, _, rest = key.partition(":")
+    number = rest.partition(":")[0]
+    if kind != "forward" or not number.isdigit():
+        return None
+    return (
+        Conversation.select()
+        .join(ConversationMessage)
+        .where(ConversationMessage.id == int(number))
+        .first()
+    )
 
 
 def visible(ctx: Context) -> ModelSelect[Conversation]:

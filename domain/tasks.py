@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from peewee import ModelSelect
+from peewee import Expression, ModelSelect
 
 from models import WocsTask
 from wocs.context import Context, NotFound
-from wocs.dates import show_when
+from wocs.dates import local_time, show_when
 
 OPEN_STATES = ("open", "in_progress")
 
 
-def due_time(task: WocsTask) -> dt.time | None:
-    """The time of day a task is due, when one was given (kept in its params)."""
-    kept = task.params.get("due_time") if isinstance(task.params, dict) else None
-    return dt.time.fromisoformat(kept) if kept else None
+def show_due(task: WocsTask, tz: dt.tzinfo, today: dt.date | None = None) -> str:
+    """When a task is due, in business time as people read it: Fri 20 Jan 2027, 9:00 am."""
+    return show_when(task.due, local_time(task.due_at, tz), today)
 
 
-def show_due(task: WocsTask) -> str:
-    """When a task is due, as people read it: Fri 20 Jan 2027, 9:00 am."""
-    return show_when(task.due, due_time(task))
+def overdue(today: dt.date, now: dt.datetime) -> Expression:
+    """Due before today, or due today at a time already gone (`now` naive UTC)."""
+    return (WocsTask.due < today) | (WocsTask.due_at < now)
 
 
 def visible_tasks(ctx: Context) -> ModelSelect[WocsTask]:

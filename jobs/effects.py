@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain import conversations
-from jobs import broadcasts, draws, media, outbox, staging
+from jobs import broadcasts, draws, media, outbox, reports, staging
 from jobs.queues import submit
 from models import ConversationMessage, InboundMessage, OutboundMessage
 from wocs.context import Result
@@ -18,6 +18,7 @@ REQUESTABLE = {
         draws.run_draw,
         draws.close_when_due,
         media.fetch_attachment,
+        reports.remind_task,
     )
 }
 
@@ -26,13 +27,13 @@ def stage(result: Result, cause: str, inbound: InboundMessage | None = None) -> 
     """Add the command's notices to the outbox (inside its transaction); return their keys."""
     keys = []
     for number, notice in enumerate(result.notices, start=1):
-        # A copy of a customer's message is keyed by it, so a quote-reply to it finds its conversation.
+        # A copy of a customer's message is keyed by it: a quote-reply to it finds its conversation.
         keys.append(
-            conversations.copy_key(notice.forwards, cause)
+            conversations.forward_key(notice.forwards, cause)
             if notice.forwards
             else f"notice:{cause}:{number}"
         )
-        staging.add(notice.to, notice.text, keys[-1], inbound=inbound)
+        staging.add(notice.to, notice.text, keys[-1], template=notice.template, inbound=inbound)
         if notice.carries:
             sent = OutboundMessage.select(OutboundMessage.id).where(
                 OutboundMessage.idempotency_key == keys[-1]

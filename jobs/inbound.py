@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from peewee import DatabaseError, IntegrityError, InterfaceError, OperationalError
 from redis.exceptions import RedisError
 
 from commands import customers
-from domain import contacts, conversations
+from domain import contacts, conversations, replies
 from jobs import effects, staging, team_notices
 from jobs.queues import HIGH, job, submit
 from jobs.runtime import current
@@ -29,6 +31,7 @@ from wocs import confirmations
 from wocs.context import Context, Result
 from wocs.dispatch import answer_prompt, run_command, run_fields
 from wocs.grammar import looks_like_command
+from wocs.hours import show_opening
 from wocs.replies import reply
 from wocs.values import mask_phone
 
@@ -195,10 +198,15 @@ def _route(row: InboundMessage) -> tuple[list[str], tuple[tuple[str, tuple], ...
     return [*keys, *effects.stage(answer, str(row.id), row)], answer.jobs
 
 
+def _quoted_row(row: InboundMessage) -> OutboundMessage | None:
+    """The message of ours that a message quote-replies (Meta's context.id), if we sent it."""
+    wamid = quoted_wamid(row.raw) if isinstance(row.raw, dict) else ""
+    return OutboundMessage.get_or_none(OutboundMessage.wamid == wamid) if wamid else None
+
+
 def _quoted(row: InboundMessage) -> Conversation | None:
     """The conversation whose forwarded copy (or its template copy) a message quote-replies."""
-    wamid = quoted_wamid(row.raw) if isinstance(row.raw, dict) else ""
-    sent = OutboundMessage.get_or_none(OutboundMessage.wamid == wamid) if wamid else None
+    sent = _quoted_row(row)
     return (
         conversations.forwarded_in(team_notices.original_key(sent.idempotency_key))
         if sent
@@ -216,16 +224,26 @@ def _quote_reply(number: int, text: str, ctx: Context) -> Result:
 def _converse(row: InboundMessage, contact: Contact) -> tuple[Result | None, list[str]]:
     """A customer's message for the team: into their conversation, forwarded to whoever has it,
     or answered with the away message (once per opening) when nobody is on duty."""
-    heard = conversations.hear(contact, row, conversations.content(row), utcnow())
+    tz = current().settings.tz
+    about = replies.answered(contact, _quoted_row(row))
+    heard = conversations.hear(contact, row, conversations.content(row), utcnow(), tz, about)
     keys = []
     if heard.to is not None:
-        key = conversations.copy_key(heard.message.id)
+        key = conversations.forward_key(heard.message)
         # Not tied to the customer's message: a forward that fails is none of their business.
         staging.add(heard.to.phone, conversations.forward_text(heard), key)
         heard.message.forward = OutboundMessage.get(OutboundMessage.idempotency_key == key)
         heard.message.save()
         keys.append(key)
-    return (Result(reply("away")) if heard.away else None), keys
+    return (Result(away_text(heard.back, tz)) if heard.away else None), keys
+
+
+def away_text(back: dt.datetime | None, tz: ZoneInfo) -> str:
+    """The away message: when the team is back if it is closed, else that someone will answer."""
+    if back is None:
+        return reply("away")
+    english, malay = show_opening(back, tz)
+    return reply("away_closed").format(back=english, kembali=malay)
 
 
 def _system(row: InboundMessage) -> None:

@@ -18,12 +18,14 @@ from jobs.queues import BULK, HIGH, job, submit
 from jobs.runtime import current
 from models import (
     Contact,
+    ConversationMessage,
     InboundMessage,
     OutboundMessage,
     for_update,
     utcnow,
     write_transaction,
 )
+from storage.base import StorageError, is_send_once
 from whatsapp.errors import (
     GraphError,
     OptedOut,
@@ -34,6 +36,7 @@ from whatsapp.errors import (
     TransientGraphError,
 )
 from whatsapp.transports import Outgoing, Transport
+from wocs import message_templates as templates
 from wocs.values import mask_phone
 
 log = logging.getLogger(__name__)
@@ -188,17 +191,29 @@ UNDELIVERED = {
 
 def _tell_sender(row: OutboundMessage, exc: GraphError) -> None:
     """A message someone asked us to pass on could not go out for good: tell them why."""
+    why = UNDELIVERED[type(exc)]
+    answered = ConversationMessage.get_or_none(
+        ConversationMessage.outbound == row.id, ConversationMessage.direction == "out"
+    )
+    if answered is not None and isinstance(exc, OutsideWindow):
+        # A customer of ours: a template reaches them where free text cannot.
+        why = "they last wrote more than 24 hours ago. " + templates.offer(answered.conversation_id)
+    with write_transaction():
+        keys = tell_asker(row, why)
+    release(keys)
+
+
+def tell_asker(row: OutboundMessage, why: str) -> list[str]:
+    """Stage, once per row, a note to whoever asked us to pass `row` on that it did not arrive
+    (inside the caller's transaction); its outbox keys."""
     cause = InboundMessage.get_or_none(InboundMessage.id == row.inbound_id)
     if cause is None or not cause.sender or row.to in (cause.sender, cause.sender_bsuid):
-        return  # not passed on for anyone: the failure is in /stats
+        return []  # not passed on for anyone: the failure is in /stats
     key = f"undelivered:{row.id}"
-    with write_transaction():
-        staging.add(
-            cause.sender,
-            f"I couldn't deliver your message to {mask_phone(row.to)}: {UNDELIVERED[type(exc)]}",
-            key,
-        )
-    release([key])
+    staging.add(
+        cause.sender, f"I couldn't deliver your message to {mask_phone(row.to)}: {why}", key
+    )
+    return [key]
 
 
 def _later(
@@ -223,6 +238,16 @@ def redacted(body: str, template: dict | None) -> dict[str, object]:
     return {"body": body, "template": {**template, "params": [MASK] * len(params)}}
 
 
+def _drop_send_once(row: OutboundMessage) -> None:
+    """Delete the row's file if it was made only to be sent (an export): it has its outcome."""
+    if not row.media_path or not is_send_once(row.media_path):
+        return
+    try:
+        current().storage.delete(row.media_path)
+    except StorageError:  # the message is settled either way; the file is only left behind
+        log.exception("could not delete %s after sending outbound %s", row.media_path, row.id)
+
+
 def _settle(row: OutboundMessage, **fields: object) -> None:
     """Write a send's outcome once (only a row still "sending" moves) and count it."""
     fields["updated_at"] = utcnow()
@@ -230,6 +255,7 @@ def _settle(row: OutboundMessage, **fields: object) -> None:
     broadcast_id = row.broadcast_id if row.broadcast_id and fields["state"] != "pending" else None
     if fields["state"] != "pending":  # a pending row is sent again and needs its values
         fields.update(redacted(row.body, row.template))
+        _drop_send_once(row)
     try:
         _record(row, fields, broadcast_id)
     except DatabaseError:

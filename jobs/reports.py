@@ -1,4 +1,5 @@
-"""Daily jobs: the evening report to admins and the due-date reminders, and when they run."""
+"""Daily jobs (the evening report to admins, the due-date reminders), when they run, and the
+reminder shortly before a task's time."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from peewee import Expression, ModelSelect
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -15,14 +17,15 @@ from commands.reports import report
 from domain.tasks import OPEN_STATES, show_due
 from domain.team import active_admins
 from jobs import outbox, staging
-from jobs.queues import DEFAULT, queue
+from jobs.queues import DEFAULT, job, queue, submit
 from jobs.runtime import current
 from models import OutboundMessage, StaffMember, WocsTask, utcnow, write_transaction
 from wocs.flags import flag
 
 log = logging.getLogger(__name__)
 
-REMINDER_HOUR = 8  # business time on the due date
+REMINDER_HOUR = 8  # business time on the due date, for tasks due on a day without a time
+REMINDER_LEAD = dt.timedelta(hours=1)  # how long before its time a task with one is reminded
 JOB_TIMEOUT = 300
 KEPT = 86400  # seconds a finished job's record stays in Redis
 
@@ -44,20 +47,43 @@ def report_recipients(day: dt.date, due: dt.datetime) -> dict[str, str]:
     return {f"report:{day.isoformat()}:{a.phone}": a.phone for a in admins}
 
 
-def due_tasks(day: dt.date, due: dt.datetime) -> dict[str, WocsTask]:
-    """Outbox key → task for every open task due on `day` that was created before its reminder."""
-    tasks = (
+def _open_tasks(*conditions: Expression) -> ModelSelect[WocsTask]:
+    """Open tasks of active assignees (joined) that meet the conditions, by id."""
+    return (
         WocsTask.select(WocsTask, StaffMember)
         .join(StaffMember, on=WocsTask.assignee == StaffMember.id)
         .where(
-            WocsTask.due == day,
             WocsTask.status.in_(OPEN_STATES),
-            WocsTask.created_at <= due,
             StaffMember.active == True,  # noqa: E712
+            *conditions,
         )
         .order_by(WocsTask.id)
     )
+
+
+def due_tasks(day: dt.date, due: dt.datetime) -> dict[str, WocsTask]:
+    """Outbox key → task for every open task due on `day`, without a time, made before its reminder."""
+    tasks = _open_tasks(WocsTask.due == day, WocsTask.due_at.is_null(), WocsTask.created_at <= due)
     return {f"remind:{t.id}:{day.isoformat()}": t for t in tasks}
+
+
+def timed_key(task: WocsTask) -> str:
+    """The outbox key of the reminder before a task's time (a new time would be a new key)."""
+    return f"remind-at:{task.id}:{task.due_at:%Y-%m-%dT%H:%M}"
+
+
+def _remind_at(task: WocsTask) -> dt.datetime | None:
+    """When a task with a time is reminded; None without a time, or when made after that (the
+    assignee was just told)."""
+    if task.due_at is None or task.created_at > task.due_at - REMINDER_LEAD:
+        return None
+    return task.due_at - REMINDER_LEAD
+
+
+def timed_due(now: dt.datetime) -> dict[str, WocsTask]:
+    """Outbox key → task for every open task whose reminder time has come and its time not yet."""
+    tasks = _open_tasks(WocsTask.due_at > now, WocsTask.due_at <= now + REMINDER_LEAD)
+    return {timed_key(t): t for t in tasks if _remind_at(t) is not None}
 
 
 def _unsent(keys: Mapping[str, object]) -> list[str]:
@@ -104,8 +130,10 @@ def daily_report(day: str, now: dt.datetime | None = None) -> str:
 
 def _reminder(task: WocsTask) -> str:
     start = "" if task.status == "in_progress" else f"/task start {task.id} when you begin and "
+    when = show_due(task, current().settings.tz)
+    due = f"today ({when})" if task.due_at is None else f"at {when}"
     return (
-        f"Reminder: task #{task.id} is due today ({show_due(task)}): {task.title}\n"
+        f"Reminder: task #{task.id} is due {due}: {task.title}\n"
         f"Send {start}/task done {task.id} when it is finished."
     )
 
@@ -125,6 +153,27 @@ def remind_due(day: str, now: dt.datetime | None = None) -> str:
     # due_tasks joins each task's assignee, so none is None here.
     _queue({key: (tasks[key].assignee.phone, _reminder(tasks[key])) for key in unsent})  # type: ignore[union-attr]
     return f"reminded {len(unsent)}"
+
+
+@job(DEFAULT, job_id="remind-task-{0}", retry=(10, 60, 300))
+def remind_task(task_id: int, now: dt.datetime | None = None) -> str:
+    """Remind the assignee of a task with a time, once, shortly before it; earlier, wait for then."""
+    task = _open_tasks(WocsTask.id == task_id, WocsTask.due_at.is_null(False)).first()
+    if task is None:
+        return "skipped"  # done, cancelled, no time, or nobody active to remind
+    moment, remind_at = _moment(now), _remind_at(task)
+    if remind_at is None or task.due_at is None:
+        return "told when made"
+    if moment >= task.due_at:
+        return "too late"  # "due at 3 pm" after 3 pm would be wrong
+    if moment < remind_at:
+        submit(remind_task, task_id, suffix="-at", at=remind_at)
+        return "scheduled"
+    key = timed_key(task)
+    if not _unsent({key: task}):
+        return "already reminded"
+    _queue({key: (task.assignee.phone, _reminder(task))})
+    return "reminded"
 
 
 @dataclass(frozen=True)
@@ -163,6 +212,9 @@ def plan(now: dt.datetime) -> dict[str, int]:
             planned += _schedule(daily, today, due, moment)
         elif _unsent(daily.recipients(today, due)):
             planned += _schedule(daily, today, moment, moment)
+    # A task's own reminder whose scheduled job was lost (Redis, a restart) goes now.
+    for key in _unsent(owed := timed_due(moment)):
+        planned += submit(remind_task, owed[key].id)
     return {"planned": planned}
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 
 from domain.campaigns import PENDING
-from jobs import backups, broadcasts, draws, media, outbox, reports
+from jobs import backups, broadcasts, desk, draws, media, outbox, reports
 from jobs.inbound import enqueue_inbound
 from jobs.queues import submit
 from jobs.runtime import current
@@ -75,6 +75,7 @@ def sweep() -> dict[str, int]:
     add_requeued(current().redis, counts)  # before the routine work below joins the counts
     counts.update(media.sweep_attachments())
     counts.update(reports.plan(now))
+    counts.update(desk.rounds(now))
     counts.update(backups.plan(now))
     if any(counts.values()):
         log.info("sweeper: %s", counts)

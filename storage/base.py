@@ -58,6 +58,21 @@ class Storage(Protocol):
     def url_for(self, key: str) -> str: ...
 
 
+# Files made to be sent once (entry exports, with full phones): kept only until their message
+# has its outcome, so personal data does not pile up in the storage.
+SEND_ONCE = "exports"
+
+
+def send_once_key(name: str, token: str) -> str:
+    """The key of a file made only to be sent once, under an unguessable folder."""
+    return f"{SEND_ONCE}/{token}/{name}"
+
+
+def is_send_once(key: str) -> bool:
+    """True for a file made only to be sent once (see SEND_ONCE)."""
+    return key.startswith(SEND_ONCE + "/")
+
+
 def check_key(key: str) -> str:
     """Return `key` if it is a safe relative path like "events/12/ab12.jpg", else raise BadKey."""
     if not isinstance(key, str) or not key or len(key) > MAX_KEY:

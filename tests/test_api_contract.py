@@ -119,6 +119,12 @@ def test_the_openapi_document_is_served(live):
     assert doc["openapi"].startswith("3.1")
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert "ErrorOut" in doc["components"]["schemas"]
+    # Tasks and events carry their moment (UTC) beside their day, null when no time was given.
+    schemas = doc["components"]["schemas"]
+    for model, moment in (("TaskOut", "due_at"), ("EventOut", "starts_at")):
+        assert moment in schemas[model]["required"]
+        kinds = schemas[model]["properties"][moment]["anyOf"]
+        assert kinds == [{"type": "string", "format": "date-time"}, {"type": "null"}], kinds
 
 
 def _models_within(annotation: object) -> Iterator[type[BaseModel]]:

@@ -84,8 +84,9 @@ def test_reply_assign_and_close_run_the_commands(live, desk):
     )
     assert given.status_code == 200, given.text
     assert given.json()["conversation"]["assignee"]["name"] == "Ali"
-    copies = [t for t in live.replies_to(AGENT2, ali + 2)[ali:] if t.startswith("💬")]
-    assert copies == [f"💬 #{number} Farah ({MASKED}): {QUESTION}"]
+    given = live.replies_to(AGENT2, ali + 1)[ali]
+    assert given.startswith(f"📥 Admin 6789 gave you conversation #{number} with Farah")
+    assert f": {QUESTION}\n↩️ Quote-reply to answer" in given
     assert call(live, "GET", f"/conversations/{number}", desk["agent"]).status_code == 404
     closed = call(
         live, "POST", f"/conversations/{number}/close", desk["agent2"], json={"note": "done"}

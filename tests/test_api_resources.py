@@ -66,6 +66,25 @@ def test_a_task_made_through_the_api_is_made_as_agent_makes_it(api_live, team):
     assert (entry.source, entry.actor, entry.entity) == ("api", ADMIN, f"task:{task['id']}")
 
 
+def test_tasks_and_events_carry_their_time_of_day(api_live, team):
+    body = {"title": "Buy ice", "assignee": "Siti", "due": "20/1/2030 3pm"}
+    made = call(api_live, "POST", "/tasks", team["admin"], json=body).json()["task"]
+    # The day in business time, the moment in UTC: 3 pm in Kuala Lumpur is 7 am UTC.
+    assert (made["due"], made["due_at"]) == ("2030-01-20", "2030-01-20T07:00:00Z")
+    shown = call(api_live, "GET", f"/tasks/{made['id']}", team["admin"]).json()
+    assert shown["due_at"] == "2030-01-20T07:00:00Z"
+    plain = _task(api_live, team, "Count stock")["task"]
+    assert plain["due_at"] is None
+    body = {"name": "Bazar Raya", "date": "2030-01-20 7pm", "location": "Mid Valley"}
+    event = call(api_live, "POST", "/events", team["admin"], json=body).json()["event"]
+    assert (event["date"], event["starts_at"]) == ("2030-01-20", "2030-01-20T11:00:00Z")
+    listed = call(api_live, "GET", "/events", team["agent"]).json()["items"]
+    assert [e["starts_at"] for e in listed] == ["2030-01-20T11:00:00Z"]
+    text = "/agent task: x for: Siti due: 20/1/2030 9am"
+    parsed = call(api_live, "POST", "/tasks/parse", team["admin"], json={"text": text}).json()
+    assert parsed["params"]["due"] == "2030-01-20T09:00:00+08:00"  # business time, and says so
+
+
 def test_task_input_is_checked_by_the_commands_own_value_types(api_live, team):
     bad = call(
         api_live,

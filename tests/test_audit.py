@@ -9,7 +9,7 @@ import commands.config  # noqa: F401  (registers /config)
 from models import AuditLog, StaffMember
 from tests.conftest import ADMIN
 
-SITI = "60129998888"
+SITI, ALI, STRANGER = "60129998888", "60129997777", "60134564321"
 
 
 def _at(minute: int) -> dt.datetime:
@@ -17,7 +17,9 @@ def _at(minute: int) -> dt.datetime:
     return dt.datetime(2026, 1, 14, 2, minute)
 
 
-def test_lines_show_business_time_masked_actor_action_entity_and_change(live):
+def test_lines_show_the_team_by_name_and_customers_masked(live):
+    siti = StaffMember.create(phone=SITI, name="Siti", role="agent")
+    ali = StaffMember.create(phone=ALI, name="Ali", role="agent")
     rows = [
         (
             ADMIN,
@@ -30,22 +32,23 @@ def test_lines_show_business_time_masked_actor_action_entity_and_change(live):
         (
             ADMIN,
             "member.add",
-            "wocs_user:3",
+            f"wocs_user:{siti.id}",
             None,
             {"phone": SITI, "name": "Siti", "role": "agent"},
             "whatsapp",
         ),
         ("system", "draw.run", "campaign:RAYA26", None, {"prize": "A" * 40, "winners": 2}, "job"),
-        (SITI, "command.refused", "", None, {"reason": "not on the whitelist"}, "whatsapp"),
+        (STRANGER, "command.refused", "", None, {"reason": "not on the whitelist"}, "whatsapp"),
         (ADMIN, "hook.delete", "hook:7", {"text": "Buy\nnow"}, None, "api"),
         (
             ADMIN,
             "task.assign",
             "task:5",
-            {"assignee": 2, "due": "x"},
-            {"assignee": 4, "due": "x"},
+            {"assignee": siti.id, "due": "x"},
+            {"assignee": ali.id, "due": "x"},
             "whatsapp",
         ),
+        (ADMIN, "contact.note", "contact:9", None, {"phone": STRANGER}, "whatsapp"),
     ]
     for minute, (actor, action, entity, before, after, source) in enumerate(rows):
         AuditLog.create(
@@ -57,25 +60,27 @@ def test_lines_show_business_time_masked_actor_action_entity_and_change(live):
             source=source,
             at=_at(minute),
         )
+    # Admins see their team by name and with whole phones; customers stay masked.
     assert live.ask("/audit") == (
-        "Latest 6 of 6 audit entries, newest first:\n"
-        "14 Jan 10:05 · 60*****6789 · task.assign task:5 · assignee: 2→4\n"
-        "14 Jan 10:04 · 60*****6789 (api) · hook.delete hook:7 · text: Buy now → (removed)\n"
-        "14 Jan 10:03 · 60*****8888 · command.refused · reason: not on the whitelist\n"
+        "Latest 7 of 7 audit entries, newest first:\n"
+        "14 Jan 10:06 · Admin 6789 · contact.note contact:9 · phone: 60*****4321\n"
+        "14 Jan 10:05 · Admin 6789 · task.assign task:5 · assignee: Siti→Ali\n"
+        "14 Jan 10:04 · Admin 6789 (api) · hook.delete hook:7 · text: Buy now → (removed)\n"
+        "14 Jan 10:03 · 60*****4321 · command.refused · reason: not on the whitelist\n"
         "14 Jan 10:02 · system (job) · draw.run campaign:RAYA26 · "
         "prize: AAAAAAAAAAAAAAAAAAAAAAAAAAAAA…, winners: 2\n"
-        "14 Jan 10:01 · 60*****6789 · member.add wocs_user:3 · "
-        "phone: 60*****8888, name: Siti, role: agent\n"
-        "14 Jan 10:00 · 60*****6789 · config.set config:draws_enabled · value: on→off"
+        "14 Jan 10:01 · Admin 6789 · member.add member Siti · "
+        f"phone: +{SITI}, name: Siti, role: agent\n"
+        "14 Jan 10:00 · Admin 6789 · config.set config:draws_enabled · value: on→off"
     )
-    assert live.ask("/audit 2").splitlines()[0] == ("Latest 2 of 6 audit entries, newest first:")
+    assert live.ask("/audit 2").splitlines()[0] == ("Latest 2 of 7 audit entries, newest first:")
 
 
 def test_config_changes_show_up_in_the_audit(live):
     live.ask("/config set key: auto_reply_enabled value: off")
     shown = live.ask("/audit 1")
     assert shown.startswith("Latest 1 of 1 audit entries, newest first:\n")
-    assert shown.endswith(" · 60*****6789 · config.set config:auto_reply_enabled · value: on→off")
+    assert shown.endswith(" · Admin 6789 · config.set config:auto_reply_enabled · value: on→off")
 
 
 def test_count_defaults_to_ten_stops_at_fifty_and_fits_one_message(live):

@@ -13,16 +13,22 @@ from wocs.values import ValueProblem
 
 SITI = "60129998888"
 STRANGER = "60175550000"
-FLAG_NAMES = "draws_enabled, auto_reply_enabled, daily_report_hour"
+FLAG_NAMES = (
+    "draws_enabled, auto_reply_enabled, daily_report_hour, business_hours, unanswered_minutes"
+)
 
 
 def test_list_shows_every_flag_with_its_value_default_and_meaning(live):
     flags.set_flag("daily_report_hour", "7")
     assert live.ask("/config list") == (
-        "Feature flags (3):\n"
+        "Feature flags (5):\n"
         "draws_enabled: on (default) — /draw may run\n"
         "auto_reply_enabled: on (default) — customers get the away message\n"
         "daily_report_hour: 7 (default 21) — hour (business time) the daily report goes to admins\n"
+        "business_hours: always (default) — when the team answers customers, "
+        "e.g. mon-sat 09:00-21:00\n"
+        "unanswered_minutes: 15 (default) — minutes (in business hours) before an unanswered "
+        "customer goes to the next on duty (0: never)\n"
         "Change one with /config set key: <flag> value: <value>."
     )
 
@@ -168,6 +174,8 @@ def test_flag_reads_and_writes_directly(live):
         "draws_enabled": True,
         "auto_reply_enabled": True,
         "daily_report_hour": 21,
+        "business_hours": "always",
+        "unanswered_minutes": 15,
     }
     with pytest.raises(ValueProblem, match="Did you mean daily_report_hour"):
         flags.set_flag("daily-report-hours", "3")
@@ -181,3 +189,16 @@ def test_text_flags_take_any_short_text():
     assert greeting.parse("  Selamat datang ") == "Selamat datang"
     with pytest.raises(ValueProblem, match="greeting takes any text up to 200 characters, not ''"):
         greeting.parse("   ")
+
+
+def test_business_hours_are_checked_and_stored_the_one_way_they_are_shown(live):
+    assert live.ask("/config set key: business_hours value: Isnin-Sabtu 9.00-21.00") == (
+        "business_hours is now mon-sat 09:00-21:00 (was always)."
+    )
+    refused = live.ask("/config set key: business_hours value: mon-sat 21:00-09:00")
+    assert "closing after opening" in refused and "mon-sat 09:00-21:00" in refused
+    assert "'someday' is not a day" in live.ask(
+        "/config set key: business_hours value: someday 09:00-17:00"
+    )
+    assert flags.flag("business_hours") == "mon-sat 09:00-21:00"
+    assert AuditLog.select().where(AuditLog.entity == "config:business_hours").count() == 1

@@ -12,7 +12,7 @@ from models import (
     OutboundMessage,
     StaffMember,
 )
-from tests.bodies import BSUID, PHONE, linked, username_only
+from tests.bodies import BSUID, PHONE, linked, recorded, username_only
 from tests.conftest import ADMIN, addressee, wait_until
 from tests.scenarios import all_handled_once, approve, create_campaign, posted
 from whatsapp.payload import text_message_body
@@ -243,3 +243,78 @@ def test_an_agent_outside_their_window_gets_the_template_copy_and_quote_replies_
     body["entry"][0]["changes"][0]["value"]["messages"][0]["context"] = {"id": copy.wamid}
     posted(live, body)
     assert live.replies_to(FARAH) == ["Yes we do!"]
+
+
+def _failed_status(wamid: str, to: str, code: int) -> dict:
+    """Meta's `failed` status for a message it had accepted (recorded shape)."""
+    body = recorded("current__status_failed.json")
+    value = body["entry"][0]["changes"][0]["value"]
+    value["metadata"]["phone_number_id"] = "1234567890"
+    status = value["statuses"][0]
+    status["id"], status["recipient_id"] = wamid, to
+    status["errors"][0].update(code=code, title="Message undeliverable")
+    return body
+
+
+def test_outside_the_window_the_agent_is_offered_the_templates_and_sends_one(live):
+    approve("draw_winner", "team_notice", "login_code")
+    _agents(live, SITI)
+    seen = len(live.replies_to(SITI, 0))
+    _customer_says(live, FARAH, "Saya menang ke?")
+    live.replies_to(SITI, seen + 1)
+    number = Conversation.get().id
+    live.graph.close_window(FARAH)
+    live.ask(f"/reply {number} Tahniah!", SITI)
+    told = live.replies_to(SITI, seen + 3)[seen + 2]
+    assert told.startswith(f"I couldn't deliver your message to {mask_phone(FARAH)}")
+    assert f"/reply {number} template: NAME vars: a; b — draw_winner (2 values)." in told
+    assert "team_notice" not in told and "login_code" not in told
+    assert live.ask(f"/reply {number} template: draw_winner vars: Hamper; RAYA26", SITI) == (
+        f"Sent to #{number} Farah (+60 13-555 ****)."
+    )
+    live.settle()
+    (sent,) = [b for b in live.graph.sent() if addressee(b) == FARAH and b["type"] == "template"]
+    assert sent["template"]["name"] == "draw_winner"
+    out = ConversationMessage.select().where(ConversationMessage.direction == "out")
+    assert [m.text for m in out.order_by(ConversationMessage.id)][-1].startswith(
+        "Congratulations! You won Hamper in our RAYA26 lucky draw."
+    )
+    wrong = live.ask(f"/reply {number} template: draw_winner vars: Hamper", SITI)
+    assert wrong.startswith("Template draw_winner takes 2 value(s)")
+    unknown = live.ask(f"/reply {number} template: draw_winer", SITI)
+    assert unknown.startswith("There is no template 'draw_winer'. Templates: ")
+    audit = AuditLog.select().where(AuditLog.action == "conversation.reply").order_by(AuditLog.id)
+    assert list(audit)[-1].after["template"] == "draw_winner"
+
+
+def test_the_agent_is_told_once_when_meta_reports_their_reply_failed(live):
+    _agents(live, SITI)
+    seen = len(live.replies_to(SITI, 0))
+    _customer_says(live, FARAH, QUESTION)
+    live.replies_to(SITI, seen + 1)
+    number = Conversation.get().id
+    live.ask(f"/reply {number} Yes we do", SITI)
+    live.settle()
+    row = ConversationMessage.get(ConversationMessage.direction == "out").outbound
+    for _ in range(2):  # Meta delivers a webhook at least once
+        posted(live, _failed_status(row.wamid, FARAH, 131026))
+    told = live.replies_to(SITI, seen + 3)[seen + 2]
+    assert told.startswith(f"I couldn't deliver your message to {mask_phone(FARAH)}")
+    assert "131026" in told
+    live.settle()
+    assert len(live.replies_to(SITI, 0)) == seen + 3
+    assert OutboundMessage.get_by_id(row.id).state == "failed"
+
+
+def test_staff_prose_gets_the_hint_unless_it_quote_replies_a_forwarded_message(live):
+    _agents(live, SITI)
+    seen = len(live.replies_to(SITI, 0))
+    _customer_says(live, FARAH, QUESTION)
+    forwarded = live.replies_to(SITI, seen + 1)[seen]
+    _quote_reply(live, SITI, forwarded, "Yes we deliver")
+    assert live.replies_to(FARAH) == ["Yes we deliver"]
+    # Quote-replying anything else of ours (here the /duty reply) is prose: the hint.
+    _quote_reply(live, SITI, live.replies_to(SITI, 0)[1], "ok noted")
+    assert live.replies_to(SITI, seen + 2)[seen + 1] == reply("staff_hint")
+    live.settle()
+    assert live.replies_to(FARAH, 0) == ["Yes we deliver"]

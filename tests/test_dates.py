@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from models import Event, WocsConfirmation, WocsTask, WocsTaskLog
-from wocs.dates import show_date, show_time
+from wocs.dates import show_date, show_time, utc_moment
+
+KL = ZoneInfo("Asia/Kuala_Lumpur")
 
 RAJ = "60129997777"
 ADD_RAJ = "/admin add phone: 012-999 7777 role: agent name: Raj"
@@ -24,7 +27,9 @@ def test_a_task_due_with_a_time_keeps_and_shows_it(commands_db):
     answer = commands_db.run("/agent task: Setup booth for: Raj due: esok 9pagi").text
     assert answer.endswith("due Thu 15 Jan 2026, 9:00 am. I've told them."), answer
     task = WocsTask.get()
-    assert (task.due, task.params) == (dt.date(2026, 1, 15), {"due_time": "09:00"})
+    # The day in business time, and the moment in UTC: 9 am in Kuala Lumpur is 1 am UTC.
+    assert (task.due, task.due_at) == (dt.date(2026, 1, 15), dt.datetime(2026, 1, 15, 1, 0))
+    assert task.params == {}
     shown = commands_db.run(f"/task show {task.id}").text
     assert "Due: Thu 15 Jan 2026, 9:00 am" in shown, shown
     listed = commands_db.run("/task list").text
@@ -43,7 +48,17 @@ def test_a_task_without_a_time_shows_the_day_alone(commands_db):
     _team(commands_db)
     answer = commands_db.run("/agent task: X for: Raj due: 20 Januari 2027").text
     assert answer.endswith("due Wed 20 Jan 2027 (next year). I've told them."), answer
-    assert WocsTask.get().params == {}
+    assert (WocsTask.get().params, WocsTask.get().due_at) == ({}, None)
+
+
+def test_a_time_already_gone_today_is_refused(commands_db):
+    _team(commands_db)  # 10:00 in Kuala Lumpur
+    answer = commands_db.run("/agent task: X for: Raj due: today 9am").text
+    assert answer.startswith(
+        "due: Wed 14 Jan 2026, 9:00 am has already gone. Give a later time, or the day alone."
+    ), answer
+    assert WocsTask.select().count() == 0
+    assert commands_db.run("/agent task: X for: Raj due: today 11am").text.startswith("Task #")
 
 
 def test_english_and_malay_days_and_times_on_tasks(commands_db):
@@ -54,25 +69,30 @@ def test_english_and_malay_days_and_times_on_tasks(commands_db):
         "jumaat depan": (dt.date(2026, 1, 16), None),
         "ahad depan": (dt.date(2026, 1, 18), None),
         "minggu depan": (dt.date(2026, 1, 21), None),
-        "today 5pm": (dt.date(2026, 1, 14), "17:00"),
-        "tomorrow 9am": (dt.date(2026, 1, 15), "09:00"),
-        "9.30pm": (dt.date(2026, 1, 14), "21:30"),
-        "2pm": (dt.date(2026, 1, 14), "14:00"),
-        "3 Dec 8 malam": (dt.date(2026, 12, 3), "20:00"),
-        "9am tomorrow": (dt.date(2026, 1, 15), "09:00"),
+        "today 5pm": (dt.date(2026, 1, 14), dt.time(17)),
+        "tomorrow 9am": (dt.date(2026, 1, 15), dt.time(9)),
+        "9.30pm": (dt.date(2026, 1, 14), dt.time(21, 30)),
+        "2pm": (dt.date(2026, 1, 14), dt.time(14)),
+        "3 Dec 8 malam": (dt.date(2026, 12, 3), dt.time(20)),
+        "9am tomorrow": (dt.date(2026, 1, 15), dt.time(9)),
     }
     for typed, (day, clock) in expected.items():
         answer = commands_db.run(f"/agent task: {typed} for: Raj due: {typed}").text
         assert answer.startswith("Task #"), (typed, answer)
         task = WocsTask.get(WocsTask.title == typed)
-        assert (task.due, task.params.get("due_time")) == (day, clock), typed
+        moment = utc_moment(day, clock, KL) if clock is not None else None
+        assert (task.due, task.due_at) == (day, moment), typed
 
 
 def test_a_bare_hour_is_asked_about_not_guessed(commands_db):
     _team(commands_db)
-    answer = commands_db.run("/agent task: X for: Raj due: esok at 3").text
-    assert "'esok at 3' is not a date" in answer or "morning or afternoon" in answer, answer
+    for typed in ("esok at 3", "tomorrow 8", "at 3", "20 Jan 3"):
+        answer = commands_db.run(f"/agent task: X for: Raj due: {typed}").text
+        assert answer.startswith(f"due: '{typed}': morning or afternoon? Write "), answer
     assert WocsTask.select().count() == 0
+    # Tonight says which half of the day it is.
+    answer = commands_db.run("/agent task: X for: Raj due: tonight 9").text
+    assert answer.endswith("due Wed 14 Jan 2026, 9:00 pm. I've told them."), answer
 
 
 def test_an_event_with_a_time_says_when_it_starts(commands_db):
@@ -83,10 +103,26 @@ def test_an_event_with_a_time_says_when_it_starts(commands_db):
     assert answer.startswith("Event #"), answer
     assert "Bazar Raya, Tue 20 Jan 2026, 2:00 pm at Mid Valley." in answer, answer
     event = Event.get()
-    assert event.date == dt.date(2026, 1, 20)
-    assert [n["text"] for n in event.notes] == ["Starts at 2:00 pm"]
+    assert (event.date, event.starts_at) == (dt.date(2026, 1, 20), dt.datetime(2026, 1, 20, 6))
+    assert event.notes == []
     shown = commands_db.run(f"/event show {event.id}").text
-    assert "Admin: Starts at 2:00 pm" in shown or ": Starts at 2:00 pm" in shown, shown
+    assert f"Event #{event.id}: Bazar Raya\nTue 20 Jan 2026, 2:00 pm at Mid Valley\n" in shown, (
+        shown
+    )
+    listed = commands_db.run("/event list").text
+    assert f"#{event.id} Tue 20 Jan 2026, 2:00 pm — Bazar Raya, Mid Valley (planned)" in listed
+
+
+def test_events_of_one_day_are_listed_by_their_time(commands_db):
+    _team(commands_db)
+    for typed in ("20 Jan 7pm", "20 Jan", "20 Jan 10am"):
+        commands_db.run(f"/event create name: At {typed} date: {typed} location: KL")
+    listed = commands_db.run("/event list").text.splitlines()[1:]
+    assert [line.split(" — ")[0].split(" ", 1)[1] for line in listed] == [
+        "Tue 20 Jan 2026",
+        "Tue 20 Jan 2026, 10:00 am",
+        "Tue 20 Jan 2026, 7:00 pm",
+    ], listed
 
 
 def test_a_passed_day_month_is_asked_about_not_moved(commands_db):
@@ -111,9 +147,9 @@ def test_a_passed_day_with_a_time_keeps_the_time_when_confirmed(commands_db):
     assert "did you mean Wed 1 Dec 2027, 9:00 am?" in answer, answer
     commands_db.run("/confirm")
     task = WocsTask.get()
-    assert (task.due, task.params, task.priority) == (
+    assert (task.due, task.due_at, task.priority) == (
         dt.date(2027, 12, 1),
-        {"due_time": "09:00"},
+        dt.datetime(2027, 12, 1, 1, 0),
         "urgent",
     )
 
@@ -195,3 +231,15 @@ def test_a_send_at_a_day_gone_by_lately_is_refused(commands_db):
     commands_db.now = DECEMBER_4
     answer = commands_db.run("/send to: 012-345 6789 template: welcome at: 1 Dec 9am").text
     assert "'1 Dec 9am': Tue 1 Dec 2026 has passed. If you mean Wed 1 Dec 2027" in answer, answer
+
+
+def test_a_task_due_at_a_time_is_overdue_once_that_time_has_gone(commands_db):
+    _team(commands_db)  # 10:00 in Kuala Lumpur
+    commands_db.run("/agent task: Buy ice for: Raj due: today 11am")
+    commands_db.run("/agent task: Count stock for: Raj due: today")
+    assert commands_db.run("/task list overdue").text == "No overdue tasks."
+    commands_db.now = JANUARY_14 + dt.timedelta(hours=2)  # noon
+    ice = WocsTask.get(WocsTask.title == "Buy ice")
+    assert commands_db.run("/task list overdue").text == (
+        f"Overdue tasks (1):\n#{ice.id} Buy ice — Raj, due Wed 14 Jan 2026, 11:00 am (open)"
+    )

@@ -56,7 +56,7 @@ def test_admin_creates_lists_and_shows_events(live):
     raya = Event.get(Event.name == "Pasar Malam Raya")
     assert answer == (
         f"Event #{raya.id} created: Pasar Malam Raya, Fri 1 Mar 2030 at Dataran Merdeka.\n"
-        "Status: planned · Fee: RM150.00 · EO: 60*****5432\n"
+        "Status: planned · Fee: RM150.00 · EO: +60198765432\n"
         f"Checklist: 9 items. Send /event show {raya.id} to see it."
     )
     assert (raya.date, raya.location, raya.fee, raya.eo_contact, raya.status, raya.notes) == (
@@ -98,7 +98,7 @@ def test_admin_creates_lists_and_shows_events(live):
     assert live.ask(f"/event show {raya.id}") == (
         f"Event #{raya.id}: Pasar Malam Raya\n"
         "Fri 1 Mar 2030 at Dataran Merdeka\n"
-        "Status: planned · Fee: RM150.00 · EO: 60*****5432\n"
+        "Status: planned · Fee: RM150.00 · EO: +60198765432\n"
         f"Checklist (0 of 9 done):\n{UNTICKED}\n"
         "Notes: none\n"
         "Photos: 1"
@@ -136,7 +136,8 @@ def test_bad_date_fee_or_phone_gets_the_problem_and_usage(live, extra, problem):
 
 
 def test_status_moves_only_along_legal_transitions(live):
-    raya, rain = booth(), booth(name="Bazar Hujan")
+    today = dt.datetime.now(live.settings.tz).date()
+    raya, rain = booth(date=today), booth(name="Bazar Hujan")
     n = raya.id
     assert live.ask(f"/event status {n} live") == (
         f"Event #{n} is planned; from there it can only become confirmed or cancelled."
@@ -173,6 +174,29 @@ def test_status_moves_only_along_legal_transitions(live):
         ("event.status", "setup", "live"),
         ("event.status", "live", "closed"),
     ]
+
+
+def test_an_event_goes_live_on_its_day_not_before(live):
+    n = booth(status="setup", date=dt.date(2030, 3, 1)).id
+    assert live.ask(f"/event status {n} live") == (
+        f"Event #{n} is on Fri 1 Mar 2030; it can go live on that day, not before."
+    )
+    assert Event.get_by_id(n).status == "setup"
+    assert not AuditLog.select().where(AuditLog.action == "event.status").exists()
+
+
+def test_closed_and_cancelled_events_are_listed_with_the_past_ones(live):
+    ahead = booth(name="Bazar Raya").id
+    called_off = booth(name="Bazar Hujan", status="cancelled").id
+    over = booth(name="Karnival", status="closed", date=dt.date(2030, 2, 1)).id
+    assert live.ask("/event list") == (
+        f"Upcoming events (1):\n#{ahead} Fri 1 Mar 2030 — Bazar Raya, Dataran Merdeka (planned)"
+    )
+    assert live.ask("/event list past") == (
+        "Past events (2):\n"
+        f"#{called_off} Fri 1 Mar 2030 — Bazar Hujan, Dataran Merdeka (cancelled)\n"
+        f"#{over} Fri 1 Feb 2030 — Karnival, Dataran Merdeka (closed)"
+    )
 
 
 def test_checklist_add_and_check_by_number_or_prefix(live):
@@ -251,9 +275,11 @@ def test_notes_span_lines_and_show_lists_the_latest(live):
 
 def test_agent_may_list_show_check_and_note_but_not_change_the_event(live):
     StaffMember.create(phone=SITI, name="Siti", role="agent")
-    n = booth().id
+    n = booth(eo_contact="60198765432").id
     assert live.ask("/event list", SITI).startswith("Upcoming events (1):\n")
-    assert live.ask(f"/event show {n}", SITI).startswith(f"Event #{n}: Pasar Malam Raya\n")
+    shown = live.ask(f"/event show {n}", SITI)
+    assert shown.startswith(f"Event #{n}: Pasar Malam Raya\n"), shown
+    assert "· EO: 60*****5432\n" in shown  # the organiser's whole phone is for admins
     assert live.ask(f"/event check {n} item: banner", SITI) == (
         f"Ticked item 3 on event #{n}: Banner, menu board and price tags. 1 of 9 done."
     )

@@ -109,10 +109,9 @@ def test_sweeper_resends_a_pending_row_and_releases_a_stale_send(live):
     assert len(live.graph.sent()) == 2
 
 
-def test_a_status_naming_our_row_recovers_a_lost_send_answer(live):
-    row = _queued("test:lostanswer")
-    OutboundMessage.update(state="sending").where(OutboundMessage.id == row.id).execute()
-    body = {
+def _status_naming(row_id: int, wamid: str) -> dict:
+    """Meta's status webhook for `wamid`, carrying our row's reference."""
+    return {
         "object": "whatsapp_business_account",
         "entry": [
             {
@@ -121,10 +120,10 @@ def test_a_status_naming_our_row_recovers_a_lost_send_answer(live):
                         "value": {
                             "statuses": [
                                 {
-                                    "id": "wamid.recovered",
+                                    "id": wamid,
                                     "status": "delivered",
                                     "timestamp": "1767225600",
-                                    "biz_opaque_callback_data": f"ob:{row.id}",
+                                    "biz_opaque_callback_data": f"ob:{row_id}",
                                 }
                             ]
                         }
@@ -133,11 +132,27 @@ def test_a_status_naming_our_row_recovers_a_lost_send_answer(live):
             }
         ],
     }
-    assert live.post(body).status_code == 200
+
+
+def test_a_status_naming_our_row_recovers_a_lost_send_answer(live):
+    row = _queued("test:lostanswer")
+    OutboundMessage.update(state="sending").where(OutboundMessage.id == row.id).execute()
+    assert live.post(_status_naming(row.id, "wamid.recovered")).status_code == 200
     row = OutboundMessage.get_by_id(row.id)
     assert (row.state, row.wamid) == ("delivered", "wamid.recovered")
     assert sweep()["released"] == 0
     assert live.graph.sent() == []
+
+
+def test_a_reference_to_a_row_sent_as_another_message_is_not_applied_to_it(live):
+    # After a restore, a late status for a lost message may name a row id used again since.
+    row = _queued("test:reused")
+    OutboundMessage.update(state="sent", wamid="wamid.its-own").where(
+        OutboundMessage.id == row.id
+    ).execute()
+    assert live.post(_status_naming(row.id, "wamid.an-older-message")).status_code == 200
+    row = OutboundMessage.get_by_id(row.id)
+    assert (row.state, row.wamid, row.delivered_at) == ("sent", "wamid.its-own", None)
 
 
 def test_a_crashing_command_apologises_once_and_is_marked_failed(live, monkeypatch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 
@@ -61,3 +62,22 @@ def test_every_migration_reverts_and_applies_again(empty):
     assert models.downgrade() == []
     assert models.upgrade() == applied
     assert _schema(empty) == _described()
+
+
+def test_times_kept_the_earlier_way_move_into_their_columns_and_back(empty):
+    models.upgrade()
+    while "0022_times" not in models.downgrade():
+        pass
+    # Before 0022 a task kept its time in params and an event its time in a first note.
+    note = {"text": "Starts at 7:30 pm", "by": "Aisyah", "at": "2026-12-01T02:00:00Z"}
+    task = models.WocsTask.insert(
+        command="agent", title="Buy ice", due=dt.date(2027, 1, 20), params={"due_time": "09:00"}
+    ).execute()
+    event = models.Event.insert(name="Bazar", date=dt.date(2027, 1, 20), notes=[note]).execute()
+    models.upgrade()
+    row = models.WocsTask.get_by_id(task)
+    assert (row.due_at, row.params) == (dt.datetime(2027, 1, 20, 1, 0), {})  # 9 am in KL
+    assert models.Event.get_by_id(event).starts_at == dt.datetime(2027, 1, 20, 11, 30)
+    assert models.downgrade() == ["0022_times"]
+    kept = models.WocsTask.select(models.WocsTask.params).where(models.WocsTask.id == task).get()
+    assert kept.params == {"due_time": "09:00"}

@@ -12,13 +12,16 @@ import pytest
 
 import models
 from commands.reports import report
+from domain.conversations import shown
 from jobs import outbox, staging
 from jobs.queues import DEFAULT, queue
-from jobs.reports import daily_report, plan, remind_due
+from jobs.reports import daily_report, plan, remind_due, remind_task
 from jobs.sweeper import sweep
 from models import (
     Broadcast,
     Campaign,
+    Contact,
+    ConversationMessage,
     Entry,
     Event,
     InboundMessage,
@@ -86,7 +89,8 @@ def registry(live):
     scheduled = queue(DEFAULT).scheduled_job_registry
     yield scheduled
     for name in ("report", "remind"):
-        scheduled.remove(f"{name}-{FUTURE.isoformat()}", delete_job=True)
+        if (planned := f"{name}-{FUTURE.isoformat()}") in scheduled:
+            scheduled.remove(planned, delete_job=True)
 
 
 def test_report_today_and_week_on_real_data(live):
@@ -111,7 +115,13 @@ def test_report_today_and_week_on_real_data(live):
     )
     Event.create(name="Car boot", date=today - 4 * day, location="Amcorp")
     Event.create(name="Bazaar Raya", date=today, location="Mid Valley")
-    Event.create(name="Pasar Malam", date=today + day, location="SS2", status="confirmed")
+    Event.create(
+        name="Pasar Malam",
+        date=today + day,
+        starts_at=stored(kl(today + day, 19)),
+        location="SS2",
+        status="confirmed",
+    )
     Event.create(name="Expo", date=today + 3 * day, location="MITEC")
     raya = Campaign.create(
         code="RAYA26", prize="Hamper", start_at=LONG_AGO, end_at=dt.datetime(2030, 1, 1)
@@ -132,7 +142,7 @@ def test_report_today_and_week_on_real_data(live):
         f"#{cups.id} Order cups — nobody, due {show_date(today - day)} (in progress)\n\n"
         "Events today and tomorrow (2):\n"
         f"{show_date(today)} — Bazaar Raya, Mid Valley (planned)\n"
-        f"{show_date(today + day)} — Pasar Malam, SS2 (confirmed)\n\n"
+        f"{show_date(today + day)}, 7:00 pm — Pasar Malam, SS2 (confirmed)\n\n"
         "Campaigns (1):\nRAYA26 (open): 3 entries, 2 new\n\n"
         "New campaign entries today: 3.\n"
         # the task notice, two replies and the note to the admin; /agent, /task done, /report
@@ -243,9 +253,12 @@ def test_stats_counts_sends_statuses_failures_and_replies_to_broadcasts(live):
         OutboundMessage.idempotency_key == "test:window"
     ).execute()
 
+    asked = ConversationMessage.get(ConversationMessage.about != "")
     replies = (
         "Replies to broadcasts, newest first (1):\n"
-        f"#{broadcast.id} RAYA26 · raya_promo: 1 of 2 replied (50%)"
+        f"#{broadcast.id} RAYA26 · raya_promo: 1 of 2 replied (50%)\n"
+        f"  {shown(Contact.get(Contact.phone == c1))}: “what is the promo code?” "
+        f"(#{asked.conversation_id})"
     )
     assert live.ask("/stats") == (
         "Messages we sent (today · last 7 days · all time):\n"
@@ -348,7 +361,8 @@ def test_assignees_are_reminded_once_on_the_morning_a_task_is_due(live, registry
         )
 
     stock = task("Count stock", siti)
-    ice = task("Buy ice", ali, status="in_progress", params={"due_time": "15:00"})
+    ice = task("Buy ice", ali, status="in_progress")
+    task("Fetch tent", ali, due_at=stored(kl(FUTURE, 15)))  # has a time: reminded before it
     task("Print banner", siti, status="done")
     task("Pack cups", siti, due=FUTURE + dt.timedelta(days=1))
     task("Fold flyers", bob)
@@ -377,10 +391,74 @@ def test_assignees_are_reminded_once_on_the_morning_a_task_is_due(live, registry
         f"Send /task start {tent.id} when you begin and /task done {tent.id} when it is finished.",
     ]
     assert texts(live, ALI, "Reminder") == [
-        f"Reminder: task #{ice.id} is due today (Sun 20 Jan 2030, 3:00 pm): Buy ice\n"
+        f"Reminder: task #{ice.id} is due today (Sun 20 Jan 2030): Buy ice\n"
         f"Send /task done {ice.id} when it is finished."
     ]
     assert texts(live, BOB, "Reminder") == []
+
+
+def test_a_task_with_a_time_is_reminded_once_an_hour_before_it(live, registry):
+    StaffMember.create(phone=SITI, name="Siti", role="agent")
+    made = live.ask("/agent task: Buy ice for: Siti due: 20/1/2030 3pm")
+    assert made.endswith("due Sun 20 Jan 2030, 3:00 pm. I've told them."), made
+    ice = WocsTask.get()
+    assert ice.due_at == stored(kl(FUTURE, 15))
+    # The job the command started waits in RQ's scheduler for the hour before.
+    job_id = f"remind-task-{ice.id}-at"
+    try:
+        wait_until(lambda: job_id in registry)
+        assert registry.get_scheduled_time(job_id) == kl(FUTURE, 14)
+        assert remind_task(ice.id, kl(FUTURE, 13, 59)) == "scheduled"
+        assert plan(kl(FUTURE, 13, 59))["planned"] == 1  # the evening report; no reminder yet
+        # At the time, several workers run it at once: the outbox key lets one message out.
+        ran = at_once(remind_task, *[(ice.id, kl(FUTURE, 14))] * 3)
+        assert set(ran) <= {"reminded", "already reminded"} and "reminded" in ran, ran
+        live.settle()
+        assert remind_task(ice.id, kl(FUTURE, 14, 30)) == "already reminded"
+        assert plan(kl(FUTURE, 14, 30))["planned"] == 0
+    finally:
+        registry.remove(job_id, delete_job=True)
+    assert keys("remind-at:") == {f"remind-at:{ice.id}:{stored(kl(FUTURE, 15)):%Y-%m-%dT%H:%M}"}
+    assert texts(live, SITI, "Reminder") == [
+        f"Reminder: task #{ice.id} is due at Sun 20 Jan 2030, 3:00 pm: Buy ice\n"
+        f"Send /task start {ice.id} when you begin and /task done {ice.id} when it is finished."
+    ]
+    # A day-only morning run leaves it alone: it had its own reminder.
+    assert remind_due(FUTURE.isoformat(), kl(FUTURE, 8)) == "nothing to remind"
+
+
+def test_a_lost_reminder_job_is_run_by_the_sweep_and_late_ones_are_not_sent(live, registry):
+    siti = StaffMember.create(phone=SITI, name="Siti", role="agent")
+
+    def task(title: str, due_at: dt.datetime, **fields) -> WocsTask:
+        made = {"created_at": due_at - dt.timedelta(hours=8), **fields}
+        return WocsTask.create(
+            command="agent", title=title, assignee=siti, due=due_at.date(), due_at=due_at, **made
+        )
+
+    # Its reminder time came while its scheduled job was lost with Redis: the sweep sends it.
+    now = dt.datetime.now(KL)
+    lost = task("Count stock", stored(now + dt.timedelta(minutes=30)))
+    task("Pack cups", stored(now + dt.timedelta(hours=3)))  # not yet
+    try:
+        plan(now)
+        wait_until(lambda: len(texts(live, SITI, "Reminder")) == 1)
+        plan(now + dt.timedelta(minutes=1))
+        live.settle()
+    finally:
+        for name in ("report", "remind"):
+            if (planned := f"{name}-{now.date().isoformat()}") in registry:
+                registry.remove(planned, delete_job=True)
+    assert texts(live, SITI, "Reminder")[0].startswith(f"Reminder: task #{lost.id} is due at")
+    assert keys("remind-at:") == {f"remind-at:{lost.id}:{lost.due_at:%Y-%m-%dT%H:%M}"}
+
+    done = task("Print banner", stored(kl(FUTURE, 15)), status="done")
+    quick = task("Call EO", stored(kl(FUTURE, 15)), created_at=stored(kl(FUTURE, 14, 30)))
+    late = task("Fold flyers", stored(kl(FUTURE, 16)))
+    assert remind_task(done.id, kl(FUTURE, 14)) == "skipped"
+    assert remind_task(quick.id, kl(FUTURE, 14, 40)) == "told when made"  # it was just told
+    assert remind_task(late.id, kl(FUTURE, 16)) == "too late"  # workers were down the whole hour
+    assert len(keys("remind-at:")) == 1
 
 
 def test_the_sweeper_keeps_todays_report_scheduled(live):

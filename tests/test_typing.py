@@ -184,7 +184,7 @@ def _team(commands_db) -> None:
 
 
 def _assigned(commands_db, who: str) -> str:
-    answer = commands_db.run(f"/agent task: X for: {who} due: esok").text
+    answer = commands_db.run(f"/agent task: X ({who}) for: {who} due: esok").text
     assert answer.startswith("Task #"), answer
     return WocsTask.select().order_by(WocsTask.id.desc()).get().assignee.name
 
@@ -336,3 +336,29 @@ def test_hook_tags_on_the_same_line_as_the_text(commands_db):
     assert answer.startswith("Hook #"), answer
     hook = Hook.get()
     assert (hook.text, hook.tags) == ("Jom makan!", ["food", "pov"])
+
+
+def test_admin_list_shows_whole_phones_where_masks_would_look_alike(commands_db):
+    for phone, name in (("60129991234", "Siti"), ("60139991234", "Siti N")):
+        commands_db.run(f"/admin add phone: {phone} role: agent name: {name}")
+    listed = commands_db.run("/admin list").text
+    assert "Siti (+60129991234) — agent\nSiti N (+60139991234) — agent" in listed, listed
+    assert "*" not in listed
+
+
+def test_the_issue_s_dates_and_times_are_read_as_meant(commands_db):
+    commands_db.now = DECEMBER_2
+    commands_db.run(ADD_RAJ)
+    expected = {
+        "20 Jan": "Wed 20 Jan 2027 (next year)",
+        "3 Dec": "Thu 3 Dec 2026",
+        "20 Januari 2027": "Wed 20 Jan 2027 (next year)",
+        "next friday": "Fri 4 Dec 2026",
+        "ahad depan": "Sun 6 Dec 2026",
+        "minggu depan": "Wed 9 Dec 2026",
+        "today 5pm": "Wed 2 Dec 2026, 5:00 pm",
+        "esok 9pagi": "Thu 3 Dec 2026, 9:00 am",
+    }
+    for typed, shown in expected.items():
+        answer = commands_db.run(f"/agent task: {typed} for: Raj due: {typed}").text
+        assert answer.endswith(f"due {shown}. I've told them."), (typed, answer)

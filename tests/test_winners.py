@@ -108,5 +108,7 @@ def test_admins_list_winners_get_the_entries_and_mark_prizes_collected(live):
         and not by_ticket[second["ticket"]]["collected"]
     )
     assert AuditLog.select().where(AuditLog.action == "campaign.entries.export").count() == 1
+    # The file with full phones was only kept to be sent: once sent it is gone from the storage.
+    assert live.runtime.storage.keys("exports") == []
     assert "claimed|close|create|entries|list|qr|show|winners" in live.ask("/help")
     assert live.ask("/help campaign winners").startswith("/campaign winners <CODE>\nList a drawn")

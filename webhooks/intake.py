@@ -12,6 +12,7 @@ from domain import broadcasts, contacts
 from jobs import outbox
 from models import (
     Contact,
+    ConversationMessage,
     InboundMessage,
     OutboundMessage,
     db,
@@ -114,7 +115,7 @@ def _store_many(batch: Batch) -> list[str]:
                     ", ".join(sorted({m.kept for m in kept})),
                 )
         for status in batch.statuses:
-            apply_status(status)
+            notices += apply_status(status)
         for preference in batch.preferences:
             apply_preference(preference)
         for update in batch.templates:
@@ -172,15 +173,20 @@ def _unhandled(wamids: list[str]) -> list[int]:
     return [row.id for row in query]
 
 
-def apply_status(status: Status) -> None:
-    """Move one outbound row forward according to Meta's status for it."""
+def apply_status(status: Status) -> list[str]:
+    """Move one outbound row forward according to Meta's status for it; the outbox keys of
+    what it staged (a team member's answer that failed is told to them)."""
     row = (
         OutboundMessage.get_or_none(OutboundMessage.wamid == status.wamid) if status.wamid else None
     )
     if row is None and status.reference.startswith("ob:") and status.reference[3:].isdigit():
         row = OutboundMessage.get_or_none(OutboundMessage.id == int(status.reference[3:]))
+        # The reference only stands in for a send whose answer was lost: a row that has a wamid
+        # of its own is another message (row ids come round again after a restore).
+        if row is not None and row.wamid and row.wamid != status.wamid:
+            row = None
     if row is None:
-        return
+        return []
     # Read again under the row's lock: a sender may be recording this very send, and the state
     # it commits decides who counts the outcome (counted twice, a broadcast says done too soon).
     row = for_update(OutboundMessage.select().where(OutboundMessage.id == row.id)).get()
@@ -189,6 +195,7 @@ def apply_status(status: Status) -> None:
     at = status.at or utcnow()
     kind = "read" if status.status == "played" else status.status
     unsettled = row.state in ("pending", "sending")  # the sender never learnt how it went
+    told: list[str] = []
     if kind == "failed":
         # Statuses never go back: a failure Meta reports after the message was delivered or
         # read keeps it shown so, with the error recorded beside it.
@@ -205,6 +212,10 @@ def apply_status(status: Status) -> None:
         )
         if status.error_code == OPTED_OUT:  # Meta says this person stopped marketing
             Contact.update(opted_out_at=at).where(contacts.matching([row.to])).execute()
+        out = row.conversation_messages.where(ConversationMessage.direction == "out")
+        if not kept and out.exists():
+            why = f"WhatsApp reports it failed ({error_name(status.error_code)})."
+            told = outbox.tell_asker(row, why)
     elif kind in STAMPS:
         for step in ("sent", "delivered", "read")[: ("sent", "delivered", "read").index(kind) + 1]:
             if getattr(row, STAMPS[step]) is None:
@@ -212,7 +223,7 @@ def apply_status(status: Status) -> None:
         if row.state == "failed" or PROGRESS.get(row.state, 0) < PROGRESS[kind]:
             row.state = kind
     else:
-        return
+        return []
     if unsettled and row.state not in ("pending", "sending"):  # Meta has it: no resend needs it
         for name, value in outbox.redacted(row.body, row.template).items():
             setattr(row, name, value)
@@ -222,6 +233,7 @@ def apply_status(status: Status) -> None:
         # The sender's own record of this outcome is now impossible (it only moves "sending"
         # rows), so this status is the one place it is counted; progress follows the next send.
         broadcasts.count(row.broadcast_id, row.state)
+    return told
 
 
 def apply_preference(preference: Preference) -> None:

@@ -82,6 +82,20 @@ _TRIM = " ,;.!"
 RECENT = dt.timedelta(days=183)  # a yearless day gone by less than this is asked about
 
 
+class BareHour(ValueProblem):
+    """An hour written without am/pm or a part of the day (`at 3`): which one is asked."""
+
+    def __init__(self, raw: str, hour: int) -> None:
+        super().__init__(
+            f"'{excerpt(raw)}': morning or afternoon? Write {hour}am or {hour}pm "
+            f"({hour} pagi or {hour} petang)."
+        )
+        self.hour = hour
+
+
+_EVENING = ("tonight", "malam ini", "malam ni")  # days that say a bare hour is in the evening
+
+
 @dataclass(frozen=True)
 class When:
     """A day, the time of day if one was written, and the day it replaced when it had passed.
@@ -254,10 +268,7 @@ def _time(raw: str, key: str) -> dt.time:
     elif (m := _TIME_HOUR.fullmatch(key)) and at and int(m[1]) > 12:
         hour, minute = int(m[1]), 0  # "at 21" can only be the evening
     elif m and 1 <= int(m[1]) <= 12:
-        raise ValueProblem(
-            f"'{excerpt(raw)}': morning or afternoon? Write {m[1]}am or {m[1]}pm "
-            f"({m[1]} pagi or {m[1]} petang)."
-        )
+        raise BareHour(raw, int(m[1]))
     if 0 <= hour <= 23 and 0 <= minute <= 59:
         return dt.time(hour, minute)
     raise ValueProblem(f"'{excerpt(raw)}' is not a time. {TIME_HINT}")
@@ -282,14 +293,22 @@ def parse_when(text: str, today: dt.date) -> When:
             (words[:cut], words[cut:]),
             (words[len(words) - cut :], words[: len(words) - cut]),
         ):
+            day_key = " ".join(day_part).strip(_TRIM)
             try:
-                when = _date(text, " ".join(day_part).strip(_TRIM), today)
+                when = _date(text, day_key, today)
                 clock = _time(text, " ".join(time_part).strip(_TRIM))
+            except BareHour as bare:
+                if day_key not in _EVENING or bare.hour == 12:
+                    problem = bare  # a day and an hour: ask which half of the day
+                    continue
+                clock = dt.time(bare.hour + 12)  # "tonight 9" is 9 pm
             except ValueProblem:
                 continue
             return When(when.day, clock, when.passed)
     try:
         return When(today, _time(text, key))  # a time alone is today
+    except BareHour:
+        raise
     except ValueProblem:
         raise problem from None
 
@@ -314,7 +333,21 @@ def show_when(day: dt.date | None, clock: dt.time | None, today: dt.date | None 
     return f"{shown}, {show_time(clock)}" if day and clock is not None else shown
 
 
+def utc_moment(day: dt.date, clock: dt.time, tz: dt.tzinfo) -> dt.datetime:
+    """The moment `clock` on `day` in the business time zone, as naive UTC (the way it is stored)."""
+    local = dt.datetime.combine(day, clock, tzinfo=tz)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def local_time(moment: dt.datetime | None, tz: dt.tzinfo) -> dt.time | None:
+    """The business-time clock of a stored moment (naive UTC or aware), None for none."""
+    if moment is None:
+        return None
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(tz)
+    return local.time().replace(second=0, microsecond=0)
+
+
 def show_moment(moment: dt.datetime, tz: dt.tzinfo) -> str:
     """A stored moment (naive UTC or aware) in the business time zone: Fri 20 Jan 2027, 9:00 am."""
     local = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(tz)
-    return show_when(local.date(), local.time().replace(second=0, microsecond=0))
+    return show_when(local.date(), local_time(moment, tz))

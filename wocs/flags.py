@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from models import WocsAppConfig, utcnow
+from wocs import hours
 from wocs.registry import closest
 from wocs.values import MAX_INPUT, ValueProblem
 
@@ -23,7 +24,7 @@ _WHOLE = re.compile(r"[0-9]{1,6}")
 
 @dataclass(frozen=True)
 class Flag:
-    """One known flag: its kind (bool, int or text), default, allowed range and meaning."""
+    """One known flag: its kind (bool, int, text or hours), default, allowed range and meaning."""
 
     name: str
     kind: str
@@ -39,6 +40,8 @@ class Flag:
             return "on or off (also yes/no, true/false, ya/tidak, 1/0)"
         if self.kind == "int":
             return f"a whole number from {self.low} to {self.high}"
+        if self.kind == "hours":
+            return "days and hours like mon-sat 09:00-21:00, or always"
         return f"any text up to {MAX_INPUT} characters"
 
     def parse(self, text: str) -> Value:
@@ -50,6 +53,11 @@ class Flag:
             return int(raw)
         if self.kind == "text" and 0 < len(raw) <= MAX_INPUT:
             return raw
+        if self.kind == "hours":
+            try:
+                return hours.parse(raw).show()
+            except ValueProblem as exc:
+                raise ValueProblem(f"{self.name}: {exc}") from None
         shown = raw if len(raw) <= 30 else raw[:29] + "…"
         raise ValueProblem(f"{self.name} takes {self.accepts}, not '{shown}'.")
 
@@ -73,8 +81,28 @@ FLAGS: dict[str, Flag] = {
             low=0,
             high=23,
         ),
+        Flag(
+            "business_hours",
+            "hours",
+            hours.ALWAYS,
+            "when the team answers customers, e.g. mon-sat 09:00-21:00",
+        ),
+        Flag(
+            "unanswered_minutes",
+            "int",
+            15,
+            "minutes (in business hours) before an unanswered customer goes to the next on duty "
+            "(0: never)",
+            low=0,
+            high=1440,
+        ),
     )
 }
+
+
+def business_hours() -> hours.Hours:
+    """The business hours as configured (always open until an admin sets them)."""
+    return hours.parse(str(flag("business_hours")))
 
 
 def known(name: str) -> Flag:

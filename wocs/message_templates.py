@@ -143,6 +143,35 @@ def usable(name: str, params: list[str]) -> WhatsAppTemplate:
     return template
 
 
+# Sent by WOCS itself, never to a customer by hand: team notices and login codes.
+NOT_FOR_CUSTOMERS = ("team_notice", "login_code")
+
+
+def for_customers() -> list[WhatsAppTemplate]:
+    """The approved templates a team member may send a customer, by name."""
+    return list(
+        WhatsAppTemplate.select()
+        .where(
+            WhatsAppTemplate.status == "APPROVED",
+            WhatsAppTemplate.name.not_in(NOT_FOR_CUSTOMERS),
+            WhatsAppTemplate.category != "AUTHENTICATION",
+        )
+        .order_by(WhatsAppTemplate.name)
+    )
+
+
+def offer(number: int) -> str:
+    """How to answer conversation #number with a template, naming the approved ones."""
+    found = for_customers()
+    if not found:
+        return (
+            "No template is approved yet for customers; once one is (python bot.py templates "
+            f"push), answer with /reply {number} template: NAME vars: a; b"
+        )
+    named = ", ".join(f"{t.name} ({t.variables} values)" for t in found)
+    return f"Answer with an approved template: /reply {number} template: NAME vars: a; b — {named}."
+
+
 def not_sendable(template: WhatsAppTemplate) -> str:
     """Why a template cannot be sent yet, and what to do, in words an admin can act on."""
     name = template.name

@@ -40,15 +40,6 @@ def _draw_row(stack: harness.Stack) -> tuple:
     return found[0] if found else ("missing", None, "", 0, "")
 
 
-def _wait(check, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.5)
-    return False
-
-
 def _texts(stack: harness.Stack, part: str) -> list[str]:
     return [
         body["text"]["body"]
@@ -61,24 +52,28 @@ def run(stack: harness.Stack, entries: int, outage: float, timeout: float = 180.
     """Draw with the relay down for `outage` seconds and one worker kill; return the figures."""
     _say(stack, harness.ADMIN, f"/campaign create code: {CODE} prize: Drill hamper "
          "start: today end: 2030-12-31", "create")  # fmt: skip
-    _wait(lambda: _draw_row(stack)[0] == "committed", timeout)
+    harness.until(lambda: _draw_row(stack)[0] == "committed", timeout)
     for n in range(entries):
         _say(stack, f"6017{n:07d}", f"JOIN {CODE}", f"join{n}")
-    _wait(lambda: len(_texts(stack, f"You're in the {CODE} lucky draw")) >= entries, timeout)
+    harness.until(
+        lambda: len(_texts(stack, f"You're in the {CODE} lucky draw")) >= entries, timeout
+    )
     stack.drand.down = True
     down_at = time.monotonic()
     _say(stack, harness.ADMIN, f"/draw {CODE} winners: 3", "draw")
-    _wait(lambda: _texts(stack, f"Draw 3 winner(s) for {CODE}") or _texts(stack, "still open"),
+    harness.until(lambda: _texts(stack, f"Draw 3 winner(s) for {CODE}") or _texts(stack, "still open"),
           timeout)  # fmt: skip
     _say(stack, harness.ADMIN, "/confirm", "confirm")
-    queued = _wait(lambda: _draw_row(stack)[0] == "queued", timeout)
+    queued = harness.until(lambda: _draw_row(stack)[0] == "queued", timeout)
     fixed = _draw_row(stack)[1]
-    told = _wait(lambda: bool(_texts(stack, "cannot be fetched or verified right now")), timeout)
+    told = harness.until(
+        lambda: bool(_texts(stack, "cannot be fetched or verified right now")), timeout
+    )
     stack.workers.kill_and_restart()  # while the draw waits for the relay
     time.sleep(max(0.0, outage - (time.monotonic() - down_at)))
     stack.drand.down = False
     up_at = time.monotonic()
-    drawn = _wait(lambda: _draw_row(stack)[0] == "drawn", timeout)
+    drawn = harness.until(lambda: _draw_row(stack)[0] == "drawn", timeout)
     seconds_to_draw = time.monotonic() - up_at
     time.sleep(3)  # late duplicates, if any, are counted
     state, number, randomness, count, source = _draw_row(stack)

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -287,6 +287,16 @@ def verify(stack: Stack, commands: Sequence[Command]) -> dict[str, int]:
             and not body["text"]["body"].startswith("Hook #")
         ),
     }
+
+
+def until(condition: Callable[[], object], timeout: float) -> bool:
+    """Poll `condition` until it holds or `timeout` seconds pass; whether it held."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def passed(figures: dict[str, Any]) -> bool:

@@ -1,7 +1,9 @@
 """Drill: MariaDB restarted in the middle of the load.
 
-Commands arrive at a fixed rate; at `--stop-at` of the load the private MariaDB is shut down,
-stays down `--down` seconds and is started again. While it is down the webhook must answer
+Commands arrive at a fixed rate; at `--stop-at` of the load, once the worker is answering and
+inbound jobs are waiting in the queue, the private MariaDB is shut down; it stays down `--down` seconds, and until a worker
+has failed one of those jobs (so their retries are exercised on every run, not by luck), and is
+started again. While it is down the webhook must answer
 503 (so Meta delivers the message again later) and never 200 for a message it could not
 store. Like Meta, the drill posts every message that did not get a 200 again, every
 `--retry-every` seconds until all are accepted. The web and RQ workers must reconnect by
@@ -20,22 +22,35 @@ import threading
 import time
 from pathlib import Path
 
+import redis
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.drills import harness
-from bench.drills.services import PrivateMariaDB
+from models import HIGH
 
 MAX_ROUNDS = 30
 FAILED_JOB = re.compile(r"job (inbound-\d+): exception raised")
+OUTAGE_LIMIT = 60.0  # seconds: a worker that fails no job by then is a finding, not a wait
 
 
-def _restart(mariadb: PrivateMariaDB, after: float, down: float, took: list[float]) -> None:
-    """Shut MariaDB down `after` seconds from now; start it again `down` seconds later."""
+def _restart(stack: harness.Stack, after: float, down: float, mark: int, took: list[float]) -> None:
+    """Shut MariaDB down `after` seconds from now, once the worker is answering and inbound jobs
+    wait in the queue; start it again after `down` seconds and once the worker has failed a job
+    on the missing database."""
     time.sleep(after)
+    queue = redis.Redis.from_url(stack.cache.url())
+
+    def busy() -> bool:  # the worker is up (it has answered) and has jobs waiting
+        answered = stack.rows("SELECT COUNT(*) FROM outbound_message")[0][0]
+        return answered > 0 and queue.llen(f"rq:queue:{HIGH}") > 0
+
+    harness.until(busy, OUTAGE_LIMIT)
     started = time.monotonic()
-    mariadb.stop()
+    stack.mariadb.stop()
     time.sleep(down)
-    mariadb.start()
+    harness.until(lambda: FAILED_JOB.search(stack.log_since(mark)) is not None, OUTAGE_LIMIT)
+    stack.mariadb.start()
     took.append(time.monotonic() - started)
 
 
@@ -62,12 +77,16 @@ def run(
     settle: float = 3.0,
 ) -> dict:
     """Restart MariaDB at `stop_at` of the load, down for `down` seconds; return the figures."""
+    # A few commands answered first: the worker is up and connected before the load starts.
+    warm = harness.hook_commands("mariadb-warmup", 5)
+    stack.post(harness.requests_for(warm), rate)
+    stack.drain(warm, drain_timeout, settle=0.0)
     sent = harness.hook_commands("mariadb", commands)
     requests = harness.requests_for(sent)
     took: list[float] = []
     exits, mark = stack.workers.exits, stack.log.stat().st_size
     restarter = threading.Thread(
-        target=_restart, args=(stack.mariadb, commands / rate * stop_at, down, took)
+        target=_restart, args=(stack, commands / rate * stop_at, down, mark, took)
     )
     restarter.start()
     result = stack.post(requests, rate)
