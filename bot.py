@@ -15,18 +15,15 @@ from werkzeug.serving import run_simple
 import commands
 import models
 from app import create_app, start_up
-from cli import backup, demo, doctor
+from cli import backup, chat, demo, doctor
 from cli.local import LocalBot
 from domain.draw_record import public_record
 from jobs import runtime as jobs_runtime
 from jobs.worker import run_worker
-from models import StaffMember
 from ops import logs
 from whatsapp import template_review
-from whatsapp.transports import Outgoing
 from wocs import message_templates, registry
 from wocs.draw_check import NothingToVerify, check_record
-from wocs.interactive import readable
 from wocs.settings import ConfigError, Settings
 from wocs.values import ValueProblem, parse_phone
 
@@ -130,22 +127,15 @@ def _draw_record(args: argparse.Namespace, settings: Settings) -> dict:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    """Type messages as a phone number; they go through the webhook and jobs like Meta's."""
+    """Type messages as phone numbers; they go through the webhook and jobs like Meta's."""
     try:
         phone = parse_phone(args.phone)
     except ValueProblem as exc:
         print(exc, file=sys.stderr)
         return 2
     # Jobs run in this process and replies are shown here, never sent to WhatsApp.
-    bot = LocalBot(Settings.from_env())
-    member = StaffMember.get_or_none(StaffMember.phone == phone)
-    who = (
-        f"{member.role} {member.name}"
-        if member and member.active
-        else "a customer (not on the team)"
-    )
-    print(f"Chatting as +{phone}, {who}. End a line with \\ to continue it; Ctrl-D quits.")
-    asked: Outgoing | None = None  # the last message with buttons: a typed number taps one
+    session = chat.Chat(LocalBot(Settings.from_env()), phone)
+    print(f"Chatting as +{phone}, {chat.who(phone)}. {chat.HELP}")
     while True:
         try:
             text = input("you> ")
@@ -154,25 +144,8 @@ def _chat(args: argparse.Namespace) -> int:
         except EOFError:
             print()
             return 0
-        if not text.strip():
-            continue
-        tapped = bot.tap(phone, asked, text) if asked else None
-        status, answer = tapped or bot.say(phone, text)
-        if status != 200:
-            print(f"(webhook answered {status}: {answer})")
-            continue
-        replies = bot.collect(lambda sent: True, timeout=5)
-        for message in replies:
-            label = "bot> " if message.to == phone else f"bot → +{message.to}: "
-            shown_kind = "" if message.kind in ("text", "interactive") else f"[{message.kind}] "
-            lines = [message.text, *readable(message.interactive)]
-            print(label + shown_kind + "\n".join(lines).replace("\n", "\n     "))
-            if message.to == phone:
-                asked = message if message.interactive else None
-        if any(m.interactive for m in replies if m.to == phone):
-            print("     (type a number to tap it, or write your answer)")
-        if not replies:
-            print("(no reply)")
+        if text.strip():
+            print("\n".join(session.handle(text)))
 
 
 def _doctor(args: argparse.Namespace) -> int:

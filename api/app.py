@@ -19,6 +19,7 @@ from api import (
     audit_log,
     auth,
     campaigns,
+    conversations,
     errors,
     events,
     hooks,
@@ -124,7 +125,18 @@ def create_api(settings: Settings, runtime: Runtime) -> OpenAPI:
 
 def _modules() -> list:
     """The modules whose blueprint `bp` (and stricter LIMITS) make up the API."""
-    return [auth, events, tasks, hooks, campaigns, templates, audit_log, sync, uploads]
+    return [
+        auth,
+        events,
+        tasks,
+        hooks,
+        campaigns,
+        conversations,
+        templates,
+        audit_log,
+        sync,
+        uploads,
+    ]
 
 
 def _json_only() -> Response | None:

@@ -123,7 +123,8 @@ def http_request(path: str, body: bytes, headers: dict[str, str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def _send(port: int, payload: bytes, scheduled: float, timeout: float) -> tuple[int, float]:
+async def send(port: int, payload: bytes, scheduled: float, timeout: float) -> tuple[int, float]:
+    """Post one raw request; its status (0: no answer) and seconds since `scheduled` (perf_counter)."""
     try:
         async with asyncio.timeout(timeout):
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -148,7 +149,7 @@ async def _open_loop(
             await asyncio.sleep(delay)
         lateness = max(lateness, time.perf_counter() - scheduled)
         for _ in range(copies):
-            tasks.append(asyncio.create_task(_send(port, payload, scheduled, timeout)))
+            tasks.append(asyncio.create_task(send(port, payload, scheduled, timeout)))
     results = await asyncio.gather(*tasks)
     return results, lateness, time.perf_counter() - start
 

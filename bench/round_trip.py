@@ -50,9 +50,9 @@ def fresh_database() -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()
 
 
-def command_request(text: str, wamid: str) -> bytes:
-    """A signed webhook request carrying `text` from the admin."""
-    raw = json.dumps(text_message_body(ADMIN, text, wamid)).encode()
+def command_request(text: str, wamid: str, phone: str = ADMIN, quoting: str = "") -> bytes:
+    """A signed webhook request carrying `text` from `phone` (quote-replying wamid `quoting`)."""
+    raw = json.dumps(text_message_body(phone, text, wamid, quoting=quoting)).encode()
     headers = {
         "Content-Type": "application/json",
         "X-Hub-Signature-256": signature_for(SECRET, raw),

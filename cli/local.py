@@ -25,7 +25,8 @@ class LocalBot:
 
     def __init__(self, settings: Settings) -> None:
         self.transport = RecordingTransport()
-        local = dataclasses.replace(settings, redis_url="")
+        # Customers' messages are forwarded at once: a session shows each one as it is answered.
+        local = dataclasses.replace(settings, redis_url="", forward_burst=0)
         start_up(local)
         self.app = create_app(local, transport=self.transport, start_workers=True)
         self.settings: Settings = self.app.config["WOCS_SETTINGS"]  # with the secret it signs with
@@ -46,10 +47,16 @@ class LocalBot:
         )
         return answer.status_code, answer.get_data(as_text=True)
 
-    def say(self, phone: str, text: str, name: str = "") -> tuple[int, str]:
-        """Send a text message as `phone`, the way Meta's webhook delivers it."""
+    def say(self, phone: str, text: str, name: str = "", quoting: str = "") -> tuple[int, str]:
+        """Send a text message as `phone`, the way Meta's webhook delivers it (`quoting`: the
+        wamid of the message it quote-replies)."""
         wamid = f"wamid.local.{uuid.uuid4().hex}"
-        return self.post(text_message_body(phone, text, wamid, name=name))
+        return self.post(text_message_body(phone, text, wamid, name=name, quoting=quoting))
+
+    def wamid_of(self, message: Outgoing) -> str:
+        """The wamid a sent message got, which a quote-reply to it names."""
+        row = models.OutboundMessage.get_by_id(int(message.reference.removeprefix("ob:")))
+        return row.wamid or ""
 
     def tap(self, phone: str, message: Outgoing, typed: str) -> tuple[int, str] | None:
         """Tap the choice a typed number picks under `message` (as Meta posts it); None if none."""

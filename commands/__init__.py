@@ -11,6 +11,7 @@ __all__ = [
     "conversations",
     "draws",
     "events",
+    "handover",
     "help",
     "hooks",
     "landing",

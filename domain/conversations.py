@@ -188,8 +188,13 @@ def _loads() -> Counter[int]:
 
 def shown(contact: Contact) -> str:
     """A customer as the team sees them: name and masked phone (`Farah (+60 13-555 ****)`)."""
-    where = _masked(contact.phone) if contact.phone else mask_phone(contact.bsuid or "")
+    where = masked_address(contact)
     return f"{contact.name} ({where})" if contact.name else where
+
+
+def masked_address(contact: Contact) -> str:
+    """Where a customer is reached, as the team sees it: `+60 13-555 ****`, or a masked BSUID."""
+    return _masked(contact.phone) if contact.phone else mask_phone(contact.bsuid or "")
 
 
 def _masked(digits: str) -> str:
@@ -226,10 +231,17 @@ def unanswered(conversation: Conversation) -> list[ConversationMessage]:
     return list(query.order_by(ConversationMessage.id))
 
 
-def forward_key(message: ConversationMessage, copy: str = "") -> str:
-    """The outbox key of a forward of the customer's `message` (`copy` names another one of it:
-    its media, a hand-off, an offer): a quote-reply to any of them answers the conversation."""
-    return f"forward:{message.id}:{copy}" if copy else f"forward:{message.id}"
+def latest_from_customer(conversation: Conversation, count: int) -> list[ConversationMessage]:
+    """The customer's last `count` messages in the conversation, oldest first."""
+    rows = conversation.messages.where(ConversationMessage.direction == "in")
+    return list(rows.order_by(ConversationMessage.id.desc()).limit(count))[::-1]
+
+
+def forward_key(message: ConversationMessage | int, copy: str = "") -> str:
+    """The outbox key of a forward of the customer's `message` (or its id; `copy` names another
+    one of it: its media, a hand-off, an offer): a quote-reply to any of them answers it."""
+    number = message if isinstance(message, int) else message.id
+    return f"forward:{number}:{copy}" if copy else f"forward:{number}"
 
 
 def forwarded_in(key: str) -> Conversation | None:

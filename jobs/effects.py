@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain import conversations
 from jobs import broadcasts, draws, forwards, media, outbox, reports, staging
 from jobs.queues import submit
 from models import ConversationMessage, InboundMessage, OutboundMessage
@@ -27,7 +28,12 @@ def stage(result: Result, cause: str, inbound: InboundMessage | None = None) -> 
     """Add the command's notices to the outbox (inside its transaction); return their keys."""
     keys = []
     for number, notice in enumerate(result.notices, start=1):
-        keys.append(f"notice:{cause}:{number}")
+        # A copy of a customer's message is keyed by it: a quote-reply to it finds its conversation.
+        keys.append(
+            conversations.forward_key(notice.forwards, cause)
+            if notice.forwards
+            else f"notice:{cause}:{number}"
+        )
         staging.add(notice.to, notice.text, keys[-1], template=notice.template, inbound=inbound)
         if notice.carries:
             sent = OutboundMessage.select(OutboundMessage.id).where(

@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 
 from api import tokens
 from api.app import create_api
-from models import AppUser, Event, Hook
+from models import AppUser, Contact, Conversation, ConversationMessage, Event, Hook
 from tests.conftest import ADMIN, Live
 
 BUDGET = settings(
@@ -48,6 +48,8 @@ def api_schema(live: Live) -> Iterator[schemathesis.BaseSchema]:
         name="Bazaar", date="2030-01-01", location="KL", checklist=[{"text": "Ice", "done": False}]
     )
     Hook.create(text="Stop scrolling!", tags=["raya"])
+    conversation = Conversation.create(contact=Contact.create(phone="60135551234", name="Farah"))
+    ConversationMessage.create(conversation=conversation, direction="in", text="Hi, delivery?")
     user, _ = AppUser.get_or_create(phone=ADMIN)
     access = tokens.login(user, relaxed).access
     schema = schemathesis.openapi.from_url(

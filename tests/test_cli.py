@@ -74,6 +74,34 @@ def test_chat_shows_buttons_numbered_and_a_typed_number_taps_one(tmp_path):
     assert "bot> Event #1 (Raya Bazaar) is now cancelled." in out
 
 
+def test_chat_lets_a_customer_and_an_agent_talk_by_quote_reply(tmp_path):
+    script = (
+        "/admin add phone: 012-999 8888 role: agent name: Siti\n"
+        "!as 012-999 8888\n"
+        "/duty on\n"
+        "!as 013-555 1234\n"
+        "Hi, do you deliver to Shah Alam?\n"
+        "!as 012-999 8888\n"
+        ">4 Yes, RM5 to Shah Alam.\n"
+        ">9 Hello?\n"
+        "!as 013-555 1234\n"
+        ">4 Thanks\n"
+    )
+    done = _bot(
+        "chat", "--as", "012-345 6789", input=script, env=_env(tmp_path, WOCS_ADMINS="60123456789")
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Now writing as +60129998888, agent Siti." in out
+    assert "[3] bot> You're on duty" in out
+    assert "Now writing as +60135551234, a customer (not on the team)." in out
+    assert "[4] bot → +60129998888: 💬 #1 +60 13-555 ****: Hi, do you deliver to Shah Alam?" in out
+    assert "[5] bot> What would you like to do? Tap Menu" in out  # the customer's menu
+    assert "[6] bot → +60135551234: Yes, RM5 to Shah Alam." in out  # the quote-reply, delivered
+    assert "(there is no message [9]; the numbers are in front of each one)" in out
+    assert "([4] went to +60129998888: write `!as 60129998888` first)" in out
+
+
 def test_chat_as_a_stranger_is_refused(tmp_path):
     done = _bot("chat", "--as", "0175550000", input="/task list\n", env=_env(tmp_path))
     assert "bot> Sorry, commands are only for our team." in done.stdout

@@ -65,6 +65,15 @@ def test_a_worker_killed_and_restarted_while_commands_arrive_loses_nothing(stack
     _passed(figures)
 
 
+def test_conversations_with_the_worker_killed_forward_and_deliver_each_message_once(stack):
+    # Customers' messages among the commands, then the agents' quote-replies, each load
+    # with the worker killed as it starts.
+    figures = kill_worker.run(stack, commands=50, rate=50, kills=(0.0,), customers=50, **SMOKE)
+    assert figures["worker_kills"] == 2 and figures["customer_messages"] == 50
+    assert figures["forwarded_once"] == figures["answers_delivered_once"] == 50
+    _passed(figures)
+
+
 def test_graph_500s_rate_limits_and_stalls_are_retried_and_sent_once(stack):
     figures = graph_faults.run(stack, commands=150, rate=50, errors=5, stalls=1, stall=2.0, **SMOKE)
     assert figures["graph_sends_refused"] >= 10

@@ -370,10 +370,11 @@ def _read_change(value: dict, batch: Batch, elsewhere: str) -> None:
 
 
 def text_message_body(
-    phone: str, text: str, wamid: str, name: str = "", phone_number_id: str = ""
+    phone: str, text: str, wamid: str, name: str = "", phone_number_id: str = "", quoting: str = ""
 ) -> dict:
-    """A Meta-shaped webhook body carrying one text message (for `chat`, tests and benchmarks)."""
-    return {
+    """A Meta-shaped webhook body carrying one text message (for `chat`, tests and benchmarks);
+    `quoting` is the wamid of the business's message it quote-replies (Meta's `context`)."""
+    body: dict[str, Any] = {
         "object": "whatsapp_business_account",
         "entry": [
             {
@@ -403,3 +404,7 @@ def text_message_body(
             }
         ],
     }
+    if quoting:
+        message = body["entry"][0]["changes"][0]["value"]["messages"][0]
+        message["context"] = {"from": "0", "id": quoting}
+    return body

@@ -51,6 +51,7 @@ class Notice:
     template: dict[str, Any] | None = (
         None  # sent as this approved template ({name, language, params})
     )
+    forwards: int = 0  # the customer's message it is a copy of (a quote-reply answers it)
 
 
 @dataclass(frozen=True)
@@ -125,10 +126,15 @@ class Context:
         return role_rank(self.role) >= role_rank(role)
 
     def notify(
-        self, to: str, text: str, carries: int = 0, template: dict[str, Any] | None = None
+        self,
+        to: str,
+        text: str,
+        carries: int = 0,
+        template: dict[str, Any] | None = None,
+        forwards: int = 0,
     ) -> None:
         """Ask for a message to someone else; it is queued with the reply, in the same commit."""
-        self.notices.append(Notice(to, text, carries, template))
+        self.notices.append(Notice(to, text, carries, template, forwards))
 
     def later(self, func: str, *args: Any) -> None:
         """Ask for a job (dotted path, ids only) to be enqueued once the command's changes commit."""

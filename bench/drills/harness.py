@@ -59,9 +59,10 @@ def hook_commands(drill: str, count: int) -> list[Command]:
     ]
 
 
-def signed_body(command: Command, phone: str = ADMIN) -> bytes:
-    """The webhook body Meta would post for this message (compact JSON)."""
-    body = text_message_body(phone, command.text, command.wamid)
+def signed_body(command: Command, phone: str = ADMIN, quoting: str = "") -> bytes:
+    """The webhook body Meta would post for this message (compact JSON); `quoting`: the wamid
+    of our message it quote-replies."""
+    body = text_message_body(phone, command.text, command.wamid, quoting=quoting)
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
