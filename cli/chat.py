@@ -54,8 +54,7 @@ class Chat:
         status, answer = tapped or self.bot.say(self.phone, text, quoting=quoting)
         if status != 200:
             return [f"(webhook answered {status}: {answer})"]
-        # In the order they were staged (jobs send them in parallel): numbers do not shuffle.
-        replies = sorted(self.bot.collect(lambda sent: True, timeout=5), key=_staged)
+        replies = self.bot.collect(lambda sent: True, timeout=5)
         shown = [self._shown(m) for m in replies] or ["(no reply)"]
         mine = [m for m in replies if m.to == self.phone]
         if mine:
@@ -77,9 +76,3 @@ class Chat:
         kind = "" if message.kind in ("text", "interactive") else f"[{message.kind}] "
         lines = "\n".join([message.text, *readable(message.interactive)])
         return f"[{len(self.sent)}] {to}{kind}" + lines.replace("\n", "\n     ")
-
-
-def _staged(message: Outgoing) -> int:
-    """The outbox row a sent message came from (its reference is "ob:<id>")."""
-    number = message.reference.removeprefix("ob:")
-    return int(number) if number.isdigit() else 0

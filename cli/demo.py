@@ -12,11 +12,14 @@ from collections.abc import Callable
 from typing import TextIO
 
 from cli.local import LocalBot
+from jobs import desk
 from jobs.drand_test_server import DrandTestServer, replay_chain
-from models import StaffMember, WhatsAppTemplate
+from models import StaffMember, WhatsAppTemplate, utcnow
+from whatsapp.payload import text_message_body
 from whatsapp.transports import Outgoing
 from wocs.draw_check import check_record
 from wocs.interactive import Interactive, readable
+from wocs.qr import qr_png
 from wocs.settings import Settings
 
 ADMIN, AGENT, BUSINESS = "60123456789", "60129998888", "60198765432"
@@ -27,7 +30,9 @@ CUSTOMER_NAMES = (
 CUSTOMERS = tuple((f"6013555{n:04d}", name) for n, name in enumerate(CUSTOMER_NAMES, start=1))
 SHOWN_JOINS = 3  # customers whose JOIN is printed in full; the rest are summed up
 QUITTER = CUSTOMERS[4]  # the customer who sends STOP before the broadcast
+ASKER, SNAPPER, NIGHT_OWL = CUSTOMERS[0], CUSTOMERS[1], CUSTOMERS[3]  # customers who write in
 CODE, TEMPLATE = "RAYA26", "campaign_reminder"
+QUOTED = 40  # characters of a quoted message the transcript repeats
 Expect = Callable[[list[Outgoing]], bool]
 
 
@@ -83,6 +88,7 @@ class Script:
     def show(self, message: Outgoing) -> None:
         """One message the bot sent, as its recipient reads it."""
         kind = f"[template {(message.template or {}).get('name')}] " if message.template else ""
+        kind = f"[{message.kind}] " if message.kind in ("image", "document") else kind
         lines = [*(kind + message.text).splitlines(), *readable(message.interactive)]
         body = "\n".join(f"      {line}" if line.strip() else "" for line in lines).lstrip()
         self.print(f"  bot → {self.who(message.to)}: {body}")
@@ -92,6 +98,44 @@ class Script:
         status, answer = self.bot.say(phone, text, name=self.names.get(phone, ""))
         if status != 200:
             raise DemoFailed(f"the webhook answered {status}: {answer}")
+
+    def quote(self, phone: str, quoted: Outgoing, text: str, expect: Expect) -> list[Outgoing]:
+        """Quote-reply (WhatsApp's swipe to reply) to a message the bot sent `phone`."""
+        first = quoted.text.splitlines()[0]
+        shown = first if len(first) <= QUOTED else first[: QUOTED - 1] + "…"
+        self.print(f"{self.names[phone]} › (quote-replies “{shown}”) {text}")
+        body = text_message_body(
+            phone, text, _wamid(), name=self.names[phone], quoting=self.bot.wamid_of(quoted)
+        )
+        return self._posted(body, text, expect)
+
+    def photo(self, phone: str, caption: str, expect: Expect) -> list[Outgoing]:
+        """Send a photo with a caption as `phone` (its bytes wait on the stand-in for Meta)."""
+        self.print(f"{self.names[phone]} › [photo] {caption}")
+        media_id = f"demo-photo-{secrets.token_hex(4)}"
+        self.bot.transport.add_media(media_id, qr_png(f"https://example.com/{CODE}"), "image/png")
+        body = text_message_body(phone, caption, _wamid(), name=self.names[phone])
+        message = body["entry"][0]["changes"][0]["value"]["messages"][0]
+        del message["text"]
+        message["type"], message["image"] = (
+            "image",
+            {
+                "caption": caption,
+                "mime_type": "image/png",
+                "sha256": "",
+                "id": media_id,
+            },
+        )
+        return self._posted(body, caption, expect)
+
+    def _posted(self, body: dict, what: str, expect: Expect) -> list[Outgoing]:
+        status, answer = self.bot.post(body)
+        if status != 200:
+            raise DemoFailed(f"the webhook answered {status}: {answer}")
+        sent = self.wait(what, expect)
+        for message in sent:
+            self.show(message)
+        return sent
 
     def wait(self, what: str, expect: Expect, timeout: float = 15.0) -> list[Outgoing]:
         """The messages the jobs sent for the last posts; DemoFailed if they fell short."""
@@ -166,6 +210,44 @@ def _broadcast(script: Script, closes: str) -> None:
     )
 
 
+def _wamid() -> str:
+    return f"wamid.demo.{secrets.token_hex(8)}"
+
+
+def to(phone: str, count: int = 1) -> Expect:
+    """At least `count` messages to `phone` arrived."""
+    return lambda sent: sum(m.to == phone for m in sent) >= count
+
+
+def _to(sent: list[Outgoing], phone: str) -> Outgoing:
+    """The first message in `sent` to `phone`."""
+    found = next((m for m in sent if m.to == phone), None)
+    if found is None:
+        raise DemoFailed(f"nothing was sent to {phone_label(phone)}")
+    return found
+
+
+def _customers_write_in(script: Script) -> None:
+    """A question answered by a quote-reply from Siti's own phone, and a photo forwarded as one."""
+    script.say(AGENT, "/duty on", messages(1))
+    asked = script.say(ASKER[0], "Hi, do you deliver to Shah Alam?", to(AGENT))
+    script.quote(AGENT, _to(asked, AGENT), "Yes! RM5 to Shah Alam, order by 3pm.", to(ASKER[0]))
+    script.photo(SNAPPER[0], "Is this the hamper I can win?", to(AGENT))
+
+
+def _night_and_morning(script: Script) -> None:
+    """After hours nobody is on duty: the customer hears when; in the morning Siti gets it."""
+    script.say(AGENT, "/duty off", messages(1))
+    script.say(NIGHT_OWL[0], "Boleh tempah 50 bungkus nasi lemak untuk Sabtu?", to(NIGHT_OWL[0]))
+    script.heading("Next morning: back on duty, the night's message is handed over")
+    script.say(AGENT, "/duty on", messages(1))
+    # The sweeper's round (every few seconds in a worker) hands over what waited unseen.
+    script.print("(the sweeper's next round)")
+    desk.rounds(utcnow())
+    for message in script.wait("the morning hand-off", to(AGENT)):
+        script.show(message)
+
+
 def _day(script: Script, today: dt.date) -> None:
     """The scripted day, from hiring an agent to the evening report."""
     tomorrow, week = today + dt.timedelta(days=1), today + dt.timedelta(days=7)
@@ -195,15 +277,19 @@ def _day(script: Script, today: dt.date) -> None:
     script.say(QUITTER[0], "STOP", messages(1))
     script.say(ADMIN, f"/campaign show {CODE}", messages(1))
 
-    script.heading("Afternoon: a reminder to every entrant")
+    script.heading("Afternoon: a reminder to every entrant, and customers write in")
     _approve_template(script)
     _broadcast(script, week.strftime("%a %d %b"))
+    _customers_write_in(script)
 
     script.heading("Evening: the draw and the report")
     (asked,) = script.say(ADMIN, f"/draw {CODE}", messages(1))
     script.tap(ADMIN, asked, 1, messages(3))  # ✅ Yes, the draw's confirmation
     _check_the_draw(script)
     script.say(ADMIN, "/report today", messages(1))
+
+    script.heading("Night: the team goes off duty")
+    _night_and_morning(script)
 
 
 def _check_the_draw(script: Script) -> None:

@@ -68,13 +68,15 @@ class LocalBot:
     def collect(
         self, done: Callable[[list[Outgoing]], bool], timeout: float = 10.0
     ) -> list[Outgoing]:
-        """What was sent since the last collect, once `done` holds for it and nothing is in flight."""
+        """What was sent since the last collect, once `done` holds for it and nothing is in flight,
+        in the order it was staged."""
         deadline = time.monotonic() + timeout
         while True:
             fresh = self.transport.sent[self.seen :]
             if (done(fresh) and settled()) or time.monotonic() > deadline:
                 self.seen += len(fresh)
-                return fresh
+                # In the order they were staged (jobs send in parallel): a session reads the same.
+                return sorted(fresh, key=_staged)
             time.sleep(0.05)
 
     def close(self) -> None:
@@ -99,3 +101,9 @@ def settled() -> bool:
         .exists()
         or models.Draw.select().where(models.Draw.state.in_(PENDING)).exists()
     )
+
+
+def _staged(message: Outgoing) -> int:
+    """The outbox row a sent message came from (its reference is "ob:<id>")."""
+    number = message.reference.removeprefix("ob:")
+    return int(number) if number.isdigit() else 0

@@ -72,7 +72,10 @@ def duty(ctx: Context, switch: str | None = None) -> Result:
         .count()
     )
     waiting = (
-        f" {plural(unassigned, 'conversation')} need someone: /inbox open" if unassigned else ""
+        f" {plural(unassigned, 'conversation')} {'needs' if unassigned == 1 else 'need'} someone:"
+        " /inbox open"
+        if unassigned
+        else ""
     )
     if closed:
         opens = show_opening(hours.next_opening(now, ctx.tz), ctx.tz)[0]

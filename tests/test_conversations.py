@@ -100,7 +100,7 @@ def test_nobody_on_duty_the_customer_gets_the_away_message_once(live):
     assert conversation.messages.count() == 3
     assert {m.inbound.state for m in conversation.messages} == {"done"}
     # Someone comes on duty, finds it and answers it.
-    assert "1 conversation need someone" in live.ask("/duty on", SITI)
+    assert "1 conversation needs someone" in live.ask("/duty on", SITI)
     assert f"#{conversation.id} Farah" in live.ask("/inbox open", SITI)
     assert "is yours" in live.ask(f"/take {conversation.id}", SITI)
     history = live.ask(f"/history {conversation.id}", SITI)

@@ -50,5 +50,27 @@ def test_demo_plays_the_whole_day():
     assert "It is decided by drand round 2" in out and "drand round 2, randomness 5782d698" in out
     assert "verify-draw: the draw matches its commitment, entries and winners; the beacon's " in out
     assert "Daily report for " in out and "RAYA26 (drawn): 20 entries, 20 new" in out
+    # Customers write in: a question answered by a quote-reply, a photo forwarded as a photo.
+    assert "Siti › /duty on\n  bot → +60 12-999 8888 (Siti): You're on duty" in out
+    assert (
+        "Farah › Hi, do you deliver to Shah Alam?\n"
+        "  bot → +60 12-999 8888 (Siti): 💬 #1 Farah (+60 13-555 ****)" in out
+    )
+    assert "[1] Join the lucky draw — RAYA26: masuk cabutan bertuah  → JOIN RAYA26" in out
+    assert (
+        "Yes! RM5 to Shah Alam, order by 3pm.\n"
+        "  bot → +60 13-555 0001 (Farah): Yes! RM5 to Shah Alam, order by 3pm." in out
+    )
+    assert "Hafiz › [photo] Is this the hamper I can win?" in out
+    assert (
+        "bot → +60 12-999 8888 (Siti): [image] 💬 #2 Hafiz (+60 13-555 ****): Is this the hamper"
+        in out
+    )
+    # After hours the customer hears so; in the morning the message is handed to Siti.
+    assert "Ravi › Boleh tempah 50 bungkus nasi lemak untuk Sabtu?\n" in out
+    assert "(Ravi): Thanks for your message! 🙂 Our team isn't available right now" in out
+    assert "1 conversation needs someone: /inbox open" in out
+    assert "(Siti): 🌅 #3 Ravi (+60 13-555 ****) wrote while nobody was on duty:" in out
+    assert ": Boleh tempah 50 bungkus nasi lemak untuk Sabtu?\n" in out
     assert "The whole day took" in out
     assert "INFO" not in done.stderr  # the transcript is not drowned in logs
