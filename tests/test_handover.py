@@ -9,6 +9,7 @@ from tests.conftest import ADMIN
 from tests.scenarios import all_handled_once, posted
 from tests.test_conversations import FARAH, QUESTION, RAJ, SITI, _agents, _customer_says
 from whatsapp.payload import text_message_body
+from wocs.replies import reply
 
 
 def _quote(live, phone: str, copy: str, text: str) -> None:
@@ -50,7 +51,7 @@ def test_an_admin_hands_a_conversation_over_with_its_latest_messages(live):
     )
     # Raj answers by quote-replying it; Siti, an agent, no longer sees the conversation.
     _quote(live, RAJ, given, "Yes, we cater for 40!")
-    assert live.replies_to(FARAH) == ["Yes, we cater for 40!"]
+    assert live.replies_to(FARAH, 2) == [reply("menu"), "Yes, we cater for 40!"]
     assert live.ask(f"/history {number}", SITI).startswith(f"There is no conversation #{number}")
     assert all_handled_once()
 
