@@ -54,8 +54,10 @@ def rounds(now: dt.datetime) -> dict[str, int]:
         )
         .distinct()
     )
-    for row in unseen if team else ():
-        handed = _hand_over(row.id, team, tz)
+    # Read whole before any write: an open SQLite cursor keeps its snapshot, and a write begun
+    # on a snapshot another worker has since moved past fails at once ("database is locked").
+    for number in [row.id for row in unseen] if team else ():
+        handed = _hand_over(number, team, tz)
         counts["handed"] += bool(handed)
         keys += handed
     keys += _morning(now, tz)
@@ -67,8 +69,8 @@ def rounds(now: dt.datetime) -> dict[str, int]:
         Conversation.turn_at < waited,
         Conversation.offered_at.is_null() | (Conversation.offered_at < waited),
     )
-    for row in due if limit else ():
-        offered = _offer(row.id, now, tz, limit)
+    for number in [row.id for row in due] if limit else ():
+        offered = _offer(number, now, tz, limit)
         counts["offered"] += bool(offered)
         keys += offered
     outbox.release(keys)
