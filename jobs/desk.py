@@ -50,6 +50,7 @@ def rounds(now: dt.datetime) -> dict[str, int]:
             Conversation.state == OPEN,
             ConversationMessage.direction == "in",
             ConversationMessage.forward.is_null(),
+            ConversationMessage.forward_due.is_null(),  # a burst on its way is not unseen
             ConversationMessage.created_at >= Conversation.turn_at,  # this turn's, not answered
         )
         .distinct()
@@ -89,7 +90,9 @@ def _hand_over(number: int, team: list, tz: ZoneInfo) -> list[str]:
     with write_transaction():
         conversation = _locked(number)
         waiting = [
-            m for m in (desk.unanswered(conversation) if conversation else ()) if not m.forward_id
+            m
+            for m in (desk.unanswered(conversation) if conversation else ())
+            if not m.forward_id and m.forward_due is None  # unseen, and no burst coming
         ]
         if conversation is None or not waiting:
             return []  # another worker handed it over, or the team answered meanwhile

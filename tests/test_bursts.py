@@ -14,7 +14,7 @@ import pytest
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
-from jobs import forwards, sweeper
+from jobs import desk, forwards, sweeper
 from jobs.queues import HIGH, queue
 from jobs.worker import reply_workers
 from models import Conversation, ConversationMessage, utcnow
@@ -146,6 +146,7 @@ def test_a_burst_whose_job_was_lost_is_forwarded_by_the_sweeper(live, siti, burs
     wait_until(lambda: any(j.startswith("burst-") for j in scheduled.get_job_ids()))
     live.settle()
     assert len(live.replies_to(SITI, 0)) == siti  # not due for a minute
+    assert desk.rounds(utcnow())["handed"] == 0  # a burst on its way is not a message unseen
     # Redis loses the job that would forward it: the row alone says it is overdue.
     for job_id in scheduled.get_job_ids():
         Job.fetch(job_id, connection=live.runtime.redis).delete()
