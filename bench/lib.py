@@ -219,4 +219,8 @@ def production_stack(
         for proc in procs:
             proc.terminate()
         for proc in procs:
-            proc.wait(30)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:  # a worker is never left running after its stack
+                proc.kill()
+                proc.wait()
